@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package dnswitness needs to build, test and benchmark.
+# Idempotent: packages already present are skipped, and apt is not touched when none is missing.
+# The lab runs its own Knot/Unbound instances, so the distribution's services are kept from
+# starting during installation (policy-rc.d exit 101) and stopped if they were running.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  libc-ares-dev libldns-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev doctest-dev
+  libssl-dev openssl libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
+  knot knot-dnsutils unbound
+  clang libclang-rt-14-dev
+  dnsperf iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: these packages are missing and installing them needs root: ${missing[*]}" >&2
+  echo "setup: run 'sudo scripts/setup.sh' once, then try again." >&2
+  exit 1
+fi
+
+echo "setup: installing ${#missing[@]} missing package(s): ${missing[*]}" >&2
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  created_policy=1
+fi
+cleanup() { if ((created_policy)); then rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# The distribution's own resolver services would only compete with the lab for nothing.
+for svc in knot unbound; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    systemctl stop "$svc" || true
+    systemctl disable "$svc" >/dev/null 2>&1 || true
+  fi
+done
+echo "setup: done" >&2
