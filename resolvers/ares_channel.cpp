@@ -1,0 +1,267 @@
+#include "resolvers/ares_channel.h"
+
+#include "resolvers/wire.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <openssl/rand.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+namespace dnswitness {
+namespace {
+
+std::string sockaddr_text(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+    return fmt::format("{}:{}", host, ntohs(sin->sin_port));
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+    return fmt::format("[{}]:{}", host, ntohs(sin6->sin6_port));
+  }
+  return {};
+}
+
+void library_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+      throw std::runtime_error("c-ares could not be initialised");
+  });
+}
+
+}  // namespace
+
+struct AresChannel::Watch {
+  Watch(boost::asio::io_context& io, int fd_) : fd(fd_), desc(io, fd_) {}
+  int fd;
+  boost::asio::posix::stream_descriptor desc;
+  bool want_read = false, want_write = false;
+  bool reading = false, writing = false;
+  bool closed = false;
+};
+
+AresChannel::AresChannel(boost::asio::io_context& io, const ResolverSpec& server, Transport transport,
+                         const ChannelOptions& options)
+    : io_(io), transport_(transport) {
+  library_init_once();
+  ares_options opts{};
+  int mask = 0;
+  // NOCHECKRESP: keep SERVFAIL/REFUSED answers instead of silently trying elsewhere.
+  // IGNTC: hand truncated UDP answers back so the TCP retry is ours and both exchanges are kept.
+  // No ARES_FLAG_EDNS: it would rewrite our query bytes on a FORMERR; we build EDNS ourselves.
+  // No ARES_FLAG_STAYOPEN: an idle channel closes its sockets, so the io_context runs dry and
+  // returns once the last query has ended.
+  opts.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_IGNTC | ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES |
+               (transport == Transport::tcp ? ARES_FLAG_USEVC : 0);
+  mask |= ARES_OPT_FLAGS;
+  opts.timeout = options.timeout_ms;
+  mask |= ARES_OPT_TIMEOUTMS;
+  opts.tries = 1;
+  mask |= ARES_OPT_TRIES;
+  opts.ndomains = 0;
+  mask |= ARES_OPT_DOMAINS;
+  opts.sock_state_cb = &AresChannel::on_sock_state;
+  opts.sock_state_cb_data = this;
+  mask |= ARES_OPT_SOCK_STATE_CB;
+  if (const int rc = ares_init_options(&channel_, &opts, mask); rc != ARES_SUCCESS)
+    throw std::runtime_error(fmt::format("c-ares channel setup failed: {}", ares_strerror(rc)));
+
+  ares_addr_port_node node{};
+  node.next = nullptr;
+  if (inet_pton(AF_INET, server.address.c_str(), &node.addr.addr4) == 1) {
+    node.family = AF_INET;
+  } else if (inet_pton(AF_INET6, server.address.c_str(), &node.addr.addr6) == 1) {
+    node.family = AF_INET6;
+  } else {
+    ares_destroy(channel_);
+    throw std::runtime_error(fmt::format("resolver address '{}' is not numeric", server.address));
+  }
+  node.udp_port = server.port;
+  node.tcp_port = server.port;
+  if (const int rc = ares_set_servers_ports(channel_, &node); rc != ARES_SUCCESS) {
+    ares_destroy(channel_);
+    throw std::runtime_error(fmt::format("c-ares server setup failed: {}", ares_strerror(rc)));
+  }
+  hooks_.asocket = &AresChannel::hook_socket;
+  hooks_.aclose = &AresChannel::hook_close;
+  hooks_.aconnect = &AresChannel::hook_connect;
+  hooks_.arecvfrom = &AresChannel::hook_recvfrom;
+  hooks_.asendv = &AresChannel::hook_sendv;
+  ares_set_socket_functions(channel_, &hooks_, this);
+}
+
+AresChannel::~AresChannel() {
+  // Before the watches go: ares_destroy reports each socket closed through on_sock_state.
+  ares_destroy(channel_);
+}
+
+std::uint16_t AresChannel::reserve_id() {
+  for (;;) {
+    std::uint16_t id = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&id), sizeof id) != 1)
+      throw std::runtime_error("the system random generator failed");
+    if (ids_in_flight_.insert(id).second) return id;
+  }
+}
+
+void AresChannel::release_id(std::uint16_t id) {
+  ids_in_flight_.erase(id);
+  replies_.erase(id);
+}
+
+void AresChannel::send(const Bytes& query, Callback done) {
+  auto* heap = new Callback(std::move(done));
+  ares_send(
+      channel_, query.data(), static_cast<int>(query.size()),
+      [](void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+        std::unique_ptr<Callback> cb(static_cast<Callback*>(arg));
+        if (status == ARES_EDESTRUCTION) return;  // channel going away: nobody is waiting
+        const ByteView response = (abuf != nullptr && alen > 0)
+                                      ? ByteView(abuf, static_cast<std::size_t>(alen))
+                                      : ByteView();
+        (*cb)(status, response);
+      },
+      heap);
+}
+
+std::vector<CapturedDatagram> AresChannel::take_replies(std::uint16_t id) {
+  auto it = replies_.find(id);
+  if (it == replies_.end()) return {};
+  auto out = std::move(it->second);
+  replies_.erase(it);
+  return out;
+}
+
+std::vector<CapturedDatagram> AresChannel::take_unmatched_since(SteadyTime since, const std::string& qname,
+                                                              std::uint16_t qtype) {
+  std::vector<CapturedDatagram> out;
+  auto keep = std::stable_partition(unmatched_.begin(), unmatched_.end(), [&](const CapturedDatagram& d) {
+    if (d.steady < since) return true;
+    const auto q = read_question(d.bytes);
+    return q && !(q->qname == qname && q->qtype == qtype);
+  });
+  std::move(keep, unmatched_.end(), std::back_inserter(out));
+  unmatched_.erase(keep, unmatched_.end());
+  return out;
+}
+
+void AresChannel::process_timeouts() { ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); }
+
+// --- Asio integration -------------------------------------------------------------------------
+
+void AresChannel::on_sock_state(void* data, ares_socket_t fd, int readable, int writable) {
+  static_cast<AresChannel*>(data)->watch(fd, readable != 0, writable != 0);
+}
+
+void AresChannel::watch(int fd, bool readable, bool writable) {
+  if (!readable && !writable) {
+    // c-ares is about to close fd: stop watching it without closing it (c-ares owns the fd).
+    if (auto it = watches_.find(fd); it != watches_.end()) {
+      it->second->closed = true;
+      it->second->desc.release();
+      watches_.erase(it);
+    }
+    return;
+  }
+  auto& w = watches_[fd];
+  if (!w) w = std::make_shared<Watch>(io_, fd);
+  w->want_read = readable;
+  w->want_write = writable;
+  arm(w);
+}
+
+void AresChannel::arm(const std::shared_ptr<Watch>& w) {
+  using boost::asio::posix::stream_descriptor;
+  if (w->want_read && !w->reading) {
+    w->reading = true;
+    w->desc.async_wait(stream_descriptor::wait_read, [this, w](const boost::system::error_code& ec) {
+      w->reading = false;
+      if (ec || w->closed) return;
+      ares_process_fd(channel_, w->fd, ARES_SOCKET_BAD);
+      if (!w->closed) arm(w);
+    });
+  }
+  if (w->want_write && !w->writing) {
+    w->writing = true;
+    w->desc.async_wait(stream_descriptor::wait_write, [this, w](const boost::system::error_code& ec) {
+      w->writing = false;
+      if (ec || w->closed) return;
+      ares_process_fd(channel_, ARES_SOCKET_BAD, w->fd);
+      if (!w->closed) arm(w);
+    });
+  }
+}
+
+// --- Socket hooks: where evidence bytes are captured ------------------------------------------
+
+ares_socket_t AresChannel::hook_socket(int domain, int type, int protocol, void* data) {
+  auto* self = static_cast<AresChannel*>(data);
+  // c-ares leaves user-managed sockets unconfigured: make them non-blocking here.
+  const int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd >= 0 && type == SOCK_DGRAM) self->udp_fds_.insert(fd);
+  return fd;
+}
+
+int AresChannel::hook_close(ares_socket_t fd, void* data) {
+  auto* self = static_cast<AresChannel*>(data);
+  self->udp_fds_.erase(fd);
+  self->local_addresses_.erase(fd);
+  return ::close(fd);
+}
+
+int AresChannel::hook_connect(ares_socket_t fd, const struct sockaddr* addr, ares_socklen_t len, void* data) {
+  auto* self = static_cast<AresChannel*>(data);
+  const int rc = ::connect(fd, addr, len);
+  const int saved = errno;
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+    self->local_addresses_[fd] = sockaddr_text(local);
+    self->last_local_address_ = self->local_addresses_[fd];
+  }
+  errno = saved;
+  return rc;
+}
+
+ares_ssize_t AresChannel::hook_recvfrom(ares_socket_t fd, void* buf, size_t len, int flags,
+                                        struct sockaddr* from, ares_socklen_t* from_len, void* data) {
+  auto* self = static_cast<AresChannel*>(data);
+  const ares_ssize_t n = ::recvfrom(fd, buf, len, flags, from, from_len);
+  if (n >= 0 && self->udp_fds_.count(fd)) {
+    const int saved = errno;
+    CapturedDatagram d{utc_now(), steady_now(),
+                       Bytes(static_cast<std::uint8_t*>(buf), static_cast<std::uint8_t*>(buf) + n),
+                       self->local_addresses_[fd]};
+    if (n >= 2) {
+      const auto id = static_cast<std::uint16_t>(d.bytes[0] << 8 | d.bytes[1]);
+      if (self->ids_in_flight_.count(id)) {
+        self->replies_[id].push_back(std::move(d));
+        errno = saved;
+        return n;
+      }
+    }
+    // Bounded: a flood of junk must not grow memory without limit.
+    if (self->unmatched_.size() < 64) self->unmatched_.push_back(std::move(d));
+    errno = saved;
+  }
+  return n;
+}
+
+ares_ssize_t AresChannel::hook_sendv(ares_socket_t fd, const struct iovec* iov, int iovcnt, void* /*data*/) {
+  return ::writev(fd, iov, iovcnt);
+}
+
+}  // namespace dnswitness

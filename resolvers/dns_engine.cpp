@@ -1,0 +1,253 @@
+#include "resolvers/dns_engine.h"
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "resolvers/wire.h"
+
+namespace dnswitness {
+
+struct DnsEngine::Task {
+  QueryRequest request;
+  Handler done;
+  Observation obs;
+  int retries_left = 0;
+  bool tcp_fallback_used = false;
+  ResolverState* resolver = nullptr;
+};
+
+namespace {
+
+// Says in one phrase why bytes that arrived for a query are not its response.
+std::string describe_junk(const Bytes& bytes, std::uint16_t id, const QueryRequest& request) {
+  const auto header = read_header(bytes);
+  if (!header) return "bytes arrived that are not a DNS message";
+  if (header->id != id) return fmt::format("a reply arrived with query ID {} instead of {}", header->id, id);
+  const DecodedResponse decoded = decode_response(bytes, request.qname, request.qtype);
+  if (!decoded.ok) return "a reply arrived that " + decoded.problem;
+  return "a reply arrived that the resolver library rejected";
+}
+
+}  // namespace
+
+Bytes build_query(const std::string& qname, std::uint16_t qtype, std::uint16_t id, std::uint16_t edns_size) {
+  unsigned char* buf = nullptr;
+  int len = 0;
+  const int rc = ares_create_query(qname.c_str(), 1 /* IN */, qtype, id, 1, &buf, &len, edns_size);
+  if (rc != ARES_SUCCESS)
+    throw std::runtime_error(fmt::format("cannot build a query for '{}': {}", qname, ares_strerror(rc)));
+  Bytes out(buf, buf + len);
+  ares_free_string(buf);
+  return out;
+}
+
+DnsEngine::DnsEngine(boost::asio::io_context& io, EngineOptions options)
+    : io_(io), options_(options), tick_(io) {
+  if (options_.max_in_flight < 1) options_.max_in_flight = 1;
+  if (options_.retries < 0) options_.retries = 0;
+}
+
+DnsEngine::~DnsEngine() = default;
+
+DnsEngine::ResolverState& DnsEngine::state_for(const ResolverSpec& spec) {
+  auto [it, inserted] = resolvers_.try_emplace(spec.name);
+  if (inserted) it->second.spec = spec;
+  return it->second;
+}
+
+AresChannel& DnsEngine::channel(ResolverState& rs, Transport t) {
+  auto& slot = t == Transport::tcp ? rs.tcp : rs.udp;
+  if (!slot) slot = std::make_unique<AresChannel>(io_, rs.spec, t, ChannelOptions{options_.timeout_ms});
+  return *slot;
+}
+
+void DnsEngine::submit(QueryRequest request, Handler done) {
+  if (request.resolver.protocol == Protocol::system)
+    throw std::logic_error("system resolvers must be expanded before they reach the engine");
+  auto task = std::make_unique<Task>();
+  task->request = std::move(request);
+  task->done = std::move(done);
+  task->retries_left = options_.retries;
+  task->obs.qname = task->request.qname;
+  task->obs.qtype = task->request.qtype;
+  task->obs.resolver = task->request.resolver;
+  task->resolver = &state_for(task->request.resolver);
+  ++outstanding_;
+  if (task->resolver->in_flight >= options_.max_in_flight) {
+    task->resolver->queue.push_back(std::move(task));
+    return;
+  }
+  start(std::move(task));
+}
+
+void DnsEngine::start(std::unique_ptr<Task> task) {
+  ++task->resolver->in_flight;
+  Task* raw = task.release();  // owned by its callbacks until finish()
+  attempt(raw, raw->request.resolver.protocol == Protocol::tcp ? Transport::tcp : Transport::udp);
+  schedule_tick();
+}
+
+void DnsEngine::attempt(Task* task, Transport transport) {
+  AresChannel& ch = channel(*task->resolver, transport);
+  const std::uint16_t id = ch.reserve_id();
+  Exchange ex;
+  ex.transport = transport;
+  ex.query_id = id;
+  ex.query_wire = build_query(task->request.qname, task->request.qtype, id, options_.edns_size);
+  ex.sent_at = utc_now();
+  if (task->obs.exchanges.empty()) task->obs.sent_at = ex.sent_at;
+  const SteadyTime started = steady_now();
+  const Bytes query = ex.query_wire;
+  ch.send(query, [this, task, transport, id, ex = std::move(ex), started](int status, ByteView response) mutable {
+    on_result(task, transport, id, std::move(ex), started, status, response);
+  });
+}
+
+void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exchange ex, SteadyTime started,
+                          int status, ByteView response) {
+  AresChannel& ch = channel(*task->resolver, transport);
+  std::vector<CapturedDatagram> replies = ch.take_replies(id);
+  ch.release_id(id);
+  const SteadyTime now = steady_now();
+  ex.local_address = ch.last_local_address();
+
+  if (status == ARES_SUCCESS && !response.empty()) {
+    // Prefer the datagram as it crossed the wire: c-ares may hand back a clipped copy.
+    Bytes wire(response.begin(), response.end());
+    SteadyTime received = now;
+    for (auto& d : replies) {
+      if (d.bytes.size() >= response.size() && std::equal(response.begin(), response.end(), d.bytes.begin())) {
+        wire = std::move(d.bytes);
+        received = d.steady;
+        if (!d.local_address.empty()) ex.local_address = d.local_address;
+        break;
+      }
+    }
+    ex.rtt_us = micros_between(started, received);
+    ex.response_wire = std::move(wire);
+    const DecodedResponse decoded = decode_response(ex.response_wire, task->request.qname, task->request.qtype);
+    if (!decoded.ok) {
+      ex.result = "malformed";
+      task->obs.exchanges.push_back(std::move(ex));
+      task->obs.outcome = Outcome::malformed;
+      task->obs.error = "the response " + decoded.problem;
+      finish(task);
+      return;
+    }
+    if (decoded.header.tc() && transport == Transport::udp && !task->tcp_fallback_used) {
+      ex.result = "truncated";
+      task->obs.exchanges.push_back(std::move(ex));
+      task->tcp_fallback_used = true;
+      attempt(task, Transport::tcp);
+      return;
+    }
+    ex.result = "response";
+    task->obs.rcode = decoded.rcode;
+    task->obs.flags = flag_names(decoded.header.flags);
+    task->obs.answers = decoded.answers;
+    task->obs.addresses = decoded.addresses;
+    switch (decoded.rcode) {
+      case 0: task->obs.outcome = decoded.addresses.empty() ? Outcome::nodata : Outcome::answer; break;
+      case 2: task->obs.outcome = Outcome::servfail; break;
+      case 3: task->obs.outcome = Outcome::nxdomain; break;
+      case 5: task->obs.outcome = Outcome::refused; break;
+      default: task->obs.outcome = Outcome::rcode_error; break;
+    }
+    task->obs.exchanges.push_back(std::move(ex));
+    finish(task);
+    return;
+  }
+
+  // No accepted response. Bytes that did arrive (junk, wrong ID, wrong question) are evidence:
+  // they make the exchange "malformed" rather than a silent timeout.
+  std::vector<CapturedDatagram> junk = std::move(replies);
+  for (auto& d : ch.take_unmatched_since(started, task->request.qname, task->request.qtype)) junk.push_back(std::move(d));
+  Outcome outcome;
+  if (!junk.empty()) {
+    ex.result = "malformed";
+    ex.response_wire = std::move(junk.front().bytes);
+    ex.rtt_us = micros_between(started, junk.front().steady);
+    outcome = Outcome::malformed;
+    task->obs.error = describe_junk(ex.response_wire, id, task->request) +
+                      (junk.size() > 1 ? fmt::format(" ({} such datagrams)", junk.size()) : "");
+  } else if (status == ARES_ETIMEOUT) {
+    ex.result = "timeout";
+    outcome = Outcome::timeout;
+    task->obs.error = fmt::format("no response within {} ms", options_.timeout_ms);
+  } else if (status == ARES_EBADRESP) {
+    ex.result = "malformed";
+    outcome = Outcome::malformed;
+    task->obs.error = "the response could not be read";
+  } else {
+    ex.result = "network_error";
+    outcome = Outcome::network_error;
+    task->obs.error = status == ARES_ECONNREFUSED
+                          ? "the resolver could not be reached (port closed or network down)"
+                          : std::string(ares_strerror(status));
+  }
+  task->obs.exchanges.push_back(std::move(ex));
+  const bool retryable = outcome == Outcome::timeout || outcome == Outcome::network_error;
+  if (retryable && task->retries_left > 0) {
+    --task->retries_left;
+    attempt(task, transport);
+    return;
+  }
+  // The final outcome: malformed if any attempt got junk, else the last failure.
+  task->obs.outcome = outcome;
+  for (const auto& e : task->obs.exchanges)
+    if (e.result == "malformed") task->obs.outcome = Outcome::malformed;
+  finish(task);
+}
+
+void DnsEngine::finish(Task* raw) {
+  std::unique_ptr<Task> task(raw);
+  Observation& obs = task->obs;
+  if (!obs.exchanges.empty()) {
+    const Exchange& last = obs.exchanges.back();
+    obs.transport = last.transport;
+    obs.rtt_us = last.rtt_us;
+    obs.query_wire = last.query_wire;
+    obs.response_wire = last.response_wire;
+  }
+  ResolverState* rs = task->resolver;
+  --outstanding_;
+  Handler done = std::move(task->done);
+  Observation out = std::move(task->obs);
+  task.reset();
+  // The slot passes to the next queued query, which starts from the loop rather than from inside
+  // this c-ares callback (a failure reported synchronously would otherwise recurse).
+  if (!rs->queue.empty()) {
+    auto next = std::move(rs->queue.front());
+    rs->queue.pop_front();
+    boost::asio::post(io_, [this, t = std::shared_ptr<Task>(std::move(next))]() mutable {
+      --t->resolver->in_flight;  // start() takes the slot again
+      start(std::unique_ptr<Task>(new Task(std::move(*t))));
+    });
+  } else {
+    --rs->in_flight;
+  }
+  done(std::move(out));
+}
+
+void DnsEngine::schedule_tick() {
+  if (ticking_) return;
+  ticking_ = true;
+  // c-ares timeouts are driven from a periodic timer rather than after every event:
+  // ares_timeout scans every query in flight.
+  tick_.expires_after(std::chrono::milliseconds(20));
+  tick_.async_wait([this](const boost::system::error_code& ec) {
+    ticking_ = false;
+    if (ec) return;
+    for (auto& [name, rs] : resolvers_) {
+      if (rs.udp) rs.udp->process_timeouts();
+      if (rs.tcp) rs.tcp->process_timeouts();
+    }
+    if (outstanding_ > 0) schedule_tick();
+  });
+}
+
+}  // namespace dnswitness

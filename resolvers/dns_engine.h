@@ -1,0 +1,83 @@
+#pragma once
+// DnsEngine: sends queries to UDP/TCP resolvers through c-ares on one Asio io_context and turns
+// every query into an Observation, failures included.
+//
+// Per resolver: one UDP channel and one TCP channel (created on first use), at most
+// `max_in_flight` queries outstanding, the rest queued in submission order. Each attempt waits
+// `timeout_ms`; a timeout or network error is retried up to `retries` times; a truncated UDP
+// answer (TC=1) is retried once over TCP and both exchanges are kept (RFC 7766 §5).
+//
+// Thread-safety: none; submit() and the handlers run on the io_context's thread.
+// Ownership: the engine owns its channels; destroy it only after io_context::run has returned.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "model/observation.h"
+#include "model/resolver_spec.h"
+#include "resolvers/ares_channel.h"
+
+namespace dnswitness {
+
+struct EngineOptions {
+  int timeout_ms = 2000;
+  int retries = 1;                // extra attempts after the first, on timeout or network error
+  int max_in_flight = 100;        // per resolver
+  std::uint16_t edns_size = 1232; // EDNS0 UDP payload size advertised (RFC 6891); 0 = no EDNS
+};
+
+struct QueryRequest {
+  std::string qname;  // canonical: lower case, no trailing dot
+  std::uint16_t qtype = 1;
+  ResolverSpec resolver;  // udp or tcp; "system" must be expanded before
+};
+
+class DnsEngine {
+ public:
+  using Handler = std::function<void(Observation&&)>;
+
+  DnsEngine(boost::asio::io_context& io, EngineOptions options);
+  ~DnsEngine();
+  DnsEngine(const DnsEngine&) = delete;
+  DnsEngine& operator=(const DnsEngine&) = delete;
+
+  // Queues a query; `done` runs exactly once with its observation.
+  void submit(QueryRequest request, Handler done);
+
+  std::size_t outstanding() const { return outstanding_; }
+
+ private:
+  struct Task;
+  struct ResolverState {
+    ResolverSpec spec;
+    std::unique_ptr<AresChannel> udp, tcp;
+    int in_flight = 0;
+    std::deque<std::unique_ptr<Task>> queue;
+  };
+
+  ResolverState& state_for(const ResolverSpec& spec);
+  AresChannel& channel(ResolverState& rs, Transport t);
+  void start(std::unique_ptr<Task> task);
+  void attempt(Task* task, Transport transport);
+  void on_result(Task* task, Transport transport, std::uint16_t id, Exchange exchange, SteadyTime started,
+                 int status, ByteView response);
+  void finish(Task* task);
+  void schedule_tick();
+
+  boost::asio::io_context& io_;
+  EngineOptions options_;
+  boost::asio::steady_timer tick_;
+  bool ticking_ = false;
+  std::size_t outstanding_ = 0;
+  std::map<std::string, ResolverState> resolvers_;
+};
+
+// Builds the query bytes for (qname, qtype) with the given ID, RD set and, when edns_size > 0,
+// an OPT record advertising that size. Uses c-ares' own builder.
+Bytes build_query(const std::string& qname, std::uint16_t qtype, std::uint16_t id, std::uint16_t edns_size);
+
+}  // namespace dnswitness

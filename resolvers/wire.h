@@ -1,0 +1,72 @@
+#pragma once
+// DNS wire bytes: the one bounds-checked reader for the few fields we read ourselves (header, ID),
+// and the decoding of whole responses, which is left to ldns (RFC 1035 §4.1 formats).
+// Thread-safety: pure functions; WireReader is a cursor over bytes the caller owns.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/bytes.h"
+#include "model/observation.h"
+
+namespace dnswitness {
+
+// Reads big-endian integers and byte runs; every read checks the remaining length and a failed
+// read leaves the reader in a failed state instead of reading past the end.
+class WireReader {
+ public:
+  explicit WireReader(ByteView data) : data_(data) {}
+  std::optional<std::uint8_t> u8();
+  std::optional<std::uint16_t> u16();
+  std::optional<std::uint32_t> u32();
+  bool skip(std::size_t n);
+  std::size_t remaining() const { return failed_ ? 0 : data_.size() - pos_; }
+  bool failed() const { return failed_; }
+
+ private:
+  ByteView data_;
+  std::size_t pos_ = 0;
+  bool failed_ = false;
+};
+
+struct WireHeader {
+  std::uint16_t id = 0;
+  std::uint16_t flags = 0;  // QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode (RFC 1035 §4.1.1, RFC 4035)
+  std::uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
+  bool qr() const { return flags & 0x8000; }
+  bool tc() const { return flags & 0x0200; }
+  int rcode() const { return flags & 0x000f; }
+};
+std::optional<WireHeader> read_header(ByteView message);
+
+// Header flags in presentation order, lower case: qr aa tc rd ra ad cd.
+std::vector<std::string> flag_names(std::uint16_t flags);
+
+// The first question of a message (RFC 1035 §4.1.2), read with WireReader. Only uncompressed
+// names are accepted, as every question section we send or expect is. Name is lower case, no
+// trailing dot.
+struct Question {
+  std::string qname;
+  std::uint16_t qtype = 0;
+  std::uint16_t qclass = 0;
+};
+std::optional<Question> read_question(ByteView message);
+
+// Sorts addresses numerically (IPv4 before IPv6) and removes duplicates; other strings sort last.
+void sort_addresses(std::vector<std::string>& addresses);
+
+struct DecodedResponse {
+  bool ok = false;      // a well-formed DNS response to the question asked
+  std::string problem;  // why not, when !ok
+  WireHeader header;
+  int rcode = 0;        // including the EDNS extended bits when an OPT record carries them
+  std::vector<ResourceRecord> answers;  // answer section, in order
+  std::vector<std::string> addresses;   // records of qtype at the end of qname's CNAME chain
+};
+
+// Decodes a response and checks that it answers (qname, qtype): QR set, one question equal to
+// ours (case-insensitive), every section parseable. Never reads outside `message`.
+DecodedResponse decode_response(ByteView message, const std::string& qname, std::uint16_t qtype);
+
+}  // namespace dnswitness

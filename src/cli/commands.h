@@ -1,0 +1,20 @@
+#pragma once
+// Each command registers its subcommand and options with CLI11 and returns the action to run
+// once the command line has been parsed. Actions return the process exit code.
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace dnswitness::cli {
+
+// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNoResponse = 3;
+inline constexpr int kExitTampered = 4;
+
+using Action = std::function<int()>;
+
+Action add_resolve_snapshot(CLI::App& app);
+
+}  // namespace dnswitness::cli

@@ -1,0 +1,50 @@
+// dnswitness: records what DNS resolvers answer for X's domains, as evidence that can be checked.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <vector>
+
+#include "cli/commands.h"
+#include "dnswitness/version.h"
+#include "model/errors.h"
+
+using namespace dnswitness;
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "dnswitness: observe which IP addresses X's domains (twitter.com, x.com, t.co, ...) resolve to,\n"
+      "keep every answer with its raw DNS bytes, and produce evidence that anyone can verify.\n"};
+  app.name("dnswitness");
+  app.set_version_flag("--version", fmt::format("dnswitness {} ({})", kToolVersion, kToolCommit));
+  app.require_subcommand(1);
+  app.footer("Run 'dnswitness COMMAND --help' for the options of a command.");
+
+  // Each registration adds one subcommand; its action runs when that subcommand was chosen.
+  std::vector<cli::Action> registered = {
+      cli::add_resolve_snapshot(app),
+  };
+  std::map<CLI::App*, cli::Action> actions;
+  const auto subs = app.get_subcommands({});
+  for (std::size_t i = 0; i < subs.size() && i < registered.size(); ++i) actions[subs[i]] = registered[i];
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? cli::kExitOk : cli::kExitUsage;
+  }
+  try {
+    for (auto* sub : app.get_subcommands())
+      if (auto it = actions.find(sub); it != actions.end()) return it->second();
+    return cli::kExitUsage;
+  } catch (const UsageError& e) {
+    std::cerr << "dnswitness: " << e.what() << '\n';
+    return cli::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "dnswitness: internal error: " << e.what() << '\n';
+    return cli::kExitInternal;
+  }
+}

@@ -1,0 +1,156 @@
+// `dnswitness resolve-snapshot`: resolve the targets against every resolver once, now.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/output_file.h"
+#include "config/snapshot_settings.h"
+#include "model/errors.h"
+#include "model/record_json.h"
+#include "model/target.h"
+#include "scheduler/snapshot.h"
+
+namespace dnswitness::cli {
+namespace {
+
+struct Options {
+  std::string config;
+  std::string preset;
+  std::vector<std::string> domains;
+  std::string domains_file;
+  std::vector<std::string> types;
+  std::vector<std::string> resolvers;
+  std::string resolv_conf;
+  int timeout_ms = 0;
+  int retries = -1;
+  int max_in_flight = 0;
+  std::string json;
+  bool quiet = false;
+};
+
+std::string addresses_cell(const Observation& o) {
+  if (!o.addresses.empty()) {
+    std::string out;
+    const std::size_t shown = std::min<std::size_t>(o.addresses.size(), 4);
+    for (std::size_t i = 0; i < shown; ++i) out += (i ? " " : "") + o.addresses[i];
+    if (o.addresses.size() > shown) out += fmt::format(" (+{} more)", o.addresses.size() - shown);
+    return out;
+  }
+  return o.error.empty() ? "-" : o.error;
+}
+
+void print_table(const SnapshotResult& result, std::ostream& out) {
+  std::size_t wd = 6, wr = 8;
+  for (const auto& o : result.observations) {
+    wd = std::max(wd, o.qname.size());
+    wr = std::max(wr, o.resolver.name.size());
+  }
+  out << fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", "DOMAIN", wd, "TYPE", "RESOLVER", wr, "OUTCOME",
+                     "RTT", "ADDRESSES");
+  for (const auto& o : result.observations) {
+    const std::string rtt = o.rtt_us >= 0 ? fmt::format("{:.1f} ms", o.rtt_us / 1000.0) : "-";
+    std::string outcome(outcome_name(o.outcome));
+    if (o.transport == Transport::tcp) outcome += "/tcp";
+    out << fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", o.qname, wd, qtype_name(o.qtype),
+                       o.resolver.name, wr, outcome, rtt, addresses_cell(o));
+  }
+  const auto& r = result.run;
+  std::string summary;
+  for (const auto& [name, count] : r.outcomes) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, name);
+  out << fmt::format("\n{} queries to {} resolver(s) in {:.2f} s: {}.\n", r.observation_count, r.resolvers.size(),
+                     static_cast<double>(r.finished_at.ns - r.started_at.ns) / 1e9, summary);
+}
+
+}  // namespace
+
+Action add_resolve_snapshot(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand("resolve-snapshot",
+                                     "Resolve the target domains against every resolver once, now, and record "
+                                     "each answer with its raw DNS bytes.");
+  sub->footer(
+      "Examples:\n"
+      "  dnswitness resolve-snapshot                       # preset x, A and AAAA, default resolvers\n"
+      "  dnswitness resolve-snapshot --resolver lab=127.0.0.1:5300 --domains x.com,t.co\n"
+      "  dnswitness resolve-snapshot --resolver tcp://[::1]:5300 --json snapshot.json\n"
+      "\n"
+      "Default resolvers: system (from /etc/resolv.conf), google=8.8.8.8, cloudflare=1.1.1.1, quad9=9.9.9.9.\n"
+      "Exit codes: 0 at least one DNS response arrived; 3 none did (the run is still reported);\n"
+      "2 bad usage or config (nothing is sent or written); 1 internal failure.");
+  sub->add_option("--config", opt->config, "JSON file with the same settings; the command line wins")
+      ->option_text("FILE");
+  sub->add_option("--preset", opt->preset, "Named domain list (default: x, the X/Twitter domains)")
+      ->option_text("NAME");
+  sub->add_option("--domains", opt->domains, "Domains to resolve, comma-separated")
+      ->delimiter(',')
+      ->option_text("A,B,...");
+  sub->add_option("--domains-file", opt->domains_file, "File with one domain a line ('#' comments)")
+      ->option_text("FILE");
+  sub->add_option("--types", opt->types, "Record types, comma-separated (default: A,AAAA)")
+      ->delimiter(',')
+      ->option_text("A,AAAA");
+  sub->add_option("--resolver", opt->resolvers,
+                  "Resolver [NAME=]SPEC, repeatable; SPEC is HOST[:PORT], udp://HOST[:PORT], "
+                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300) or system")
+      ->option_text("SPEC");
+  sub->add_option("--resolv-conf", opt->resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
+      ->option_text("FILE");
+  sub->add_option("--timeout", opt->timeout_ms, "Milliseconds to wait for each attempt (default: 2000)")
+      ->check(CLI::Range(10, 60000))
+      ->option_text("MS");
+  sub->add_option("--retries", opt->retries, "Extra attempts after a timeout or network error (default: 1)")
+      ->check(CLI::Range(0, 10))
+      ->option_text("N");
+  sub->add_option("--max-in-flight", opt->max_in_flight, "Queries outstanding per resolver (default: 100)")
+      ->check(CLI::Range(1, 10000))
+      ->option_text("N");
+  sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
+  sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
+
+  return [opt, sub]() -> int {
+    SnapshotSettings settings;
+    if (!opt->config.empty()) settings = load_settings_file(opt->config);
+    SnapshotSettings cli;
+    if (sub->count("--preset")) cli.preset = opt->preset;
+    if (sub->count("--domains")) cli.domains = opt->domains;
+    if (sub->count("--domains-file")) cli.domains_file = opt->domains_file;
+    if (sub->count("--types")) cli.types = opt->types;
+    if (sub->count("--resolver")) cli.resolvers = opt->resolvers;
+    if (sub->count("--resolv-conf")) cli.resolv_conf = opt->resolv_conf;
+    if (sub->count("--timeout")) cli.timeout_ms = opt->timeout_ms;
+    if (sub->count("--retries")) cli.retries = opt->retries;
+    if (sub->count("--max-in-flight")) cli.max_in_flight = opt->max_in_flight;
+    settings.override_with(cli);
+    const SnapshotPlan plan = make_plan(settings);
+
+    // Open the output before any query is sent, so a bad path costs nothing.
+    std::unique_ptr<OutputFile> json_out;
+    if (!opt->json.empty() && opt->json != "-") json_out = std::make_unique<OutputFile>(opt->json);
+
+    const SnapshotResult result = run_snapshot(plan);
+
+    if (!opt->json.empty()) {
+      nlohmann::json doc = {{"run", run_json(result.run)}, {"observations", nlohmann::json::array()}};
+      for (const auto& o : result.observations) doc["observations"].push_back(observation_json(o, result.run.run_id));
+      const std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      if (json_out) {
+        json_out->write(text);
+        json_out->commit();
+      } else {
+        std::cout << text;
+      }
+    }
+    if (!opt->quiet && opt->json != "-") print_table(result, std::cout);
+    if (!result.any_response()) {
+      std::cerr << "dnswitness: no resolver gave any DNS response; check the resolver addresses and the network.\n";
+      return kExitNoResponse;
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace dnswitness::cli

@@ -1,0 +1,95 @@
+#include "config/domain_list.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "dnswitness/version.h"
+#include "model/errors.h"
+#include "model/target.h"
+
+namespace dnswitness {
+namespace fs = std::filesystem;
+
+std::vector<std::string> parse_domain_list(const std::string& text, const std::string& source) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    const std::string word = line.substr(first, last - first + 1);
+    const NameCheck check = check_domain_name(word);
+    if (!check.name)
+      throw UsageError(fmt::format("{} line {}: '{}' is not a valid domain name ({}).", source, number, word,
+                                   check.problem));
+    out.push_back(*check.name);
+  }
+  return out;
+}
+
+std::vector<std::string> read_domain_list_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("Cannot read the domain list {}; check the path.", path.string()));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto names = parse_domain_list(buf.str(), path.string());
+  if (names.empty()) throw UsageError(fmt::format("The domain list {} names no domain.", path.string()));
+  return names;
+}
+
+std::vector<fs::path> preset_dirs() {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("DNSWITNESS_PRESETS_DIR"); env && *env) dirs.emplace_back(env);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path() / "presets");
+    dirs.push_back(exe.parent_path().parent_path() / "share" / "dnswitness" / "presets");
+  }
+  dirs.emplace_back(kSourcePresetsDir);
+  return dirs;
+}
+
+std::vector<std::string> available_presets() {
+  std::set<std::string> names;
+  for (const auto& dir : preset_dirs()) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().extension() == ".txt") names.insert(entry.path().stem().string());
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> load_preset(const std::string& name) {
+  const bool plain = !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") ==
+                                          std::string::npos;
+  if (plain) {
+    for (const auto& dir : preset_dirs()) {
+      const fs::path file = dir / (name + ".txt");
+      std::error_code ec;
+      if (fs::is_regular_file(file, ec)) return read_domain_list_file(file);
+    }
+  }
+  std::string known;
+  for (const auto& p : available_presets()) known += (known.empty() ? "" : ", ") + p;
+  throw UsageError(fmt::format("There is no preset named '{}'; known presets: {}.", name,
+                               known.empty() ? "none found (is the presets folder installed?)" : known));
+}
+
+std::vector<std::string> unique_names(std::vector<std::string> names) {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (auto& n : names)
+    if (seen.insert(n).second) out.push_back(std::move(n));
+  return out;
+}
+
+}  // namespace dnswitness

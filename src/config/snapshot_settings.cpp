@@ -1,0 +1,88 @@
+#include "config/snapshot_settings.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <set>
+
+#include "model/errors.h"
+
+namespace dnswitness {
+namespace {
+
+template <typename T>
+void take(std::optional<T>& field, const std::optional<T>& value) {
+  if (value) field = value;
+}
+
+std::vector<std::string> string_list(const nlohmann::json& v, const std::string& key, const std::string& source) {
+  std::vector<std::string> out;
+  if (!v.is_array()) throw UsageError(fmt::format("In {}, '{}' must be a list of strings.", source, key));
+  for (const auto& item : v) {
+    if (!item.is_string()) throw UsageError(fmt::format("In {}, '{}' must be a list of strings.", source, key));
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+int bounded_int(const nlohmann::json& v, const std::string& key, const std::string& source, int lo, int hi) {
+  if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
+    throw UsageError(fmt::format("In {}, '{}' must be a whole number from {} to {}.", source, key, lo, hi));
+  return v.get<int>();
+}
+
+std::string text(const nlohmann::json& v, const std::string& key, const std::string& source) {
+  if (!v.is_string()) throw UsageError(fmt::format("In {}, '{}' must be a string.", source, key));
+  return v.get<std::string>();
+}
+
+}  // namespace
+
+void SnapshotSettings::override_with(const SnapshotSettings& o) {
+  take(preset, o.preset);
+  take(domains, o.domains);
+  take(domains_file, o.domains_file);
+  take(types, o.types);
+  take(resolvers, o.resolvers);
+  take(resolv_conf, o.resolv_conf);
+  take(timeout_ms, o.timeout_ms);
+  take(retries, o.retries);
+  take(max_in_flight, o.max_in_flight);
+  take(edns_size, o.edns_size);
+}
+
+SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object()) throw UsageError(fmt::format("{} must hold a JSON object.", source));
+  SnapshotSettings s;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "preset") s.preset = text(value, key, source);
+    else if (key == "domains") s.domains = string_list(value, key, source);
+    else if (key == "domains_file") s.domains_file = text(value, key, source);
+    else if (key == "types") s.types = string_list(value, key, source);
+    else if (key == "resolvers") s.resolvers = string_list(value, key, source);
+    else if (key == "resolv_conf") s.resolv_conf = text(value, key, source);
+    else if (key == "timeout_ms") s.timeout_ms = bounded_int(value, key, source, 10, 60000);
+    else if (key == "retries") s.retries = bounded_int(value, key, source, 0, 10);
+    else if (key == "max_in_flight") s.max_in_flight = bounded_int(value, key, source, 1, 10000);
+    else if (key == "edns_size") s.edns_size = bounded_int(value, key, source, 0, 4096);
+    else
+      throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
+                                   "types, resolvers, resolv_conf, timeout_ms, retries, max_in_flight, edns_size.",
+                                   source, key));
+  }
+  return s;
+}
+
+SnapshotSettings load_settings_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("Cannot read the config file {}; check the path.", path.string()));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(fmt::format("The config file {} is not valid JSON (at byte {}).", path.string(), e.byte));
+  }
+  return parse_settings_json(j, "the config file " + path.string());
+}
+
+}  // namespace dnswitness

@@ -1,0 +1,35 @@
+#pragma once
+// The settings of a snapshot: what to resolve, where, and how patiently. They come from a JSON
+// config file (--config) and the command line; the command line wins, field by field.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dnswitness {
+
+struct SnapshotSettings {
+  std::optional<std::string> preset;
+  std::optional<std::vector<std::string>> domains;
+  std::optional<std::string> domains_file;
+  std::optional<std::vector<std::string>> types;
+  std::optional<std::vector<std::string>> resolvers;  // "[NAME=]SPEC"
+  std::optional<std::string> resolv_conf;
+  std::optional<int> timeout_ms;
+  std::optional<int> retries;
+  std::optional<int> max_in_flight;
+  std::optional<int> edns_size;
+
+  // Fields set in `over` replace those here.
+  void override_with(const SnapshotSettings& over);
+};
+
+// Reads a JSON config file. Throws UsageError (one sentence naming the file and the problem) when
+// it cannot be read, is not JSON, has an unknown key or a value of the wrong type.
+SnapshotSettings load_settings_file(const std::filesystem::path& path);
+SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source);
+
+}  // namespace dnswitness

@@ -1,0 +1,43 @@
+#include "model/observation.h"
+
+namespace dnswitness {
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::answer: return "answer";
+    case Outcome::nodata: return "nodata";
+    case Outcome::nxdomain: return "nxdomain";
+    case Outcome::servfail: return "servfail";
+    case Outcome::refused: return "refused";
+    case Outcome::rcode_error: return "rcode_error";
+    case Outcome::timeout: return "timeout";
+    case Outcome::network_error: return "network_error";
+    case Outcome::malformed: return "malformed";
+  }
+  return "malformed";
+}
+
+bool outcome_has_response(Outcome o) {
+  return o != Outcome::timeout && o != Outcome::network_error && o != Outcome::malformed;
+}
+
+std::string_view transport_name(Transport t) { return t == Transport::tcp ? "tcp" : "udp"; }
+
+std::string rcode_name(int rcode) {
+  switch (rcode) {
+    case 0: return "NOERROR";
+    case 1: return "FORMERR";
+    case 2: return "SERVFAIL";
+    case 3: return "NXDOMAIN";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    case 6: return "YXDOMAIN";
+    case 7: return "YXRRSET";
+    case 8: return "NXRRSET";
+    case 9: return "NOTAUTH";
+    case 10: return "NOTZONE";
+    default: return "RCODE" + std::to_string(rcode);
+  }
+}
+
+}  // namespace dnswitness

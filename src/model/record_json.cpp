@@ -1,0 +1,99 @@
+#include "model/record_json.h"
+
+#include "crypto/encoding.h"
+#include "model/target.h"
+
+namespace dnswitness {
+namespace {
+
+nlohmann::json exchange_json(const Exchange& e) {
+  nlohmann::json j = {
+      {"transport", std::string(transport_name(e.transport))},
+      {"query_id", e.query_id},
+      {"sent_at", format_rfc3339_ns(e.sent_at)},
+      {"result", e.result},
+      {"query_wire", base64_encode(e.query_wire)},
+  };
+  if (e.rtt_us >= 0) j["rtt_us"] = e.rtt_us;
+  if (!e.response_wire.empty()) j["response_wire"] = base64_encode(e.response_wire);
+  if (!e.local_address.empty()) j["local_address"] = e.local_address;
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json resolver_json(const ResolverSpec& r) {
+  return {{"name", r.name},
+          {"protocol", std::string(protocol_name(r.protocol))},
+          {"address", r.address},
+          {"port", r.port}};
+}
+
+nlohmann::json observation_json(const Observation& o, const std::string& run_id) {
+  nlohmann::json j = {
+      {"kind", "observation"},
+      {"run_id", run_id},
+      {"qname", o.qname},
+      {"qtype", qtype_name(o.qtype)},
+      {"resolver", resolver_json(o.resolver)},
+      {"sent_at", format_rfc3339_ns(o.sent_at)},
+      {"transport", std::string(transport_name(o.transport))},
+      {"outcome", std::string(outcome_name(o.outcome))},
+      {"flags", o.flags},
+      {"addresses", o.addresses},
+      {"answers", nlohmann::json::array()},
+      {"attempts", o.exchanges.size()},
+  };
+  for (const auto& rr : o.answers)
+    j["answers"].push_back({{"name", rr.name}, {"type", rr.type}, {"ttl", rr.ttl}, {"data", rr.data}});
+  if (o.rtt_us >= 0) j["rtt_us"] = o.rtt_us;
+  if (o.rcode) j["rcode"] = rcode_name(*o.rcode);
+  if (!o.exchanges.empty()) {
+    const Exchange& last = o.exchanges.back();
+    j["query_id"] = last.query_id;
+    if (!last.local_address.empty()) j["local_address"] = last.local_address;
+    // The final exchange's bytes are the top-level wires; earlier exchanges (a truncated UDP
+    // answer before its TCP retry, timed-out attempts) are kept whole beside them.
+    if (o.exchanges.size() > 1) {
+      j["prior_exchanges"] = nlohmann::json::array();
+      for (std::size_t i = 0; i + 1 < o.exchanges.size(); ++i)
+        j["prior_exchanges"].push_back(exchange_json(o.exchanges[i]));
+    }
+  }
+  j["query_wire"] = base64_encode(o.query_wire);
+  if (!o.response_wire.empty()) j["response_wire"] = base64_encode(o.response_wire);
+  if (!o.error.empty()) j["error"] = o.error;
+  return j;
+}
+
+nlohmann::json run_json(const RunRecord& r) {
+  nlohmann::json resolvers = nlohmann::json::array();
+  for (const auto& spec : r.resolvers) resolvers.push_back(resolver_json(spec));
+  nlohmann::json outcomes = nlohmann::json::object();
+  for (const auto& [name, count] : r.outcomes) outcomes[name] = count;
+  return {
+      {"kind", "run"},
+      {"run_id", r.run_id},
+      {"started_at", format_rfc3339_ns(r.started_at)},
+      {"finished_at", format_rfc3339_ns(r.finished_at)},
+      {"tool", {{"name", "dnswitness"}, {"version", r.tool_version}, {"commit", r.tool_commit}}},
+      {"config_hash", r.config_hash},
+      {"host", {{"hostname", r.hostname}, {"os", r.os}}},
+      {"resolvers", resolvers},
+      {"domains", r.domains},
+      {"types", r.types},
+      {"timeout_ms", r.timeout_ms},
+      {"retries", r.retries},
+      {"edns_size", r.edns_size},
+      {"observation_count", r.observation_count},
+      {"outcomes", outcomes},
+  };
+}
+
+std::string canonical_dump(const nlohmann::json& j) {
+  // Replace invalid UTF-8 rather than throw: names and strings from the wire are ASCII
+  // presentation text, but a hostile server must not be able to abort a run.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace dnswitness

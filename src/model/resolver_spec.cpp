@@ -1,0 +1,156 @@
+#include "model/resolver_spec.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "model/errors.h"
+
+namespace dnswitness {
+namespace {
+
+bool is_ipv4(const std::string& s) {
+  in_addr a{};
+  return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+bool is_ipv6(const std::string& s) {
+  in6_addr a{};
+  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
+}
+
+std::uint16_t parse_port(std::string_view text, std::string_view whole) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535)
+    throw UsageError(fmt::format("The resolver '{}' has an invalid port '{}'; use a number from 1 to 65535.",
+                                 whole, text));
+  return static_cast<std::uint16_t>(value);
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string_view protocol_name(Protocol p) {
+  switch (p) {
+    case Protocol::udp: return "udp";
+    case Protocol::tcp: return "tcp";
+    case Protocol::system: return "system";
+  }
+  return "udp";
+}
+
+ResolverSpec parse_resolver_spec(std::string_view text) {
+  const std::string_view whole = text;
+  ResolverSpec spec;
+  std::string_view name;
+  if (const auto eq = text.find('='); eq != std::string_view::npos) {
+    name = text.substr(0, eq);
+    text = text.substr(eq + 1);
+    if (!valid_name(name))
+      throw UsageError(fmt::format("The resolver name '{}' is not valid; use letters, digits, '-', '_' or '.'.",
+                                   name));
+  }
+  if (text == "system") {
+    spec.protocol = Protocol::system;
+    spec.name = name.empty() ? "system" : std::string(name);
+    return spec;
+  }
+  if (text.starts_with("https://") || text == "authoritative" || text.starts_with("tls://"))
+    throw UsageError(fmt::format("The resolver '{}' uses a transport that is not supported yet; use udp://, "
+                                 "tcp:// or system.",
+                                 whole));
+  if (text.starts_with("udp://")) {
+    text.remove_prefix(6);
+  } else if (text.starts_with("tcp://")) {
+    spec.protocol = Protocol::tcp;
+    text.remove_prefix(6);
+  } else if (text.find("://") != std::string_view::npos) {
+    throw UsageError(fmt::format("The resolver '{}' has an unknown scheme; use udp://, tcp:// or system.", whole));
+  }
+  std::string host;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos)
+      throw UsageError(fmt::format("The resolver '{}' has an IPv6 address without its closing ']'.", whole));
+    host = std::string(text.substr(1, close - 1));
+    const auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        throw UsageError(fmt::format("The resolver '{}' has unexpected text after the address.", whole));
+      spec.port = parse_port(rest.substr(1), whole);
+    }
+    if (!is_ipv6(host))
+      throw UsageError(fmt::format("The resolver '{}' does not hold a valid IPv6 address.", whole));
+  } else {
+    const auto colon = text.find(':');
+    if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos) {
+      host = std::string(text);  // a bare IPv6 address without a port
+      if (!is_ipv6(host))
+        throw UsageError(fmt::format("The resolver '{}' is not a valid address; write IPv6 as [::1]:5300.", whole));
+    } else {
+      host = std::string(text.substr(0, colon));
+      if (colon != std::string_view::npos) spec.port = parse_port(text.substr(colon + 1), whole);
+      if (!is_ipv4(host))
+        throw UsageError(fmt::format("The resolver '{}' is not a numeric IP address; give an address such as "
+                                     "127.0.0.1:5300 or [::1]:5300.",
+                                     whole));
+    }
+  }
+  spec.address = host;
+  spec.name = name.empty() ? (spec.port == 53 ? host : fmt::format("{}#{}", host, spec.port)) : std::string(name);
+  return spec;
+}
+
+std::vector<std::string> default_resolver_specs() {
+  return {"system", "google=udp://8.8.8.8", "cloudflare=udp://1.1.1.1", "quad9=udp://9.9.9.9"};
+}
+
+std::vector<ResolverSpec> expand_system_resolvers(std::vector<ResolverSpec> specs,
+                                                  const std::string& resolv_conf_path) {
+  std::vector<ResolverSpec> out;
+  for (auto& spec : specs) {
+    if (spec.protocol != Protocol::system) {
+      out.push_back(std::move(spec));
+      continue;
+    }
+    std::ifstream in(resolv_conf_path);
+    if (!in)
+      throw UsageError(fmt::format("Cannot read {} to find the system resolvers; give --resolver explicitly.",
+                                   resolv_conf_path));
+    std::vector<std::string> servers;
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream words(line);
+      std::string keyword, address;
+      if (!(words >> keyword) || keyword != "nameserver" || !(words >> address)) continue;
+      if (const auto pct = address.find('%'); pct != std::string::npos) address.resize(pct);
+      if (is_ipv4(address) || is_ipv6(address)) servers.push_back(address);
+    }
+    if (servers.empty())
+      throw UsageError(fmt::format("{} lists no nameserver; give --resolver explicitly.", resolv_conf_path));
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      ResolverSpec s;
+      s.protocol = Protocol::udp;
+      s.address = servers[i];
+      s.name = servers.size() == 1 ? spec.name : fmt::format("{}-{}", spec.name, i + 1);
+      out.push_back(std::move(s));
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& s : out)
+    if (!names.insert(s.name).second)
+      throw UsageError(fmt::format("Two resolvers are named '{}'; give each a unique NAME= prefix.", s.name));
+  return out;
+}
+
+}  // namespace dnswitness

@@ -1,0 +1,35 @@
+#pragma once
+// A run: one resolve-snapshot invocation (or one watch tick) with the facts an expert will ask
+// about: where it ran, with which tool and settings, and when it started and finished.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/resolver_spec.h"
+#include "timeutil/timestamp.h"
+
+namespace dnswitness {
+
+struct RunRecord {
+  std::string run_id;  // 32 hex digits from the CSPRNG
+  UtcTime started_at;
+  UtcTime finished_at;
+  std::string tool_version;
+  std::string tool_commit;
+  std::string config_hash;  // hex SHA-256 of the canonical JSON of the effective settings
+  std::string hostname;
+  std::string os;           // uname: sysname release machine
+  std::vector<ResolverSpec> resolvers;
+  std::vector<std::string> domains;
+  std::vector<std::string> types;
+  int timeout_ms = 0;
+  int retries = 0;
+  int edns_size = 0;
+  std::uint64_t observation_count = 0;
+  std::map<std::string, std::uint64_t> outcomes;  // outcome name -> count
+};
+
+std::string new_run_id();
+
+}  // namespace dnswitness

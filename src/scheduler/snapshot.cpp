@@ -1,0 +1,136 @@
+#include "scheduler/snapshot.h"
+
+#include <fmt/format.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/domain_list.h"
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
+#include "dnswitness/version.h"
+#include "model/errors.h"
+#include "model/record_json.h"
+#include "model/target.h"
+
+namespace dnswitness {
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string os_description() {
+  utsname u{};
+  if (uname(&u) != 0) return "unknown";
+  return fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+}
+
+}  // namespace
+
+SnapshotPlan make_plan(const SnapshotSettings& s) {
+  SnapshotPlan plan;
+  std::vector<std::string> domains;
+  if (s.domains) {
+    for (const auto& d : *s.domains) {
+      const NameCheck check = check_domain_name(d);
+      if (!check.name)
+        throw UsageError(fmt::format("'{}' is not a valid domain name ({}).", d, check.problem));
+      domains.push_back(*check.name);
+    }
+  }
+  if (s.domains_file) {
+    auto more = read_domain_list_file(*s.domains_file);
+    domains.insert(domains.end(), more.begin(), more.end());
+  }
+  if (s.preset || domains.empty()) {
+    auto more = load_preset(s.preset.value_or("x"));
+    domains.insert(domains.end(), more.begin(), more.end());
+  }
+  plan.domains = unique_names(std::move(domains));
+
+  for (const auto& t : s.types.value_or(std::vector<std::string>{"A", "AAAA"})) {
+    const auto code = parse_qtype(t);
+    if (!code) throw UsageError(fmt::format("'{}' is not a record type this tool knows; use A, AAAA, CNAME, TXT, "
+                                            "NS, MX, SOA, HTTPS or similar.",
+                                            t));
+    if (std::find(plan.types.begin(), plan.types.end(), *code) == plan.types.end()) plan.types.push_back(*code);
+  }
+  if (plan.types.empty()) throw UsageError("No record type was given; use --types A,AAAA.");
+
+  std::vector<ResolverSpec> specs;
+  for (const auto& r : s.resolvers.value_or(default_resolver_specs())) specs.push_back(parse_resolver_spec(r));
+  if (specs.empty()) throw UsageError("No resolver was given; use --resolver.");
+  plan.resolvers = expand_system_resolvers(std::move(specs), s.resolv_conf.value_or("/etc/resolv.conf"));
+
+  plan.engine.timeout_ms = s.timeout_ms.value_or(2000);
+  plan.engine.retries = s.retries.value_or(1);
+  plan.engine.max_in_flight = s.max_in_flight.value_or(100);
+  plan.engine.edns_size = static_cast<std::uint16_t>(s.edns_size.value_or(1232));
+  if (plan.engine.timeout_ms < 10 || plan.engine.timeout_ms > 60000)
+    throw UsageError("The timeout must be from 10 to 60000 milliseconds.");
+  if (plan.engine.retries < 0 || plan.engine.retries > 10) throw UsageError("Retries must be from 0 to 10.");
+  if (plan.engine.max_in_flight < 1) throw UsageError("The in-flight cap must be at least 1.");
+
+  // The config hash covers the effective settings, so two runs with equal hashes asked the same
+  // questions of the same servers in the same way.
+  nlohmann::json canon = {{"domains", plan.domains},
+                          {"resolvers", nlohmann::json::array()},
+                          {"timeout_ms", plan.engine.timeout_ms},
+                          {"retries", plan.engine.retries},
+                          {"max_in_flight", plan.engine.max_in_flight},
+                          {"edns_size", plan.engine.edns_size},
+                          {"types", nlohmann::json::array()}};
+  for (const auto& r : plan.resolvers) canon["resolvers"].push_back(resolver_json(r));
+  for (const auto t : plan.types) canon["types"].push_back(qtype_name(t));
+  plan.config_hash = hex_encode(sha256(as_bytes(canonical_dump(canon))));
+  return plan;
+}
+
+bool SnapshotResult::any_response() const {
+  for (const auto& o : observations)
+    if (outcome_has_response(o.outcome)) return true;
+  return false;
+}
+
+SnapshotResult run_snapshot(const SnapshotPlan& plan) {
+  SnapshotResult result;
+  RunRecord& run = result.run;
+  run.run_id = new_run_id();
+  run.tool_version = kToolVersion;
+  run.tool_commit = kToolCommit;
+  run.config_hash = plan.config_hash;
+  run.hostname = host_name();
+  run.os = os_description();
+  run.resolvers = plan.resolvers;
+  run.domains = plan.domains;
+  for (const auto t : plan.types) run.types.push_back(qtype_name(t));
+  run.timeout_ms = plan.engine.timeout_ms;
+  run.retries = plan.engine.retries;
+  run.edns_size = plan.engine.edns_size;
+
+  const std::size_t total = plan.domains.size() * plan.types.size() * plan.resolvers.size();
+  result.observations.resize(total);
+  boost::asio::io_context io;
+  DnsEngine engine(io, plan.engine);
+  run.started_at = utc_now();
+  std::size_t slot = 0;
+  // Interleave resolvers so each resolver's cap fills from the start.
+  for (const auto& domain : plan.domains)
+    for (const auto type : plan.types)
+      for (const auto& resolver : plan.resolvers) {
+        const std::size_t here = slot++;
+        engine.submit(QueryRequest{domain, type, resolver},
+                      [&result, here](Observation&& o) { result.observations[here] = std::move(o); });
+      }
+  io.run();
+  run.finished_at = utc_now();
+  run.observation_count = result.observations.size();
+  for (const auto& o : result.observations) ++run.outcomes[std::string(outcome_name(o.outcome))];
+  return result;
+}
+
+}  // namespace dnswitness
