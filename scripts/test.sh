@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Quick start, command 2 (and CI): installs what is missing, builds, and runs the whole test suite
+# twice: a Release build, then an AddressSanitizer + UndefinedBehaviorSanitizer build. The test
+# lab (Knot + Unbound on loopback) is started and stopped by CTest fixtures. Finally the wire
+# decoder is fuzzed briefly with libFuzzer (clang) when clang is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+jobs=$(nproc)
+echo "== Release build and tests" >&2
+scripts/build.sh build
+(cd build && ctest --output-on-failure -j"$jobs")
+
+echo "== AddressSanitizer + UBSan build and tests" >&2
+scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDNSWITNESS_SANITIZE=ON
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j"$jobs")
+
+if command -v clang++ >/dev/null 2>&1; then
+  echo "== libFuzzer: 20 s on the wire decoder" >&2
+  scripts/fuzz.sh 20
+fi
+echo "== all tests passed" >&2

@@ -1,0 +1,188 @@
+// `dnswitness resolve-snapshot` as a user runs it: exit codes, messages, the JSON schema, the
+// config file, and bad input, against the lab's real servers.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/encoding.h"
+#include "resolvers/wire.h"
+#include "support/lab.h"
+
+using namespace dnswitness;
+using dnswitness::test::Lab;
+using dnswitness::test::run_dnswitness;
+using dnswitness::test::TempDir;
+
+namespace {
+
+// Every command in these tests names the lab's resolvers and keeps the ledger out of the way:
+// nothing here may ever reach the default public resolvers.
+std::string lab_args(const Lab& lab) {
+  return "--resolver knot=" + lab.knot() + " --resolver unbound=" + lab.unbound() + " --timeout 500 --retries 0";
+}
+
+}  // namespace
+
+TEST_CASE("the preset snapshot against the lab prints a table and exits 0") {
+  Lab lab;
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger " + lab_args(lab));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("DOMAIN") != std::string::npos);
+  // 11 preset domains x 2 types x 2 resolvers.
+  CHECK(r.out.find("44 queries to 2 resolver(s)") != std::string::npos);
+  CHECK(r.out.find("twitter.com      A     knot      answer") != std::string::npos);
+  CHECK(r.out.find("104.244.42.1 104.244.42.65 104.244.42.129 104.244.42.193") != std::string::npos);
+}
+
+TEST_CASE("--json - writes the documented schema to stdout") {
+  Lab lab;
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com,nope.x.com " + lab_args(lab));
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc.contains("run"));
+  CHECK(doc["run"]["kind"] == "run");
+  CHECK(doc["run"]["observation_count"] == 8);
+  CHECK(doc["run"]["config_hash"].get<std::string>().size() == 64);
+  REQUIRE(doc["observations"].size() == 8);
+  for (const auto& o : doc["observations"]) {
+    for (const char* key : {"qname", "qtype", "resolver", "sent_at", "rtt_us", "transport", "outcome", "rcode",
+                            "flags", "answers", "addresses", "query_wire", "response_wire", "run_id"})
+      CHECK_MESSAGE(o.contains(key), key);
+    for (const char* key : {"name", "protocol", "address", "port"}) CHECK(o["resolver"].contains(key));
+    const std::string sent = o["sent_at"];
+    CHECK(sent.size() == 30);  // 2026-11-28T11:49:13.244687087Z
+    CHECK(sent.back() == 'Z');
+    const auto wire = base64_decode(o["response_wire"].get<std::string>());
+    REQUIRE(wire);
+    const auto decoded = decode_response(*wire, o["qname"], o["qtype"] == "A" ? 1 : 28);
+    CHECK(decoded.ok);
+    CHECK(nlohmann::json(decoded.addresses) == o["addresses"]);
+  }
+  CHECK(doc["observations"][0]["qname"] == "x.com");
+  CHECK(doc["observations"][0]["outcome"] == "answer");
+  CHECK(doc["observations"][4]["qname"] == "nope.x.com");
+  CHECK(doc["observations"][4]["outcome"] == "nxdomain");
+  CHECK(doc["observations"][4]["rcode"] == "NXDOMAIN");
+}
+
+TEST_CASE("--json FILE writes the file and the table still goes to stdout") {
+  Lab lab;
+  TempDir dir;
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --domains t.co --types A --json " + (dir / "s.json") + " " +
+                                lab_args(lab));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("t.co") != std::string::npos);
+  std::ifstream in(dir / "s.json");
+  const auto doc = nlohmann::json::parse(in);
+  CHECK(doc["observations"].size() == 2);
+  CHECK(doc["observations"][0]["addresses"] == nlohmann::json({"104.244.42.5", "104.244.42.69"}));
+}
+
+TEST_CASE("exit 3 when no resolver gives any DNS response; the run is still reported") {
+  Lab lab;
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --timeout 200 --retries 0 "
+                                "--resolver silent=" + lab.odd("SILENT_PORT") + " --resolver closed=" +
+                                lab.odd("CLOSED_PORT"));
+  CHECK(r.exit_code == 3);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["observations"].size() == 2);
+  CHECK(doc["observations"][0]["outcome"] == "timeout");
+  CHECK(doc["observations"][1]["outcome"] == "network_error");
+  CHECK_FALSE(doc["observations"][0].contains("response_wire"));
+  CHECK(r.err.find("no resolver gave any DNS response") != std::string::npos);
+}
+
+TEST_CASE("'system' reads the resolv.conf it is given") {
+  Lab lab;
+  // The lab's resolv.conf names 127.0.0.1 (port 53, where nothing listens): a recorded failure.
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --timeout 200 "
+                                "--retries 0 --resolver system --resolv-conf " + lab.get("RESOLV_CONF"));
+  CHECK(r.exit_code == 3);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["observations"].size() == 1);
+  CHECK(doc["observations"][0]["resolver"]["name"] == "system");
+  CHECK(doc["observations"][0]["resolver"]["address"] == "127.0.0.1");
+  CHECK(doc["observations"][0]["resolver"]["port"] == 53);
+}
+
+TEST_CASE("a config file supplies settings and the command line wins") {
+  Lab lab;
+  TempDir dir;
+  {
+    std::ofstream cfg(dir / "c.json");
+    cfg << R"({"domains": ["t.co"], "types": ["A"], "resolvers": ["knot=)" << lab.knot()
+        << R"("], "timeout_ms": 500, "retries": 0})";
+  }
+  const auto from_file = run_dnswitness("resolve-snapshot --no-ledger --json - --config " + (dir / "c.json"));
+  REQUIRE(from_file.exit_code == 0);
+  auto doc = nlohmann::json::parse(from_file.out);
+  REQUIRE(doc["observations"].size() == 1);
+  CHECK(doc["observations"][0]["qname"] == "t.co");
+  CHECK(doc["run"]["timeout_ms"] == 500);
+
+  const auto overridden = run_dnswitness("resolve-snapshot --no-ledger --json - --config " + (dir / "c.json") +
+                                         " --domains x.com --types AAAA");
+  REQUIRE(overridden.exit_code == 0);
+  doc = nlohmann::json::parse(overridden.out);
+  REQUIRE(doc["observations"].size() == 1);
+  CHECK(doc["observations"][0]["qname"] == "x.com");
+  CHECK(doc["observations"][0]["qtype"] == "AAAA");
+}
+
+TEST_CASE("bad input gives exit 2, one plain sentence, and writes nothing") {
+  Lab lab;
+  TempDir dir;
+  {
+    std::ofstream(dir / "broken.json") << "{\"domains\": [\"x.com\",";
+    std::ofstream(dir / "unknown.json") << R"({"domain": ["x.com"]})";
+    std::ofstream(dir / "wrongtype.json") << R"({"timeout_ms": "fast"})";
+    std::ofstream(dir / "names.txt") << "x.com\n# fine\nbad..name\n";
+  }
+  const std::string out = dir / "never.json";
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"--domains 'exa mple.com'", "is not a valid domain name"},
+      {"--domains bad..name", "empty label"},
+      {"--domains " + std::string(64, 'a') + ".com", "longer than 63"},
+      {"--preset nosuchpreset", "There is no preset named 'nosuchpreset'"},
+      {"--resolver 127.0.0.1:99999", "invalid port"},
+      {"--resolver not-an-address", "not a numeric IP address"},
+      {"--resolver '[::1:53'", "without its closing"},
+      {"--resolver https://dns.example/dns-query", "not supported yet"},
+      {"--resolver authoritative", "not supported yet"},
+      {"--resolver ftp://127.0.0.1", "unknown scheme"},
+      {"--resolver a=" + lab.knot() + " --resolver a=" + lab.unbound(), "Two resolvers are named 'a'"},
+      {"--types A,BOGUS", "'BOGUS' is not a record type"},
+      {"--config " + (dir / "missing.json"), "Cannot read the config file"},
+      {"--config " + (dir / "broken.json"), "is not valid JSON"},
+      {"--config " + (dir / "unknown.json"), "unknown setting 'domain'"},
+      {"--config " + (dir / "wrongtype.json"), "'timeout_ms' must be a whole number"},
+      {"--domains-file " + (dir / "names.txt"), "line 3"},
+      {"--domains-file " + (dir / "absent.txt"), "Cannot read the domain list"},
+      {"--timeout 0", "--timeout"},
+      {"--json /nonexistent-dir/x.json", "Cannot write to /nonexistent-dir/x.json"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args);
+    const bool has_resolver = c.args.find("--resolver") != std::string::npos ||
+                              c.args.find("--config") != std::string::npos;
+    const std::string resolver = has_resolver ? "" : " --resolver knot=" + lab.knot();
+    const std::string json = c.args.find("--json") != std::string::npos ? "" : " --json " + out;
+    const auto r = run_dnswitness("resolve-snapshot --no-ledger " + c.args + resolver + json);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+    CHECK(r.out.empty());
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') <= 2);
+    CHECK_FALSE(std::filesystem::exists(out));
+  }
+}
+
+TEST_CASE("--help teaches: examples, defaults and exit codes") {
+  const auto r = run_dnswitness("resolve-snapshot --help");
+  CHECK(r.exit_code == 0);
+  for (const char* text : {"--resolver", "--preset", "--json", "Examples:", "Exit codes:", "system"})
+    CHECK_MESSAGE(r.out.find(text) != std::string::npos, text);
+}

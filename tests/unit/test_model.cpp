@@ -1,0 +1,91 @@
+// Names, record types, resolver specs and resolv.conf expansion.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "model/errors.h"
+#include "model/resolver_spec.h"
+#include "model/target.h"
+#include "support/lab.h"
+
+using namespace dnswitness;
+
+TEST_CASE("domain names are checked and canonicalised") {
+  CHECK(check_domain_name("Twitter.COM.").name == "twitter.com");
+  CHECK(check_domain_name("_dmarc.x.com").name == "_dmarc.x.com");
+  CHECK(check_domain_name("xn--eckwd4c7c.xn--zckzah").name.has_value());
+  CHECK_FALSE(check_domain_name("").name);
+  CHECK_FALSE(check_domain_name(".").name);
+  CHECK_FALSE(check_domain_name("a..b").name);
+  CHECK_FALSE(check_domain_name("-a.com").name);
+  CHECK_FALSE(check_domain_name("a-.com").name);
+  CHECK_FALSE(check_domain_name("a b.com").name);
+  CHECK_FALSE(check_domain_name("ツイッター.com").name);
+  CHECK(check_domain_name("ツイッター.com").problem.find("punycode") != std::string::npos);
+  CHECK(check_domain_name(std::string(63, 'a') + ".com").name);
+  CHECK_FALSE(check_domain_name(std::string(64, 'a') + ".com").name);
+  std::string long_name;
+  for (int i = 0; i < 4; ++i) long_name += std::string(63, 'a') + ".";
+  CHECK_FALSE(check_domain_name(long_name).name);  // 256 characters
+}
+
+TEST_CASE("record types") {
+  CHECK(parse_qtype("a") == 1);
+  CHECK(parse_qtype("AAAA") == 28);
+  CHECK(parse_qtype("https") == 65);
+  CHECK_FALSE(parse_qtype("BOGUS"));
+  CHECK(qtype_name(28) == "AAAA");
+  CHECK(qtype_name(999) == "TYPE999");
+}
+
+TEST_CASE("resolver specs") {
+  auto r = parse_resolver_spec("lab=127.0.0.1:5300");
+  CHECK(r.name == "lab");
+  CHECK(r.protocol == Protocol::udp);
+  CHECK(r.address == "127.0.0.1");
+  CHECK(r.port == 5300);
+  r = parse_resolver_spec("tcp://[::1]:5300");
+  CHECK(r.protocol == Protocol::tcp);
+  CHECK(r.address == "::1");
+  CHECK(r.port == 5300);
+  CHECK(r.name == "::1#5300");
+  r = parse_resolver_spec("udp://8.8.8.8");
+  CHECK(r.port == 53);
+  CHECK(r.name == "8.8.8.8");
+  r = parse_resolver_spec("2001:db8::53");
+  CHECK(r.address == "2001:db8::53");
+  CHECK(parse_resolver_spec("system").protocol == Protocol::system);
+  CHECK(parse_resolver_spec("mine=system").name == "mine");
+  for (const char* bad : {"", "x", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:53x", "[::1", "[::1]x", "[1.2.3.4]:53",
+                          "https://dns.google/dns-query", "authoritative", "tls://1.1.1.1", "ftp://1.2.3.4",
+                          "bad name=1.2.3.4", "=1.2.3.4", "dns.google"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parse_resolver_spec(bad), UsageError);
+  }
+}
+
+TEST_CASE("system expands to the nameservers of the given resolv.conf") {
+  test::TempDir dir;
+  {
+    std::ofstream f(dir / "resolv.conf");
+    f << "# comment\nsearch example\nnameserver 127.0.0.1\nnameserver ::1\nnameserver fe80::1%eth0\n"
+         "nameserver not-an-ip\noptions ndots:1\n";
+  }
+  auto specs = expand_system_resolvers({parse_resolver_spec("system"), parse_resolver_spec("k=127.0.0.2:5300")},
+                                       dir / "resolv.conf");
+  REQUIRE(specs.size() == 4);
+  CHECK(specs[0].name == "system-1");
+  CHECK(specs[0].address == "127.0.0.1");
+  CHECK(specs[1].address == "::1");
+  CHECK(specs[2].address == "fe80::1");
+  CHECK(specs[3].name == "k");
+  {
+    std::ofstream f(dir / "empty.conf");
+    f << "search example\n";
+  }
+  CHECK_THROWS_AS(expand_system_resolvers({parse_resolver_spec("system")}, dir / "empty.conf"), UsageError);
+  CHECK_THROWS_AS(expand_system_resolvers({parse_resolver_spec("system")}, dir / "absent.conf"), UsageError);
+  CHECK_THROWS_AS(expand_system_resolvers({parse_resolver_spec("a=1.2.3.4"), parse_resolver_spec("a=1.2.3.5")},
+                                          dir / "absent.conf"),
+                  UsageError);
+}
