@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/ledger_options.h"
 #include "dnswitness/version.h"
 #include "model/errors.h"
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   // Each registration adds one subcommand; its action runs when that subcommand was chosen.
   std::vector<cli::Action> registered = {
       cli::add_resolve_snapshot(app),
+      cli::add_keygen(app),
   };
   std::map<CLI::App*, cli::Action> actions;
   const auto subs = app.get_subcommands({});

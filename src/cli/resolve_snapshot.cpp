@@ -5,10 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
+#include "cli/ledger_options.h"
 #include "cli/output_file.h"
 #include "config/snapshot_settings.h"
+#include "ledger/leaves.h"
+#include "ledger/store.h"
 #include "model/errors.h"
 #include "model/record_json.h"
 #include "model/target.h"
@@ -30,6 +34,9 @@ struct Options {
   int max_in_flight = 0;
   std::string json;
   bool quiet = false;
+  LedgerOptions ledger;
+  bool no_ledger = false;
+  std::string origin;
 };
 
 std::string addresses_cell(const Observation& o) {
@@ -80,7 +87,9 @@ Action add_resolve_snapshot(CLI::App& app) {
       "\n"
       "Default resolvers: system (from /etc/resolv.conf), google=8.8.8.8, cloudflare=1.1.1.1, quad9=9.9.9.9.\n"
       "Exit codes: 0 at least one DNS response arrived; 3 none did (the run is still reported);\n"
-      "2 bad usage or config (nothing is sent or written); 1 internal failure.");
+      "2 bad usage or config (nothing is sent or written); 1 internal failure, or the run could not be\n"
+      "appended to the ledger (the ledger is then unchanged).\n"
+      "Each run is appended to the ledger (see --ledger) with a signed tree head, unless --no-ledger.");
   sub->add_option("--config", opt->config, "JSON file with the same settings; the command line wins")
       ->option_text("FILE");
   sub->add_option("--preset", opt->preset, "Named domain list (default: x, the X/Twitter domains)")
@@ -110,6 +119,11 @@ Action add_resolve_snapshot(CLI::App& app) {
       ->option_text("N");
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
+  add_ledger_options(sub, opt->ledger);
+  sub->add_flag("--no-ledger", opt->no_ledger, "Only print; do not append the run to the ledger");
+  sub->add_option("--origin", opt->origin,
+                  "Name of a new ledger (default: dnswitness/<host>/<random>); no spaces or '+'")
+      ->option_text("NAME");
 
   return [opt, sub]() -> int {
     SnapshotSettings settings;
@@ -131,7 +145,46 @@ Action add_resolve_snapshot(CLI::App& app) {
     std::unique_ptr<OutputFile> json_out;
     if (!opt->json.empty() && opt->json != "-") json_out = std::make_unique<OutputFile>(opt->json);
 
+    // Open the ledger (and make its key on first use) before any query is sent, for the same reason.
+    std::unique_ptr<LedgerStore> store;
+    std::optional<Ed25519PrivateKey> key;
+    if (!opt->no_ledger) {
+      try {
+        store = std::make_unique<LedgerStore>(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_write,
+                                              opt->origin, opt->ledger.lock_timeout_s * 1000);
+        bool created = false;
+        key.emplace(store->load_or_create_key(&created));
+        if (created)
+          std::cerr << fmt::format(
+              "dnswitness: created a new signing key for the ledger {} (fingerprint {}); back up {}.\n",
+              store->paths().dir.string(), key->public_key().fingerprint(), store->paths().private_key().string());
+      } catch (...) {
+        return report_current_exception();
+      }
+    } else if (!opt->origin.empty()) {
+      throw UsageError("--origin names a new ledger and cannot be combined with --no-ledger; drop one of them.");
+    }
+
     const SnapshotResult result = run_snapshot(plan);
+
+    int ledger_rc = kExitOk;
+    if (store) {
+      try {
+        const RunLeaves leaves = make_run_leaves(result.run, result.observations);
+        const AppendResult appended = store->append_run(leaves, *key);
+        if (!opt->quiet)
+          std::cerr << fmt::format("dnswitness: run {} recorded in the ledger {}: leaves {}-{}, signed tree size {}.\n",
+                                   result.run.run_id, store->paths().dir.string(), appended.first_index,
+                                   appended.size - 1, appended.size);
+        if (leaves.shrunk > 0)
+          std::cerr << fmt::format(
+              "dnswitness: {} observation(s) were too large for one ledger entry and were recorded without "
+              "their raw DNS bytes (see their ledger_note).\n",
+              leaves.shrunk);
+      } catch (...) {
+        ledger_rc = report_current_exception();
+      }
+    }
 
     if (!opt->json.empty()) {
       nlohmann::json doc = {{"run", run_json(result.run)}, {"observations", nlohmann::json::array()}};
@@ -145,6 +198,7 @@ Action add_resolve_snapshot(CLI::App& app) {
       }
     }
     if (!opt->quiet && opt->json != "-") print_table(result, std::cout);
+    if (ledger_rc != kExitOk) return ledger_rc;
     if (!result.any_response()) {
       std::cerr << "dnswitness: no resolver gave any DNS response; check the resolver addresses and the network.\n";
       return kExitNoResponse;

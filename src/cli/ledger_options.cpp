@@ -1,0 +1,48 @@
+#include "cli/ledger_options.h"
+
+#include <iostream>
+
+#include "crypto/sha256.h"
+#include "ledger/signed_note.h"
+
+namespace dnswitness::cli {
+
+void add_ledger_options(CLI::App* sub, LedgerOptions& opt) {
+  sub->add_option("--ledger", opt.ledger,
+                  "Ledger folder (default: $DNSWITNESS_HOME, else $XDG_DATA_HOME/dnswitness, else "
+                  "~/.local/share/dnswitness)")
+      ->option_text("FOLDER");
+  sub->add_option("--lock-timeout", opt.lock_timeout_s,
+                  "Seconds to wait while another dnswitness process writes the ledger (default: 30)")
+      ->check(CLI::Range(0, 3600))
+      ->option_text("SECONDS");
+}
+
+int report_ledger_error(const LedgerError& e) {
+  std::cerr << "dnswitness: " << e.what() << '\n';
+  switch (e.kind()) {
+    case LedgerError::Kind::integrity:
+      return kExitTampered;
+    case LedgerError::Kind::usage:
+      return kExitUsage;
+    default:
+      return kExitInternal;
+  }
+}
+
+int report_current_exception() {
+  try {
+    throw;
+  } catch (const LedgerError& e) {
+    return report_ledger_error(e);
+  } catch (const CryptoError& e) {
+    // CryptoError messages name the file and never contain key material.
+    std::cerr << "dnswitness: " << e.what() << '\n';
+    return kExitInternal;
+  } catch (const NoteError& e) {
+    std::cerr << "dnswitness: " << e.what() << '\n';
+    return kExitUsage;
+  }
+}
+
+}  // namespace dnswitness::cli

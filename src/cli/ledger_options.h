@@ -1,0 +1,32 @@
+#pragma once
+// Options and helpers shared by the commands that use the ledger (resolve-snapshot, keygen,
+// verify-ledger, history, reindex), and the registration functions of the ledger commands.
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "ledger/store.h"
+
+namespace dnswitness::cli {
+
+struct LedgerOptions {
+  std::string ledger;        // --ledger FOLDER
+  int lock_timeout_s = 30;   // --lock-timeout SECONDS
+};
+
+// Adds --ledger and --lock-timeout to `sub`.
+void add_ledger_options(CLI::App* sub, LedgerOptions& opt);
+
+// The exit code for a ledger error, after printing its message (one sentence) on stderr.
+int report_ledger_error(const LedgerError& e);
+// The same for the errors any ledger command can meet (LedgerError, CryptoError, NoteError);
+// rethrows anything else. Use inside a catch (...) block.
+int report_current_exception();
+
+Action add_keygen(CLI::App& app);
+Action add_verify_ledger(CLI::App& app);
+Action add_history(CLI::App& app);
+Action add_reindex(CLI::App& app);
+
+}  // namespace dnswitness::cli

@@ -1,0 +1,57 @@
+#pragma once
+// What a run becomes in the ledger: its leaves (canonical JSON bytes, exactly as hashed) and the
+// derived index rows that `history` queries.
+//
+// Role: the one place that decides the leaf bytes of a run and the index row of an observation
+// leaf, both when appending (from the in-memory records) and when rebuilding or checking the index
+// (from the stored bytes). The two must agree; verify-ledger checks that they do.
+// Ownership: plain values. Thread-safety: all functions are thread-safe.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/observation.h"
+#include "model/run_record.h"
+
+namespace dnswitness {
+
+// c2sp.org/tlog-tiles limits an entry to 65,535 bytes; every leaf stays below that.
+inline constexpr std::size_t kMaxLeafBytes = 65535;
+
+// One row of the derived index: one per observation leaf.
+struct IndexRow {
+  std::uint64_t leaf_index = 0;
+  std::string qname;      // as in the leaf: lower case, no trailing dot
+  std::string qtype;      // mnemonic: "A", "AAAA"
+  std::int64_t time_ns = 0;  // the observation's sent_at
+  std::string resolver;   // resolver name
+  std::string outcome;    // "answer", "nxdomain", "timeout", ...
+  std::string addresses;  // the final A/AAAA set, sorted, joined by single spaces ("" when none)
+  bool operator==(const IndexRow&) const = default;
+};
+
+// A run turned into leaves: leaves[0] is the run record, leaves[1 + i] observation i; rows[i]
+// indexes observation i (its leaf_index is relative to the first leaf, filled in by the store).
+struct RunLeaves {
+  std::string run_id;
+  std::vector<std::string> leaves;
+  std::vector<IndexRow> rows;
+  std::size_t shrunk = 0;  // observations whose wire bytes had to be dropped to fit kMaxLeafBytes
+};
+
+// canonical_dump of run_json(run) and of observation_json(o, run.run_id) for each observation. An
+// observation whose leaf would exceed kMaxLeafBytes keeps everything but its raw wire bytes (then,
+// if still too big, its answer records), and says so in a "ledger_note" field; a run record that is
+// too big keeps its domain count instead of its domain list. Throws std::length_error if a leaf
+// still cannot fit (not reachable with DNS messages of at most 65,535 bytes).
+RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> observations);
+
+// The index row of an observation leaf, from its stored bytes; nullopt for a run leaf or anything
+// that is not an observation. Throws std::invalid_argument when the bytes are not JSON of the shape
+// this tool writes.
+std::optional<IndexRow> index_row_of_leaf(std::uint64_t leaf_index, std::string_view leaf);
+
+}  // namespace dnswitness

@@ -1,0 +1,151 @@
+#include "ledger/sqlite.h"
+
+#include <fmt/format.h>
+
+namespace dnswitness {
+
+Db::Db(const std::filesystem::path& path, bool read_only, bool create) : path_(path) {
+  int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
+  flags |= SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(db_);  // sqlite3_open_v2 may hand back a handle even on failure
+    db_ = nullptr;
+    throw LedgerError(LedgerError::Kind::io,
+                      fmt::format("Cannot open the ledger database {} ({}); check that the file exists and that "
+                                  "you may read and write its folder.",
+                                  path.string(), sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Db& Db::operator=(Db&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close(db_);
+    db_ = other.db_;
+    path_ = std::move(other.path_);
+    other.db_ = nullptr;
+  }
+  return *this;
+}
+
+Db::~Db() { sqlite3_close(db_); }
+
+void Db::exec(const char* sql) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  sqlite3_free(message);
+  if (rc != SQLITE_OK) fail(rc, "setting up the ledger");
+}
+
+void Db::fail(int rc, std::string_view doing) const {
+  const int primary = rc & 0xff;
+  const std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw LedgerError(LedgerError::Kind::busy,
+                        fmt::format("The ledger {} stayed locked by another dnswitness process while {}; wait for it "
+                                    "to finish and try again.",
+                                    path_.string(), doing));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      throw LedgerError(LedgerError::Kind::unreadable,
+                        fmt::format("The ledger database {} is damaged or is not an SQLite file ({}) while {}; keep a "
+                                    "copy of it and restore the ledger folder from a backup.",
+                                    path_.string(), detail, doing));
+    case SQLITE_FULL:
+      throw LedgerError(LedgerError::Kind::io,
+                        fmt::format("The disk holding the ledger {} is full while {}; the ledger is unchanged, free "
+                                    "some space and run again.",
+                                    path_.string(), doing));
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_IOERR:
+      throw LedgerError(LedgerError::Kind::io,
+                        fmt::format("Cannot write to the ledger {} while {} ({}); the ledger is unchanged, check that "
+                                    "its folder is writable and the disk is healthy.",
+                                    path_.string(), doing, detail));
+    default:
+      throw LedgerError(LedgerError::Kind::io, fmt::format("SQLite failed on the ledger {} while {} ({}).",
+                                                           path_.string(), doing, detail));
+  }
+}
+
+Stmt::Stmt(Db& db, const char* sql) : db_(&db) {
+  const int rc = sqlite3_prepare_v3(db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) db.fail(rc, "reading the ledger's tables");
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  const int rc = sqlite3_bind_int64(stmt_, i, v);
+  if (rc != SQLITE_OK) db_->fail(rc, "preparing a query");
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, std::string_view text) {
+  const int rc = sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) db_->fail(rc, "preparing a query");
+  return *this;
+}
+
+Stmt& Stmt::bind_blob(int i, ByteView blob) {
+  // A zero-length blob must still be a blob, not NULL: pass a non-null pointer.
+  static const std::uint8_t empty = 0;
+  const int rc = sqlite3_bind_blob64(stmt_, i, blob.empty() ? &empty : blob.data(), blob.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_->fail(rc, "preparing a query");
+  return *this;
+}
+
+bool Stmt::step(std::string_view doing) {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3_reset(stmt_);
+  db_->fail(rc, doing);
+}
+
+void Stmt::run(std::string_view doing) {
+  while (step(doing)) {
+  }
+  reset();
+}
+
+void Stmt::reset() noexcept {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::string_view Stmt::text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string_view{};
+}
+
+ByteView Stmt::blob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? ByteView(static_cast<const std::uint8_t*>(p), static_cast<std::size_t>(n)) : ByteView{};
+}
+
+WriteTransaction::WriteTransaction(Db& db) : db_(db) {
+  const int rc = sqlite3_exec(db_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) db_.fail(rc, "waiting for the ledger's write lock");
+  open_ = true;
+}
+
+WriteTransaction::~WriteTransaction() {
+  if (open_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void WriteTransaction::commit() {
+  const int rc = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) db_.fail(rc, "committing the run to the ledger");
+  open_ = false;
+}
+
+}  // namespace dnswitness

@@ -1,0 +1,397 @@
+#include "ledger/store.h"
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <system_error>
+
+#include "crypto/encoding.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+#include "ledger/signed_note.h"
+
+namespace dnswitness {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+std::string hostname_for_origin() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "host";
+  std::string out;
+  for (const char* p = buf; *p; ++p) {
+    const char c = *p;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == '_';
+    out += ok ? c : '-';
+  }
+  return out;
+}
+
+Db open_database(const LedgerPaths& paths, LedgerStore::Mode mode) {
+  const fs::path db_path = paths.database();
+  if (mode == LedgerStore::Mode::read_only) {
+    std::error_code ec;
+    if (!fs::exists(db_path, ec))
+      throw LedgerError(LedgerError::Kind::io,
+                        fmt::format("There is no ledger at {}; run 'dnswitness resolve-snapshot' first, or pass "
+                                    "--ledger with the folder that holds ledger.sqlite.",
+                                    paths.dir.string()));
+    return Db(db_path, true, false);
+  }
+  std::error_code ec;
+  if (!fs::exists(paths.dir, ec)) {
+    fs::create_directories(paths.dir, ec);
+    if (ec)
+      throw LedgerError(LedgerError::Kind::io,
+                        fmt::format("Cannot create the ledger folder {} ({}); check the path and its permissions.",
+                                    paths.dir.string(), ec.message()));
+    fs::permissions(paths.dir, fs::perms::owner_all, ec);  // 0700: the ledger is the user's evidence
+  }
+  return Db(db_path, false, true);
+}
+
+Hash hash_from(ByteView b, std::string_view what) {
+  if (b.size() != 32)
+    throw LedgerError(LedgerError::Kind::integrity, fmt::format("{} is not a 32-byte hash", what));
+  Hash h{};
+  std::copy(b.begin(), b.end(), h.begin());
+  return h;
+}
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE leaves(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL, data BLOB NOT NULL);
+CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,
+                         compact_range BLOB NOT NULL, run_id TEXT NOT NULL);
+CREATE TABLE observation_index(qname TEXT NOT NULL, time_ns INTEGER NOT NULL, leaf_index INTEGER NOT NULL,
+                               qtype TEXT NOT NULL, resolver TEXT NOT NULL, outcome TEXT NOT NULL,
+                               addresses TEXT NOT NULL,
+                               PRIMARY KEY (qname, time_ns, leaf_index)) WITHOUT ROWID;
+CREATE TRIGGER leaves_append_only_u BEFORE UPDATE ON leaves BEGIN SELECT RAISE(ABORT, 'ledger leaves are append-only'); END;
+CREATE TRIGGER leaves_append_only_d BEFORE DELETE ON leaves BEGIN SELECT RAISE(ABORT, 'ledger leaves are append-only'); END;
+CREATE TRIGGER checkpoints_append_only_u BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+CREATE TRIGGER checkpoints_append_only_d BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+)sql";
+
+}  // namespace
+
+LedgerPaths ledger_paths(const std::string& flag) {
+  if (!flag.empty()) return {fs::path(flag)};
+  if (auto home = env("DNSWITNESS_HOME"); !home.empty()) return {fs::path(home)};
+  if (auto xdg = env("XDG_DATA_HOME"); !xdg.empty()) return {fs::path(xdg) / "dnswitness"};
+  if (auto home = env("HOME"); !home.empty()) return {fs::path(home) / ".local" / "share" / "dnswitness"};
+  throw LedgerError(LedgerError::Kind::usage,
+                    "Cannot tell where the ledger lives: HOME is not set; pass --ledger FOLDER or set DNSWITNESS_HOME.");
+}
+
+std::string default_origin() {
+  std::uint8_t rnd[4] = {};
+  if (RAND_bytes(rnd, sizeof rnd) != 1) throw std::runtime_error("the system random generator failed");
+  return fmt::format("dnswitness/{}/{}", hostname_for_origin(), hex_encode(ByteView(rnd, sizeof rnd)));
+}
+
+LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string& origin, int busy_timeout_ms)
+    : paths_(paths), db_(open_database(paths, mode)) {
+  sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
+  if (mode == Mode::read_write) {
+    db_.exec("PRAGMA journal_mode=WAL");
+    create_schema(origin);
+  }
+  db_.exec("PRAGMA synchronous=FULL");
+  load_meta();
+  if (mode == Mode::read_write && !origin.empty() && origin != origin_)
+    throw LedgerError(LedgerError::Kind::usage,
+                      fmt::format("The ledger at {} already has the origin '{}'; --origin only names a new ledger, "
+                                  "so leave it out or choose another folder.",
+                                  paths_.dir.string(), origin_));
+}
+
+void LedgerStore::create_schema(const std::string& origin) {
+  {
+    Stmt probe(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
+    probe.step("opening the ledger");
+    if (probe.i64(0) != 0) return;
+  }
+  const std::string name = origin.empty() ? default_origin() : origin;
+  if (!is_valid_key_name(name))
+    throw LedgerError(LedgerError::Kind::usage,
+                      fmt::format("The origin '{}' cannot name a ledger: it must be non-empty UTF-8 without spaces, "
+                                  "'+' or control characters, e.g. example-law.jp/ledger-1.",
+                                  name));
+  WriteTransaction tx(db_);
+  // Another process may have created the ledger while we waited for the lock.
+  Stmt probe(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
+  probe.step("creating the ledger");
+  if (probe.i64(0) != 0) return;
+  probe.reset();
+  db_.exec(kSchema);
+  Stmt put(db_, "INSERT INTO meta(key, value) VALUES (?1, ?2)");
+  put.bind(1, "schema_version").bind(2, std::to_string(kLedgerSchemaVersion)).run("creating the ledger");
+  put.bind(1, "origin").bind(2, name).run("creating the ledger");
+  put.bind(1, "created_at").bind(2, format_rfc3339_ns(utc_now())).run("creating the ledger");
+  tx.commit();
+}
+
+void LedgerStore::load_meta() {
+  {
+    Stmt probe(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
+                    "('meta','leaves','checkpoints','observation_index')");
+    probe.step("opening the ledger");
+    if (probe.i64(0) != 4)
+      throw LedgerError(LedgerError::Kind::unreadable,
+                        fmt::format("{} is an SQLite file but not a dnswitness ledger (its tables are missing); "
+                                    "check the --ledger folder.",
+                                    paths_.database().string()));
+  }
+  Stmt get(db_, "SELECT key, value FROM meta");
+  std::string version;
+  while (get.step("reading the ledger's settings")) {
+    const std::string key(get.text(0));
+    const std::string value(get.text(1));
+    if (key == "schema_version") version = value;
+    if (key == "origin") origin_ = value;
+    if (key == "public_key") {
+      const auto raw = base64_decode(value);
+      if (!raw || raw->size() != 32)
+        throw LedgerError(LedgerError::Kind::integrity,
+                          fmt::format("The public key recorded in {} is damaged; the ledger cannot be trusted as is.",
+                                      paths_.database().string()));
+      bound_key_ = Ed25519PublicKey::from_raw(*raw);
+    }
+  }
+  if (version != std::to_string(kLedgerSchemaVersion))
+    throw LedgerError(LedgerError::Kind::unreadable,
+                      fmt::format("The ledger {} has schema version '{}', which this dnswitness does not read "
+                                  "(it reads version {}); use a matching dnswitness.",
+                                  paths_.database().string(), version, kLedgerSchemaVersion));
+  if (origin_.empty() || !is_valid_key_name(origin_))
+    throw LedgerError(LedgerError::Kind::integrity,
+                      fmt::format("The ledger {} has no valid origin in its settings; it cannot be trusted as is.",
+                                  paths_.database().string()));
+}
+
+void LedgerStore::bind_public_key(const Ed25519PublicKey& key) {
+  Stmt put(db_, "INSERT INTO meta(key, value) VALUES (?1, ?2)");
+  put.bind(1, "public_key").bind(2, base64_encode(key.raw())).run("recording the ledger's public key");
+  put.bind(1, "key_fingerprint").bind(2, key.fingerprint()).run("recording the ledger's public key");
+  bound_key_ = key;
+}
+
+Ed25519PrivateKey LedgerStore::load_or_create_key(bool* created) {
+  if (created) *created = false;
+  WriteTransaction tx(db_);  // one process at a time decides whether a key must be made
+  std::error_code ec;
+  const bool have_private = fs::exists(paths_.private_key(), ec);
+  if (!have_private && bound_key_)
+    throw LedgerError(LedgerError::Kind::usage,
+                      fmt::format("The ledger at {} was signed with the key whose fingerprint is {}, but {} is "
+                                  "missing; restore that file from your backup.",
+                                  paths_.dir.string(), bound_key_->fingerprint(), paths_.private_key().string()));
+  if (!have_private && fs::exists(paths_.public_key(), ec))
+    throw LedgerError(LedgerError::Kind::usage,
+                      fmt::format("{} exists without its private key {}; restore the private key, or move the "
+                                  "public key away to let dnswitness make a new pair.",
+                                  paths_.public_key().string(), paths_.private_key().string()));
+  std::optional<Ed25519PrivateKey> key;
+  if (have_private) {
+    key.emplace(Ed25519PrivateKey::load_pem_file(paths_.private_key()));
+    if (!fs::exists(paths_.public_key(), ec)) key->public_key().save_pem_file(paths_.public_key());
+  } else {
+    fs::create_directories(paths_.keys_dir(), ec);
+    if (ec)
+      throw LedgerError(LedgerError::Kind::io,
+                        fmt::format("Cannot create the key folder {} ({}); check the ledger folder's permissions.",
+                                    paths_.keys_dir().string(), ec.message()));
+    fs::permissions(paths_.keys_dir(), fs::perms::owner_all, ec);
+    key.emplace(Ed25519PrivateKey::generate());
+    key->save_pem_file(paths_.private_key());
+    key->public_key().save_pem_file(paths_.public_key());
+    if (created) *created = true;
+  }
+  if (bound_key_) {
+    if (!(*bound_key_ == key->public_key()))
+      throw LedgerError(LedgerError::Kind::usage,
+                        fmt::format("{} is not the key this ledger was signed with (fingerprint {}); restore the "
+                                    "original key file.",
+                                    paths_.private_key().string(), bound_key_->fingerprint()));
+  } else {
+    bind_public_key(key->public_key());
+  }
+  tx.commit();
+  return std::move(*key);
+}
+
+AppendResult LedgerStore::append_run(const RunLeaves& run, const Ed25519PrivateKey& key) {
+  if (!bound_key_ || !(*bound_key_ == key.public_key()))
+    throw LedgerError(LedgerError::Kind::usage, "The signing key is not the one bound to this ledger.");
+  WriteTransaction tx(db_);
+
+  // The frontier of the last signed tree head: appending extends exactly that tree.
+  CompactRange range;
+  {
+    Stmt last(db_, "SELECT size, root, note, compact_range FROM checkpoints ORDER BY size DESC LIMIT 1");
+    if (last.step("reading the last tree head")) {
+      const auto size = static_cast<std::uint64_t>(last.i64(0));
+      const Hash root = hash_from(last.blob(1), "the last tree head's root");
+      auto restored = CompactRange::deserialize(last.blob(3));
+      if (!restored || restored->size() != size || restored->root() != root)
+        throw LedgerError(LedgerError::Kind::integrity,
+                          fmt::format("The stored state of the ledger {} does not match its last signed tree head "
+                                      "(size {}); nothing was appended, run 'dnswitness verify-ledger'.",
+                                      paths_.database().string(), size));
+      const auto opened = open_signed_checkpoint(last.text(2), make_note_verifier(origin_, key.public_key()));
+      if (!opened || opened->size != size || opened->root != root)
+        throw LedgerError(LedgerError::Kind::integrity,
+                          fmt::format("The last signed tree head of the ledger {} (size {}) does not verify with its "
+                                      "key; nothing was appended, run 'dnswitness verify-ledger'.",
+                                      paths_.database().string(), size));
+      range = std::move(*restored);
+    }
+  }
+  {
+    Stmt count(db_, "SELECT coalesce(max(idx) + 1, 0) FROM leaves");
+    count.step("reading the ledger");
+    if (static_cast<std::uint64_t>(count.i64(0)) != range.size())
+      throw LedgerError(LedgerError::Kind::integrity,
+                        fmt::format("The ledger {} holds {} leaves but its last tree head covers {}; nothing was "
+                                    "appended, run 'dnswitness verify-ledger'.",
+                                    paths_.database().string(), count.i64(0), range.size()));
+  }
+
+  AppendResult result;
+  result.first_index = range.size();
+  {
+    Stmt put(db_, "INSERT INTO leaves(idx, hash, data) VALUES (?1, ?2, ?3)");
+    for (const auto& leaf : run.leaves) {
+      const Hash h = leaf_hash(as_bytes(leaf));
+      put.bind(1, static_cast<std::int64_t>(range.size())).bind_blob(2, h).bind_blob(3, as_bytes(leaf));
+      put.run("appending the run's leaves");
+      range.append(h);
+    }
+  }
+  {
+    Stmt put(db_,
+             "INSERT INTO observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (const auto& row : run.rows) {
+      put.bind(1, row.qname)
+          .bind(2, row.time_ns)
+          .bind(3, static_cast<std::int64_t>(result.first_index + row.leaf_index))
+          .bind(4, row.qtype)
+          .bind(5, row.resolver)
+          .bind(6, row.outcome)
+          .bind(7, row.addresses);
+      put.run("indexing the run's observations");
+    }
+  }
+  const Checkpoint cp{origin_, range.size(), range.root()};
+  result.size = cp.size;
+  result.note = sign_checkpoint(cp, key);
+  {
+    Stmt put(db_, "INSERT INTO checkpoints(size, root, note, compact_range, run_id) VALUES (?1, ?2, ?3, ?4, ?5)");
+    put.bind(1, static_cast<std::int64_t>(cp.size))
+        .bind_blob(2, cp.root)
+        .bind(3, result.note)
+        .bind_blob(4, range.serialize())
+        .bind(5, run.run_id);
+    put.run("signing the new tree head");
+  }
+  tx.commit();
+  return result;
+}
+
+std::uint64_t LedgerStore::size() {
+  Stmt last(db_, "SELECT coalesce(max(size), 0) FROM checkpoints");
+  last.step("reading the ledger");
+  return static_cast<std::uint64_t>(last.i64(0));
+}
+
+std::vector<CheckpointRow> LedgerStore::checkpoints() {
+  std::vector<CheckpointRow> out;
+  Stmt all(db_, "SELECT size, root, note, compact_range, run_id FROM checkpoints ORDER BY size");
+  while (all.step("reading the tree heads")) {
+    CheckpointRow row;
+    row.size = static_cast<std::uint64_t>(all.i64(0));
+    const ByteView root = all.blob(1);
+    if (root.size() == 32) std::copy(root.begin(), root.end(), row.root.begin());
+    row.note = std::string(all.text(2));
+    const ByteView cr = all.blob(3);
+    row.compact_range.assign(cr.begin(), cr.end());
+    row.run_id = std::string(all.text(4));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+Hash LedgerStore::subtree_root(std::uint64_t begin, std::uint64_t end) {
+  std::vector<Hash> hashes;
+  hashes.reserve(end - begin);
+  Stmt range(db_, "SELECT idx, hash FROM leaves WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
+  range.bind(1, static_cast<std::int64_t>(begin)).bind(2, static_cast<std::int64_t>(end));
+  while (range.step("reading leaf hashes")) {
+    if (static_cast<std::uint64_t>(range.i64(0)) != begin + hashes.size())
+      throw LedgerError(LedgerError::Kind::integrity, fmt::format("leaf {} is missing", begin + hashes.size()));
+    hashes.push_back(hash_from(range.blob(1), fmt::format("the stored hash of leaf {}", range.i64(0))));
+  }
+  if (hashes.size() != end - begin)
+    throw LedgerError(LedgerError::Kind::integrity, fmt::format("leaf {} is missing", begin + hashes.size()));
+  return root_of(hashes);
+}
+
+std::string LedgerStore::leaf(std::uint64_t index) {
+  Stmt one(db_, "SELECT data FROM leaves WHERE idx = ?1");
+  one.bind(1, static_cast<std::int64_t>(index));
+  if (!one.step("reading a leaf")) throw LedgerError(LedgerError::Kind::integrity, fmt::format("leaf {} is missing", index));
+  const ByteView b = one.blob(0);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+std::uint64_t LedgerStore::reindex(const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  WriteTransaction tx(db_);
+  const std::uint64_t total = size();
+  db_.exec("DELETE FROM observation_index");
+  Stmt leaves(db_, "SELECT idx, data FROM leaves ORDER BY idx");
+  Stmt put(db_,
+           "INSERT INTO observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  std::uint64_t rows = 0;
+  std::uint64_t done = 0;
+  while (leaves.step("reading the leaves")) {
+    const auto idx = static_cast<std::uint64_t>(leaves.i64(0));
+    const ByteView data = leaves.blob(1);
+    std::optional<IndexRow> row;
+    try {
+      row = index_row_of_leaf(idx, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+    } catch (const std::invalid_argument& e) {
+      throw LedgerError(LedgerError::Kind::integrity,
+                        fmt::format("Cannot rebuild the index: {}; run 'dnswitness verify-ledger' to see what is "
+                                    "wrong with the ledger.",
+                                    e.what()));
+    }
+    if (row) {
+      put.bind(1, row->qname)
+          .bind(2, row->time_ns)
+          .bind(3, static_cast<std::int64_t>(idx))
+          .bind(4, row->qtype)
+          .bind(5, row->resolver)
+          .bind(6, row->outcome)
+          .bind(7, row->addresses);
+      put.run("rebuilding the index");
+      ++rows;
+    }
+    if (progress && (++done % 100000) == 0) progress(done, total);
+  }
+  tx.commit();
+  if (progress) progress(total, total);
+  return rows;
+}
+
+}  // namespace dnswitness

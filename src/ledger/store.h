@@ -1,0 +1,117 @@
+#pragma once
+// The ledger store: one SQLite database (WAL, synchronous=FULL) holding the leaves of the log, the
+// signed checkpoint of every run, and the derived observation index.
+//
+// Role: the only code that writes the ledger. A run is appended in one BEGIN IMMEDIATE
+// transaction (leaves + index rows + signed checkpoint), so it is in the ledger whole or not at
+// all, whatever happens to the process. Appending never reads earlier leaves: the Merkle frontier
+// (CompactRange) of each checkpoint is stored beside it, and before signing the store checks that
+// the frontier still yields the previous signed root, so every checkpoint it signs extends the
+// previous one (no fork).
+//
+// Schema (version 1, frozen by tests/unit/test_ledger_store.cpp; see docs/ledger.md):
+//   meta(key TEXT PRIMARY KEY, value TEXT)            schema_version, origin, created_at, public_key
+//   leaves(idx INTEGER PRIMARY KEY, hash BLOB, data BLOB)   data exactly as hashed
+//   checkpoints(size INTEGER PRIMARY KEY, root BLOB, note TEXT, compact_range BLOB, run_id TEXT)
+//   observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses)
+//                     WITHOUT ROWID, PRIMARY KEY (qname, time_ns, leaf_index)
+// Triggers refuse UPDATE and DELETE on leaves and checkpoints (a guard against accidents; integrity
+// rests on hashes and signatures, which verify-ledger checks).
+//
+// Ownership: a LedgerStore owns its connection. Thread-safety: none; one object per thread. Several
+// processes may use one ledger at once: writers queue on SQLite's lock for at most the busy timeout.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ed25519.h"
+#include "ledger/leaves.h"
+#include "ledger/sqlite.h"
+
+namespace dnswitness {
+
+inline constexpr int kLedgerSchemaVersion = 1;
+
+// The files of one ledger folder.
+struct LedgerPaths {
+  std::filesystem::path dir;
+  [[nodiscard]] std::filesystem::path database() const { return dir / "ledger.sqlite"; }
+  [[nodiscard]] std::filesystem::path keys_dir() const { return dir / "keys"; }
+  [[nodiscard]] std::filesystem::path private_key() const { return dir / "keys" / "ledger.key"; }
+  [[nodiscard]] std::filesystem::path public_key() const { return dir / "keys" / "ledger.pub"; }
+};
+
+// --ledger PATH, else $DNSWITNESS_HOME, else $XDG_DATA_HOME/dnswitness, else
+// ~/.local/share/dnswitness. Throws LedgerError(usage) when none can be determined.
+LedgerPaths ledger_paths(const std::string& flag);
+
+// "dnswitness/<host name>/<8 random hex digits>", with any character a key name may not hold
+// replaced by '-'.
+std::string default_origin();
+
+struct CheckpointRow {
+  std::uint64_t size = 0;
+  Hash root{};
+  std::string note;
+  Bytes compact_range;
+  std::string run_id;
+};
+
+struct AppendResult {
+  std::uint64_t first_index = 0;  // index of the run leaf
+  std::uint64_t size = 0;         // tree size after the run
+  std::string note;               // the signed checkpoint
+};
+
+class LedgerStore {
+ public:
+  enum class Mode { read_only, read_write };
+  // Opens the ledger in `paths.dir`. In read_write mode a missing folder or database is created
+  // (folder 0700) with `origin` (default_origin() when empty); an existing ledger keeps its origin
+  // and a different non-empty `origin` is a usage error. In read_only mode a missing database is an
+  // io error. busy_timeout_ms bounds every wait for another process's lock.
+  LedgerStore(const LedgerPaths& paths, Mode mode, const std::string& origin = {}, int busy_timeout_ms = 10000);
+
+  [[nodiscard]] const LedgerPaths& paths() const noexcept { return paths_; }
+  [[nodiscard]] const std::string& origin() const noexcept { return origin_; }
+  // The signing key's public key recorded when the first key was bound to this ledger.
+  [[nodiscard]] std::optional<Ed25519PublicKey> bound_public_key() const { return bound_key_; }
+
+  // Loads keys/ledger.key, or creates a new key pair there when there is none (under the ledger's
+  // write lock, so two first runs agree on one key), and binds its public key to the ledger. Sets
+  // *created when it made a new key. Throws LedgerError(usage) if the key on disk is not the one
+  // the ledger was signed with.
+  Ed25519PrivateKey load_or_create_key(bool* created);
+
+  // Appends a run (its leaves, index rows and a checkpoint signed with `key`) in one transaction.
+  AppendResult append_run(const RunLeaves& run, const Ed25519PrivateKey& key);
+
+  // Size of the last checkpoint (0 for a new ledger).
+  std::uint64_t size();
+  std::vector<CheckpointRow> checkpoints();
+  // MTH(D[begin:end]) from the stored leaf hashes (reads end - begin hashes).
+  Hash subtree_root(std::uint64_t begin, std::uint64_t end);
+  // The stored bytes of one leaf; throws LedgerError(integrity) if it is missing.
+  std::string leaf(std::uint64_t index);
+
+  // Rebuilds observation_index from the leaves in one transaction; returns the number of rows.
+  // `progress(done, total)` is called now and then.
+  std::uint64_t reindex(const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
+
+  Db& db() noexcept { return db_; }
+
+ private:
+  void create_schema(const std::string& origin);
+  void load_meta();
+  void bind_public_key(const Ed25519PublicKey& key);
+
+  LedgerPaths paths_;
+  Db db_;
+  std::string origin_;
+  std::optional<Ed25519PublicKey> bound_key_;
+};
+
+}  // namespace dnswitness
