@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   std::vector<cli::Action> registered = {
       cli::add_resolve_snapshot(app),
       cli::add_keygen(app),
+      cli::add_verify_ledger(app),
+      cli::add_history(app),
+      cli::add_reindex(app),
   };
   std::map<CLI::App*, cli::Action> actions;
   const auto subs = app.get_subcommands({});

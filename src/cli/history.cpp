@@ -1,0 +1,148 @@
+// `dnswitness history DOMAIN...`: which addresses each domain resolved to, when, how often, where.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/ledger_options.h"
+#include "ledger/history.h"
+#include "model/errors.h"
+#include "model/target.h"
+
+namespace dnswitness::cli {
+namespace {
+
+struct HistoryOptions {
+  LedgerOptions ledger;
+  std::vector<std::string> domains;
+  std::string since, until;
+  std::vector<std::string> types;
+  std::vector<std::string> resolvers;
+  bool json = false;
+};
+
+std::int64_t parse_time(const std::string& text, const char* option) {
+  const auto t = parse_rfc3339(text);
+  if (!t)
+    throw UsageError(fmt::format("{} '{}' is not an RFC 3339 time; write it like 2023-11-21T11:10:15+09:00 or "
+                                 "2023-11-21T02:10:15Z.",
+                                 option, text));
+  return t->ns;
+}
+
+std::string resolvers_cell(const Binding& b) {
+  std::string out;
+  for (const auto& [name, n] : b.resolvers) out += fmt::format("{}{}({})", out.empty() ? "" : " ", name, n);
+  return out;
+}
+
+void print_table(const std::vector<DomainHistory>& histories) {
+  for (const auto& h : histories) {
+    std::cout << fmt::format("{}: {} observation(s)\n", h.qname, h.observations);
+    if (!h.bindings.empty()) {
+      std::size_t wa = 7;
+      for (const auto& b : h.bindings) wa = std::max(wa, b.address.size());
+      std::cout << fmt::format("  {:<5} {:<{}}  {:<50}  {:<50}  {:>6}  {}\n", "TYPE", "ADDRESS", wa,
+                               "FIRST SEEN", "LAST SEEN", "COUNT", "RESOLVERS");
+      for (const auto& b : h.bindings) {
+        const UtcTime first{b.first_ns}, last{b.last_ns};
+        std::cout << fmt::format("  {:<5} {:<{}}  {:<50}  {:<50}  {:>6}  {}\n", b.qtype, b.address, wa,
+                                 format_utc_display(first) + " " + format_jst_display(first),
+                                 format_utc_display(last) + " " + format_jst_display(last), b.count,
+                                 resolvers_cell(b));
+      }
+    }
+    if (!h.without_address.empty()) {
+      std::string parts;
+      for (const auto& [outcome, n] : h.without_address)
+        parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, outcome);
+      std::cout << fmt::format("  without an address: {}\n", parts);
+    }
+    if (h.observations == 0) std::cout << "  (no observation in the ledger matches)\n";
+  }
+}
+
+nlohmann::json to_json(const std::vector<DomainHistory>& histories) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : histories) {
+    nlohmann::json bindings = nlohmann::json::array();
+    for (const auto& b : h.bindings) {
+      nlohmann::json resolvers = nlohmann::json::object();
+      for (const auto& [name, n] : b.resolvers) resolvers[name] = n;
+      bindings.push_back({{"qtype", b.qtype},
+                          {"address", b.address},
+                          {"first_seen", format_rfc3339_ns(UtcTime{b.first_ns})},
+                          {"last_seen", format_rfc3339_ns(UtcTime{b.last_ns})},
+                          {"first_seen_jst", format_jst_display(UtcTime{b.first_ns})},
+                          {"last_seen_jst", format_jst_display(UtcTime{b.last_ns})},
+                          {"first_leaf", b.first_leaf},
+                          {"last_leaf", b.last_leaf},
+                          {"count", b.count},
+                          {"resolvers", resolvers}});
+    }
+    nlohmann::json without = nlohmann::json::object();
+    for (const auto& [outcome, n] : h.without_address) without[outcome] = n;
+    out.push_back({{"qname", h.qname},
+                   {"observations", h.observations},
+                   {"bindings", bindings},
+                   {"without_address", without}});
+  }
+  return out;
+}
+
+}  // namespace
+
+Action add_history(CLI::App& app) {
+  auto opt = std::make_shared<HistoryOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "history", "Show, per domain, each address seen with first seen, last seen, count and resolvers.");
+  sub->footer(
+      "Examples:\n"
+      "  dnswitness history twitter.com x.com\n"
+      "  dnswitness history api.twitter.com --since 2023-11-21T00:00:00+09:00 --until 2023-11-22T00:00:00+09:00\n"
+      "Times are shown in UTC and JST; --since and --until are inclusive.\n"
+      "Exit codes: 0 done (even when nothing matches); 1 the ledger cannot be read; 2 bad usage.");
+  add_ledger_options(sub, opt->ledger);
+  sub->add_option("domains", opt->domains, "Domains to look up")->required()->option_text("DOMAIN...");
+  sub->add_option("--since", opt->since, "Only observations at or after this RFC 3339 time")->option_text("TIME");
+  sub->add_option("--until", opt->until, "Only observations at or before this RFC 3339 time")->option_text("TIME");
+  sub->add_option("--type", opt->types, "Record type, repeatable or comma-separated (default: all)")
+      ->delimiter(',')
+      ->option_text("TYPE");
+  sub->add_option("--resolver", opt->resolvers, "Resolver name, repeatable or comma-separated (default: all)")
+      ->delimiter(',')
+      ->option_text("NAME");
+  sub->add_flag("--json", opt->json, "Print JSON instead of a table");
+  return [opt]() -> int {
+    HistoryQuery q;
+    for (const auto& d : opt->domains) {
+      const NameCheck check = check_domain_name(d);
+      if (!check.name) throw UsageError(fmt::format("'{}' is not a domain name: {}.", d, check.problem));
+      q.domains.push_back(*check.name);
+    }
+    for (const auto& t : opt->types) {
+      const auto code = parse_qtype(t);
+      if (!code) throw UsageError(fmt::format("--type '{}' is not a record type; use e.g. A or AAAA.", t));
+      q.types.push_back(qtype_name(*code));
+    }
+    q.resolvers = opt->resolvers;
+    if (!opt->since.empty()) q.since_ns = parse_time(opt->since, "--since");
+    if (!opt->until.empty()) q.until_ns = parse_time(opt->until, "--until");
+    if (q.since_ns && q.until_ns && *q.since_ns > *q.until_ns)
+      throw UsageError("--since is later than --until; swap them.");
+    try {
+      LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},
+                        opt->ledger.lock_timeout_s * 1000);
+      const auto histories = query_history(store, q);
+      if (opt->json)
+        std::cout << to_json(histories).dump(2) << '\n';
+      else
+        print_table(histories);
+      return kExitOk;
+    } catch (...) {
+      return report_current_exception();
+    }
+  };
+}
+
+}  // namespace dnswitness::cli
