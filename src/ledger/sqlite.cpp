@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+
 namespace dnswitness {
 
 Db::Db(const std::filesystem::path& path, bool read_only, bool create) : path_(path) {
@@ -40,7 +42,10 @@ void Db::exec(const char* sql) {
 }
 
 void Db::fail(int rc, std::string_view doing) const {
-  const int primary = rc & 0xff;
+  int primary = rc & 0xff;
+  // A full disk often surfaces as an I/O error (a failed write or mmap of the WAL index); the
+  // operating system's errno tells it apart.
+  if (primary == SQLITE_IOERR && db_ && sqlite3_system_errno(db_) == ENOSPC) primary = SQLITE_FULL;
   const std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   switch (primary) {
     case SQLITE_BUSY:

@@ -188,6 +188,7 @@ void LedgerStore::bind_public_key(const Ed25519PublicKey& key) {
 Ed25519PrivateKey LedgerStore::load_or_create_key(bool* created) {
   if (created) *created = false;
   WriteTransaction tx(db_);  // one process at a time decides whether a key must be made
+  load_meta();               // another process may have bound a key since we opened the ledger
   std::error_code ec;
   const bool have_private = fs::exists(paths_.private_key(), ec);
   if (!have_private && bound_key_)
