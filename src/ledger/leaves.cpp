@@ -48,7 +48,136 @@ std::string fit_observation(nlohmann::json j, std::size_t original_size) {
                                       j.value("qname", "?"), out.size()));
 }
 
+// A forward-only scanner over one JSON text, enough to pick top-level fields out of a leaf without
+// building a tree. It gives up (returns false) on anything unexpected; the caller then falls back to
+// the full parser, so the scanner never has to be a validator.
+class Scanner {
+ public:
+  explicit Scanner(std::string_view s) : s_(s) {}
+  bool eat(char c) {
+    if (p_ < s_.size() && s_[p_] == c) return ++p_, true;
+    return false;
+  }
+  [[nodiscard]] bool at(char c) const { return p_ < s_.size() && s_[p_] == c; }
+  [[nodiscard]] bool done() const { return p_ == s_.size(); }
+  // A string without escapes (a needed field with an escape goes to the full parser).
+  bool plain_string(std::string_view& out) {
+    if (!eat('"')) return false;
+    const std::size_t start = p_;
+    while (p_ < s_.size() && s_[p_] != '"') {
+      if (s_[p_] == '\\') return false;
+      ++p_;
+    }
+    if (p_ == s_.size()) return false;
+    out = s_.substr(start, p_ - start);
+    ++p_;
+    return true;
+  }
+  // Skips any value: string, number, object or array (canonical JSON has no whitespace).
+  bool skip_value() {
+    if (p_ >= s_.size()) return false;
+    const char c = s_[p_];
+    if (c == '"') {
+      ++p_;
+      while (p_ < s_.size() && s_[p_] != '"') p_ += s_[p_] == '\\' ? 2 : 1;
+      if (p_ >= s_.size()) return false;
+      ++p_;
+      return true;
+    }
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      while (p_ < s_.size()) {
+        const char d = s_[p_];
+        if (d == '"') {
+          if (!skip_value()) return false;
+          continue;
+        }
+        if (d == '{' || d == '[') ++depth;
+        if (d == '}' || d == ']') {
+          if (--depth == 0) return ++p_, true;
+        }
+        ++p_;
+      }
+      return false;
+    }
+    const std::size_t start = p_;
+    while (p_ < s_.size() && (s_[p_] == '-' || (s_[p_] >= '0' && s_[p_] <= '9'))) ++p_;
+    return p_ > start;
+  }
+
+ private:
+  std::string_view s_;
+  std::size_t p_ = 0;
+};
+
+// nullopt: let the reference parser decide. Holds a row or "not an observation" otherwise.
+std::optional<std::optional<IndexRow>> scan_index_row(std::uint64_t leaf_index, std::string_view leaf) {
+  Scanner sc(leaf);
+  if (!sc.eat('{')) return std::nullopt;
+  IndexRow row;
+  row.leaf_index = leaf_index;
+  std::string_view kind, qname, qtype, sent_at, outcome, resolver_name;
+  bool have_addresses = false, have_resolver = false;
+  while (!sc.at('}')) {
+    std::string_view key;
+    if (!sc.plain_string(key) || !sc.eat(':')) return std::nullopt;
+    bool ok = true;
+    if (key == "kind") ok = sc.plain_string(kind);
+    else if (key == "qname") ok = sc.plain_string(qname);
+    else if (key == "qtype") ok = sc.plain_string(qtype);
+    else if (key == "sent_at") ok = sc.plain_string(sent_at);
+    else if (key == "outcome") ok = sc.plain_string(outcome);
+    else if (key == "addresses") {
+      have_addresses = true;
+      ok = sc.eat('[');
+      while (ok && !sc.at(']')) {
+        std::string_view a;
+        ok = sc.plain_string(a);
+        if (!ok) break;
+        if (!row.addresses.empty()) row.addresses += ' ';
+        row.addresses += a;
+        if (!sc.eat(',')) break;
+      }
+      ok = ok && sc.eat(']');
+    } else if (key == "resolver") {
+      // {"address":...,"name":...,...}: only "name" is needed.
+      have_resolver = true;
+      ok = sc.eat('{');
+      while (ok && !sc.at('}')) {
+        std::string_view k;
+        ok = sc.plain_string(k) && sc.eat(':');
+        if (!ok) break;
+        ok = k == "name" ? sc.plain_string(resolver_name) : sc.skip_value();
+        if (!ok || !sc.eat(',')) break;
+      }
+      ok = ok && sc.eat('}');
+    } else {
+      ok = sc.skip_value();
+    }
+    if (!ok) return std::nullopt;
+    if (!sc.eat(',')) break;
+  }
+  if (!sc.eat('}') || !sc.done()) return std::nullopt;
+  if (kind.empty()) return std::nullopt;
+  if (kind != "observation") return std::optional<IndexRow>{};
+  if (qname.empty() || qtype.empty() || outcome.empty() || !have_addresses || !have_resolver || resolver_name.empty())
+    return std::nullopt;
+  const auto t = parse_rfc3339(sent_at);
+  if (!t) return std::nullopt;
+  row.qname = qname;
+  row.qtype = qtype;
+  row.time_ns = t->ns;
+  row.resolver = resolver_name;
+  row.outcome = outcome;
+  return std::optional<IndexRow>{std::move(row)};
+}
+
 }  // namespace
+
+std::optional<IndexRow> index_row_of_leaf(std::uint64_t leaf_index, std::string_view leaf) {
+  if (auto scanned = scan_index_row(leaf_index, leaf)) return std::move(*scanned);
+  return index_row_of_leaf_reference(leaf_index, leaf);
+}
 
 RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> observations) {
   RunLeaves out;
@@ -86,7 +215,7 @@ RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> obs
   return out;
 }
 
-std::optional<IndexRow> index_row_of_leaf(std::uint64_t leaf_index, std::string_view leaf) {
+std::optional<IndexRow> index_row_of_leaf_reference(std::uint64_t leaf_index, std::string_view leaf) {
   const auto j = nlohmann::json::parse(leaf, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw std::invalid_argument(fmt::format("leaf {} is not a JSON object", leaf_index));

@@ -52,6 +52,11 @@ RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> obs
 // The index row of an observation leaf, from its stored bytes; nullopt for a run leaf or anything
 // that is not an observation. Throws std::invalid_argument when the bytes are not JSON of the shape
 // this tool writes.
+// Reads only the few top-level fields it needs with a small scanner (verify-ledger and reindex call
+// it for every leaf); anything the scanner does not expect (an escape in a needed field, odd
+// layout) falls back to index_row_of_leaf_reference, so both always give the same answer.
 std::optional<IndexRow> index_row_of_leaf(std::uint64_t leaf_index, std::string_view leaf);
+// The same through a full nlohmann::json parse: the reference the scanner is tested against.
+std::optional<IndexRow> index_row_of_leaf_reference(std::uint64_t leaf_index, std::string_view leaf);
 
 }  // namespace dnswitness

@@ -224,14 +224,25 @@ TEST_CASE("an observation too big for one entry keeps everything but its wire by
 }
 
 TEST_CASE("index rows made at append time equal the rows parsed back from the leaf bytes") {
-  const Run run = make_run(20, 1'700'000'000'123'456'789);
+  Run run = make_run(20, 1'700'000'000'123'456'789);
+  // Strings the fast scanner must skip or hand over to the full parser.
+  run.observations[3].error = "a \"quoted\" \\ error with } and ] inside";
+  run.observations[4].qname = "we\"ird";
+  run.observations[5].resolver.name = "name\\with\\backslash";
+  run.observations[6].addresses.clear();
   const RunLeaves leaves = make_run_leaves(run.record, run.observations);
   CHECK_FALSE(index_row_of_leaf(0, leaves.leaves[0]));
+  CHECK_FALSE(index_row_of_leaf_reference(0, leaves.leaves[0]));
   for (const auto& row : leaves.rows) {
     const auto parsed = index_row_of_leaf(row.leaf_index, leaves.leaves[row.leaf_index]);
     REQUIRE(parsed);
     CHECK(*parsed == row);
+    const auto reference = index_row_of_leaf_reference(row.leaf_index, leaves.leaves[row.leaf_index]);
+    REQUIRE(reference);
+    CHECK(*reference == row);
   }
+  CHECK(leaves.rows[4].qname == "we\"ird");
+  CHECK(leaves.rows[6].addresses.empty());
   CHECK_THROWS_AS(index_row_of_leaf(1, "{not json"), std::invalid_argument);
   CHECK_THROWS_AS(index_row_of_leaf(1, R"({"kind":"observation"})"), std::invalid_argument);
 }
