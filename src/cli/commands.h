@@ -16,5 +16,6 @@ inline constexpr int kExitTampered = 4;
 using Action = std::function<int()>;
 
 Action add_resolve_snapshot(CLI::App& app);
+Action add_logins(CLI::App& app);
 
 }  // namespace dnswitness::cli

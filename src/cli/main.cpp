@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       cli::add_verify_ledger(app),
       cli::add_history(app),
       cli::add_reindex(app),
+      cli::add_logins(app),
   };
   std::map<CLI::App*, cli::Action> actions;
   const auto subs = app.get_subcommands({});
