@@ -216,12 +216,12 @@ std::optional<UtcTime> parse_login_time(std::string_view text, const LoginTimeZo
       fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{}{}{:02}:{:02}", year, month, day, hour, minute, second,
                   fraction.empty() ? "" : ".", fraction, used.offset_seconds < 0 ? '-' : '+', off / 3600,
                   off / 60 % 60);
-  if (month < 1 || month > 12) return fail(problem, fmt::format("'{}' has month {}, which does not exist", whole, month));
+  if (month < 1 || month > 12) return fail(problem, fmt::format("'{}' has month {}, which does not exist; check the date", whole, month));
   const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(year)}, std::chrono::month{month},
                                         std::chrono::day{day}};
-  if (!ymd.ok()) return fail(problem, fmt::format("'{}' has a date that does not exist", whole));
+  if (!ymd.ok()) return fail(problem, fmt::format("'{}' has a date that does not exist; check the day and the month", whole));
   if (hour > 23 || minute > 59 || second > 59)
-    return fail(problem, fmt::format("'{}' has a time of day out of range (00:00:00 to 23:59:59)", whole));
+    return fail(problem, fmt::format("'{}' has a time of day out of range; write it between 00:00:00 and 23:59:59", whole));
   const auto parsed = parse_rfc3339(canonical);
   if (!parsed) return not_a_time();
   if (weekday) {

@@ -395,7 +395,8 @@ std::optional<CsvLayout> detect_csv(const Source& src) {
     if (line.empty()) continue;
     const auto tabs = std::count(line.begin(), line.end(), '\t');
     const auto commas = std::count(line.begin(), line.end(), ',');
-    if (tabs == 0 && commas == 0) return std::nullopt;
+    // A header of one column is allowed ("timestamp" alone); one time per line has no header.
+    if (tabs == 0 && commas == 0 && classify_header(line).column != Column::time) return std::nullopt;
     CsvLayout layout;
     layout.delim = tabs > commas ? '\t' : ',';
     layout.header_line = n;
