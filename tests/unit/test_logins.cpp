@@ -409,3 +409,28 @@ TEST_CASE("login_record_json") {
   r.source_ip.reset();
   CHECK_FALSE(login_record_json(r).contains("source_ip_class"));
 }
+
+TEST_CASE("damaged inputs never crash: every result is records or a UsageError") {
+  std::ifstream in(kData + "x_paste_word.txt", std::ios::binary);
+  const std::string paste((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(paste.size() > 1000);
+  std::uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  const char bytes[] = {'{', '}', '"', '\'', ':', ',', '\n', '\r', '\0', '\x80', '\xE2', '\xEF', '7', ' '};
+  int parsed = 0, refused = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string text = round % 3 == 0 ? paste.substr(0, next() % paste.size()) : paste;  // truncations too
+    for (int k = 0; k < 4; ++k)
+      if (!text.empty()) text[next() % text.size()] = bytes[next() % sizeof bytes];
+    try {
+      const LoginImport r = parse(text);
+      CHECK(!r.records.empty());
+      ++parsed;
+    } catch (const UsageError&) {
+      ++refused;
+    }
+  }
+  CHECK(parsed + refused == 300);
+  CHECK(parsed > 0);
+  CHECK(refused > 0);
+}
