@@ -12,6 +12,7 @@ packages=(
   knot knot-dnsutils unbound
   clang libclang-rt-14-dev
   dnsperf iproute2 procps
+  faketime
 )
 
 missing=()
