@@ -1,0 +1,404 @@
+#include "reports/candidates.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <stdexcept>
+
+#include "reports/source_ip.h"
+#include "timeutil/timestamp.h"
+
+namespace dnswitness {
+namespace {
+
+using nlohmann::json;
+
+std::string t3339(std::int64_t ns) { return format_rfc3339_ns(UtcTime{ns}); }
+
+bool wanted(const std::vector<std::string>& filter, std::string_view value) {
+  return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
+}
+
+bool row_before(const ObservationRow* a, const ObservationRow* b) {
+  if (a->time_ns != b->time_ns) return a->time_ns < b->time_ns;
+  return a->leaf_index < b->leaf_index;
+}
+
+json addresses_json(const std::vector<std::string>& a) {
+  json out = json::array();
+  for (const auto& s : a) out.push_back(s);
+  return out;
+}
+
+// Nearest row per resolver on one side of T: at or before T (before) or strictly after T.
+std::map<std::string, const ObservationRow*> nearest_per_resolver(const std::vector<const ObservationRow*>& sorted,
+                                                                  std::int64_t t, bool before) {
+  std::map<std::string, const ObservationRow*> out;
+  for (const ObservationRow* r : sorted) {
+    if (before ? r->time_ns > t : r->time_ns <= t) continue;
+    auto [it, fresh] = out.try_emplace(r->resolver, r);
+    if (fresh) continue;
+    // sorted ascending: for "before" the later one wins, for "after" the first one stays.
+    if (before) it->second = r;
+  }
+  return out;
+}
+
+struct Change {
+  const ObservationRow* from;
+  const ObservationRow* to;
+};
+
+std::vector<Change> changes_within(const std::vector<const ObservationRow*>& sorted, std::int64_t t) {
+  std::map<std::string, const ObservationRow*> last;
+  std::vector<Change> out;
+  for (const ObservationRow* r : sorted) {
+    if (r->outcome != "answer") continue;
+    if (r->time_ns < t - kChangeHorizonNs || r->time_ns > t + kChangeHorizonNs) continue;
+    auto [it, fresh] = last.try_emplace(r->resolver, r);
+    if (!fresh) {
+      if (it->second->addresses != r->addresses) out.push_back({it->second, r});
+      it->second = r;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Change& a, const Change& b) {
+    if (a.to->time_ns != b.to->time_ns) return a.to->time_ns < b.to->time_ns;
+    return a.to->leaf_index < b.to->leaf_index;
+  });
+  return out;
+}
+
+// Address statistics over the rows whose time lies in [lo, hi].
+json address_stats(const std::vector<const ObservationRow*>& sorted, std::int64_t lo, std::int64_t hi) {
+  struct Stat {
+    std::int64_t first = 0, last = 0;
+    std::uint64_t first_leaf = 0, last_leaf = 0, count = 0;
+    std::set<std::uint32_t> ttls;
+    std::map<std::string, std::uint64_t> resolvers;
+  };
+  std::map<std::string, Stat> stats;
+  std::map<std::string, std::uint64_t> without;
+  std::set<std::string> resolvers;
+  std::uint64_t n = 0;
+  for (const ObservationRow* r : sorted) {
+    if (r->time_ns < lo || r->time_ns > hi) continue;
+    ++n;
+    resolvers.insert(r->resolver);
+    if (r->addresses.empty()) ++without[r->outcome];
+    for (const auto& a : r->addresses) {
+      auto [it, fresh] = stats.try_emplace(a);
+      Stat& s = it->second;
+      if (fresh) s.first = r->time_ns, s.first_leaf = r->leaf_index;
+      s.last = r->time_ns, s.last_leaf = r->leaf_index;
+      ++s.count;
+      ++s.resolvers[r->resolver];
+      if (auto t = r->ttls.find(a); t != r->ttls.end()) s.ttls.insert(t->second.begin(), t->second.end());
+    }
+  }
+  json addrs = json::array();
+  for (const auto& [a, s] : stats) {
+    json res = json::object();
+    for (const auto& [name, c] : s.resolvers) res[name] = c;
+    addrs.push_back({{"address", a},
+                     {"first_seen", t3339(s.first)},
+                     {"last_seen", t3339(s.last)},
+                     {"first_leaf", s.first_leaf},
+                     {"last_leaf", s.last_leaf},
+                     {"count", s.count},
+                     {"ttls", s.ttls},
+                     {"resolvers", res},
+                     {"all_resolvers_agree", s.resolvers.size() == resolvers.size()}});
+  }
+  json w = json::object();
+  for (const auto& [o, c] : without) w[o] = c;
+  return {{"observations", n}, {"resolvers", resolvers}, {"addresses", addrs}, {"without_address", w}};
+}
+
+json side_json(const std::map<std::string, const ObservationRow*>& nearest, std::int64_t t, bool before) {
+  std::set<std::string> merged;
+  json by = json::array();
+  std::optional<std::int64_t> closest;
+  for (const auto& [resolver, r] : nearest) {
+    merged.insert(r->addresses.begin(), r->addresses.end());
+    const std::int64_t gap = before ? t - r->time_ns : r->time_ns - t;
+    if (!closest || gap < *closest) closest = gap;
+    by.push_back({{"resolver", resolver},
+                  {"time", t3339(r->time_ns)},
+                  {"leaf_index", r->leaf_index},
+                  {"run_id", r->run_id},
+                  {"outcome", r->outcome},
+                  {"addresses", addresses_json(r->addresses)},
+                  {"gap_seconds", gap / kNsPerSecondReport}});
+  }
+  json out = {{"addresses", std::vector<std::string>(merged.begin(), merged.end())}, {"by_resolver", by}};
+  if (closest) {
+    out["gap_ns"] = *closest;
+    out["gap_seconds"] = *closest / kNsPerSecondReport;
+  } else {
+    out["gap_ns"] = nullptr;
+    out["gap_seconds"] = nullptr;
+  }
+  return out;
+}
+
+std::string human_gap(std::int64_t ns) {
+  const std::int64_t s = ns / kNsPerSecondReport;
+  if (s < 120) return fmt::format("{} s", s);
+  if (s < 2 * 3600) return fmt::format("{} min", s / 60);
+  if (s < 2 * 86400) return fmt::format("{:.1f} h", static_cast<double>(s) / 3600.0);
+  return fmt::format("{:.1f} days", static_cast<double>(s) / 86400.0);
+}
+
+using Groups = std::map<std::pair<std::string, std::string>, std::vector<const ObservationRow*>>;
+
+Groups group_rows(std::span<const ObservationRow> rows, const CandidateOptions& o) {
+  Groups g;
+  for (const auto& r : rows) {
+    if (!wanted(o.domains, r.qname) || !wanted(o.types, r.qtype) || !wanted(o.resolvers, r.resolver)) continue;
+    g[{r.qname, r.qtype}].push_back(&r);
+  }
+  for (auto& [k, v] : g) {
+    std::sort(v.begin(), v.end(), row_before);
+    // The same leaf given twice (e.g. selected for two logins) counts once.
+    v.erase(std::unique(v.begin(), v.end(),
+                        [](const ObservationRow* a, const ObservationRow* b) { return a->leaf_index == b->leaf_index; }),
+            v.end());
+  }
+  return g;
+}
+
+int family_of(const std::string& address) { return address.find(':') != std::string::npos ? 6 : 4; }
+
+}  // namespace
+
+std::optional<ObservationRow> observation_row_of_leaf(std::uint64_t leaf_index, std::string_view leaf) {
+  const json j = json::parse(leaf.begin(), leaf.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw std::invalid_argument("the leaf is not a JSON object");
+  const auto kind = j.find("kind");
+  if (kind == j.end() || !kind->is_string()) throw std::invalid_argument("the leaf has no kind");
+  if (*kind == "run") return std::nullopt;
+  if (*kind != "observation") throw std::invalid_argument("the leaf is neither a run nor an observation");
+  auto str = [&](const json& o, const char* key) -> std::string {
+    const auto it = o.find(key);
+    if (it == o.end() || !it->is_string()) throw std::invalid_argument(fmt::format("the leaf has no {}", key));
+    return it->get<std::string>();
+  };
+  ObservationRow r;
+  r.leaf_index = leaf_index;
+  r.run_id = str(j, "run_id");
+  r.qname = str(j, "qname");
+  r.qtype = str(j, "qtype");
+  r.outcome = str(j, "outcome");
+  const auto res = j.find("resolver");
+  if (res == j.end() || !res->is_object()) throw std::invalid_argument("the leaf has no resolver");
+  r.resolver = str(*res, "name");
+  const auto t = parse_rfc3339(str(j, "sent_at"));
+  if (!t) throw std::invalid_argument("the leaf's sent_at is not an RFC 3339 time");
+  r.time_ns = t->ns;
+  if (const auto a = j.find("addresses"); a != j.end()) {
+    if (!a->is_array()) throw std::invalid_argument("the leaf's addresses are not a list");
+    for (const auto& x : *a) {
+      if (!x.is_string()) throw std::invalid_argument("the leaf's addresses are not strings");
+      r.addresses.push_back(x.get<std::string>());
+    }
+  }
+  std::sort(r.addresses.begin(), r.addresses.end());
+  r.addresses.erase(std::unique(r.addresses.begin(), r.addresses.end()), r.addresses.end());
+  if (const auto ans = j.find("answers"); ans != j.end() && ans->is_array()) {
+    for (const auto& rr : *ans) {
+      if (!rr.is_object() || !rr.contains("type") || !rr.contains("data") || !rr.contains("ttl")) continue;
+      if (!rr["type"].is_string() || rr["type"] != r.qtype || !rr["data"].is_string() ||
+          !rr["ttl"].is_number_unsigned())
+        continue;
+      const std::string data = rr["data"].get<std::string>();
+      if (std::binary_search(r.addresses.begin(), r.addresses.end(), data)) {
+        auto& v = r.ttls[data];
+        const auto ttl = rr["ttl"].get<std::uint32_t>();
+        if (std::find(v.begin(), v.end(), ttl) == v.end()) v.push_back(ttl);
+      }
+    }
+    for (auto& [a, v] : r.ttls) std::sort(v.begin(), v.end());
+  }
+  return r;
+}
+
+std::optional<std::int64_t> parse_report_duration(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  const char unit = text.back();
+  std::int64_t mult = 0;
+  switch (unit) {
+    case 's': mult = 1; break;
+    case 'm': mult = 60; break;
+    case 'h': mult = 3600; break;
+    case 'd': mult = 86400; break;
+    default: return std::nullopt;
+  }
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  if (digits.empty() || digits.size() > 6) return std::nullopt;
+  std::int64_t n = 0;
+  const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || p != digits.data() + digits.size() || n < 0) return std::nullopt;
+  return n * mult * kNsPerSecondReport;
+}
+
+std::string format_report_duration(std::int64_t ns) {
+  const std::int64_t s = ns / kNsPerSecondReport;
+  if (s != 0 && s % 86400 == 0) return fmt::format("{}d", s / 86400);
+  if (s != 0 && s % 3600 == 0) return fmt::format("{}h", s / 3600);
+  if (s != 0 && s % 60 == 0) return fmt::format("{}m", s / 60);
+  return fmt::format("{}s", s);
+}
+
+nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<const ObservationRow> rows,
+                             const CandidateOptions& options) {
+  const Groups groups = group_rows(rows, options);
+  static const std::vector<const ObservationRow*> kNone;
+  auto rows_of = [&](const std::string& q, const std::string& t) -> const std::vector<const ObservationRow*>& {
+    const auto it = groups.find({q, t});
+    return it == groups.end() ? kNone : it->second;
+  };
+
+  json out = json::object();
+  json login_tables = json::array();
+  for (std::size_t i = 0; i < logins.size(); ++i) {
+    const LoginRecord& login = logins[i];
+    const std::int64_t t = login.at.ns;
+    const std::int64_t lo = t - options.before_ns, hi = t + options.after_ns;
+    json lt = {{"login", i},
+               {"time", t3339(t)},
+               {"time_utc", format_utc_display(login.at)},
+               {"time_jst", format_jst_display(login.at)},
+               {"window", {{"from", t3339(lo)}, {"until", t3339(hi)}}}};
+    json warnings = json::array();
+    if (login.source_ip) {
+      const SourceIpCheck c = classify_source_ip(*login.source_ip);
+      lt["source_ip"] = c.address;
+      lt["source_ip_class"] = std::string(source_ip_class_name(c.cls));
+      lt["usable_for_carrier_request"] = c.usable_for_carrier_request;
+      if (!c.usable_for_carrier_request)
+        warnings.push_back(fmt::format("The source IP {} cannot be used for a carrier request: {}", c.address,
+                                       c.reason));
+      else if (c.family == 6)
+        warnings.push_back(fmt::format("The source IP {} is IPv6: the carrier may not need a destination IP.",
+                                       c.address));
+    } else {
+      lt["source_ip"] = nullptr;
+    }
+
+    struct UnionEntry {
+      std::set<std::string> domains;
+      bool in_window = false;
+    };
+    std::map<std::string, UnionEntry> uni;
+    json domains = json::array();
+    for (const auto& q : options.domains) {
+      for (const auto& type : options.types) {
+        const auto& sorted = rows_of(q, type);
+        json d = {{"qname", q}, {"qtype", type}};
+        json dw = json::array();
+        d["window"] = address_stats(sorted, lo, hi);
+        const auto before = nearest_per_resolver(sorted, t, true);
+        const auto after = nearest_per_resolver(sorted, t, false);
+        d["before"] = side_json(before, t, true);
+        d["after"] = side_json(after, t, false);
+        const std::string what = q + " " + type;
+        if (before.empty())
+          dw.push_back(fmt::format("No observation of {} at or before the login time is in this report.", what));
+        else if (d["before"]["gap_ns"].get<std::int64_t>() > options.before_ns)
+          dw.push_back(fmt::format("The nearest observation of {} before the login time is {} earlier, outside the "
+                                   "{} window.",
+                                   what, human_gap(d["before"]["gap_ns"].get<std::int64_t>()),
+                                   format_report_duration(options.before_ns)));
+        if (after.empty())
+          dw.push_back(fmt::format("No observation of {} after the login time is in this report.", what));
+        else if (d["after"]["gap_ns"].get<std::int64_t>() > options.after_ns)
+          dw.push_back(fmt::format("The nearest observation of {} after the login time is {} later, outside the {} "
+                                   "window.",
+                                   what, human_gap(d["after"]["gap_ns"].get<std::int64_t>()),
+                                   format_report_duration(options.after_ns)));
+        const bool window_empty = d["window"]["observations"].get<std::uint64_t>() == 0;
+        if (window_empty)
+          dw.push_back(fmt::format("No observation of {} lies inside the window; the nearest sets are shown instead.",
+                                   what));
+        const auto changes = changes_within(sorted, t);
+        json ch = json::array();
+        for (const auto& c : changes)
+          ch.push_back({{"resolver", c.to->resolver},
+                        {"before_time", t3339(c.from->time_ns)},
+                        {"before_leaf", c.from->leaf_index},
+                        {"before", addresses_json(c.from->addresses)},
+                        {"after_time", t3339(c.to->time_ns)},
+                        {"after_leaf", c.to->leaf_index},
+                        {"after", addresses_json(c.to->addresses)}});
+        d["changes_24h"] = {{"changed", !changes.empty()}, {"changes", ch}};
+        if (!changes.empty())
+          dw.push_back(fmt::format("The address set of {} changed {} time(s) within 24 hours of the login.", what,
+                                   changes.size()));
+        for (const auto& a : d["window"]["addresses"]) {
+          auto& e = uni[a["address"].get<std::string>()];
+          e.domains.insert(what);
+          e.in_window = true;
+        }
+        if (window_empty)
+          for (const auto* side : {&before, &after})
+            for (const auto& [res, r] : *side)
+              for (const auto& a : r->addresses) uni[a].domains.insert(what);
+        d["warnings"] = dw;
+        for (const auto& w : dw) warnings.push_back(w);
+        domains.push_back(std::move(d));
+      }
+    }
+    lt["domains"] = domains;
+    json u = json::array();
+    for (const auto& [a, e] : uni)
+      u.push_back({{"address", a},
+                   {"family", family_of(a)},
+                   {"domains", e.domains},
+                   {"basis", e.in_window ? "seen in the window" : "nearest observation outside the window"}});
+    lt["union"] = {{"destination_port", 443}, {"protocol", "tcp"}, {"addresses", u}};
+    if (uni.empty())
+      warnings.push_back("No destination IP candidate at all: the ledger holds no answer for the selected domains "
+                         "near this login time.");
+    lt["warnings"] = warnings;
+    login_tables.push_back(std::move(lt));
+  }
+  out["logins"] = login_tables;
+
+  if (options.from_ns && options.until_ns) {
+    json p = {{"from", t3339(*options.from_ns)}, {"until", t3339(*options.until_ns)}};
+    json ds = json::array();
+    for (const auto& q : options.domains)
+      for (const auto& type : options.types) {
+        json d = address_stats(rows_of(q, type), *options.from_ns, *options.until_ns);
+        d["qname"] = q;
+        d["qtype"] = type;
+        ds.push_back(std::move(d));
+      }
+    p["domains"] = ds;
+    out["period"] = p;
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> leaves_needed_for_login(std::int64_t login_ns, std::span<const ObservationRow> rows,
+                                                   const CandidateOptions& options) {
+  std::vector<const ObservationRow*> sorted;
+  for (const auto& r : rows)
+    if (wanted(options.resolvers, r.resolver)) sorted.push_back(&r);
+  std::sort(sorted.begin(), sorted.end(), row_before);
+  std::set<std::uint64_t> out;
+  const std::int64_t lo = login_ns - options.before_ns, hi = login_ns + options.after_ns;
+  for (const ObservationRow* r : sorted)
+    if (r->time_ns >= lo && r->time_ns <= hi) out.insert(r->leaf_index);
+  for (const bool before : {true, false})
+    for (const auto& [res, r] : nearest_per_resolver(sorted, login_ns, before)) out.insert(r->leaf_index);
+  for (const auto& c : changes_within(sorted, login_ns)) {
+    out.insert(c.from->leaf_index);
+    out.insert(c.to->leaf_index);
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace dnswitness
