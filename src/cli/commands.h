@@ -17,5 +17,7 @@ using Action = std::function<int()>;
 
 Action add_resolve_snapshot(CLI::App& app);
 Action add_logins(CLI::App& app);
+Action add_report(CLI::App& app);
+Action add_verify(CLI::App& app);
 
 }  // namespace dnswitness::cli

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
       cli::add_history(app),
       cli::add_reindex(app),
       cli::add_logins(app),
+      cli::add_report(app),
+      cli::add_verify(app),
   };
   std::map<CLI::App*, cli::Action> actions;
   const auto subs = app.get_subcommands({});

@@ -1,0 +1,358 @@
+#include "reports/verify.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "crypto/ed25519.h"
+#include "crypto/encoding.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+#include "ledger/signed_note.h"
+#include "reports/bundle.h"
+#include "reports/candidates.h"
+
+namespace dnswitness {
+namespace {
+
+using nlohmann::json;
+
+// Thrown to stop at the first failing item.
+struct Invalid {
+  std::string what;
+};
+
+[[noreturn]] void fail(std::string what) { throw Invalid{std::move(what)}; }
+
+const json& field(const json& j, const char* key, const std::string& where) {
+  if (!j.is_object()) fail(fmt::format("{} is not an object", where));
+  const auto it = j.find(key);
+  if (it == j.end()) fail(fmt::format("{} has no '{}'", where, key));
+  return *it;
+}
+
+std::string str(const json& j, const char* key, const std::string& where) {
+  const json& v = field(j, key, where);
+  if (!v.is_string()) fail(fmt::format("{}: '{}' is not a string", where, key));
+  return v.get<std::string>();
+}
+
+std::uint64_t u64(const json& j, const char* key, const std::string& where) {
+  const json& v = field(j, key, where);
+  if (!v.is_number_unsigned()) fail(fmt::format("{}: '{}' is not a whole number", where, key));
+  return v.get<std::uint64_t>();
+}
+
+const json& arr(const json& j, const char* key, const std::string& where) {
+  const json& v = field(j, key, where);
+  if (!v.is_array()) fail(fmt::format("{}: '{}' is not a list", where, key));
+  return v;
+}
+
+Hash hash_of(const std::string& b64, const std::string& where) {
+  const auto b = base64_decode(b64);
+  if (!b || b->size() != 32) fail(fmt::format("{} is not a base64 SHA-256 hash", where));
+  Hash h{};
+  std::copy(b->begin(), b->end(), h.begin());
+  return h;
+}
+
+std::vector<Hash> hashes_of(const json& list, const std::string& where) {
+  std::vector<Hash> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_string()) fail(fmt::format("{} hash {} is not a string", where, i));
+    out.push_back(hash_of(list[i].get<std::string>(), fmt::format("{} hash {}", where, i)));
+  }
+  return out;
+}
+
+std::string text_of(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+std::string sha256_hex(std::string_view s) {
+  return hex_encode(sha256(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())));
+}
+
+// The first place two JSON values differ, as a path like tables.logins[0].domains[3].window.
+std::string first_difference(const json& a, const json& b, const std::string& path) {
+  if (a.type() != b.type()) return path;
+  if (a.is_object()) {
+    std::set<std::string> keys;
+    for (const auto& [k, v] : a.items()) keys.insert(k);
+    for (const auto& [k, v] : b.items()) keys.insert(k);
+    for (const auto& k : keys) {
+      if (!a.contains(k) || !b.contains(k)) return path + "." + k;
+      if (a[k] != b[k]) return first_difference(a[k], b[k], path + "." + k);
+    }
+    return path;
+  }
+  if (a.is_array()) {
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+      if (a[i] != b[i]) return first_difference(a[i], b[i], fmt::format("{}[{}]", path, i));
+    return path;
+  }
+  return path;
+}
+
+void check_sha256(const std::string& lines, const std::vector<ListedFile>& files, BundleVerification& v) {
+  std::istringstream in(lines);
+  std::string line;
+  int n = 0, listed = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    if (line.size() < 67 || line.compare(64, 2, "  ") != 0 || !hex_decode(line.substr(0, 64)))
+      fail(fmt::format("report.sha256 line {} is not in sha256sum format", n));
+    const std::string name = line.substr(66);
+    const auto it = std::find_if(files.begin(), files.end(), [&](const ListedFile& f) { return f.name == name; });
+    if (it == files.end() || !it->content) fail(fmt::format("report.sha256 lists {}, which cannot be read", name));
+    if (sha256_hex(*it->content) != line.substr(0, 64))
+      fail(fmt::format("report.sha256: the SHA-256 of {} does not match (the file was changed)", name));
+    ++listed;
+  }
+  if (listed == 0) fail("report.sha256 lists no file");
+  v.sha256_checked = true;
+}
+
+void verify_all(const json& b, BundleVerification& v) {
+  if (!b.is_object() || b.value("format", "") != kReportFormat)
+    fail(fmt::format("the file is not a {} bundle (format)", kReportFormat));
+  v.created_at = str(b, "created_at", "the report");
+  if (b.contains("case") && b["case"].is_string()) v.case_name = b["case"].get<std::string>();
+
+  // Key.
+  const json& ledger = field(b, "ledger", "the report");
+  v.origin = str(ledger, "origin", "ledger");
+  const auto raw = base64_decode(str(ledger, "public_key_raw_base64", "ledger"));
+  if (!raw || raw->size() != 32) fail("ledger.public_key_raw_base64 is not a 32-byte Ed25519 key");
+  std::optional<Ed25519PublicKey> key;
+  try {
+    key = Ed25519PublicKey::from_raw(*raw);
+  } catch (const std::exception&) {
+    fail("ledger.public_key_raw_base64 is not a valid Ed25519 key");
+  }
+  if (key->pem() != str(ledger, "public_key_pem", "ledger"))
+    fail("ledger.public_key_pem is not the same key as ledger.public_key_raw_base64");
+  v.key_fingerprint = key->fingerprint();
+  if (v.key_fingerprint != str(ledger, "key_fingerprint_sha256", "ledger"))
+    fail("ledger.key_fingerprint_sha256 is not the fingerprint of the key");
+  std::optional<NoteVerifier> verifier_holder;
+  try {
+    verifier_holder = make_note_verifier(v.origin, *key);
+    v.verifier_key = format_verifier_key(v.origin, *key);
+  } catch (const NoteError&) {
+    fail("ledger.origin is not a valid log name");
+  }
+  const NoteVerifier& verifier = *verifier_holder;
+  if (v.verifier_key != str(ledger, "verifier_key", "ledger"))
+    fail("ledger.verifier_key does not belong to the key and origin");
+  const std::uint64_t newest_size = u64(ledger, "newest_size", "ledger");
+
+  // Tree heads.
+  const json& cps = arr(b, "checkpoints", "the report");
+  std::map<std::uint64_t, Hash> roots;
+  std::string newest_note;
+  for (std::size_t i = 0; i < cps.size(); ++i) {
+    const std::string where = fmt::format("checkpoint {}", i);
+    const std::uint64_t size = u64(cps[i], "size", where);
+    const std::string note = str(cps[i], "note", where);
+    std::string why;
+    const auto cp = open_signed_checkpoint(note, verifier, &why);
+    if (!cp) fail(fmt::format("the tree head at size {} does not verify with the bundle's key: {}", size, why));
+    if (cp->size != size || base64_encode(cp->root) != str(cps[i], "root", where))
+      fail(fmt::format("the tree head at size {}: its size or root differs from its signed note", size));
+    if (!roots.emplace(size, cp->root).second) fail(fmt::format("the tree head at size {} is listed twice", size));
+    if (size == newest_size) newest_note = note;
+  }
+  if (!roots.count(newest_size)) fail(fmt::format("the newest tree head (size {}) is not in the bundle", newest_size));
+  if (roots.rbegin()->first != newest_size) fail("ledger.newest_size is not the largest tree head in the bundle");
+  const Hash newest_root = roots.at(newest_size);
+  for (std::size_t i = 0; i < cps.size(); ++i) {
+    const std::uint64_t size = cps[i]["size"].get<std::uint64_t>();
+    const auto proof = hashes_of(arr(cps[i], "consistency_proof_to_newest", fmt::format("checkpoint {}", i)),
+                                 fmt::format("the consistency proof of tree head {}", size));
+    if (!verify_consistency(size, newest_size, roots.at(size), newest_root, proof))
+      fail(fmt::format("the consistency proof from tree head {} to tree head {} does not verify", size, newest_size));
+    ++v.consistency_proofs;
+  }
+  v.checkpoints = cps.size();
+
+  // Leaves.
+  const json& leaves = arr(b, "leaves", "the report");
+  std::vector<ObservationRow> rows;
+  std::map<std::uint64_t, std::string> run_ids;  // run leaf -> run id
+  std::set<std::uint64_t> seen;
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    const json& l = leaves[i];
+    const std::uint64_t index = u64(l, "index", fmt::format("leaves[{}]", i));
+    const std::string where = fmt::format("leaf {}", index);
+    if (!seen.insert(index).second) fail(fmt::format("{} is listed twice", where));
+    const auto data = base64_decode(str(l, "data_base64", where));
+    if (!data) fail(fmt::format("{}: data_base64 is not base64", where));
+    const Hash lh = leaf_hash(*data);
+    if (base64_encode(lh) != str(l, "leaf_hash", where))
+      fail(fmt::format("{}: its hash does not match its bytes", where));
+    const auto proof = hashes_of(arr(l, "inclusion_proof", where), where + " inclusion proof");
+    if (!verify_inclusion(lh, index, newest_size, proof, newest_root))
+      fail(fmt::format("{}: the inclusion proof does not lead to the signed tree head of size {}", where,
+                       newest_size));
+    std::string why;
+    const auto tp = TlogProof::parse(str(l, "tlog_proof", where), &why);
+    if (!tp) fail(fmt::format("{}: the tlog-proof block cannot be read: {}", where, why));
+    if (tp->index != index || tp->inclusion != proof || tp->signed_checkpoint != newest_note)
+      fail(fmt::format("{}: the tlog-proof block differs from the leaf's proof or the newest tree head", where));
+    if (!verify_tlog_proof(*tp, *data, verifier, &why))
+      fail(fmt::format("{}: the tlog-proof block does not verify: {}", where, why));
+    std::optional<ObservationRow> row;
+    try {
+      row = observation_row_of_leaf(index, text_of(*data));
+    } catch (const std::invalid_argument& e) {
+      fail(fmt::format("{}: its JSON cannot be read ({})", where, e.what()));
+    }
+    if (str(l, "kind", where) != (row ? "observation" : "run"))
+      fail(fmt::format("{}: its kind field does not match its content", where));
+    if (row) {
+      rows.push_back(std::move(*row));
+    } else {
+      const json j = json::parse(text_of(*data));
+      run_ids[index] = j.value("run_id", "");
+    }
+  }
+  v.leaves = leaves.size();
+  v.observation_leaves = rows.size();
+  v.run_leaves = run_ids.size();
+
+  // Runs: every observation lies in an included run whose run leaf carries its run id, and the
+  // tree head signed with that run is included.
+  const json& runs = arr(b, "runs", "the report");
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> spans;  // begin -> (end, run id)
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const std::string where = fmt::format("runs[{}]", i);
+    const std::uint64_t begin = u64(runs[i], "run_leaf", where), end = u64(runs[i], "end", where);
+    const std::string id = str(runs[i], "run_id", where);
+    const auto it = run_ids.find(begin);
+    if (it == run_ids.end() || it->second != id)
+      fail(fmt::format("run {} (leaf {}): its run leaf is not in the bundle or has another run id", id, begin));
+    if (!roots.count(end) || end <= begin)
+      fail(fmt::format("run {}: the tree head signed with it (size {}) is not in the bundle", id, end));
+    spans[begin] = {end, id};
+  }
+  for (const auto& r : rows) {
+    auto it = spans.upper_bound(r.leaf_index);
+    if (it == spans.begin() || (--it, r.leaf_index >= it->second.first) || it->second.second != r.run_id)
+      fail(fmt::format("leaf {}: it does not belong to a run included in the bundle", r.leaf_index));
+  }
+  std::int64_t first = 0, last = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i == 0 || rows[i].time_ns < first) first = rows[i].time_ns;
+    if (i == 0 || rows[i].time_ns > last) last = rows[i].time_ns;
+  }
+  const json& obs = field(b, "observations", "the report");
+  const json expect_obs = {{"count", rows.size()},
+                           {"first", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{first}))},
+                           {"last", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{last}))}};
+  if (obs != expect_obs) fail("the observations summary (count, first, last) does not match the leaves");
+  v.first_observation = rows.empty() ? "" : format_rfc3339_ns(UtcTime{first});
+  v.last_observation = rows.empty() ? "" : format_rfc3339_ns(UtcTime{last});
+
+  // Login records: read again from the stored input.
+  const json& lg = field(b, "logins", "the report");
+  std::vector<LoginInput> inputs;
+  const json& ins = arr(lg, "inputs", "logins");
+  for (std::size_t i = 0; i < ins.size(); ++i) {
+    const std::string where = fmt::format("logins.inputs[{}]", i);
+    LoginInput in;
+    in.kind = str(ins[i], "kind", where);
+    in.name = str(ins[i], "name", where);
+    if (in.kind == "file") {
+      const auto content = base64_decode(str(ins[i], "content_base64", where));
+      if (!content) fail(fmt::format("{}: content_base64 is not base64", where));
+      in.content = text_of(*content);
+      if (sha256_hex(in.content) != str(ins[i], "sha256", where))
+        fail(fmt::format("{}: the stored login input does not match its SHA-256", where));
+    } else {
+      const json& vals = arr(ins[i], "values", where);
+      for (const auto& x : vals) {
+        if (!x.is_string()) fail(fmt::format("{}: a value is not a string", where));
+        in.values.push_back(x.get<std::string>());
+      }
+    }
+    inputs.push_back(std::move(in));
+  }
+  std::vector<LoginRecord> logins;
+  try {
+    logins = read_login_inputs(inputs, str(lg, "tz", "logins"));
+  } catch (const std::exception& e) {
+    fail(fmt::format("the stored login input cannot be read again: {}", e.what()));
+  }
+  json records = json::array();
+  for (const auto& r : logins) records.push_back(login_record_json(r));
+  const json& stored_records = arr(lg, "records", "logins");
+  if (records != stored_records)
+    fail(fmt::format("the login records differ from what their stored input reads as (at {})",
+                     first_difference(stored_records, records, "logins.records")));
+  v.login_records = logins.size();
+
+  // Tables.
+  const json& sel = field(b, "selection", "the report");
+  CandidateOptions o;
+  try {
+    o.domains = sel.at("domains").get<std::vector<std::string>>();
+    o.types = sel.at("types").get<std::vector<std::string>>();
+    o.resolvers = sel.at("resolvers").get<std::vector<std::string>>();
+    o.before_ns = sel.at("before_ns").get<std::int64_t>();
+    o.after_ns = sel.at("after_ns").get<std::int64_t>();
+    if (sel.at("before") != format_report_duration(o.before_ns) || sel.at("after") != format_report_duration(o.after_ns))
+      fail("the selection's window text differs from its window in nanoseconds");
+    const auto period = [&](const char* k) -> std::optional<std::int64_t> {
+      const json& x = sel.at(k);
+      if (x.is_null()) return std::nullopt;
+      const auto t = parse_rfc3339(x.get<std::string>());
+      if (!t) fail(fmt::format("selection.{} is not a time", k));
+      return t->ns;
+    };
+    o.from_ns = period("from");
+    o.until_ns = period("until");
+  } catch (const json::exception&) {
+    fail("the selection (domains, types, windows, resolvers, period) cannot be read");
+  }
+  const json derived = derive_tables(logins, rows, o);
+  const json& tables = field(b, "tables", "the report");
+  if (derived != tables)
+    fail(fmt::format("the table at {} does not re-derive from the leaves and login records",
+                     first_difference(tables, derived, "tables")));
+  v.login_tables = derived["logins"].size();
+  for (const auto& l : derived["logins"])
+    for (const auto& w : l["warnings"]) v.warnings.push_back(fmt::format("login {}: {}", l["time_utc"].get<std::string>(), w.get<std::string>()));
+}
+
+}  // namespace
+
+std::vector<std::string> sha256_listed_names(std::string_view lines) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(lines)};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.size() > 66 && line.compare(64, 2, "  ") == 0) out.push_back(line.substr(66));
+  return out;
+}
+
+BundleVerification verify_bundle(std::string_view report, const std::optional<std::string>& sha256_lines,
+                                 const std::vector<ListedFile>& files) {
+  BundleVerification v;
+  try {
+    if (sha256_lines) check_sha256(*sha256_lines, files, v);
+    const json b = json::parse(report.begin(), report.end(), nullptr, false);
+    if (b.is_discarded()) throw std::invalid_argument("the report is not JSON");
+    verify_all(b, v);
+    v.ok = true;
+  } catch (const Invalid& e) {
+    v.ok = false;
+    v.failure = e.what;
+  }
+  return v;
+}
+
+}  // namespace dnswitness

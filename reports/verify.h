@@ -1,0 +1,44 @@
+#pragma once
+// Offline verification of a report bundle (report.json): every leaf hash, inclusion proof,
+// tlog-proof block, consistency proof and tree-head signature (with the bundle's key, whose
+// fingerprint the reader must compare with one obtained independently), that every observation
+// belongs to an included run, that the login records are what their stored input reads as, and
+// that every table re-derives from the leaves and login records (the same derive_tables that
+// `report` ran). Also the report.sha256 lines, when given.
+// Pure over its inputs: no network, no ledger, no clock. Thread-safe.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dnswitness {
+
+struct BundleVerification {
+  bool ok = false;
+  std::string failure;  // the first failing item, one sentence without a full stop
+  std::string origin, key_fingerprint, verifier_key, created_at, case_name;
+  std::string first_observation, last_observation;
+  std::size_t leaves = 0, observation_leaves = 0, run_leaves = 0, checkpoints = 0, consistency_proofs = 0,
+              login_records = 0, login_tables = 0;
+  std::optional<bool> sha256_checked;  // set when report.sha256 was given
+  std::vector<std::string> warnings;    // from the tables, for the summary
+};
+
+// A file listed in report.sha256, read by the caller from beside the report.
+struct ListedFile {
+  std::string name;
+  std::optional<std::string> content;  // nullopt when it could not be read
+};
+
+// `sha256_lines`: the content of report.sha256, when it sits beside the report; `files`: the
+// files it lists (read by the caller; report.json itself must be among them when listed).
+// Throws std::invalid_argument when `report` is not JSON at all (unreadable, exit 1).
+BundleVerification verify_bundle(std::string_view report, const std::optional<std::string>& sha256_lines = {},
+                                 const std::vector<ListedFile>& files = {});
+
+// Names listed in a sha256sum-format text ("<64 hex>  <name>" lines); invalid lines are skipped
+// here and reported by verify_bundle.
+std::vector<std::string> sha256_listed_names(std::string_view sha256_lines);
+
+}  // namespace dnswitness
