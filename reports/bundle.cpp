@@ -205,7 +205,6 @@ json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* sta
                                     size));
     checkpoints.push_back({{"size", size},
                            {"root", base64_encode(row->root)},
-                           {"run_id", row->run_id},
                            {"note", row->note},
                            {"consistency_proof_to_newest", hashes_json(proof)}});
   }

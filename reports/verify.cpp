@@ -282,8 +282,9 @@ void verify_all(const json& b, BundleVerification& v) {
     inputs.push_back(std::move(in));
   }
   std::vector<LoginRecord> logins;
+  std::vector<std::string> login_warnings;
   try {
-    logins = read_login_inputs(inputs, str(lg, "tz", "logins"));
+    logins = read_login_inputs(inputs, str(lg, "tz", "logins"), &login_warnings);
   } catch (const std::exception& e) {
     fail(fmt::format("the stored login input cannot be read again: {}", e.what()));
   }
@@ -293,6 +294,8 @@ void verify_all(const json& b, BundleVerification& v) {
   if (records != stored_records)
     fail(fmt::format("the login records differ from what their stored input reads as (at {})",
                      first_difference(stored_records, records, "logins.records")));
+  if (lg.value("warnings", json()) != json(login_warnings))
+    fail("logins.warnings differ from what the stored input reads as");
   v.login_records = logins.size();
 
   // Tables.

@@ -98,7 +98,7 @@ Action add_report(CLI::App& app) {
   sub->add_option("--domains", opt->domains, "Domains instead of the preset, comma-separated")
       ->delimiter(',')
       ->option_text("DOMAIN,...");
-  sub->add_option("--type", opt->types, "Record types (default: A,AAAA)")->delimiter(',')->option_text("TYPE");
+  sub->add_option("--types", opt->types, "Record types, comma-separated (default: A,AAAA)")->delimiter(',')->option_text("TYPE");
   sub->add_option("--before", opt->before, "Window before each login time (default 1h)")->option_text("DURATION");
   sub->add_option("--after", opt->after, "Window after each login time (default 10m)")->option_text("DURATION");
   sub->add_option("--from", opt->from, "Start of a plain period (inclusive)")->option_text("TIME");
@@ -143,7 +143,7 @@ Action add_report(CLI::App& app) {
       o.types.clear();
       for (const auto& t : opt->types) {
         const auto code = parse_qtype(t);
-        if (!code) throw UsageError(fmt::format("--type '{}' is not a record type; use A or AAAA.", t));
+        if (!code) throw UsageError(fmt::format("--types '{}' is not a record type; use A or AAAA.", t));
         o.types.push_back(qtype_name(*code));
       }
     }
