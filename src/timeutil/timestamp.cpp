@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <limits>
 
 namespace dnswitness {
 namespace {
@@ -134,6 +135,10 @@ std::optional<UtcTime> parse_rfc3339(std::string_view s) {
   if (second == 60) second = 59;  // A leap second is held at :59 (no leap table here).
   const std::int64_t days = days_from_civil(year, month, day);
   const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset;
+  // Nanoseconds since 1970 in 64 bits reach from 1677 to 2262; outside that the time cannot be held.
+  if (secs >= std::numeric_limits<std::int64_t>::max() / kNsPerSecond - 1 ||
+      secs <= std::numeric_limits<std::int64_t>::min() / kNsPerSecond + 1)
+    return std::nullopt;
   return UtcTime{secs * kNsPerSecond + nanos};
 }
 
