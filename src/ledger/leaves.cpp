@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "model/observation_writer.h"
 #include "model/record_json.h"
 #include "model/target.h"
 
@@ -200,13 +201,47 @@ RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> obs
   }
   out.leaves.push_back(std::move(run_leaf));
 
+  // Observation leaves come from the fixed-order writer (model/observation_writer.h), which is
+  // about ten times cheaper than building and dumping an nlohmann tree. The leaf bytes are frozen
+  // and hashed, so the writer is trusted only as far as it is checked: the first leaf it writes in
+  // every run (every leaf in debug and sanitizer builds) is compared with canonical_dump of
+  // observation_json, and on any difference the rest of the run goes the nlohmann way — the leaves
+  // before it were checked equal, so the whole run ends up with the reference bytes.
+#ifdef NDEBUG
+  constexpr bool kCheckEveryLeaf = false;
+#else
+  constexpr bool kCheckEveryLeaf = true;
+#endif
+  bool use_writer = true;
+  bool checked = false;
+  std::size_t size_hint = 1024;
   std::uint64_t i = 1;
   for (const auto& o : observations) {
-    nlohmann::json j = observation_json(o, run.run_id);
-    std::string leaf = canonical_dump(j);
-    if (leaf.size() > kMaxLeafBytes) {
-      leaf = fit_observation(std::move(j), leaf.size());
-      ++out.shrunk;
+    std::string leaf;
+    bool written = false;
+    if (use_writer) {
+      leaf.reserve(size_hint);
+      written = write_observation_leaf(o, run.run_id, leaf) && leaf.size() <= kMaxLeafBytes;
+      if (written && (kCheckEveryLeaf || !checked)) {
+        checked = true;
+        if (leaf != canonical_dump(observation_json(o, run.run_id))) {
+          written = false;
+          use_writer = false;
+          out.writer_mismatch = true;
+        }
+      }
+    }
+    if (written) {
+      ++out.written_fast;
+      size_hint = leaf.size() + 64;
+    } else {
+      // Non-ASCII strings, a leaf that must shrink, or a writer that disagreed: the reference path.
+      nlohmann::json j = observation_json(o, run.run_id);
+      leaf = canonical_dump(j);
+      if (leaf.size() > kMaxLeafBytes) {
+        leaf = fit_observation(std::move(j), leaf.size());
+        ++out.shrunk;
+      }
     }
     out.leaves.push_back(std::move(leaf));
     out.rows.push_back(IndexRow{i++, o.qname, qtype_name(o.qtype), o.sent_at.ns, o.resolver.name,

@@ -40,9 +40,15 @@ struct RunLeaves {
   std::vector<std::string> leaves;
   std::vector<IndexRow> rows;
   std::size_t shrunk = 0;  // observations whose wire bytes had to be dropped to fit kMaxLeafBytes
+  // Observation leaves written by the fixed-order writer; the others took the nlohmann path.
+  std::size_t written_fast = 0;
+  // The writer's bytes differed from the nlohmann bytes (a bug in the writer; the run still got
+  // the reference bytes). Tests and the benchmark check it stays false.
+  bool writer_mismatch = false;
 };
 
-// canonical_dump of run_json(run) and of observation_json(o, run.run_id) for each observation. An
+// canonical_dump of run_json(run) and of observation_json(o, run.run_id) for each observation (the
+// latter mostly through write_observation_leaf, checked against them; see leaves.cpp). An
 // observation whose leaf would exceed kMaxLeafBytes keeps everything but its raw wire bytes (then,
 // if still too big, its answer records), and says so in a "ledger_note" field; a run record that is
 // too big keeps its domain count instead of its domain list. Throws std::length_error if a leaf

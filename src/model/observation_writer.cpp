@@ -1,0 +1,174 @@
+#include "model/observation_writer.h"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+
+#include "model/target.h"
+
+namespace dnswitness {
+namespace {
+
+// Thrown inside the writer when a string needs nlohmann's UTF-8 handling; never leaves this file.
+struct NotAscii {};
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  void raw(std::string_view s) { out_.append(s); }
+  void raw(char c) { out_.push_back(c); }
+
+  // `"key":` — keys are fixed ASCII identifiers, so no escaping is needed.
+  void key(std::string_view k, bool first = false) {
+    if (!first) out_.push_back(',');
+    out_.push_back('"');
+    out_.append(k);
+    out_.append("\":", 2);
+  }
+
+  // nlohmann serializer::dump_escaped with ensure_ascii=false, for ASCII input.
+  void string(std::string_view s) {
+    out_.push_back('"');
+    std::size_t run = 0;  // start of the pending run of bytes that need no escape
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) throw NotAscii{};
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.append(s.data() + run, i - run);
+      run = i + 1;
+      switch (c) {
+        case '"': out_.append("\\\"", 2); break;
+        case '\\': out_.append("\\\\", 2); break;
+        case '\b': out_.append("\\b", 2); break;
+        case '\f': out_.append("\\f", 2); break;
+        case '\n': out_.append("\\n", 2); break;
+        case '\r': out_.append("\\r", 2); break;
+        case '\t': out_.append("\\t", 2); break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+          out_.append(u, 6);
+        }
+      }
+    }
+    out_.append(s.data() + run, s.size() - run);
+    out_.push_back('"');
+  }
+
+  template <typename Int>
+  void integer(Int v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
+  }
+
+  // Standard padded base64 (RFC 4648 §4), written in place: the same encoder base64_encode uses.
+  void base64(ByteView data) {
+    out_.push_back('"');
+    const std::size_t at = out_.size();
+    out_.resize(at + 4 * ((data.size() + 2) / 3) + 1);  // EVP_EncodeBlock writes a trailing NUL
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out_.data() + at), data.data(),
+                                  static_cast<int>(data.size()));
+    out_.resize(at + static_cast<std::size_t>(n));
+    out_.push_back('"');
+  }
+
+  void string_array(const std::vector<std::string>& items) {
+    out_.push_back('[');
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i) out_.push_back(',');
+      string(items[i]);
+    }
+    out_.push_back(']');
+  }
+
+  void time(UtcTime t) { string(format_rfc3339_ns(t)); }
+
+ private:
+  std::string& out_;
+};
+
+// exchange_json in record_json.cpp; keys in byte order: local_address, query_id, query_wire,
+// response_wire, result, rtt_us, sent_at, transport.
+void write_exchange(Writer& w, const Exchange& e) {
+  w.raw('{');
+  bool first = true;
+  if (!e.local_address.empty()) {
+    w.key("local_address", true), w.string(e.local_address);
+    first = false;
+  }
+  w.key("query_id", first), w.integer(e.query_id);
+  w.key("query_wire"), w.base64(e.query_wire);
+  if (!e.response_wire.empty()) w.key("response_wire"), w.base64(e.response_wire);
+  w.key("result"), w.string(e.result);
+  if (e.rtt_us >= 0) w.key("rtt_us"), w.integer(e.rtt_us);
+  w.key("sent_at"), w.time(e.sent_at);
+  w.key("transport"), w.string(transport_name(e.transport));
+  w.raw('}');
+}
+
+}  // namespace
+
+bool write_observation_leaf(const Observation& o, std::string_view run_id, std::string& out) {
+  const std::size_t start = out.size();
+  try {
+    Writer w(out);
+    // observation_json's keys in byte order: addresses, answers, attempts, error, flags, kind,
+    // local_address, outcome, prior_exchanges, qname, qtype, query_id, query_wire, rcode, resolver,
+    // response_wire, rtt_us, run_id, sent_at, transport.
+    const Exchange* last = o.exchanges.empty() ? nullptr : &o.exchanges.back();
+    w.raw('{');
+    w.key("addresses", true), w.string_array(o.addresses);
+    w.key("answers"), w.raw('[');
+    for (std::size_t i = 0; i < o.answers.size(); ++i) {
+      const ResourceRecord& rr = o.answers[i];
+      if (i) w.raw(',');
+      w.raw('{');
+      w.key("data", true), w.string(rr.data);
+      w.key("name"), w.string(rr.name);
+      w.key("ttl"), w.integer(rr.ttl);
+      w.key("type"), w.string(rr.type);
+      w.raw('}');
+    }
+    w.raw(']');
+    w.key("attempts"), w.integer(o.exchanges.size());
+    if (!o.error.empty()) w.key("error"), w.string(o.error);
+    w.key("flags"), w.string_array(o.flags);
+    w.key("kind"), w.raw("\"observation\"");
+    if (last && !last->local_address.empty()) w.key("local_address"), w.string(last->local_address);
+    w.key("outcome"), w.string(outcome_name(o.outcome));
+    if (o.exchanges.size() > 1) {
+      w.key("prior_exchanges"), w.raw('[');
+      for (std::size_t i = 0; i + 1 < o.exchanges.size(); ++i) {
+        if (i) w.raw(',');
+        write_exchange(w, o.exchanges[i]);
+      }
+      w.raw(']');
+    }
+    w.key("qname"), w.string(o.qname);
+    w.key("qtype"), w.string(qtype_name(o.qtype));
+    if (last) w.key("query_id"), w.integer(last->query_id);
+    w.key("query_wire"), w.base64(o.query_wire);
+    if (o.rcode) w.key("rcode"), w.string(rcode_name(*o.rcode));
+    // resolver_json: address, name, port, protocol.
+    w.key("resolver"), w.raw('{');
+    w.key("address", true), w.string(o.resolver.address);
+    w.key("name"), w.string(o.resolver.name);
+    w.key("port"), w.integer(o.resolver.port);
+    w.key("protocol"), w.string(protocol_name(o.resolver.protocol));
+    w.raw('}');
+    if (!o.response_wire.empty()) w.key("response_wire"), w.base64(o.response_wire);
+    if (o.rtt_us >= 0) w.key("rtt_us"), w.integer(o.rtt_us);
+    w.key("run_id"), w.string(run_id);
+    w.key("sent_at"), w.time(o.sent_at);
+    w.key("transport"), w.string(transport_name(o.transport));
+    w.raw('}');
+    return true;
+  } catch (const NotAscii&) {
+    out.resize(start);
+    return false;
+  }
+}
+
+}  // namespace dnswitness
