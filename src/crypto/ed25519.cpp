@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include <fmt/format.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -43,7 +44,7 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 // std::strerror is not thread-safe; the generic category's message is (it uses strerror_r).
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
-std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const std::filesystem::path& path) { return fmt::format("'{}'", path.string()); }
 
 // OpenSSL's default PEM passphrase callback prompts on the terminal; a service must never block on
 // that, so an encrypted key simply fails to load.
