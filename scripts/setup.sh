@@ -12,7 +12,7 @@ packages=(
   knot knot-dnsutils unbound
   clang libclang-rt-14-dev
   dnsperf iproute2 procps
-  faketime
+  faketime jq xxd   # simulated time for report tests; the openssl recipe of docs/report.md
 )
 
 missing=()
