@@ -4,18 +4,57 @@
 #include <limits>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace dnswitness {
 namespace {
 
 struct Group {
-  std::string qtype, resolver, addresses;
   std::int64_t first_ns = 0, last_ns = 0;
   std::uint64_t count = 0, first_leaf = 0, last_leaf = 0;
 };
 
+// Hash and equality that accept a std::string_view, so a row's address set (a view into SQLite's
+// row buffer) can be looked up without building a std::string per row.
+struct ViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+// One (type, resolver) pair of a domain: observations come in a handful of these, so they are
+// found by a short linear search instead of by hashing a composite key per row.
+struct Shape {
+  std::string qtype, resolver;
+  bool wanted = false;  // the --type/--resolver filters, decided once per shape
+  // Address set -> group. Node-based, so `last` stays valid while the map grows.
+  using Groups = std::unordered_map<std::string, Group, ViewHash, std::equal_to<>>;
+  Groups groups;
+  Groups::value_type* last = nullptr;  // consecutive observations mostly repeat their address set
+  std::vector<std::pair<std::string, std::uint64_t>> without_address;  // outcome -> observations
+};
+
 bool wanted(const std::vector<std::string>& filter, std::string_view value) {
   return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
+}
+
+Shape& shape_of(std::vector<Shape>& shapes, std::string_view qtype, std::string_view resolver,
+                const HistoryQuery& query) {
+  for (Shape& s : shapes)
+    if (s.qtype == qtype && s.resolver == resolver) return s;
+  Shape& s = shapes.emplace_back();
+  s.qtype = qtype;
+  s.resolver = resolver;
+  s.wanted = wanted(query.types, qtype) && wanted(query.resolvers, resolver);
+  return s;
+}
+
+// first_ns/first_leaf and last_ns/last_leaf of `into` widened by (t, leaf). Ties keep the smaller
+// leaf, which is what a scan in (time_ns, leaf_index) order with strict comparisons keeps.
+void widen(std::int64_t& first_ns, std::uint64_t& first_leaf, std::int64_t& last_ns, std::uint64_t& last_leaf,
+           std::int64_t t_first, std::uint64_t leaf_first, std::int64_t t_last, std::uint64_t leaf_last) {
+  if (t_first < first_ns || (t_first == first_ns && leaf_first < first_leaf)) first_ns = t_first, first_leaf = leaf_first;
+  if (t_last > last_ns || (t_last == last_ns && leaf_last < last_leaf)) last_ns = t_last, last_leaf = leaf_last;
 }
 
 }  // namespace
@@ -29,34 +68,34 @@ std::vector<DomainHistory> query_history(LedgerStore& store, const HistoryQuery&
     DomainHistory h;
     h.qname = domain;
     // Observations of one domain come in a handful of shapes (type x resolver x address set), so
-    // they are grouped by shape first and split into addresses once at the end.
-    std::unordered_map<std::string, Group> groups;
-    std::string key;
+    // they are grouped by shape first and split into addresses once at the end. The per-row work
+    // is a few short compares and, when the address set changed, one hash lookup by string view.
+    std::vector<Shape> shapes;
     scan.bind(1, domain)
         .bind(2, query.since_ns.value_or(std::numeric_limits<std::int64_t>::min()))
         .bind(3, query.until_ns.value_or(std::numeric_limits<std::int64_t>::max()));
     while (scan.step("reading the index")) {
-      const std::string_view qtype = scan.text(0);
-      const std::string_view resolver = scan.text(1);
-      if (!wanted(query.types, qtype) || !wanted(query.resolvers, resolver)) continue;
+      Shape& shape = shape_of(shapes, scan.text(0), scan.text(1), query);
+      if (!shape.wanted) continue;
       ++h.observations;
       const std::string_view addresses = scan.text(3);
       if (addresses.empty()) {
-        ++h.without_address[std::string(scan.text(2))];
+        const std::string_view outcome = scan.text(2);
+        auto it = std::find_if(shape.without_address.begin(), shape.without_address.end(),
+                               [&](const auto& p) { return p.first == outcome; });
+        if (it == shape.without_address.end()) it = shape.without_address.insert(it, {std::string(outcome), 0});
+        ++it->second;
         continue;
       }
-      key.assign(qtype).append(1, '\0').append(resolver).append(1, '\0').append(addresses);
       const std::int64_t t = scan.i64(4);
       const auto leaf = static_cast<std::uint64_t>(scan.i64(5));
-      auto [it, fresh] = groups.try_emplace(key);
-      Group& g = it->second;
-      if (fresh) {
-        g.qtype = qtype;
-        g.resolver = resolver;
-        g.addresses = addresses;
-        g.first_ns = g.last_ns = t;
-        g.first_leaf = g.last_leaf = leaf;
+      if (shape.last == nullptr || shape.last->first != addresses) {
+        auto it = shape.groups.find(addresses);
+        if (it == shape.groups.end())
+          it = shape.groups.emplace(std::string(addresses), Group{t, t, 0, leaf, leaf}).first;
+        shape.last = &*it;
       }
+      Group& g = shape.last->second;
       if (t < g.first_ns) g.first_ns = t, g.first_leaf = leaf;
       if (t > g.last_ns) g.last_ns = t, g.last_leaf = leaf;
       ++g.count;
@@ -64,25 +103,27 @@ std::vector<DomainHistory> query_history(LedgerStore& store, const HistoryQuery&
     scan.reset();
 
     std::map<std::pair<std::string, std::string>, Binding> by_address;
-    for (const auto& [k, g] : groups) {
-      std::size_t pos = 0;
-      while (pos <= g.addresses.size()) {
-        const std::size_t end = std::min(g.addresses.find(' ', pos), g.addresses.size());
-        const std::string address = g.addresses.substr(pos, end - pos);
-        pos = end + 1;
-        auto [it, fresh] = by_address.try_emplace({g.qtype, address});
-        Binding& b = it->second;
-        if (fresh) {
-          b.qname = domain;
-          b.qtype = g.qtype;
-          b.address = address;
-          b.first_ns = g.first_ns, b.first_leaf = g.first_leaf;
-          b.last_ns = g.last_ns, b.last_leaf = g.last_leaf;
+    for (const Shape& shape : shapes) {
+      for (const auto& [outcome, n] : shape.without_address) h.without_address[outcome] += n;
+      for (const auto& [addresses, g] : shape.groups) {
+        std::size_t pos = 0;
+        while (pos <= addresses.size()) {
+          const std::size_t end = std::min(addresses.find(' ', pos), addresses.size());
+          const std::string address = addresses.substr(pos, end - pos);
+          pos = end + 1;
+          auto [it, fresh] = by_address.try_emplace({shape.qtype, address});
+          Binding& b = it->second;
+          if (fresh) {
+            b.qname = domain;
+            b.qtype = shape.qtype;
+            b.address = address;
+            b.first_ns = g.first_ns, b.first_leaf = g.first_leaf;
+            b.last_ns = g.last_ns, b.last_leaf = g.last_leaf;
+          }
+          widen(b.first_ns, b.first_leaf, b.last_ns, b.last_leaf, g.first_ns, g.first_leaf, g.last_ns, g.last_leaf);
+          b.count += g.count;
+          b.resolvers[shape.resolver] += g.count;
         }
-        if (g.first_ns < b.first_ns) b.first_ns = g.first_ns, b.first_leaf = g.first_leaf;
-        if (g.last_ns > b.last_ns) b.last_ns = g.last_ns, b.last_leaf = g.last_leaf;
-        b.count += g.count;
-        b.resolvers[g.resolver] += g.count;
       }
     }
     for (auto& [k, b] : by_address) h.bindings.push_back(std::move(b));

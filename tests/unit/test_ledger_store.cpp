@@ -1,21 +1,26 @@
 // The ledger store on real SQLite files: leaf bytes exactly as canonical_dump makes them, tree heads
 // and signed checkpoints after each run, proofs from stored hashes for every (index, size) up to 64,
-// the frozen schema, oversized observations, keys, and verify_ledger on intact and altered stores.
+// the frozen schema, oversized observations, keys, verify_ledger on intact and altered stores, and
+// history against a direct tally of the observations.
 #include <doctest/doctest.h>
 
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "crypto/encoding.h"
 #include "ledger/checkpoint.h"
+#include "ledger/history.h"
 #include "ledger/leaves.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
 #include "ledger/verify.h"
 #include "model/record_json.h"
+#include "model/target.h"
 #include "support/lab.h"
 
 using namespace dnswitness;
@@ -382,4 +387,105 @@ TEST_CASE("verify_ledger rejects a different trusted key and a corrupt database 
     CHECK(e.kind() == LedgerError::Kind::unreadable);
     CHECK(std::string(e.what()).find("damaged") != std::string::npos);
   }
+}
+
+TEST_CASE("history equals a direct tally of the appended observations, with and without filters") {
+  // Several runs whose address sets change, interleaved types and resolvers, some observations
+  // without address; query_history (index scan, grouping by shape) must agree with a plain count
+  // over the in-memory observations.
+  TempDir dir;
+  LedgerStore store(LedgerPaths{dir.path() / "ledger"}, LedgerStore::Mode::read_write, "test.example/history");
+  const auto key = key_of(store);
+  std::vector<Observation> all;
+  const std::vector<std::string> resolvers = {"lab", "google", "quad9"};
+  for (int r = 0; r < 6; ++r) {
+    Run run = make_run(24, 1'700'000'000'000'000'000 + r * 3'600'000'000'000LL);
+    for (std::size_t i = 0; i < run.observations.size(); ++i) {
+      Observation& o = run.observations[i];
+      o.resolver.name = resolvers[(i + static_cast<std::size_t>(r)) % 3];
+      if (o.outcome == Outcome::answer && o.qtype == 1)  // the A set moves between runs
+        o.addresses = r < 3 ? std::vector<std::string>{"192.0.2.1", "192.0.2.2"}
+                            : std::vector<std::string>{"192.0.2.2", "192.0.2.3"};
+      if (r == 4 && i % 7 == 0) o.outcome = Outcome::timeout, o.addresses.clear(), o.rcode.reset();
+      all.push_back(o);
+    }
+    store.append_run(make_run_leaves(run.record, run.observations), key);
+  }
+
+  auto reference = [&](const HistoryQuery& q) {
+    std::vector<DomainHistory> out;
+    for (const auto& domain : q.domains) {
+      DomainHistory h;
+      h.qname = domain;
+      std::map<std::pair<std::string, std::string>, Binding> by;
+      for (std::size_t i = 0; i < all.size(); ++i) {
+        const Observation& o = all[i];
+        const std::string type = qtype_name(o.qtype);
+        if (o.qname != domain || (q.since_ns && o.sent_at.ns < *q.since_ns) ||
+            (q.until_ns && o.sent_at.ns > *q.until_ns) ||
+            (!q.types.empty() && std::find(q.types.begin(), q.types.end(), type) == q.types.end()) ||
+            (!q.resolvers.empty() &&
+             std::find(q.resolvers.begin(), q.resolvers.end(), o.resolver.name) == q.resolvers.end()))
+          continue;
+        ++h.observations;
+        if (o.addresses.empty()) ++h.without_address[std::string(outcome_name(o.outcome))];
+        // Leaf index: one run leaf per 24 observations, before them.
+        const std::uint64_t leaf = i + i / 24 + 1;
+        for (const auto& a : o.addresses) {
+          auto [it, fresh] = by.try_emplace({type, a});
+          Binding& b = it->second;
+          if (fresh) b.qname = domain, b.qtype = type, b.address = a, b.first_ns = b.last_ns = o.sent_at.ns,
+                     b.first_leaf = b.last_leaf = leaf;
+          if (o.sent_at.ns < b.first_ns) b.first_ns = o.sent_at.ns, b.first_leaf = leaf;
+          if (o.sent_at.ns > b.last_ns) b.last_ns = o.sent_at.ns, b.last_leaf = leaf;
+          ++b.count;
+          ++b.resolvers[o.resolver.name];
+        }
+      }
+      for (auto& [k, b] : by) h.bindings.push_back(b);
+      std::sort(h.bindings.begin(), h.bindings.end(), [](const Binding& a, const Binding& b) {
+        if (a.qtype != b.qtype) return a.qtype < b.qtype;
+        if (a.first_ns != b.first_ns) return a.first_ns < b.first_ns;
+        return a.address < b.address;
+      });
+      out.push_back(std::move(h));
+    }
+    return out;
+  };
+  auto same = [](const std::vector<DomainHistory>& got, const std::vector<DomainHistory>& want) {
+    REQUIRE(got.size() == want.size());
+    for (std::size_t d = 0; d < got.size(); ++d) {
+      CHECK(got[d].qname == want[d].qname);
+      CHECK(got[d].observations == want[d].observations);
+      CHECK(got[d].without_address == want[d].without_address);
+      REQUIRE(got[d].bindings.size() == want[d].bindings.size());
+      for (std::size_t i = 0; i < got[d].bindings.size(); ++i) {
+        const Binding& a = got[d].bindings[i];
+        const Binding& b = want[d].bindings[i];
+        INFO(a.qtype, " ", a.address);
+        CHECK(a.qtype == b.qtype);
+        CHECK(a.address == b.address);
+        CHECK(a.first_ns == b.first_ns);
+        CHECK(a.last_ns == b.last_ns);
+        CHECK(a.first_leaf == b.first_leaf);
+        CHECK(a.last_leaf == b.last_leaf);
+        CHECK(a.count == b.count);
+        CHECK(a.resolvers == b.resolvers);
+      }
+    }
+  };
+
+  HistoryQuery q;
+  q.domains = {"twitter.com", "x.com", "t.co", "absent.example"};
+  same(query_history(store, q), reference(q));
+  q.types = {"A"};
+  same(query_history(store, q), reference(q));
+  q.types.clear();
+  q.resolvers = {"google", "quad9"};
+  same(query_history(store, q), reference(q));
+  q.resolvers.clear();
+  q.since_ns = 1'700'000'000'000'000'000 + 2 * 3'600'000'000'000LL;
+  q.until_ns = 1'700'000'000'000'000'000 + 4 * 3'600'000'000'000LL + 10'000;
+  same(query_history(store, q), reference(q));
+  CHECK(reference(q)[0].observations > 0);
 }
