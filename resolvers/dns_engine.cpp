@@ -220,12 +220,15 @@ void DnsEngine::finish(Task* raw) {
   task.reset();
   // The slot passes to the next queued query, which starts from the loop rather than from inside
   // this c-ares callback (a failure reported synchronously would otherwise recurse).
+  // The task moves to `handoff` now and keeps the slot, so each post has exactly one task.
   if (!rs->queue.empty()) {
-    auto next = std::move(rs->queue.front());
+    rs->handoff.push_back(std::move(rs->queue.front()));
     rs->queue.pop_front();
-    boost::asio::post(io_, [this, t = std::shared_ptr<Task>(std::move(next))]() mutable {
-      --t->resolver->in_flight;  // start() takes the slot again
-      start(std::unique_ptr<Task>(new Task(std::move(*t))));
+    boost::asio::post(io_, [this, rs] {
+      auto next = std::move(rs->handoff.front());
+      rs->handoff.pop_front();
+      --rs->in_flight;  // start() takes the slot again
+      start(std::move(next));
     });
   } else {
     --rs->in_flight;

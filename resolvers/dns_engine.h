@@ -56,7 +56,8 @@ class DnsEngine {
     ResolverSpec spec;
     std::unique_ptr<AresChannel> udp, tcp;
     int in_flight = 0;
-    std::deque<std::unique_ptr<Task>> queue;
+    std::deque<std::unique_ptr<Task>> queue;    // waiting for a slot
+    std::deque<std::unique_ptr<Task>> handoff;  // given a slot, starting from the loop
   };
 
   ResolverState& state_for(const ResolverSpec& spec);
