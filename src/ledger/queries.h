@@ -12,6 +12,7 @@
 // built this way are checked by the caller against the signed root, so a damaged stored frontier
 // cannot produce a proof that verifies.
 // Ownership: borrows the store (which must outlive the reader). Thread-safety: none.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -56,13 +57,26 @@ class LedgerReader {
                                       bool before, const std::vector<std::string>& resolvers);
 
  private:
+  // Subtrees of up to 64 leaves are hashed from the leaf hashes, a 64-leaf aligned block at a time.
+  static constexpr unsigned kBlockHeight = 6;
+  static constexpr std::uint64_t kBlockWidth = std::uint64_t{1} << kBlockHeight;
   Hash perfect_root(std::uint64_t begin, unsigned height);
+  // The perfect subtree roots of one aligned 64-leaf block: level h (leaf hashes at h = 0) starts
+  // at nodes[128 - (128 >> h)]; `leaves` is how many leaves it has (fewer at the ledger's end).
+  // One allocation per block instead of one per memoised node.
+  struct Block {
+    std::array<Hash, 2 * kBlockWidth - 1> nodes{};
+    std::uint64_t leaves = 0;
+  };
+  // Reads the leaf hashes of [block, block + 64) and hashes every perfect subtree within them.
+  Block read_block(std::uint64_t block);
 
   LedgerStore& store_;
   CheckpointRow newest_;
-  Stmt leaf_stmt_, run_end_stmt_, run_begin_stmt_, checkpoint_stmt_, frontier_stmt_, index_stmt_, before_stmt_,
+  Stmt leaf_stmt_, hashes_stmt_, run_end_stmt_, run_begin_stmt_, checkpoint_stmt_, frontier_stmt_, index_stmt_, before_stmt_,
       after_stmt_;
-  std::unordered_map<std::uint64_t, Hash> perfect_;  // key: begin * 64 + height
+  std::unordered_map<std::uint64_t, Hash> perfect_;  // key: begin * 64 + height, height > 6
+  std::unordered_map<std::uint64_t, Block> blocks_;  // by first leaf
   std::map<std::pair<std::uint64_t, std::uint64_t>, Hash> ranges_;
 };
 
