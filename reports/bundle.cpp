@@ -26,14 +26,15 @@ json hashes_json(const std::vector<Hash>& hs) {
 
 ByteView bytes_of(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
-ObservationRow row_of_index(const IndexRow& r) {
+// Moves the strings out of `r`: each index row belongs to one type, so it is converted once.
+ObservationRow row_of_index(IndexRow&& r) {
   ObservationRow o;
   o.leaf_index = r.leaf_index;
-  o.qname = r.qname;
-  o.qtype = r.qtype;
+  o.qname = std::move(r.qname);
+  o.qtype = std::move(r.qtype);
   o.time_ns = r.time_ns;
-  o.resolver = r.resolver;
-  o.outcome = r.outcome;
+  o.resolver = std::move(r.resolver);
+  o.outcome = std::move(r.outcome);
   std::size_t pos = 0;
   while (pos < r.addresses.size()) {
     const std::size_t end = std::min(r.addresses.find(' ', pos), r.addresses.size());
@@ -54,14 +55,20 @@ std::set<std::uint64_t> select_observations(LedgerReader& reader, const std::vec
   for (const auto& login : logins) {
     const std::int64_t t = login.at.ns;
     for (const auto& q : o.domains) {
-      const auto index = reader.index_rows(q, t - hb, t + ha);
-      for (const auto& type : o.types) {
+      auto index = reader.index_rows(q, t - hb, t + ha);
+      for (std::size_t k = 0; k < o.types.size(); ++k) {
+        const std::string& type = o.types[k];
+        // A type given twice selects the same leaves twice; its rows were moved out the first time.
+        if (std::find(o.types.begin(), o.types.begin() + static_cast<std::ptrdiff_t>(k), type) !=
+            o.types.begin() + static_cast<std::ptrdiff_t>(k))
+          continue;
         std::vector<ObservationRow> rows;
         bool any_before = false, any_after = false;
-        for (const auto& r : index) {
+        for (auto& r : index) {
           if (r.qtype != type || !wanted(o.resolvers, r.resolver)) continue;
-          rows.push_back(row_of_index(r));
           (r.time_ns <= t ? any_before : any_after) = true;
+          rows.push_back(row_of_index(std::move(r)));
+          r.qtype.clear();  // moved from: matches no type from here on
         }
         for (const auto i : leaves_needed_for_login(t, rows, o)) out.insert(i);
         // Nothing on one side within the horizon: the nearest observation beyond it, so the table
@@ -106,7 +113,24 @@ std::vector<LoginRecord> read_login_inputs(const std::vector<LoginInput>& inputs
   return all;
 }
 
-json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* stats) {
+namespace {
+
+// One leaf of the bundle's `leaves` array, as read and checked.
+struct LeafEntry {
+  std::uint64_t index = 0;
+  const char* kind = "";
+  const std::string& data;
+  const Hash& leaf_hash;
+  const std::vector<Hash>& proof;
+  const std::string& tlog_proof;
+};
+
+// Everything build_bundle and write_bundle share. Returns the whole bundle with an empty `leaves`
+// array; calls `head` with the members that sort before "leaves" (nlohmann orders an object's
+// members by key: case, checkpoints, created_at, created_at_note, format) before any leaf is read,
+// so a streaming writer can put them out first, and `leaf` for each leaf in index order.
+json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
+              const std::function<void(const json&)>& head, const std::function<void(const LeafEntry&)>& leaf) {
   std::vector<std::string> login_warnings;
   const std::vector<LoginRecord> logins = read_login_inputs(req.inputs, req.tz, &login_warnings);
   const CandidateOptions& o = req.options;
@@ -152,8 +176,37 @@ json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* sta
     checkpoint_sizes.insert(span.end);
   }
 
-  // 3. Leaves with their proofs, and the rows the tables are derived from.
-  json leaves = json::array();
+  // 3. Tree heads, oldest first, each with a consistency proof to the newest. Before the leaves,
+  // because "checkpoints" precedes "leaves" in the file.
+  json checkpoints = json::array();
+  for (const auto size : checkpoint_sizes) {
+    const auto row = size == newest.size ? std::optional<CheckpointRow>(newest) : reader.checkpoint(size);
+    if (!row)
+      throw LedgerError(LedgerError::Kind::integrity, fmt::format("the tree head at size {} is missing", size));
+    open(*row);
+    const auto proof = reader.consistency_proof(size, newest.size);
+    if (!verify_consistency(size, newest.size, row->root, newest.root, proof))
+      throw LedgerError(LedgerError::Kind::integrity,
+                        fmt::format("the tree head at size {} is not consistent with the newest one; run "
+                                    "verify-ledger",
+                                    size));
+    checkpoints.push_back({{"size", size},
+                           {"root", base64_encode(row->root)},
+                           {"note", row->note},
+                           {"consistency_proof_to_newest", hashes_json(proof)}});
+  }
+  json bundle = {
+      {"format", kReportFormat},
+      {"created_at", format_rfc3339_ns(req.created_at)},
+      {"created_at_note",
+       "The time this report was made. The observations were made at the times in their own leaves "
+       "(observations.first / observations.last), signed into the ledger when they were made."},
+      {"case", req.case_name ? json(*req.case_name) : json()},
+      {"checkpoints", std::move(checkpoints)},
+  };
+  head(bundle);
+
+  // 4. Leaves with their proofs, and the rows the tables are derived from.
   std::vector<ObservationRow> rows;
   rows.reserve(observations.size());
   std::map<std::uint64_t, std::string> run_ids;
@@ -172,7 +225,7 @@ json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* sta
     } catch (const std::invalid_argument& e) {
       throw LedgerError(LedgerError::Kind::integrity, fmt::format("leaf {} cannot be read: {}", i, e.what()));
     }
-    std::string kind = "run";
+    const char* kind = "run";
     if (row) {
       kind = "observation";
       if (rows.empty() || row->time_ns < first_t) first_t = row->time_ns;
@@ -182,32 +235,10 @@ json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* sta
       const json j = json::parse(data);
       run_ids[i] = j.value("run_id", "");
     }
-    leaves.push_back({{"index", i},
-                      {"kind", kind},
-                      {"data_base64", base64_encode(bytes_of(data))},
-                      {"leaf_hash", base64_encode(lh)},
-                      {"inclusion_proof", hashes_json(proof)},
-                      {"tlog_proof", TlogProof{i, proof, newest.note, std::nullopt}.to_text()}});
+    const std::string tlog = TlogProof{i, proof, newest.note, std::nullopt}.to_text();
+    leaf(LeafEntry{i, kind, data, lh, proof, tlog});
   }
 
-  // 4. Tree heads, oldest first, each with a consistency proof to the newest.
-  json checkpoints = json::array();
-  for (const auto size : checkpoint_sizes) {
-    const auto row = size == newest.size ? std::optional<CheckpointRow>(newest) : reader.checkpoint(size);
-    if (!row)
-      throw LedgerError(LedgerError::Kind::integrity, fmt::format("the tree head at size {} is missing", size));
-    open(*row);
-    const auto proof = reader.consistency_proof(size, newest.size);
-    if (!verify_consistency(size, newest.size, row->root, newest.root, proof))
-      throw LedgerError(LedgerError::Kind::integrity,
-                        fmt::format("the tree head at size {} is not consistent with the newest one; run "
-                                    "verify-ledger",
-                                    size));
-    checkpoints.push_back({{"size", size},
-                           {"root", base64_encode(row->root)},
-                           {"note", row->note},
-                           {"consistency_proof_to_newest", hashes_json(proof)}});
-  }
   json run_list = json::array();
   for (const auto& [b, span] : runs)
     run_list.push_back({{"run_leaf", b}, {"end", span.end}, {"run_id", run_ids[b]}});
@@ -237,39 +268,157 @@ json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* sta
                     {"from", o.from_ns ? json(format_rfc3339_ns(UtcTime{*o.from_ns})) : json()},
                     {"until", o.until_ns ? json(format_rfc3339_ns(UtcTime{*o.until_ns})) : json()}};
 
-  json bundle = {
-      {"format", kReportFormat},
-      {"created_at", format_rfc3339_ns(req.created_at)},
-      {"created_at_note",
-       "The time this report was made. The observations were made at the times in their own leaves "
-       "(observations.first / observations.last), signed into the ledger when they were made."},
-      {"case", req.case_name ? json(*req.case_name) : json()},
-      {"operator", req.operator_name ? json(*req.operator_name) : json()},
-      {"tool", {{"name", "dnswitness"}, {"version", kToolVersion}, {"commit", kToolCommit}}},
-      {"ledger",
-       {{"origin", store.origin()},
-        {"public_key_pem", key->pem()},
-        {"public_key_raw_base64", base64_encode(key->raw())},
-        {"key_fingerprint_sha256", key->fingerprint()},
-        {"verifier_key", format_verifier_key(store.origin(), *key)},
-        {"newest_size", newest.size}}},
-      {"selection", selection},
-      {"logins", {{"inputs", inputs}, {"tz", req.tz}, {"warnings", login_warnings}, {"records", records}}},
-      {"observations",
-       {{"count", rows.size()},
-        {"first", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{first_t}))},
-        {"last", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{last_t}))}}},
-      {"checkpoints", checkpoints},
-      {"runs", run_list},
-      {"leaves", leaves},
-      {"tables", derive_tables(logins, rows, o)},
-  };
+  bundle["operator"] = req.operator_name ? json(*req.operator_name) : json();
+  bundle["tool"] = {{"name", "dnswitness"}, {"version", kToolVersion}, {"commit", kToolCommit}};
+  bundle["ledger"] = {{"origin", store.origin()},
+                      {"public_key_pem", key->pem()},
+                      {"public_key_raw_base64", base64_encode(key->raw())},
+                      {"key_fingerprint_sha256", key->fingerprint()},
+                      {"verifier_key", format_verifier_key(store.origin(), *key)},
+                      {"newest_size", newest.size}};
+  bundle["selection"] = std::move(selection);
+  bundle["logins"] = {{"inputs", inputs}, {"tz", req.tz}, {"warnings", login_warnings}, {"records", records}};
+  bundle["observations"] = {{"count", rows.size()},
+                            {"first", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{first_t}))},
+                            {"last", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{last_t}))}};
+  bundle["runs"] = std::move(run_list);
+  bundle["leaves"] = json::array();
+  bundle["tables"] = derive_tables(logins, rows, o);
   if (stats) {
     stats->observation_leaves = rows.size();
     stats->run_leaves = runs.size();
-    stats->checkpoints = checkpoints.size();
+    stats->checkpoints = bundle["checkpoints"].size();
   }
   return bundle;
+}
+
+json leaf_json(const LeafEntry& e) {
+  return {{"index", e.index},
+          {"kind", e.kind},
+          {"data_base64", base64_encode(bytes_of(e.data))},
+          {"leaf_hash", base64_encode(e.leaf_hash)},
+          {"inclusion_proof", hashes_json(e.proof)},
+          {"tlog_proof", e.tlog_proof}};
+}
+
+// Appends `s` as a JSON string exactly as nlohmann's dump() writes it (no ensure_ascii): only '"',
+// '\\' and control characters are escaped. Plain printable ASCII and '\n' are written here; any
+// other byte sends the string through nlohmann itself, so UTF-8 handling (and its error on invalid
+// UTF-8) stays nlohmann's.
+void append_json_string(std::string& out, std::string_view s) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n') || u >= 0x7f || c == '"' || c == '\\') {
+      out += json(std::string(s)).dump();
+      return;
+    }
+  }
+  out += '"';
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    const std::size_t nl = std::min(s.find('\n', pos), s.size());
+    out.append(s.data() + pos, nl - pos);
+    if (nl < s.size()) out += "\\n";
+    pos = nl + 1;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* stats) {
+  json leaves = json::array();
+  json bundle = assemble(
+      store, req, stats, [](const json&) {}, [&](const LeafEntry& e) { leaves.push_back(leaf_json(e)); });
+  bundle["leaves"] = std::move(leaves);
+  return bundle;
+}
+
+BundleWritten write_bundle(LedgerStore& store, const ReportRequest& req,
+                           const std::function<void(std::string_view)>& sink) {
+  BundleWritten w;
+  Sha256 hasher;
+  std::string buf;
+  constexpr std::size_t kChunk = 1 << 20;
+  buf.reserve(kChunk + 64 * 1024);
+  const auto flush = [&] {
+    hasher.update(bytes_of(buf));
+    w.bytes += buf.size();
+    sink(buf);
+    buf.clear();
+  };
+  // The layout is nlohmann's dump(1): one space per level; the leaves array is a member of the
+  // top-level object, so its elements are indented by 2 and their members by 3.
+  static constexpr std::string_view kMarker = "\n \"leaves\": []";
+  std::string head_text;
+  std::size_t leaf_count = 0;
+  // The newest signed note ends every tlog-proof block; escaped once, without its opening quote.
+  std::string note, note_escaped;
+  const auto on_head = [&](const json& h) {
+    json partial = h;
+    partial["leaves"] = json::array();
+    const std::string text = partial.dump(1);
+    const auto at = text.find(kMarker);
+    if (at == std::string::npos) throw std::logic_error("write_bundle: no leaves member in the head");
+    head_text = text.substr(0, at);
+    // The newest tree head is the last (largest) checkpoint.
+    note = h.at("checkpoints").back().at("note").get<std::string>();
+    note_escaped = json(note).dump().substr(1);
+    buf += head_text;
+    buf += "\n \"leaves\": [";
+  };
+  const auto on_leaf = [&](const LeafEntry& e) {
+    buf += leaf_count++ == 0 ? "\n  {\n   \"data_base64\": " : ",\n  {\n   \"data_base64\": ";
+    append_json_string(buf, base64_encode(bytes_of(e.data)));
+    buf += ",\n   \"inclusion_proof\": ";
+    if (e.proof.empty()) {
+      buf += "[]";
+    } else {
+      buf += "[\n";
+      for (std::size_t k = 0; k < e.proof.size(); ++k) {
+        buf += k == 0 ? "    \"" : ",\n    \"";
+        buf += base64_encode(e.proof[k]);
+        buf += '"';
+      }
+      buf += "\n   ]";
+    }
+    buf += ",\n   \"index\": ";
+    buf += std::to_string(e.index);
+    buf += ",\n   \"kind\": ";
+    append_json_string(buf, e.kind);
+    buf += ",\n   \"leaf_hash\": \"";
+    buf += base64_encode(e.leaf_hash);
+    buf += "\",\n   \"tlog_proof\": ";
+    // The block is the leaf's own lines followed by the same signed note for every leaf: the note
+    // (which may hold UTF-8, e.g. the signature lines' em dash) is escaped once through nlohmann.
+    const std::string_view t = e.tlog_proof;
+    if (note.empty() || t.size() < note.size() || t.substr(t.size() - note.size()) != note) {
+      append_json_string(buf, t);
+    } else {
+      std::string piece;
+      append_json_string(piece, t.substr(0, t.size() - note.size()));
+      piece.pop_back();  // the closing quote; the note continues the same string
+      buf += piece;
+      buf += note_escaped;
+    }
+    buf += "\n  }";
+    if (buf.size() >= kChunk) flush();
+  };
+  const json bundle = assemble(store, req, &w.stats, on_head, on_leaf);
+  const std::string text = bundle.dump(1);
+  const auto at = text.find(kMarker);
+  // The head written before the leaves must be what the whole document dumps to, byte for byte.
+  if (at == std::string::npos || text.compare(0, at, head_text) != 0)
+    throw std::logic_error("write_bundle: the bundle's head changed while the leaves were written");
+  if (leaf_count > 0) buf += "\n ]";
+  else buf += "]";
+  buf.append(text, at + kMarker.size(), std::string::npos);
+  buf += '\n';
+  flush();
+  w.sha256 = hasher.finish();
+  w.key_fingerprint = bundle["ledger"]["key_fingerprint_sha256"].get<std::string>();
+  for (const auto& l : bundle["tables"]["logins"]) w.table_warnings += l["warnings"].size();
+  return w;
 }
 
 }  // namespace dnswitness

@@ -65,9 +65,20 @@ std::int64_t time_option(const std::string& text, const std::string& tz, const c
   return t->ns;
 }
 
-std::string sha256_hex(const std::string& s) {
-  return hex_encode(sha256(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())));
-}
+// Removes a folder `report` made, on the way out of a failed report (remove() only takes an empty
+// folder, so nothing the user put there is touched).
+struct RemoveIfEmpty {
+  std::filesystem::path dir;
+  bool active;
+  RemoveIfEmpty(std::filesystem::path d, bool a) : dir(std::move(d)), active(a) {}
+  RemoveIfEmpty(const RemoveIfEmpty&) = delete;
+  RemoveIfEmpty& operator=(const RemoveIfEmpty&) = delete;
+  ~RemoveIfEmpty() {
+    if (!active) return;
+    std::error_code ec;
+    std::filesystem::remove(dir, ec);
+  }
+};
 
 }  // namespace
 
@@ -171,34 +182,41 @@ Action add_report(CLI::App& app) {
     if (std::filesystem::exists(dir) && !std::filesystem::is_directory(dir))
       throw UsageError(fmt::format("--out {} is not a folder; choose a folder.", dir.string()));
 
+    // The folder is made before the bundle is built, because the bundle is streamed into a
+    // temporary file in it; a folder made here is removed again if the build fails, so a failed
+    // report still leaves nothing behind.
+    RemoveIfEmpty made_dir{dir, !std::filesystem::exists(dir)};
     try {
       LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},
                         opt->ledger.lock_timeout_s * 1000);
       req.created_at = utc_now();
-      BundleStats stats;
-      const nlohmann::json bundle = build_bundle(store, req, &stats);
-      const std::string text = bundle.dump(1) + "\n";
-
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
       if (ec)
         throw LedgerError(LedgerError::Kind::io, fmt::format("Cannot create the folder {} ({}); check the path and "
                                                              "permissions.",
                                                              dir.string(), ec.message()));
-      OutputFile json_file(json_path);
-      json_file.write(text);
-      OutputFile sum_file(sum_path);
-      sum_file.write(fmt::format("{}  report.json\n", sha256_hex(text)));
-      json_file.commit();
-      sum_file.commit();
+      BundleWritten written;
+      {
+        OutputFile json_file(json_path);
+        OutputFile sum_file(sum_path);
+        std::string chunk;
+        written = write_bundle(store, req, [&](std::string_view piece) {
+          chunk.assign(piece);
+          json_file.write(chunk);
+        });
+        sum_file.write(fmt::format("{}  report.json\n", hex_encode(written.sha256)));
+        json_file.commit();
+        sum_file.commit();
+      }
+      made_dir.active = false;
+      const BundleStats& stats = written.stats;
 
-      std::cout << fmt::format("Wrote {} ({} bytes) and {}.\n", json_path.string(), text.size(), sum_path.string())
+      std::cout << fmt::format("Wrote {} ({} bytes) and {}.\n", json_path.string(), written.bytes, sum_path.string())
                 << fmt::format("  {} login time(s), {} observation leaves, {} run leaves, {} signed tree heads\n",
                                logins.size(), stats.observation_leaves, stats.run_leaves, stats.checkpoints)
-                << fmt::format("  ledger {} (key fingerprint {})\n", store.origin(),
-                               bundle["ledger"]["key_fingerprint_sha256"].get<std::string>());
-      std::size_t warnings = 0;
-      for (const auto& l : bundle["tables"]["logins"]) warnings += l["warnings"].size();
+                << fmt::format("  ledger {} (key fingerprint {})\n", store.origin(), written.key_fingerprint);
+      const std::size_t warnings = written.table_warnings;
       if (warnings) std::cout << fmt::format("  {} warning(s) in the tables; read them before filing.\n", warnings);
       std::cout << fmt::format("Check it with: dnswitness verify {}\n", json_path.string());
       return kExitOk;
