@@ -11,10 +11,17 @@
 namespace dnswitness::cli {
 namespace {
 
+// Reads in blocks rather than through istreambuf_iterator, which goes a character at a time: a
+// bundle can be close to 100 MB.
 std::optional<std::string> slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return std::nullopt;
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string s;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(p, ec);
+  if (!ec) s.reserve(static_cast<std::size_t>(size));
+  char block[1 << 16];
+  while (in.read(block, sizeof block) || in.gcount() > 0) s.append(block, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) return std::nullopt;
   return s;
 }
