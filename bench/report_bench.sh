@@ -34,6 +34,8 @@ while [ $i -lt 20 ]; do
   i=$((i + 1))
 done
 
+# The machine may be shared: the load average is printed with the figures so they can be judged.
+echo "  load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }
 best=999; worst=0
@@ -50,3 +52,4 @@ echo "  report.json: $(stat -c %s "$work/out/report.json") bytes"
 echo "  wall time: best $best s, worst $worst s (of 3, process start included; target < 2 s)"
 t0=$(now); "$bin" verify -q "$work/out/report.json"; t1=$(now)
 echo "== verify: $(elapsed "$t0" "$t1") s"
+echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
