@@ -11,7 +11,7 @@ packages=(
   libssl-dev openssl libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
   knot knot-dnsutils unbound
   clang libclang-rt-14-dev
-  dnsperf iproute2 procps
+  dnsperf iproute2 procps bc   # bc: the bench scripts
   faketime jq xxd   # simulated time for report tests; the openssl recipe of docs/report.md
 )
 
