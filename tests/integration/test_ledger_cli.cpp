@@ -19,16 +19,6 @@ using namespace dnswitness::test;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void spit(const std::filesystem::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << s;
-}
-
 // Runs SQL on a ledger file and returns the first column of the first row ("" if none).
 std::string sql(const std::string& db, const std::string& statement) {
   sqlite3* h = nullptr;
@@ -73,18 +63,18 @@ TEST_CASE("keygen: 0600 PKCS#8 key, fingerprint and verifier key that openssl ag
   struct stat st {};
   REQUIRE(::stat((ledger + "/keys/ledger.key").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  CHECK(slurp(ledger + "/keys/ledger.key").find("-----BEGIN PRIVATE KEY-----") == 0);
+  CHECK(read_file(ledger + "/keys/ledger.key").find("-----BEGIN PRIVATE KEY-----") == 0);
   CHECK(r.out.find("PRIVATE KEY") == std::string::npos);  // no key material on the terminal
   const auto fp = run_command("openssl pkey -pubin -in " + ledger + "/keys/ledger.pub -outform DER | sha256sum");
   REQUIRE(fp.exit_code == 0);
   CHECK(r.out.find("fingerprint:  " + fp.out.substr(0, 64)) != std::string::npos);
   CHECK(r.out.find("verifier key: example-law.jp/ledger-1+") != std::string::npos);
 
-  const std::string before = slurp(ledger + "/keys/ledger.key");
+  const std::string before = read_file(ledger + "/keys/ledger.key");
   const auto again = run_dnswitness("keygen --ledger " + ledger);
   CHECK(again.exit_code == 1);
   CHECK(again.err.find("never replaces a key") != std::string::npos);
-  CHECK(slurp(ledger + "/keys/ledger.key") == before);
+  CHECK(read_file(ledger + "/keys/ledger.key") == before);
   const auto show = run_dnswitness("keygen --show --ledger " + ledger);
   CHECK(show.exit_code == 0);
   CHECK(show.out.find(fp.out.substr(0, 64)) != std::string::npos);
@@ -121,13 +111,13 @@ TEST_CASE("the first run makes a key and says so; each run's checkpoint verifies
   const auto sig = base64_decode(note.substr(last_space + 1, note.size() - last_space - 2));
   REQUIRE(sig);
   REQUIRE(sig->size() == 68);
-  spit(dir / "text", text);
-  spit(dir / "sig", std::string(sig->begin() + 4, sig->end()));
+  write_file(dir / "text", text);
+  write_file(dir / "sig", std::string(sig->begin() + 4, sig->end()));
   const std::string verify = "openssl pkeyutl -verify -pubin -inkey " + ledger + "/keys/ledger.pub -rawin -in " +
                              (dir / "text") + " -sigfile " + (dir / "sig");
   const auto ok = run_command(verify);
   CHECK_MESSAGE(ok.exit_code == 0, (ok.out + ok.err));
-  spit(dir / "text", text.substr(0, text.size() - 2) + "A\n");
+  write_file(dir / "text", text.substr(0, text.size() - 2) + "A\n");
   CHECK(run_command(verify).exit_code != 0);
   // Leaf hash by hand: SHA-256(0x00 || leaf bytes) equals the stored hash.
   const std::string leaf_hex = sql(db, "SELECT hex(data) FROM leaves WHERE idx = 3");

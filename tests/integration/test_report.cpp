@@ -20,11 +20,6 @@ namespace {
 
 const char* kFaketimeLib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 std::string sql(const std::string& db, const std::string& statement) {
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
@@ -118,7 +113,7 @@ TEST_CASE("candidates before, between, exactly at and after runs, and far outsid
                                 "--out " + out / "r");
   // '2023/11/21 10:45:00' in JST is 01:45:00Z.
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  const json b = json::parse(slurp(out / "r/report.json"));
+  const json b = json::parse(read_file(out / "r/report.json"));
   const auto& logins = b["tables"]["logins"];
   REQUIRE(logins.size() == 5);
   CHECK(b["case"] == "case 1");
@@ -207,24 +202,24 @@ TEST_CASE("report: a login file, --from/--until, --resolver; refuses to overwrit
   auto r = run_dnswitness(base + "--logins " + out / "logins.txt" + " --resolver knot --from 2023-11-21T01:00:00Z "
                           "--until 2023-11-21T02:10:00Z --out " + out / "r");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  const json b = json::parse(slurp(out / "r/report.json"));
+  const json b = json::parse(read_file(out / "r/report.json"));
   CHECK(b["logins"]["records"][0]["source_ip"] == "10.0.0.1");
   CHECK(b["tables"]["logins"][0]["usable_for_carrier_request"] == false);
   CHECK(b["tables"]["logins"][0]["warnings"].dump().find("cannot be used for a carrier request") != std::string::npos);
   CHECK(b["tables"]["period"]["domains"][0]["observations"] == 3);
   CHECK(b["tables"]["period"]["domains"][0]["resolvers"] == json::array({"knot"}));
   for (const auto& l : b["leaves"])
-    if (l["kind"] == "observation") CHECK(slurp(out / "r/report.json").find("auth2") == std::string::npos);
+    if (l["kind"] == "observation") CHECK(read_file(out / "r/report.json").find("auth2") == std::string::npos);
   CHECK(run_dnswitness("verify -q " + out / "r/report.json").exit_code == 0);
 
-  const std::string before = slurp(out / "r/report.json");
+  const std::string before = read_file(out / "r/report.json");
   r = run_dnswitness(base + "--at 2023-11-21T01:45:00Z --out " + out / "r");
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--force") != std::string::npos);
-  CHECK(slurp(out / "r/report.json") == before);
+  CHECK(read_file(out / "r/report.json") == before);
   r = run_dnswitness(base + "--at 2023-11-21T01:45:00Z --force --out " + out / "r");
   CHECK(r.exit_code == 0);
-  CHECK(slurp(out / "r/report.json") != before);
+  CHECK(read_file(out / "r/report.json") != before);
 
   for (const std::string& bad : std::vector<std::string>{"--at 2023-11-21T01:45Z", "--at 2023-11-21T01:45:00Z --before 1x",
                                 "--at 2023-11-21T01:45:00Z --after 0s", "--from 2023-11-21T01:00:00Z",

@@ -16,17 +16,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-void spit(const std::filesystem::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << s;
-}
-
 std::string doc_steps() {
-  const std::string doc = slurp(std::string(DNSWITNESS_TESTDATA_DIR) + "/../../docs/report.md");
+  const std::string doc = read_file(std::string(DNSWITNESS_TESTDATA_DIR) + "/../../docs/report.md");
   const auto b = doc.find("<!-- openssl-steps:begin -->"), e = doc.find("<!-- openssl-steps:end -->");
   REQUIRE(b != std::string::npos);
   REQUIRE(e != std::string::npos);
@@ -57,9 +48,9 @@ TEST_CASE("the documented openssl steps verify a fresh report's tree head and le
   auto r = run_dnswitness("report --ledger " + ledger + " --domains x.com,t.co,twitter.com --at " +
                           now.out.substr(0, 20) + " --out " + dir / "r");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  spit(dir / "steps.sh", doc_steps());
+  write_file(dir / "steps.sh", doc_steps());
   const std::string report = dir / "r/report.json";
-  const json b = json::parse(slurp(report));
+  const json b = json::parse(read_file(report));
   const std::size_t count = b["leaves"].size();
   REQUIRE(count > 10);
   const auto fp = b["ledger"]["key_fingerprint_sha256"].get<std::string>();
@@ -76,7 +67,7 @@ TEST_CASE("the documented openssl steps verify a fresh report's tree head and le
     json t = b;
     change(t);
     const std::string path = dir / name;
-    spit(path, t.dump(1));
+    write_file(path, t.dump(1));
     const auto res = run_steps(dir.path().string(), path, 2);
     CHECK_MESSAGE(res.exit_code != 0, name << ": " << res.out);
     CHECK(res.out.find("is in the signed tree") == std::string::npos);

@@ -20,11 +20,6 @@ using namespace dnswitness::test;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 }  // namespace
 
 TEST_CASE("report's streamed report.json equals build_bundle's dump(1) on a lab ledger") {
@@ -40,7 +35,7 @@ TEST_CASE("report's streamed report.json equals build_bundle's dump(1) on a lab 
   const auto r = run_dnswitness("report --ledger " + ledger + " --domains x.com,t.co,api.x.com --at " + now +
                                 " --at 2020-01-01T00:00:00Z --case '令和8年(ワ)第123号' --out " + dir / "r");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  const std::string written = slurp(dir / "r/report.json");
+  const std::string written = read_file(dir / "r/report.json");
   const auto parsed = nlohmann::json::parse(written);
 
   // The same request, built as a JSON tree from the same ledger, with the report's own creation time.
@@ -61,5 +56,5 @@ TEST_CASE("report's streamed report.json equals build_bundle's dump(1) on a lab 
   CHECK(written == expected);
   const std::string digest =
       hex_encode(sha256(ByteView(reinterpret_cast<const std::uint8_t*>(written.data()), written.size())));
-  CHECK(slurp(dir / "r/report.sha256") == digest + "  report.json\n");
+  CHECK(read_file(dir / "r/report.sha256") == digest + "  report.json\n");
 }

@@ -19,15 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-void spit(const std::filesystem::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << s;
-}
-
 struct Fresh {
   TempDir dir;
   std::string report;
@@ -39,14 +30,14 @@ struct Fresh {
                                     " --resolver unbound=" + lab.unbound() + " --domains x.com,t.co,api.x.com -q");
       REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     }
-    spit(dir / "logins.csv",
+    write_file(dir / "logins.csv",
          "time,ip,account\n" + std::string("2030-01-01T00:00:00Z,223.216.231.10,1\n") +
              "2020-01-01 09:00:00,100.64.1.2,2\n");
     const auto now = run_command("date -u +%Y-%m-%dT%H:%M:%SZ");
     const auto r = run_dnswitness("report --ledger " + ledger + " --domains x.com,t.co,api.x.com --logins " +
                                   dir / "logins.csv" + " --at " + now.out.substr(0, 20) + " --out " + dir / "r");
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    report = slurp(dir / "r/report.json");
+    report = read_file(dir / "r/report.json");
   }
 };
 
@@ -190,23 +181,23 @@ TEST_CASE("verify CLI: exit 4 naming the item, report.sha256 checked, exit 1 whe
   std::filesystem::create_directories(dir);
   json b = json::parse(f.report);
   b["tables"]["logins"][0]["union"]["destination_port"] = 80;
-  spit(dir + "/report.json", b.dump(1));
+  write_file(dir + "/report.json", b.dump(1));
   auto r = run_dnswitness("verify " + dir + "/report.json");
   CHECK(r.exit_code == 4);
   CHECK(r.err.find("tables.logins[0].union.destination_port") != std::string::npos);
 
   // A whitespace change keeps the JSON's meaning; only report.sha256 beside it can notice.
   std::filesystem::copy_file(f.dir / "r/report.sha256", dir + "/report.sha256");
-  spit(dir + "/report.json", f.report + " ");
+  write_file(dir + "/report.json", f.report + " ");
   r = run_dnswitness("verify " + dir + "/report.json");
   CHECK(r.exit_code == 4);
   CHECK(r.err.find("report.sha256") != std::string::npos);
-  spit(dir + "/report.json", f.report);
+  write_file(dir + "/report.json", f.report);
   r = run_dnswitness("verify " + dir + "/report.json");
   CHECK_MESSAGE(r.exit_code == 0, r.err);
 
   std::filesystem::remove(dir + "/report.sha256");
-  spit(dir + "/report.json", f.report.substr(0, f.report.size() / 2));
+  write_file(dir + "/report.json", f.report.substr(0, f.report.size() / 2));
   CHECK(run_dnswitness("verify " + dir + "/report.json").exit_code == 1);
   CHECK(run_dnswitness("verify " + dir + "/missing.json").exit_code == 1);
 }
