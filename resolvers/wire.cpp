@@ -111,28 +111,6 @@ std::optional<Question> read_question(ByteView message) {
   return q;
 }
 
-void sort_addresses(std::vector<std::string>& addresses) {
-  struct Key {
-    int family_rank;
-    std::array<std::uint8_t, 16> bytes;
-    std::string text;
-    auto operator<=>(const Key&) const = default;
-  };
-  std::vector<Key> keys;
-  for (auto& a : addresses) {
-    Key k{2, {}, a};
-    if (inet_pton(AF_INET, a.c_str(), k.bytes.data()) == 1) k.family_rank = 0;
-    else if (inet_pton(AF_INET6, a.c_str(), k.bytes.data()) == 1) k.family_rank = 1;
-    else k.bytes = {};
-    keys.push_back(std::move(k));
-  }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end(), [](const Key& x, const Key& y) { return x.text == y.text; }),
-             keys.end());
-  addresses.clear();
-  for (auto& k : keys) addresses.push_back(std::move(k.text));
-}
-
 std::vector<std::string> flag_names(std::uint16_t flags) {
   std::vector<std::string> out;
   if (flags & 0x8000) out.emplace_back("qr");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/address.h"  // sort_addresses, used on every decoded answer
 #include "model/bytes.h"
 #include "model/observation.h"
 
@@ -52,9 +53,6 @@ struct Question {
   std::uint16_t qclass = 0;
 };
 std::optional<Question> read_question(ByteView message);
-
-// Sorts addresses numerically (IPv4 before IPv6) and removes duplicates; other strings sort last.
-void sort_addresses(std::vector<std::string>& addresses);
 
 struct DecodedResponse {
   bool ok = false;      // a well-formed DNS response to the question asked

@@ -1,5 +1,7 @@
 #include "ledger/history.h"
 
+#include "model/address.h"
+
 #include <algorithm>
 #include <limits>
 #include <string_view>
@@ -130,7 +132,7 @@ std::vector<DomainHistory> query_history(LedgerStore& store, const HistoryQuery&
     std::sort(h.bindings.begin(), h.bindings.end(), [](const Binding& a, const Binding& b) {
       if (a.qtype != b.qtype) return a.qtype < b.qtype;
       if (a.first_ns != b.first_ns) return a.first_ns < b.first_ns;
-      return a.address < b.address;
+      return address_less(a.address, b.address);
     });
     out.push_back(std::move(h));
   }

@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "model/address.h"
 #include "model/errors.h"
 #include "model/resolver_spec.h"
 #include "model/target.h"
@@ -88,4 +89,13 @@ TEST_CASE("system expands to the nameservers of the given resolv.conf") {
   CHECK_THROWS_AS(expand_system_resolvers({parse_resolver_spec("a=1.2.3.4"), parse_resolver_spec("a=1.2.3.5")},
                                           dir / "absent.conf"),
                   UsageError);
+}
+
+TEST_CASE("addresses order numerically, IPv4 before IPv6, text last") {
+  CHECK(address_less("104.244.42.65", "104.244.42.129"));
+  CHECK_FALSE(address_less("104.244.42.129", "104.244.42.65"));
+  CHECK(address_less("255.255.255.255", "::1"));
+  CHECK(address_less("2001:db8::9", "2001:db8::10"));
+  CHECK(address_less("2001:db8::ffff", "not-an-address"));
+  CHECK_FALSE(address_less("10.0.0.1", "10.0.0.1"));
 }

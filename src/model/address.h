@@ -1,0 +1,14 @@
+#pragma once
+// Ordering of IP addresses as people read them: IPv4 numerically, then IPv6 numerically, then any
+// other text. Used wherever address sets are shown or stored (observations, history, reports).
+#include <string>
+#include <vector>
+
+namespace dnswitness {
+
+bool address_less(const std::string& a, const std::string& b);
+
+// Sorts with address_less and removes duplicates.
+void sort_addresses(std::vector<std::string>& addresses);
+
+}  // namespace dnswitness
