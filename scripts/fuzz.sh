@@ -9,7 +9,7 @@ out=build-fuzz
 mkdir -p "$out/corpus"
 cp -n tests/fuzz/corpus/fuzz_wire/* "$out/corpus/" 2>/dev/null || true
 clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I. \
-  tests/fuzz/fuzz_wire.cpp resolvers/wire.cpp src/model/target.cpp src/model/observation.cpp \
+  tests/fuzz/fuzz_wire.cpp resolvers/wire.cpp src/model/target.cpp src/model/observation.cpp src/model/address.cpp \
   $(pkg-config --cflags --libs ldns) -o "$out/fuzz_wire"
 "$out/fuzz_wire" -max_total_time="$seconds" -max_len=4096 "$out/corpus" 2>"$out/fuzz.log" || {
   tail -40 "$out/fuzz.log" >&2
