@@ -13,6 +13,9 @@ packages=(
   clang libclang-rt-14-dev
   dnsperf iproute2 procps bc   # bc: the bench scripts
   faketime jq xxd   # simulated time for report tests; the openssl recipe of docs/report.md
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils qpdf   # the PDF report and its checks
+  dnsdist chrony bind9-dnsutils knot-module-geoip   # lab: DoH, NTP, dig, per-subnet answers
+  cron help2man linux-perf valgrind   # schedule tests, man page, profiling
 )
 
 missing=()
@@ -48,7 +51,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 # The distribution's own resolver services would only compete with the lab for nothing.
-for svc in knot unbound; do
+for svc in knot unbound dnsdist; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
     systemctl disable "$svc" >/dev/null 2>&1 || true
