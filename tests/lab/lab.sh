@@ -13,6 +13,8 @@ set -euo pipefail
 LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ZONES_SRC=$LAB_SRC/zones
 ODD_SRC=$LAB_SRC/odd_server.cpp
+# shellcheck source=tsa.sh
+source "$LAB_SRC/tsa.sh"
 LAB_ZONES=(twitter.com x.com t.co lab.test)
 MARKER=.dnswitness-lab
 READY_TIMEOUT_MS=15000
@@ -57,7 +59,7 @@ clean_dir() {
   mkdir -p -- "$d"
   rm -rf -- "$d/zones" "$d/knot" "$d/run" "$d/lab.env" "$d/lab.env.tmp" "$d/resolv.conf" \
     "$d/knot.conf" "$d/knot.log" "$d/unbound.conf" "$d/unbound.log" "$d/unbound.pid" \
-    "$d/odd_server.log"
+    "$d/odd_server.log" "$d/tsa_server.log"
   : >"$d/$MARKER"
 }
 
@@ -106,7 +108,7 @@ is_lab_process() {
   state=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null) || return 1
   [[ $state != Z && $state != X ]] || return 1
   comm=$(cat "/proc/$pid/comm" 2>/dev/null) || return 1
-  case $comm in knotd | unbound | odd_server) ;; *) return 1 ;; esac
+  case $comm in knotd | unbound | odd_server | tsa_server) ;; *) return 1 ;; esac
   cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
   [[ $cmdline == *"$d/"* ]]
 }
@@ -317,6 +319,7 @@ ODD_PID=$(pid_of "$d" odd_server)
 CLOSED_PORT=$CLOSED_PORT
 RESOLV_CONF=$d/resolv.conf
 EOF
+  tsa_env "$d" >>"$d/lab.env.tmp"
   mv -f -- "$d/lab.env.tmp" "$d/lab.env"
 }
 
@@ -367,7 +370,7 @@ wait_ready() {
 
 show_logs() {
   local d=$1 f
-  for f in "$d/knot.log" "$d/unbound.log" "$d/odd_server.log"; do
+  for f in "$d/knot.log" "$d/unbound.log" "$d/odd_server.log" "$d/tsa_server.log"; do
     [[ -s $f ]] || continue
     echo "----- $f (last 40 lines) -----" >&2
     tail -n 40 -- "$f" >&2
@@ -400,6 +403,10 @@ start_once() {
   pick_port; SERVFAIL_PORT=$PICKED
   pick_port; MALFORMED_PORT=$PICKED
   pick_port; CLOSED_PORT=$PICKED
+  pick_port; TSA_PORT=$PICKED
+  pick_port; TSA_UNTRUSTED_PORT=$PICKED
+  pick_port; TSA_ERROR_PORT=$PICKED
+  pick_port; TSA_GARBAGE_PORT=$PICKED
 
   # A unix socket path must fit in sun_path (108 bytes); deep build trees get a short one in /tmp.
   KNOT_CONTROL=$d/knot/knot.sock
@@ -419,12 +426,14 @@ start_once() {
   launch "$d" odd_server "$d/odd_server.log" "$d/odd_server" \
     "silent=$SILENT_PORT" "garbage=$GARBAGE_PORT" "badid=$BADID_PORT" \
     "refused=$REFUSED_PORT" "servfail=$SERVFAIL_PORT" "malformed=$MALFORMED_PORT"
+  tsa_start "$d"
   launch "$d" knotd "$d/knot.log" knotd -c "$d/knot.conf"
   # Unbound starts only once Knot answers: otherwise it would mark Knot as down and back off.
   if wait_ready "$d" knotd answers_lab_zones "$KNOT_PORT" "$deadline"; then
     launch "$d" unbound "$d/unbound.log" unbound -d -c "$d/unbound.conf"
     if wait_ready "$d" unbound answers_lab_zones "$UNBOUND_PORT" "$deadline" &&
-      wait_ready "$d" odd_server answers_refused "$REFUSED_PORT" "$deadline"; then
+      wait_ready "$d" odd_server answers_refused "$REFUSED_PORT" "$deadline" &&
+      wait_ready "$d" tsa_server tsa_listens "$TSA_PORT" "$deadline"; then
       write_env "$d"
       return 0
     fi

@@ -1,0 +1,219 @@
+// tsa_server: the test lab's RFC 3161 time-stamping authority over HTTP (tests/lab/tsa.sh).
+//
+// Usage: tsa_server WORKDIR MODE=PORT[:CONFIG] [MODE=PORT[:CONFIG] ...]
+//   MODE is one of:
+//     reply    answers each POSTed time-stamp query with what `openssl ts -reply -config CONFIG`
+//              makes of it (Content-Type application/timestamp-reply); HTTP 500 if openssl fails
+//     error    answers every request with HTTP 500 and a short text body
+//     garbage  answers every request with HTTP 200, Content-Type application/timestamp-reply and
+//              64 random bytes that are no DER at all
+// The time-stamping itself is OpenSSL's own responder: this program only carries bytes between
+// HTTP and the openssl command (query and reply files go into WORKDIR). Every port is bound on
+// TCP 127.0.0.1 only; one connection is served at a time, each closed after its answer. It exits
+// with status 0 on SIGTERM or SIGINT. No dependencies beyond POSIX and the C++ library.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+enum class Mode { reply, error, garbage };
+
+struct Listener {
+  Mode mode;
+  int port;
+  std::string config;
+  int fd;
+};
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+extern "C" void on_signal(int) { stop_requested = 1; }
+
+std::string workdir;
+
+// Reads one HTTP request (headers and a Content-Length body of at most 64 KiB). Returns false on
+// a malformed or truncated request. The socket has a receive timeout, so a silent client cannot
+// block the server for long.
+bool read_request(int fd, std::string& body) {
+  std::string data;
+  char buf[4096];
+  std::size_t header_end = std::string::npos;
+  std::size_t length = 0;
+  while (true) {
+    if (header_end == std::string::npos) {
+      header_end = data.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        std::string headers = data.substr(0, header_end);
+        for (auto& c : headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const auto at = headers.find("\r\ncontent-length:");
+        if (at != std::string::npos) length = std::strtoul(headers.c_str() + at + 17, nullptr, 10);
+        if (length > 65536) return false;
+      }
+    }
+    if (header_end != std::string::npos && data.size() >= header_end + 4 + length) {
+      body = data.substr(header_end + 4, length);
+      return true;
+    }
+    if (data.size() > 70000) return false;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+void send_all(int fd, const std::string& s) {
+  std::size_t off = 0;
+  while (off < s.size()) {
+    const ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+void respond(int fd, int status, const char* reason, const char* type, const std::string& body) {
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
+                     "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  send_all(fd, head + body);
+}
+
+// Runs `openssl ts -reply` on the query; returns the reply's DER bytes, or empty on failure.
+std::string openssl_reply(const std::string& config, const std::string& query) {
+  const std::string q = workdir + "/query.tsq", r = workdir + "/reply.tsr";
+  {
+    std::ofstream out(q, std::ios::binary | std::ios::trunc);
+    out << query;
+    if (!out) return {};
+  }
+  std::remove(r.c_str());
+  const pid_t pid = ::fork();
+  if (pid < 0) return {};
+  if (pid == 0) {
+    const char* argv[] = {"openssl", "ts", "-reply", "-config", config.c_str(), "-queryfile", q.c_str(),
+                          "-out",    r.c_str(), nullptr};
+    ::execvp("openssl", const_cast<char* const*>(argv));
+    std::_Exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
+  std::ifstream in(r, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void serve(const Listener& l, int fd, std::mt19937& rng) {
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string body;
+  if (!read_request(fd, body)) {
+    respond(fd, 400, "Bad Request", "text/plain", "bad request\n");
+    return;
+  }
+  switch (l.mode) {
+    case Mode::reply: {
+      const std::string reply = openssl_reply(l.config, body);
+      if (reply.empty()) {
+        respond(fd, 500, "Internal Server Error", "text/plain", "openssl ts -reply failed\n");
+        return;
+      }
+      respond(fd, 200, "OK", "application/timestamp-reply", reply);
+      return;
+    }
+    case Mode::error:
+      respond(fd, 500, "Internal Server Error", "text/plain", "the time-stamping service is out of order\n");
+      return;
+    case Mode::garbage: {
+      std::string junk(64, '\0');
+      for (auto& c : junk) c = static_cast<char>(rng() & 0xff);
+      junk[0] = '\x05';  // no DER SEQUENCE starts with this tag
+      respond(fd, 200, "OK", "application/timestamp-reply", junk);
+      return;
+    }
+  }
+}
+
+bool parse_listener(std::string_view arg, Listener& l) {
+  const auto eq = arg.find('=');
+  if (eq == std::string_view::npos) return false;
+  const std::string_view mode = arg.substr(0, eq);
+  std::string rest(arg.substr(eq + 1));
+  if (mode == "reply") l.mode = Mode::reply;
+  else if (mode == "error") l.mode = Mode::error;
+  else if (mode == "garbage") l.mode = Mode::garbage;
+  else return false;
+  const auto colon = rest.find(':');
+  if (colon != std::string::npos) {
+    l.config = rest.substr(colon + 1);
+    rest.resize(colon);
+  }
+  l.port = std::atoi(rest.c_str());
+  return l.port > 0 && l.port < 65536 && (l.mode != Mode::reply || !l.config.empty());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: tsa_server WORKDIR MODE=PORT[:CONFIG] ...\n");
+    return 2;
+  }
+  workdir = argv[1];
+  std::vector<Listener> listeners;
+  for (int i = 2; i < argc; ++i) {
+    Listener l{};
+    if (!parse_listener(argv[i], l)) {
+      std::fprintf(stderr, "tsa_server: bad argument '%s'\n", argv[i]);
+      return 2;
+    }
+    l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    ::setsockopt(l.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(l.port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l.fd < 0 || ::bind(l.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l.fd, 16) != 0) {
+      std::fprintf(stderr, "tsa_server: cannot listen on 127.0.0.1:%d: %s\n", l.port, std::strerror(errno));
+      return 1;
+    }
+    listeners.push_back(l);
+  }
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::mt19937 rng(std::random_device{}());
+  std::vector<pollfd> fds;
+  for (const auto& l : listeners) fds.push_back({l.fd, POLLIN, 0});
+  std::fprintf(stderr, "tsa_server: ready\n");
+  while (!stop_requested) {
+    if (::poll(fds.data(), fds.size(), 500) <= 0) continue;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      const int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      serve(listeners[i], c, rng);
+      ::shutdown(c, SHUT_WR);
+      ::close(c);
+    }
+  }
+  return 0;
+}
