@@ -66,8 +66,8 @@ AresChannel& DnsEngine::channel(ResolverState& rs, Transport t) {
 }
 
 void DnsEngine::submit(QueryRequest request, Handler done) {
-  if (request.resolver.protocol == Protocol::system)
-    throw std::logic_error("system resolvers must be expanded before they reach the engine");
+  if (request.resolver.protocol == Protocol::system || request.resolver.protocol == Protocol::authoritative)
+    throw std::logic_error("system and authoritative specs must be expanded before they reach the engine");
   auto task = std::make_unique<Task>();
   task->request = std::move(request);
   task->done = std::move(done);
@@ -97,7 +97,14 @@ void DnsEngine::attempt(Task* task, Transport transport) {
   Exchange ex;
   ex.transport = transport;
   ex.query_id = id;
-  ex.query_wire = build_query(task->request.qname, task->request.qtype, id, options_.edns_size);
+  const QueryRequest& rq = task->request;
+  if (rq.recursion_desired && !rq.client_subnet) {
+    ex.query_wire = build_query(rq.qname, rq.qtype, id, options_.edns_size);
+  } else {
+    // A client subnet needs an OPT record even when the run sends no EDNS otherwise.
+    const std::uint16_t edns = rq.client_subnet && options_.edns_size == 0 ? 1232 : options_.edns_size;
+    ex.query_wire = build_query_bytes({rq.qname, rq.qtype, id, rq.recursion_desired, edns, rq.client_subnet});
+  }
   ex.sent_at = utc_now();
   if (task->obs.exchanges.empty()) task->obs.sent_at = ex.sent_at;
   const SteadyTime started = steady_now();

@@ -20,6 +20,7 @@
 #include "model/observation.h"
 #include "model/resolver_spec.h"
 #include "resolvers/ares_channel.h"
+#include "resolvers/query_builder.h"
 
 namespace dnswitness {
 
@@ -34,6 +35,10 @@ struct QueryRequest {
   std::string qname;  // canonical: lower case, no trailing dot
   std::uint16_t qtype = 1;
   ResolverSpec resolver;  // udp or tcp; "system" must be expanded before
+  // Authoritative queries clear RD and may carry an EDNS Client Subnet; their bytes then come
+  // from query_builder instead of c-ares (which can do neither).
+  bool recursion_desired = true;
+  std::optional<EcsPrefix> client_subnet{};
 };
 
 class DnsEngine {

@@ -32,12 +32,22 @@ struct Options {
   int timeout_ms = 0;
   int retries = -1;
   int max_in_flight = 0;
+  std::vector<std::string> client_subnets;
+  int authoritative_port = 0;
   std::string json;
   bool quiet = false;
   LedgerOptions ledger;
   bool no_ledger = false;
   std::string origin;
 };
+
+// "[subnet 49.96.0.0/12 scope /12]": the scope says whether the answer depends on the subnet.
+std::string subnet_note(const Observation& o) {
+  if (!o.client_subnet) return {};
+  const auto& c = *o.client_subnet;
+  return fmt::format("  [subnet {}{}: {}]", c.sent, c.preset.empty() ? "" : " " + c.preset,
+                     c.scope_prefix ? fmt::format("scope /{}", *c.scope_prefix) : std::string("no ECS in reply"));
+}
 
 std::string addresses_cell(const Observation& o) {
   if (!o.addresses.empty()) {
@@ -63,7 +73,7 @@ void print_table(const SnapshotResult& result, std::ostream& out) {
     std::string outcome(outcome_name(o.outcome));
     if (o.transport == Transport::tcp) outcome += "/tcp";
     out << fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", o.qname, wd, qtype_name(o.qtype),
-                       o.resolver.name, wr, outcome, rtt, addresses_cell(o));
+                       o.resolver.name, wr, outcome, rtt, addresses_cell(o) + subnet_note(o));
   }
   const auto& r = result.run;
   std::string summary;
@@ -84,6 +94,7 @@ Action add_resolve_snapshot(CLI::App& app) {
       "  dnswitness resolve-snapshot                       # preset x, A and AAAA, default resolvers\n"
       "  dnswitness resolve-snapshot --resolver lab=127.0.0.1:5300 --domains x.com,t.co\n"
       "  dnswitness resolve-snapshot --resolver tcp://[::1]:5300 --json snapshot.json\n"
+      "  dnswitness resolve-snapshot --resolver google=8.8.8.8 --resolver authoritative --client-subnet docomo\n"
       "\n"
       "Default resolvers: system (from /etc/resolv.conf), google=8.8.8.8, cloudflare=1.1.1.1, quad9=9.9.9.9.\n"
       "Exit codes: 0 at least one DNS response arrived; 3 none did (the run is still reported);\n"
@@ -104,7 +115,8 @@ Action add_resolve_snapshot(CLI::App& app) {
       ->option_text("A,AAAA");
   sub->add_option("--resolver", opt->resolvers,
                   "Resolver [NAME=]SPEC, repeatable; SPEC is HOST[:PORT], udp://HOST[:PORT], "
-                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300) or system")
+                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300), system, or authoritative (the domains' own name "
+                  "servers, found through the other resolvers and asked directly)")
       ->option_text("SPEC");
   sub->add_option("--resolv-conf", opt->resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
       ->option_text("FILE");
@@ -116,6 +128,17 @@ Action add_resolve_snapshot(CLI::App& app) {
       ->option_text("N");
   sub->add_option("--max-in-flight", opt->max_in_flight, "Queries outstanding per resolver (default: 100)")
       ->check(CLI::Range(1, 10000))
+      ->option_text("N");
+  sub->add_option("--client-subnet", opt->client_subnets,
+                  "With --resolver authoritative: ask each server once per client subnet (EDNS Client "
+                  "Subnet, RFC 7871), to see what subscribers of that network are given; PREFIX such as "
+                  "49.96.0.0/12, or a carrier preset: docomo, au, softbank, rakuten (presets/client-subnets.conf, "
+                  "check its sources). Repeatable")
+      ->option_text("PREFIX");
+  sub->add_option("--authoritative-port", opt->authoritative_port,
+                  "Port on which authoritative servers are asked (default: 53). For test labs only, whose "
+                  "servers listen on other ports; recorded in the run")
+      ->check(CLI::Range(1, 65535))
       ->option_text("N");
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
@@ -138,6 +161,8 @@ Action add_resolve_snapshot(CLI::App& app) {
     if (sub->count("--timeout")) cli.timeout_ms = opt->timeout_ms;
     if (sub->count("--retries")) cli.retries = opt->retries;
     if (sub->count("--max-in-flight")) cli.max_in_flight = opt->max_in_flight;
+    if (sub->count("--client-subnet")) cli.client_subnets = opt->client_subnets;
+    if (sub->count("--authoritative-port")) cli.authoritative_port = opt->authoritative_port;
     settings.override_with(cli);
     const SnapshotPlan plan = make_plan(settings);
 
@@ -198,6 +223,8 @@ Action add_resolve_snapshot(CLI::App& app) {
       }
     }
     if (!opt->quiet && opt->json != "-") print_table(result, std::cout);
+    if (result.run.authoritative)
+      for (const auto& problem : result.run.authoritative->problems) std::cerr << "dnswitness: " << problem << "\n";
     if (ledger_rc != kExitOk) return ledger_rc;
     if (!result.any_response()) {
       std::cerr << "dnswitness: no resolver gave any DNS response; check the resolver addresses and the network.\n";

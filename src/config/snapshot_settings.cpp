@@ -49,6 +49,8 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(retries, o.retries);
   take(max_in_flight, o.max_in_flight);
   take(edns_size, o.edns_size);
+  take(client_subnets, o.client_subnets);
+  take(authoritative_port, o.authoritative_port);
 }
 
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source) {
@@ -65,9 +67,12 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
     else if (key == "retries") s.retries = bounded_int(value, key, source, 0, 10);
     else if (key == "max_in_flight") s.max_in_flight = bounded_int(value, key, source, 1, 10000);
     else if (key == "edns_size") s.edns_size = bounded_int(value, key, source, 0, 4096);
+    else if (key == "client_subnets") s.client_subnets = string_list(value, key, source);
+    else if (key == "authoritative_port") s.authoritative_port = bounded_int(value, key, source, 1, 65535);
     else
       throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
-                                   "types, resolvers, resolv_conf, timeout_ms, retries, max_in_flight, edns_size.",
+                                   "types, resolvers, resolv_conf, timeout_ms, retries, max_in_flight, edns_size, "
+                                   "client_subnets, authoritative_port.",
                                    source, key));
   }
   return s;

@@ -22,6 +22,8 @@ struct SnapshotSettings {
   std::optional<int> retries;
   std::optional<int> max_in_flight;
   std::optional<int> edns_size;
+  std::optional<std::vector<std::string>> client_subnets;  // prefixes or carrier presets
+  std::optional<int> authoritative_port;  // test labs only: NS records give no port
 
   // Fields set in `over` replace those here.
   void override_with(const SnapshotSettings& over);

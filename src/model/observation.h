@@ -51,6 +51,24 @@ struct Exchange {
   std::string local_address;  // the socket's own address:port, when known
 };
 
+// An answer from one of a zone's own servers (resolver "authoritative", asked with RD=0).
+struct AuthoritativeFacts {
+  std::string zone;    // the zone whose NS set named the server, no trailing dot
+  std::string server;  // the server's NS name; its address and port are in `resolver`
+};
+
+// The EDNS Client Subnet (RFC 7871) a query carried and what the response said about it.
+struct ClientSubnetFacts {
+  std::string sent;    // prefix sent, "49.96.0.0/12"
+  std::string preset;  // carrier preset it came from ("docomo"), empty for a typed prefix
+  // From the response's ECS option; absent when the response carried none (the server ignores
+  // ECS) or no response arrived. Scope 0: the answer holds for any client; > 0: it was chosen for
+  // clients in that prefix.
+  std::optional<int> scope_prefix;
+  std::string returned;  // the option's address/source prefix as returned, "49.96.0.0/12"
+  std::string problem;   // a malformed option in the response, in words
+};
+
 struct Observation {
   std::string qname;
   std::uint16_t qtype = 1;
@@ -67,6 +85,11 @@ struct Observation {
   Bytes response_wire;  // final exchange; empty when nothing was received
   std::vector<Exchange> exchanges;  // every exchange in order, the final one last
   std::string error;    // plain text detail for failures
+  // Why the query was made when it is not one of the run's targets: "authoritative_discovery"
+  // for the NS/A/AAAA lookups that found the authoritative servers. Empty for targets.
+  std::string purpose;
+  std::optional<AuthoritativeFacts> authoritative;
+  std::optional<ClientSubnetFacts> client_subnet;
 };
 
 std::string rcode_name(int rcode);

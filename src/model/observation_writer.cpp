@@ -114,9 +114,10 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
   const std::size_t start = out.size();
   try {
     Writer w(out);
-    // observation_json's keys in byte order: addresses, answers, attempts, error, flags, kind,
-    // local_address, outcome, prior_exchanges, qname, qtype, query_id, query_wire, rcode, resolver,
-    // response_wire, rtt_us, run_id, sent_at, transport.
+    // observation_json's keys in byte order: addresses, answers, attempts, authoritative,
+    // client_subnet, error, flags, kind, local_address, outcome, prior_exchanges, purpose, qname,
+    // qtype, query_id, query_wire, rcode, resolver, response_wire, rtt_us, run_id, sent_at,
+    // transport.
     const Exchange* last = o.exchanges.empty() ? nullptr : &o.exchanges.back();
     w.raw('{');
     w.key("addresses", true), w.string_array(o.addresses);
@@ -133,6 +134,28 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
     }
     w.raw(']');
     w.key("attempts"), w.integer(o.exchanges.size());
+    if (o.authoritative) {
+      w.key("authoritative"), w.raw('{');
+      w.key("server", true), w.string(o.authoritative->server);
+      w.key("zone"), w.string(o.authoritative->zone);
+      w.raw('}');
+    }
+    if (o.client_subnet) {
+      // Keys in byte order: preset, problem, returned, scope_prefix, sent (always present, last).
+      const ClientSubnetFacts& c = *o.client_subnet;
+      w.key("client_subnet"), w.raw('{');
+      bool first = true;
+      auto field = [&](std::string_view k) {
+        w.key(k, first);
+        first = false;
+      };
+      if (!c.preset.empty()) field("preset"), w.string(c.preset);
+      if (!c.problem.empty()) field("problem"), w.string(c.problem);
+      if (!c.returned.empty()) field("returned"), w.string(c.returned);
+      if (c.scope_prefix) field("scope_prefix"), w.integer(*c.scope_prefix);
+      field("sent"), w.string(c.sent);
+      w.raw('}');
+    }
     if (!o.error.empty()) w.key("error"), w.string(o.error);
     w.key("flags"), w.string_array(o.flags);
     w.key("kind"), w.raw("\"observation\"");
@@ -146,6 +169,7 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
       }
       w.raw(']');
     }
+    if (!o.purpose.empty()) w.key("purpose"), w.string(o.purpose);
     w.key("qname"), w.string(o.qname);
     w.key("qtype"), w.string(qtype_name(o.qtype));
     if (last) w.key("query_id"), w.integer(last->query_id);

@@ -63,6 +63,17 @@ nlohmann::json observation_json(const Observation& o, const std::string& run_id)
   j["query_wire"] = base64_encode(o.query_wire);
   if (!o.response_wire.empty()) j["response_wire"] = base64_encode(o.response_wire);
   if (!o.error.empty()) j["error"] = o.error;
+  if (!o.purpose.empty()) j["purpose"] = o.purpose;
+  if (o.authoritative) j["authoritative"] = {{"zone", o.authoritative->zone}, {"server", o.authoritative->server}};
+  if (o.client_subnet) {
+    const ClientSubnetFacts& c = *o.client_subnet;
+    nlohmann::json cs = {{"sent", c.sent}};
+    if (!c.preset.empty()) cs["preset"] = c.preset;
+    if (c.scope_prefix) cs["scope_prefix"] = *c.scope_prefix;
+    if (!c.returned.empty()) cs["returned"] = c.returned;
+    if (!c.problem.empty()) cs["problem"] = c.problem;
+    j["client_subnet"] = cs;
+  }
   return j;
 }
 
@@ -71,7 +82,7 @@ nlohmann::json run_json(const RunRecord& r) {
   for (const auto& spec : r.resolvers) resolvers.push_back(resolver_json(spec));
   nlohmann::json outcomes = nlohmann::json::object();
   for (const auto& [name, count] : r.outcomes) outcomes[name] = count;
-  return {
+  nlohmann::json j = {
       {"kind", "run"},
       {"run_id", r.run_id},
       {"started_at", format_rfc3339_ns(r.started_at)},
@@ -88,6 +99,17 @@ nlohmann::json run_json(const RunRecord& r) {
       {"observation_count", r.observation_count},
       {"outcomes", outcomes},
   };
+  if (r.authoritative) {
+    nlohmann::json subnets = nlohmann::json::array();
+    for (const auto& c : r.authoritative->client_subnets) {
+      nlohmann::json one = {{"prefix", c.prefix}};
+      if (!c.preset.empty()) one["preset"] = c.preset;
+      subnets.push_back(one);
+    }
+    j["authoritative"] = {{"port", r.authoritative->port}, {"client_subnets", subnets}};
+    if (!r.authoritative->problems.empty()) j["authoritative"]["problems"] = r.authoritative->problems;
+  }
+  return j;
 }
 
 std::string canonical_dump(const nlohmann::json& j) {

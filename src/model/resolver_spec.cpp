@@ -45,6 +45,7 @@ std::string_view protocol_name(Protocol p) {
     case Protocol::udp: return "udp";
     case Protocol::tcp: return "tcp";
     case Protocol::system: return "system";
+    case Protocol::authoritative: return "authoritative";
   }
   return "udp";
 }
@@ -65,9 +66,14 @@ ResolverSpec parse_resolver_spec(std::string_view text) {
     spec.name = name.empty() ? "system" : std::string(name);
     return spec;
   }
-  if (text.starts_with("https://") || text == "authoritative" || text.starts_with("tls://"))
+  if (text == "authoritative") {
+    spec.protocol = Protocol::authoritative;
+    spec.name = name.empty() ? "authoritative" : std::string(name);
+    return spec;
+  }
+  if (text.starts_with("https://") || text.starts_with("tls://"))
     throw UsageError(fmt::format("The resolver '{}' uses a transport that is not supported yet; use udp://, "
-                                 "tcp:// or system.",
+                                 "tcp://, system or authoritative.",
                                  whole));
   if (text.starts_with("udp://")) {
     text.remove_prefix(6);

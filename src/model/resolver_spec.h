@@ -7,7 +7,9 @@
 
 namespace dnswitness {
 
-enum class Protocol { udp, tcp, system };
+// `authoritative` stands for the target zones' own name servers, found at run time; its spec has
+// no address (each observation names the server it asked).
+enum class Protocol { udp, tcp, system, authoritative };
 
 std::string_view protocol_name(Protocol p);
 
@@ -19,8 +21,8 @@ struct ResolverSpec {
 };
 
 // Parses "[NAME=]SPEC" where SPEC is HOST[:PORT], udp://HOST[:PORT], tcp://HOST[:PORT] (IPv6 as
-// [::1]:5300) or "system". Throws UsageError with a plain sentence on anything else, including
-// https:// and "authoritative", which come later. A missing NAME is derived from the address.
+// [::1]:5300), "system" or "authoritative". Throws UsageError with a plain sentence on anything
+// else, including https://, which comes later. A missing NAME is derived from the address.
 // "system" stays one unexpanded spec: expand_system_resolvers() turns it into real servers.
 ResolverSpec parse_resolver_spec(std::string_view text);
 

@@ -3,6 +3,7 @@
 // about: where it ran, with which tool and settings, and when it started and finished.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,17 @@
 #include "timeutil/timestamp.h"
 
 namespace dnswitness {
+
+// What a run with `--resolver authoritative` was set to do, and what it could not do.
+struct AuthoritativeRunFacts {
+  int port = 53;  // the port every authoritative server was asked on (not 53 only in tests)
+  struct Subnet {
+    std::string prefix;  // "49.96.0.0/12"
+    std::string preset;  // "docomo", or empty for a typed prefix
+  };
+  std::vector<Subnet> client_subnets;  // sent with every authoritative query, one query each
+  std::vector<std::string> problems;   // domains whose zone or servers could not be found
+};
 
 struct RunRecord {
   std::string run_id;  // 32 hex digits from the CSPRNG
@@ -28,6 +40,7 @@ struct RunRecord {
   int edns_size = 0;
   std::uint64_t observation_count = 0;
   std::map<std::string, std::uint64_t> outcomes;  // outcome name -> count
+  std::optional<AuthoritativeRunFacts> authoritative;
 };
 
 std::string new_run_id();

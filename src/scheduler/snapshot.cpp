@@ -4,7 +4,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <optional>
 
 #include "config/domain_list.h"
 #include "crypto/encoding.h"
@@ -66,6 +68,25 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
   if (specs.empty()) throw UsageError("No resolver was given; use --resolver.");
   plan.resolvers = expand_system_resolvers(std::move(specs), s.resolv_conf.value_or("/etc/resolv.conf"));
 
+  // Authoritative queries (resolvers/authoritative.h): checked here so a bad combination costs
+  // nothing on the network.
+  const auto auth_count = std::count_if(plan.resolvers.begin(), plan.resolvers.end(),
+                                        [](const auto& r) { return r.protocol == Protocol::authoritative; });
+  if (auth_count == 0 && s.client_subnets)
+    throw UsageError("--client-subnet applies to authoritative queries only; add --resolver authoritative.");
+  if (auth_count == 0 && s.authoritative_port)
+    throw UsageError("--authoritative-port applies to authoritative queries only; add --resolver authoritative.");
+  if (auth_count > 1) throw UsageError("Give --resolver authoritative only once.");
+  if (auth_count == 1) {
+    if (static_cast<std::size_t>(auth_count) == plan.resolvers.size())
+      throw UsageError("--resolver authoritative finds the name servers through a recursive resolver; add one "
+                       "too, e.g. --resolver 127.0.0.1:5300.");
+    AuthoritativeOptions auth;
+    auth.port = static_cast<std::uint16_t>(s.authoritative_port.value_or(53));
+    if (s.client_subnets) auth.client_subnets = resolve_client_subnets(*s.client_subnets, load_client_subnet_presets());
+    plan.authoritative = std::move(auth);
+  }
+
   plan.engine.timeout_ms = s.timeout_ms.value_or(2000);
   plan.engine.retries = s.retries.value_or(1);
   plan.engine.max_in_flight = s.max_in_flight.value_or(100);
@@ -86,6 +107,12 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
                           {"types", nlohmann::json::array()}};
   for (const auto& r : plan.resolvers) canon["resolvers"].push_back(resolver_json(r));
   for (const auto t : plan.types) canon["types"].push_back(qtype_name(t));
+  if (plan.authoritative) {
+    plan.authoritative->edns_size = plan.engine.edns_size;
+    nlohmann::json subnets = nlohmann::json::array();
+    for (const auto& c : plan.authoritative->client_subnets) subnets.push_back(c.prefix.text());
+    canon["authoritative"] = {{"port", plan.authoritative->port}, {"client_subnets", subnets}};
+  }
   plan.config_hash = hex_encode(sha256(as_bytes(canonical_dump(canon))));
   return plan;
 }
@@ -112,22 +139,36 @@ SnapshotResult run_snapshot(const SnapshotPlan& plan) {
   run.retries = plan.engine.retries;
   run.edns_size = plan.engine.edns_size;
 
-  const std::size_t total = plan.domains.size() * plan.types.size() * plan.resolvers.size();
+  std::vector<ResolverSpec> recursive;
+  for (const auto& r : plan.resolvers)
+    if (r.protocol != Protocol::authoritative) recursive.push_back(r);
+  const std::size_t total = plan.domains.size() * plan.types.size() * recursive.size();
   result.observations.resize(total);
   boost::asio::io_context io;
   DnsEngine engine(io, plan.engine);
+  std::optional<AuthoritativeRun> authoritative;
+  if (plan.authoritative) authoritative.emplace(engine, recursive, *plan.authoritative);
   run.started_at = utc_now();
   std::size_t slot = 0;
   // Interleave resolvers so each resolver's cap fills from the start.
   for (const auto& domain : plan.domains)
     for (const auto type : plan.types)
-      for (const auto& resolver : plan.resolvers) {
+      for (const auto& resolver : recursive) {
         const std::size_t here = slot++;
         engine.submit(QueryRequest{domain, type, resolver},
                       [&result, here](Observation&& o) { result.observations[here] = std::move(o); });
       }
+  if (authoritative) authoritative->start(plan.domains, plan.types);
   io.run();
   run.finished_at = utc_now();
+  if (authoritative) {
+    AuthoritativeRunFacts facts;
+    facts.port = plan.authoritative->port;
+    for (const auto& c : plan.authoritative->client_subnets) facts.client_subnets.push_back({c.prefix.text(), c.preset});
+    facts.problems = authoritative->problems();
+    run.authoritative = std::move(facts);
+    for (auto& o : authoritative->take_observations()) result.observations.push_back(std::move(o));
+  }
   run.observation_count = result.observations.size();
   for (const auto& o : result.observations) ++run.outcomes[std::string(outcome_name(o.outcome))];
   return result;

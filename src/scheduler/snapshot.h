@@ -9,6 +9,7 @@
 #include "config/snapshot_settings.h"
 #include "model/observation.h"
 #include "model/run_record.h"
+#include "resolvers/authoritative.h"
 #include "resolvers/dns_engine.h"
 
 namespace dnswitness {
@@ -19,6 +20,8 @@ struct SnapshotPlan {
   std::vector<ResolverSpec> resolvers;   // "system" already expanded
   EngineOptions engine;
   std::string config_hash;               // hex SHA-256 of the canonical plan JSON
+  // Set when the resolvers include "authoritative" (resolvers/authoritative.h).
+  std::optional<AuthoritativeOptions> authoritative;
 };
 
 // Turns settings into a plan: defaults (preset "x", A and AAAA, system + Google, Cloudflare and

@@ -152,7 +152,7 @@ TEST_CASE("bad input gives exit 2, one plain sentence, and writes nothing") {
       {"--resolver not-an-address", "not a numeric IP address"},
       {"--resolver '[::1:53'", "without its closing"},
       {"--resolver https://dns.example/dns-query", "not supported yet"},
-      {"--resolver authoritative", "not supported yet"},
+      {"--resolver authoritative", "through a recursive resolver"},
       {"--resolver ftp://127.0.0.1", "unknown scheme"},
       {"--resolver a=" + lab.knot() + " --resolver a=" + lab.unbound(), "Two resolvers are named 'a'"},
       {"--types A,BOGUS", "'BOGUS' is not a record type"},

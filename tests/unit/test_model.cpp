@@ -57,8 +57,11 @@ TEST_CASE("resolver specs") {
   CHECK(r.address == "2001:db8::53");
   CHECK(parse_resolver_spec("system").protocol == Protocol::system);
   CHECK(parse_resolver_spec("mine=system").name == "mine");
+  CHECK(parse_resolver_spec("authoritative").protocol == Protocol::authoritative);
+  CHECK(parse_resolver_spec("authoritative").name == "authoritative");
+  CHECK(parse_resolver_spec("zones=authoritative").name == "zones");
   for (const char* bad : {"", "x", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:53x", "[::1", "[::1]x", "[1.2.3.4]:53",
-                          "https://dns.google/dns-query", "authoritative", "tls://1.1.1.1", "ftp://1.2.3.4",
+                          "https://dns.google/dns-query", "authoritativ", "tls://1.1.1.1", "ftp://1.2.3.4",
                           "bad name=1.2.3.4", "=1.2.3.4", "dns.google"}) {
     CAPTURE(bad);
     CHECK_THROWS_AS(parse_resolver_spec(bad), UsageError);

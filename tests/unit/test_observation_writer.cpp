@@ -100,6 +100,17 @@ class Generator {
     if (chance(70)) o.response_wire = wire();
     for (std::size_t i = 0, n = chance(30) ? below(5) : 1; i < n; ++i) o.exchanges.push_back(exchange());
     if (chance(30)) o.error = text(100);
+    if (chance(20)) o.purpose = chance(80) ? "authoritative_discovery" : text(30);
+    if (chance(20)) o.authoritative = AuthoritativeFacts{text(30), text(30)};
+    if (chance(20)) {
+      ClientSubnetFacts c;
+      c.sent = text(20);
+      if (chance(50)) c.preset = text(10);
+      if (chance(60)) c.scope_prefix = static_cast<int>(below(129));
+      if (chance(50)) c.returned = text(20);
+      if (chance(20)) c.problem = text(40);
+      o.client_subnet = c;
+    }
     return o;
   }
 
@@ -116,7 +127,11 @@ bool all_ascii(std::string_view s) {
 // Whether any string the leaf carries holds a byte >= 0x80 (then the writer must decline).
 bool has_non_ascii(const Observation& o, const std::string& run_id) {
   bool ok = all_ascii(run_id) && all_ascii(o.qname) && all_ascii(o.resolver.name) && all_ascii(o.resolver.address) &&
-            all_ascii(o.error);
+            all_ascii(o.error) && all_ascii(o.purpose);
+  if (o.authoritative) ok = ok && all_ascii(o.authoritative->zone) && all_ascii(o.authoritative->server);
+  if (o.client_subnet)
+    ok = ok && all_ascii(o.client_subnet->sent) && all_ascii(o.client_subnet->preset) &&
+         all_ascii(o.client_subnet->returned) && all_ascii(o.client_subnet->problem);
   for (const auto& s : o.flags) ok = ok && all_ascii(s);
   for (const auto& s : o.addresses) ok = ok && all_ascii(s);
   for (const auto& rr : o.answers) ok = ok && all_ascii(rr.name) && all_ascii(rr.type) && all_ascii(rr.data);
