@@ -137,6 +137,9 @@ void AuthoritativeRun::query_servers(const std::string& domain, const std::vecto
       server.address = address;
       server.port = options_.port;
       for (const auto& variant : variants) {
+        // Each client subnet is its own view, named apart so that history and reports, which group
+        // by resolver name, never merge what two networks were told.
+        if (variant) server.name = fmt::format("{}@{}/ecs={}", ns_name, address, variant->prefix.text());
         QueryRequest rq{domain, type, server};
         rq.recursion_desired = false;
         if (variant) rq.client_subnet = variant->prefix;

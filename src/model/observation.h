@@ -87,9 +87,9 @@ struct Observation {
   std::string error;    // plain text detail for failures
   // Why the query was made when it is not one of the run's targets: "authoritative_discovery"
   // for the NS/A/AAAA lookups that found the authoritative servers. Empty for targets.
-  std::string purpose;
-  std::optional<AuthoritativeFacts> authoritative;
-  std::optional<ClientSubnetFacts> client_subnet;
+  std::string purpose{};
+  std::optional<AuthoritativeFacts> authoritative{};
+  std::optional<ClientSubnetFacts> client_subnet{};
 };
 
 std::string rcode_name(int rcode);

@@ -40,7 +40,7 @@ struct RunRecord {
   int edns_size = 0;
   std::uint64_t observation_count = 0;
   std::map<std::string, std::uint64_t> outcomes;  // outcome name -> count
-  std::optional<AuthoritativeRunFacts> authoritative;
+  std::optional<AuthoritativeRunFacts> authoritative{};
 };
 
 std::string new_run_id();

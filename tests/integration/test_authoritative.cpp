@@ -124,6 +124,7 @@ TEST_CASE("client subnets: the geoip server answers per subnet with a scope; the
   for (const auto* o : {&a, &b, &none}) {
     CHECK(has_flag(*o, "aa"));
     CHECK((*o)["authoritative"]["zone"] == "geo.test");
+    CHECK((*o)["resolver"]["name"] == "ns.geo.test@127.0.0.1/ecs=" + (*o)["client_subnet"]["sent"].get<std::string>());
     // The option sent is in the query bytes, and the scope recorded is the one in the response bytes.
     const auto sent = read_client_subnet_option(wire(*o, "query_wire"));
     REQUIRE(sent.option);
