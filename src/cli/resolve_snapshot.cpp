@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
 #include "cli/output_file.h"
+#include "cli/tsa_options.h"
 #include "config/snapshot_settings.h"
 #include "ledger/leaves.h"
 #include "ledger/store.h"
@@ -39,6 +40,8 @@ struct Options {
   LedgerOptions ledger;
   bool no_ledger = false;
   std::string origin;
+  std::string ca_file;
+  TsaOptions tsa;
 };
 
 // "[subnet 49.96.0.0/12 scope /12]": the scope says whether the answer depends on the subnet.
@@ -100,7 +103,9 @@ Action add_resolve_snapshot(CLI::App& app) {
       "Exit codes: 0 at least one DNS response arrived; 3 none did (the run is still reported);\n"
       "2 bad usage or config (nothing is sent or written); 1 internal failure, or the run could not be\n"
       "appended to the ledger (the ledger is then unchanged).\n"
-      "Each run is appended to the ledger (see --ledger) with a signed tree head, unless --no-ledger.");
+      "Each run is appended to the ledger (see --ledger) with a signed tree head, unless --no-ledger.\n"
+      "With --tsa, the tree head is then time-stamped (RFC 3161) by each TSA named; a TSA that fails is\n"
+      "recorded and asked again on the next run, and never changes the exit code.");
   sub->add_option("--config", opt->config, "JSON file with the same settings; the command line wins")
       ->option_text("FILE");
   sub->add_option("--preset", opt->preset, "Named domain list (default: x, the X/Twitter domains)")
@@ -147,6 +152,9 @@ Action add_resolve_snapshot(CLI::App& app) {
   sub->add_option("--origin", opt->origin,
                   "Name of a new ledger (default: dnswitness/<host>/<random>); no spaces or '+'")
       ->option_text("NAME");
+  sub->add_option("--ca-file", opt->ca_file, "PEM file of extra trust anchors for DoH servers and TSAs")
+      ->option_text("FILE");
+  add_tsa_options(sub, opt->tsa);
 
   return [opt, sub]() -> int {
     SnapshotSettings settings;
@@ -163,8 +171,13 @@ Action add_resolve_snapshot(CLI::App& app) {
     if (sub->count("--max-in-flight")) cli.max_in_flight = opt->max_in_flight;
     if (sub->count("--client-subnet")) cli.client_subnets = opt->client_subnets;
     if (sub->count("--authoritative-port")) cli.authoritative_port = opt->authoritative_port;
+    if (sub->count("--ca-file")) cli.ca_file = opt->ca_file;
+    tsa_options_to_settings(sub, opt->tsa, cli);
     settings.override_with(cli);
     const SnapshotPlan plan = make_plan(settings);
+    if (opt->no_ledger && (sub->count("--tsa") || sub->count("--tsa-accredited")))
+      throw UsageError("--tsa time-stamps the ledger's signed tree head, so it cannot be combined with --no-ledger.");
+    const std::vector<TsaTarget> tsas = opt->no_ledger ? std::vector<TsaTarget>{} : tsa_targets(sub, opt->tsa, settings);
 
     // Open the output before any query is sent, so a bad path costs nothing.
     std::unique_ptr<OutputFile> json_out;
@@ -201,6 +214,7 @@ Action add_resolve_snapshot(CLI::App& app) {
           std::cerr << fmt::format("dnswitness: run {} recorded in the ledger {}: leaves {}-{}, signed tree size {}.\n",
                                    result.run.run_id, store->paths().dir.string(), appended.first_index,
                                    appended.size - 1, appended.size);
+        stamp_after_run(*store, appended.note, tsas, opt->quiet);
         if (leaves.shrunk > 0)
           std::cerr << fmt::format(
               "dnswitness: {} observation(s) were too large for one ledger entry and were recorded without "

@@ -9,6 +9,8 @@
 #include "crypto/encoding.h"
 #include "ledger/signed_note.h"
 #include "ledger/verify.h"
+#include "tsa/rfc3161.h"
+#include "tsa/verify_timestamps.h"
 
 namespace dnswitness::cli {
 namespace {
@@ -17,6 +19,7 @@ struct VerifyOptions {
   LedgerOptions ledger;
   std::string public_key;
   std::string verifier_key;
+  std::vector<std::string> tsa_ca;
   bool quiet = false;
 };
 
@@ -30,7 +33,9 @@ Action add_verify_ledger(CLI::App& app) {
       "Recomputes every leaf hash from the stored bytes (RFC 9162), the tree head at every signed size,\n"
       "checks every signed tree head with the public key (keys/ledger.pub unless --public-key or\n"
       "--verifier-key), builds and checks a consistency proof between each two consecutive tree heads,\n"
-      "and checks the derived observation index against the leaves.\n"
+      "and checks the derived observation index against the leaves. RFC 3161 tokens stored with the\n"
+      "tree heads are checked offline: message imprint, signature, and the TSA's certificate chain at the\n"
+      "token's time, to the --tsa-ca anchors when given, else to the root stored with the token.\n"
       "Exit codes: 0 intact; 4 tampered or inconsistent (the first problem is named); 1 unreadable;\n"
       "2 bad usage.");
   add_ledger_options(sub, opt->ledger);
@@ -38,6 +43,10 @@ Action add_verify_ledger(CLI::App& app) {
       ->option_text("FILE");
   sub->add_option("--verifier-key", opt->verifier_key, "Trusted signed-note verifier key (origin+keyID+base64)")
       ->option_text("VKEY");
+  sub->add_option("--tsa-ca", opt->tsa_ca,
+                  "PEM file of TSA root certificates to check the time-stamp tokens against, repeatable "
+                  "(default: the root stored with each token)")
+      ->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Print only problems");
   return [opt]() -> int {
     try {
@@ -84,6 +93,26 @@ Action add_verify_ledger(CLI::App& app) {
       }
       if (!v.ok) {
         std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: {}.\n", paths.dir.string(), v.failure);
+        return kExitTampered;
+      }
+      for (const auto& f : opt->tsa_ca) check_trust_file(f, "--tsa-ca");
+      const TimestampVerification t = verify_ledger_timestamps(store, opt->tsa_ca);
+      if (!opt->quiet && (t.tokens > 0 || t.failed_attempts > 0)) {
+        std::cout << fmt::format("  {} RFC 3161 time-stamp tokens over {} tree heads from {} TSA(s): imprints, "
+                                 "signatures and certificate chains verified ({})\n",
+                                 t.tokens, t.tree_heads, t.tsas.size(),
+                                 opt->tsa_ca.empty() ? "to the roots stored with them" : "to the --tsa-ca roots");
+        for (const auto& fp : t.roots) std::cout << fmt::format("    TSA root fingerprint (SHA-256) {}\n", fp);
+        if (t.newest_size)
+          std::cout << fmt::format("    newest: tree head {} time-stamped at {} by {}\n", *t.newest_size,
+                                   t.newest_gen_time, t.newest_tsa);
+        if (t.failed_attempts > 0)
+          std::cout << fmt::format("  {} failed time-stamp attempts recorded (no token; not evidence)\n",
+                                   t.failed_attempts);
+      }
+      for (const auto& w : t.warnings) std::cerr << fmt::format("dnswitness: warning: {}.\n", w);
+      if (!t.ok) {
+        std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: {}.\n", paths.dir.string(), t.failure);
         return kExitTampered;
       }
       if (!opt->quiet) {

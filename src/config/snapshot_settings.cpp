@@ -51,6 +51,9 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(edns_size, o.edns_size);
   take(client_subnets, o.client_subnets);
   take(authoritative_port, o.authoritative_port);
+  take(tsa, o.tsa);
+  take(tsa_ca, o.tsa_ca);
+  take(ca_file, o.ca_file);
 }
 
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source) {
@@ -69,10 +72,14 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
     else if (key == "edns_size") s.edns_size = bounded_int(value, key, source, 0, 4096);
     else if (key == "client_subnets") s.client_subnets = string_list(value, key, source);
     else if (key == "authoritative_port") s.authoritative_port = bounded_int(value, key, source, 1, 65535);
+    else if (key == "tsa") s.tsa = parse_tsa_servers(value, source);
+    else if (key == "tsa_ca") s.tsa_ca = value.is_string() ? std::vector<std::string>{value.get<std::string>()}
+                                                            : string_list(value, key, source);
+    else if (key == "ca_file") s.ca_file = text(value, key, source);
     else
       throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
                                    "types, resolvers, resolv_conf, timeout_ms, retries, max_in_flight, edns_size, "
-                                   "client_subnets, authoritative_port.",
+                                   "client_subnets, authoritative_port, tsa, tsa_ca, ca_file.",
                                    source, key));
   }
   return s;

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tsa/tsa_settings.h"
+
 namespace dnswitness {
 
 struct SnapshotSettings {
@@ -24,6 +26,9 @@ struct SnapshotSettings {
   std::optional<int> edns_size;
   std::optional<std::vector<std::string>> client_subnets;  // prefixes or carrier presets
   std::optional<int> authoritative_port;  // test labs only: NS records give no port
+  std::optional<std::vector<TsaServer>> tsa;           // RFC 3161 time-stamping authorities
+  std::optional<std::vector<std::string>> tsa_ca;      // anchors for every TSA's certificates
+  std::optional<std::string> ca_file;                  // extra trust anchors (DoH and TSA)
 
   // Fields set in `over` replace those here.
   void override_with(const SnapshotSettings& over);

@@ -11,6 +11,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
 #include "ledger/signed_note.h"
+#include "ledger/timestamps.h"
 
 namespace dnswitness {
 namespace {
@@ -109,6 +110,7 @@ LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string&
   // 64 MiB of page cache (default 2 MiB): a large run touches many index pages at once.
   db_.exec("PRAGMA cache_size=-65536");
   load_meta();
+  if (mode == Mode::read_write) ensure_timestamps_table(db_);  // older ledgers gain the table here
   if (mode == Mode::read_write && !origin.empty() && origin != origin_)
     throw LedgerError(LedgerError::Kind::usage,
                       fmt::format("The ledger at {} already has the origin '{}'; --origin only names a new ledger, "

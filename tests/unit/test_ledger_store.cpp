@@ -194,6 +194,10 @@ TEST_CASE("frozen schema (version 1)") {
   CHECK(columns("observation_index") ==
         "qname:TEXT:1,time_ns:INTEGER:2,leaf_index:INTEGER:3,qtype:TEXT:0,resolver:TEXT:0,outcome:TEXT:0,"
         "addresses:TEXT:0");
+  // Added after version 1 (docs/ledger.md, "Time-stamps"): older ledgers gain it when opened for writing.
+  CHECK(columns("timestamps") ==
+        "id:INTEGER:1,size:INTEGER:0,tsa_url:TEXT:0,accredited:INTEGER:0,requested_at:TEXT:0,gen_time:TEXT:0,"
+        "status:TEXT:0,response:BLOB:0,chain:BLOB:0,error:TEXT:0");
   {
     Stmt mode(store.db(), "PRAGMA journal_mode");
     REQUIRE(mode.step());

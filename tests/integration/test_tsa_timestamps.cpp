@@ -1,0 +1,216 @@
+// RFC 3161 time-stamps of signed tree heads against the lab's TSAs (tests/lab/tsa.sh): a token
+// from the lab TSA verifies with stock `openssl ts -verify` and with verify-ledger; a TSA that is
+// down, answers HTTP 500 or garbage, or signs under an untrusted root is recorded and never fails
+// the run, and the next run asks again; a token moved to another tree head or altered makes
+// verify-ledger exit 4 naming it.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "support/lab.h"
+
+using namespace dnswitness::test;
+
+namespace {
+
+// Runs SQL on a ledger file; returns every row's columns joined by '|', rows by '\n'.
+std::string sql(const std::string& db, const std::string& statement) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  std::string out;
+  char* err = nullptr;
+  const int rc = sqlite3_exec(
+      h, statement.c_str(),
+      [](void* o, int n, char** values, char**) {
+        auto* s = static_cast<std::string*>(o);
+        if (!s->empty()) *s += '\n';
+        for (int i = 0; i < n; ++i) *s += (i ? "|" : "") + std::string(values[i] ? values[i] : "NULL");
+        return 0;
+      },
+      &out, &err);
+  INFO(statement << " -> " << (err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(h);
+  REQUIRE(rc == SQLITE_OK);
+  return out;
+}
+
+// The first column of the first row as bytes, e.g. a stored token.
+std::string blob(const std::string& db, const std::string& query) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, query.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW)
+    out.assign(static_cast<const char*>(sqlite3_column_blob(st, 0)), static_cast<std::size_t>(sqlite3_column_bytes(st, 0)));
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
+}
+
+// Runs `statement` with ?1 bound to `bytes`.
+void with_blob(const std::string& db, const std::string& statement, const std::string& bytes) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, statement.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_blob(st, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  CHECK(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
+
+std::string run_args(const Lab& lab, const std::string& ledger) {
+  return "resolve-snapshot --ledger " + ledger + " --resolver knot=" + lab.knot() + " --domains x.com --types A -q";
+}
+
+}  // namespace
+
+TEST_CASE("a token from the lab TSA: stored with its chain, checked by openssl ts -verify and verify-ledger") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger", db = ledger + "/ledger.sqlite";
+  const auto r = run_dnswitness(run_args(lab, ledger) + " --tsa " + lab.get("TSA_URL") + " --tsa-ca " +
+                                lab.get("TSA_CA"));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const std::string row = sql(db, "SELECT size, tsa_url, accredited, status, error IS NULL, gen_time IS NOT NULL, "
+                                  "length(response) > 0, instr(chain, 'BEGIN CERTIFICATE') > 0 FROM timestamps");
+  CHECK(row == "2|" + lab.get("TSA_URL") + "|0|granted|1|1|1|1");
+
+  // Stock openssl: the imprint is SHA-256 of the note's first three lines (the signed text).
+  write_file(dir / "token.tsr", blob(db, "SELECT response FROM timestamps"));
+  write_file(dir / "note", blob(db, "SELECT CAST(note AS BLOB) FROM checkpoints WHERE size = 2"));
+  const auto ossl = run_command("cd " + dir.path().string() + " && head -n 3 note > text && openssl ts -verify -data "
+                                "text -in token.tsr -CAfile " + lab.get("TSA_CA") + " 2>&1 && openssl ts -verify "
+                                "-digest $(openssl dgst -sha256 -r text | cut -c1-64) -in token.tsr -CAfile " +
+                                lab.get("TSA_CA") + " 2>&1");
+  CHECK_MESSAGE(ossl.exit_code == 0, ossl.out);
+  CHECK(ossl.out.find("Verification: OK") != std::string::npos);
+  // ... and another text does not verify.
+  const auto other = run_command("cd " + dir.path().string() + " && sed 's/^2$/3/' text > other && openssl ts "
+                                 "-verify -data other -in token.tsr -CAfile " + lab.get("TSA_CA") + " 2>&1");
+  CHECK(other.exit_code != 0);
+
+  const auto v = run_dnswitness("verify-ledger --ledger " + ledger);
+  CHECK_MESSAGE(v.exit_code == 0, v.err);
+  CHECK(v.out.find("1 RFC 3161 time-stamp tokens over 1 tree heads from 1 TSA(s)") != std::string::npos);
+  CHECK(v.out.find("newest: tree head 2 time-stamped at") != std::string::npos);
+  // With the lab root as the independent anchor, too; an unrelated root is not accepted.
+  CHECK(run_dnswitness("verify-ledger -q --ledger " + ledger + " --tsa-ca " + lab.get("TSA_CA")).exit_code == 0);
+  const auto wrong_root = run_dnswitness("verify-ledger -q --ledger " + ledger + " --tsa-ca " +
+                                         lab.get("TSA_UNTRUSTED_CA"));
+  CHECK(wrong_root.exit_code == 4);
+  CHECK(wrong_root.err.find("time-stamp token 1") != std::string::npos);
+}
+
+TEST_CASE("TSAs that are down, answer HTTP 500, garbage or an untrusted token: recorded, exit 0, asked again") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger", db = ledger + "/ledger.sqlite";
+  const std::string tsas = " --tsa " + lab.get("TSA_DOWN_URL") + " --tsa " + lab.get("TSA_ERROR_URL") + " --tsa " +
+                           lab.get("TSA_GARBAGE_URL") + " --tsa " + lab.get("TSA_UNTRUSTED_URL") +
+                           " --tsa-accredited " + lab.get("TSA_URL") + " --tsa-ca " + lab.get("TSA_CA");
+  for (int run = 1; run <= 2; ++run) {
+    const auto r = run_dnswitness(run_args(lab, ledger) + tsas);
+    CHECK_MESSAGE(r.exit_code == 0, r.err);
+    CHECK(r.err.find("WARNING: the TSA " + lab.get("TSA_DOWN_URL")) != std::string::npos);
+  }
+  // Two runs (tree sizes 2 and 4), five attempts each.
+  const std::string rows = sql(db, "SELECT size, tsa_url, accredited, status, response IS NOT NULL FROM timestamps "
+                                   "ORDER BY id");
+  const std::string one = lab.get("TSA_DOWN_URL") + "|0|unreachable|0\n{s}|" + lab.get("TSA_ERROR_URL") +
+                          "|0|http_error|1\n{s}|" + lab.get("TSA_GARBAGE_URL") + "|0|malformed|1\n{s}|" +
+                          lab.get("TSA_UNTRUSTED_URL") + "|0|invalid|1\n{s}|" + lab.get("TSA_URL") + "|1|granted|1";
+  auto for_size = [&one](const std::string& s) {
+    std::string t = s + "|" + one;
+    for (auto at = t.find("{s}"); at != std::string::npos; at = t.find("{s}")) t.replace(at, 3, s);
+    return t;
+  };
+  CHECK(rows == for_size("2") + "\n" + for_size("4"));
+  CHECK(sql(db, "SELECT error FROM timestamps WHERE status = 'http_error' LIMIT 1") == "HTTP 500 (text/plain)");
+  CHECK(sql(db, "SELECT error FROM timestamps WHERE status = 'invalid' LIMIT 1").find("does not verify") !=
+        std::string::npos);
+  const auto v = run_dnswitness("verify-ledger --ledger " + ledger);
+  CHECK_MESSAGE(v.exit_code == 0, v.err);
+  CHECK(v.out.find("2 RFC 3161 time-stamp tokens over 2 tree heads from 1 TSA(s)") != std::string::npos);
+  CHECK(v.out.find("8 failed time-stamp attempts recorded") != std::string::npos);
+}
+
+TEST_CASE("a token over another tree head, or altered, fails verify-ledger with exit 4 naming it") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger", db = ledger + "/ledger.sqlite";
+  for (int run = 1; run <= 2; ++run)
+    REQUIRE(run_dnswitness(run_args(lab, ledger) + " --tsa " + lab.get("TSA_URL") + " --tsa-ca " + lab.get("TSA_CA"))
+                .exit_code == 0);
+  REQUIRE(run_dnswitness("verify-ledger -q --ledger " + ledger).exit_code == 0);
+  const auto copy = [&](const std::string& name) {
+    const std::string to = dir / name;
+    std::filesystem::copy(ledger, to, std::filesystem::copy_options::recursive);
+    return to;
+  };
+
+  SUBCASE("the token of tree head 4 recorded for tree head 2") {
+    const std::string l = copy("swapped");
+    sql(l + "/ledger.sqlite", "INSERT INTO timestamps(size, tsa_url, accredited, requested_at, gen_time, status, "
+                              "response, chain) SELECT 2, tsa_url, accredited, requested_at, gen_time, status, "
+                              "response, chain FROM timestamps WHERE size = 4");
+    const auto v = run_dnswitness("verify-ledger -q --ledger " + l);
+    CHECK(v.exit_code == 4);
+    CHECK_MESSAGE(v.err.find("the time-stamp token 3 (from " + lab.get("TSA_URL") +
+                             ") for the tree head at size 2 does not verify: its message imprint is") !=
+                      std::string::npos,
+                  v.err);
+  }
+  SUBCASE("one byte of a stored token's signature changed") {
+    const std::string l = copy("altered");
+    std::string token = blob(l + "/ledger.sqlite", "SELECT response FROM timestamps WHERE id = 2");
+    REQUIRE(token.size() > 100);
+    token[token.size() - 8] = static_cast<char>(token[token.size() - 8] ^ 0x01);
+    sql(l + "/ledger.sqlite", "DROP TRIGGER timestamps_append_only_u");
+    with_blob(l + "/ledger.sqlite", "UPDATE timestamps SET response = ?1 WHERE id = 2", token);
+    const auto v = run_dnswitness("verify-ledger -q --ledger " + l);
+    CHECK(v.exit_code == 4);
+    CHECK_MESSAGE(v.err.find("the time-stamp token 2 (from " + lab.get("TSA_URL") +
+                             ") for the tree head at size 4 does not verify") != std::string::npos,
+                  v.err);
+  }
+  SUBCASE("a recorded time that is not the token's") {
+    const std::string l = copy("retimed");
+    sql(l + "/ledger.sqlite", "DROP TRIGGER timestamps_append_only_u; UPDATE timestamps SET gen_time = "
+                              "'2020-01-01T00:00:00.000000000Z' WHERE id = 1");
+    const auto v = run_dnswitness("verify-ledger -q --ledger " + l);
+    CHECK(v.exit_code == 4);
+    CHECK(v.err.find("is not the token's own time") != std::string::npos);
+  }
+}
+
+TEST_CASE("TSA settings: the config file, the accredited label, and plain refusals before anything is sent") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  write_file(dir / "cfg.json", "{\"tsa\": [{\"url\": \"" + lab.get("TSA_URL") +
+                                   "\", \"accredited\": true}], \"tsa_ca\": \"" + lab.get("TSA_CA") + "\"}");
+  const auto r = run_dnswitness(run_args(lab, ledger) + " --config " + (dir / "cfg.json"));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(sql(ledger + "/ledger.sqlite", "SELECT accredited || status FROM timestamps") == "1granted");
+
+  const std::string none = dir / "none";
+  const auto refused = [&](const std::string& extra, const std::string& says) {
+    const auto x = run_dnswitness(run_args(lab, none) + extra);
+    CHECK(x.exit_code == 2);
+    CHECK_MESSAGE(x.err.find(says) != std::string::npos, x.err);
+    CHECK_FALSE(std::filesystem::exists(none));
+  };
+  refused(" --tsa ftp://127.0.0.1/tsa", "is not an http:// or https:// URL");
+  refused(" --tsa " + lab.get("TSA_URL") + " --tsa-ca " + (dir / "missing.pem"), "Cannot read");
+  refused(" --tsa " + lab.get("TSA_URL") + " --tsa-ca " + (dir / "cfg.json"), "holds no PEM certificate");
+  refused(" --tsa " + lab.get("TSA_URL") + " --tsa " + lab.get("TSA_ERROR_URL") + " --tsa-user u "
+          "--tsa-password-file " + (dir / "cfg.json"), "apply to a single TSA");
+  refused(" --tsa " + lab.get("TSA_URL") + " --tsa-user u", "HTTP Basic needs both");
+  refused(" --tsa " + lab.get("TSA_URL") + " --no-ledger", "cannot be combined with --no-ledger");
+}
