@@ -8,6 +8,7 @@
 #include "crypto/encoding.h"
 #include "dnswitness/version.h"
 #include "ledger/checkpoint.h"
+#include "tsa/bundle_tokens.h"
 #include "ledger/merkle.h"
 #include "ledger/queries.h"
 #include "ledger/signed_note.h"
@@ -179,6 +180,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   // 3. Tree heads, oldest first, each with a consistency proof to the newest. Before the leaves,
   // because "checkpoints" precedes "leaves" in the file.
   json checkpoints = json::array();
+  const auto tokens = bundle_timestamps(store);  // RFC 3161 tokens, by tree size
   for (const auto size : checkpoint_sizes) {
     const auto row = size == newest.size ? std::optional<CheckpointRow>(newest) : reader.checkpoint(size);
     if (!row)
@@ -194,6 +196,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
                            {"root", base64_encode(row->root)},
                            {"note", row->note},
                            {"consistency_proof_to_newest", hashes_json(proof)}});
+    if (const auto t = tokens.find(size); t != tokens.end()) checkpoints.back()["timestamps"] = t->second;
   }
   json bundle = {
       {"format", kReportFormat},

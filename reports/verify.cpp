@@ -14,6 +14,7 @@
 #include "ledger/signed_note.h"
 #include "reports/bundle.h"
 #include "reports/candidates.h"
+#include "tsa/bundle_tokens.h"
 
 namespace dnswitness {
 namespace {
@@ -152,8 +153,9 @@ void verify_all(const json& b, BundleVerification& v) {
     fail("ledger.verifier_key does not belong to the key and origin");
   const std::uint64_t newest_size = u64(ledger, "newest_size", "ledger");
 
-  // Tree heads.
+  // Tree heads, and the RFC 3161 tokens that date them.
   const json& cps = arr(b, "checkpoints", "the report");
+  BundleTokens tokens;
   std::map<std::uint64_t, Hash> roots;
   std::string newest_note;
   for (std::size_t i = 0; i < cps.size(); ++i) {
@@ -166,6 +168,9 @@ void verify_all(const json& b, BundleVerification& v) {
     if (cp->size != size || base64_encode(cp->root) != str(cps[i], "root", where))
       fail(fmt::format("the tree head at size {}: its size or root differs from its signed note", size));
     if (!roots.emplace(size, cp->root).second) fail(fmt::format("the tree head at size {} is listed twice", size));
+    if (cps[i].contains("timestamps"))
+      if (auto bad = verify_bundle_timestamps(cps[i]["timestamps"], v.origin, size, cp->root, tokens); !bad.empty())
+        fail(std::move(bad));
     if (size == newest_size) newest_note = note;
   }
   if (!roots.count(newest_size)) fail(fmt::format("the newest tree head (size {}) is not in the bundle", newest_size));
@@ -180,6 +185,8 @@ void verify_all(const json& b, BundleVerification& v) {
     ++v.consistency_proofs;
   }
   v.checkpoints = cps.size();
+  v.timestamp_tokens = tokens.tokens;
+  v.timestamp_roots.assign(tokens.roots.begin(), tokens.roots.end());
 
   // Leaves.
   const json& leaves = arr(b, "leaves", "the report");

@@ -19,6 +19,8 @@ struct BundleVerification {
   std::string failure;  // the first failing item, one sentence without a full stop
   std::string origin, key_fingerprint, verifier_key, created_at, case_name;
   std::string first_observation, last_observation;
+  std::size_t timestamp_tokens = 0;  // RFC 3161 tokens verified, and the roots they chain to
+  std::vector<std::string> timestamp_roots;
   std::size_t leaves = 0, observation_leaves = 0, run_leaves = 0, checkpoints = 0, consistency_proofs = 0,
               login_records = 0, login_tables = 0;
   std::optional<bool> sha256_checked;  // set when report.sha256 was given

@@ -84,7 +84,17 @@ Action add_verify(CLI::App& app) {
                 << fmt::format("  verifier key {}\n", v.verifier_key)
                 << fmt::format("  {} signed tree heads: signatures verified; {} consistency proofs to the newest "
                                "verified\n",
-                               v.checkpoints, v.consistency_proofs)
+                               v.checkpoints, v.consistency_proofs);
+      if (v.timestamp_tokens > 0) {
+        std::cout << fmt::format("  {} RFC 3161 time-stamp tokens over the tree heads verified (imprint, signature, "
+                                 "certificate chain at the token's time)\n",
+                                 v.timestamp_tokens);
+        for (const auto& fp : v.timestamp_roots)
+          std::cout << fmt::format("    TSA root fingerprint (SHA-256) {} — compare it with the one the TSA "
+                                   "publishes\n",
+                                   fp);
+      }
+      std::cout
                 << fmt::format("  {} leaves ({} observations, {} runs): hashes, inclusion proofs and tlog-proof "
                                "blocks verified; every observation belongs to an included run\n",
                                v.leaves, v.observation_leaves, v.run_leaves)

@@ -260,6 +260,7 @@ void verify_token(TS_RESP* resp, const Hash& imprint, const TsaTrust& trust, con
   out.signer = subject_line(signer);
   out.status = "granted";
   out.error.clear();
+  ERR_clear_error();  // nothing of this check may linger for the next OpenSSL caller
 }
 
 std::string b64(const Hash& h) { return base64_encode(h); }

@@ -2,11 +2,13 @@
 // from the lab TSA verifies with stock `openssl ts -verify` and with verify-ledger; a TSA that is
 // down, answers HTTP 500 or garbage, or signs under an untrusted root is recorded and never fails
 // the run, and the next run asks again; a token moved to another tree head or altered makes
-// verify-ledger exit 4 naming it.
+// verify-ledger exit 4 naming it. A report bundle carries the tokens of its tree heads, and
+// `dnswitness verify` checks them offline.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -213,4 +215,37 @@ TEST_CASE("TSA settings: the config file, the accredited label, and plain refusa
           "--tsa-password-file " + (dir / "cfg.json"), "apply to a single TSA");
   refused(" --tsa " + lab.get("TSA_URL") + " --tsa-user u", "HTTP Basic needs both");
   refused(" --tsa " + lab.get("TSA_URL") + " --no-ledger", "cannot be combined with --no-ledger");
+}
+
+TEST_CASE("a report bundle carries the tokens of its tree heads; verify checks them and names a moved one") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  for (int run = 1; run <= 2; ++run)
+    REQUIRE(run_dnswitness(run_args(lab, ledger) + " --tsa " + lab.get("TSA_URL") + " --tsa-ca " + lab.get("TSA_CA"))
+                .exit_code == 0);
+  const auto at = run_command("date -u +%Y-%m-%dT%H:%M:%SZ").out.substr(0, 20);
+  const auto rep = run_dnswitness("report --ledger " + ledger + " --domains x.com --types A --at " + at + " --out " +
+                                  (dir / "r"));
+  REQUIRE_MESSAGE(rep.exit_code == 0, rep.err);
+  nlohmann::json b = nlohmann::json::parse(read_file(dir / "r/report.json"));
+  REQUIRE(b["checkpoints"].size() == 2);
+  for (const auto& cp : b["checkpoints"]) {
+    REQUIRE(cp.contains("timestamps"));
+    CHECK(cp["timestamps"].size() == 1);
+    CHECK(cp["timestamps"][0]["tsa_url"] == lab.get("TSA_URL"));
+  }
+  const auto ok = run_dnswitness("verify " + (dir / "r/report.json"));
+  CHECK_MESSAGE(ok.exit_code == 0, ok.err);
+  CHECK(ok.out.find("2 RFC 3161 time-stamp tokens over the tree heads verified") != std::string::npos);
+
+  // The newest tree head's token put on the older one (in a folder without report.sha256).
+  std::swap(b["checkpoints"][0]["timestamps"], b["checkpoints"][1]["timestamps"]);
+  std::filesystem::create_directories(dir / "moved");
+  write_file(dir / "moved/report.json", b.dump(1) + "\n");
+  const auto moved = run_dnswitness("verify " + (dir / "moved/report.json"));
+  CHECK(moved.exit_code == 4);
+  CHECK_MESSAGE(moved.err.find("time-stamp token 0 of the tree head at size 2 (from " + lab.get("TSA_URL") +
+                               ") does not verify: its message imprint is") != std::string::npos,
+                moved.err);
 }
