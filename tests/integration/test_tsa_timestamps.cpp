@@ -208,6 +208,18 @@ TEST_CASE("TSA settings: the config file, the accredited label, and plain refusa
     CHECK_MESSAGE(x.err.find(says) != std::string::npos, x.err);
     CHECK_FALSE(std::filesystem::exists(none));
   };
+  // HTTP Basic: the lab's authenticated TSA answers 401 without the credentials, a token with them.
+  const std::string auth = ledger + "-auth";
+  const auto without = run_dnswitness(run_args(lab, auth) + " --tsa " + lab.get("TSA_AUTH_URL") + " --tsa-ca " +
+                                      lab.get("TSA_CA"));
+  CHECK_MESSAGE(without.exit_code == 0, without.err);
+  const auto with = run_dnswitness(run_args(lab, auth) + " --tsa-accredited " + lab.get("TSA_AUTH_URL") +
+                                   " --tsa-ca " + lab.get("TSA_CA") + " --tsa-user " + lab.get("TSA_AUTH_USER") +
+                                   " --tsa-password-file " + lab.get("TSA_AUTH_PASSWORD_FILE"));
+  CHECK_MESSAGE(with.exit_code == 0, with.err);
+  CHECK(sql(auth + "/ledger.sqlite", "SELECT size, accredited, status, error FROM timestamps ORDER BY id") ==
+        "2|0|http_error|HTTP 401 (text/plain)\n4|1|granted|NULL");
+
   refused(" --tsa ftp://127.0.0.1/tsa", "is not an http:// or https:// URL");
   refused(" --tsa " + lab.get("TSA_URL") + " --tsa-ca " + (dir / "missing.pem"), "Cannot read");
   refused(" --tsa " + lab.get("TSA_URL") + " --tsa-ca " + (dir / "cfg.json"), "holds no PEM certificate");
@@ -248,4 +260,18 @@ TEST_CASE("a report bundle carries the tokens of its tree heads; verify checks t
   CHECK_MESSAGE(moved.err.find("time-stamp token 0 of the tree head at size 2 (from " + lab.get("TSA_URL") +
                                ") does not verify: its message imprint is") != std::string::npos,
                 moved.err);
+}
+
+TEST_CASE("a token dated before its run started (this machine's clock ahead) is a warning, not tampering") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  // The run believes it is two hours later than the TSA does.
+  const auto r = run_command("faketime -f '+2h' " + std::string(DNSWITNESS_BINARY) + " " + run_args(lab, ledger) +
+                             " --tsa " + lab.get("TSA_URL") + " --tsa-ca " + lab.get("TSA_CA"));
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const auto v = run_dnswitness("verify-ledger --ledger " + ledger);
+  CHECK_MESSAGE(v.exit_code == 0, v.err);
+  CHECK(v.err.find("warning: the time-stamp token 1") != std::string::npos);
+  CHECK(v.err.find("before its run started") != std::string::npos);
 }

@@ -7,6 +7,8 @@
 #   TSA_ERROR_URL      answers HTTP 500
 #   TSA_GARBAGE_URL    answers HTTP 200 application/timestamp-reply with random bytes
 #   TSA_DOWN_URL       nothing listens there (connection refused)
+#   TSA_AUTH_URL       like TSA_URL, but only with HTTP Basic TSA_AUTH_USER / the password in
+#                      TSA_AUTH_PASSWORD_FILE; HTTP 401 otherwise
 # The keys are P-256 (made in a few milliseconds at every start); each signer certificate has
 # extendedKeyUsage=critical,timeStamping as RFC 3161 requires.
 
@@ -64,9 +66,11 @@ tsa_start() {
   build_tsa_server "$d"
   make_tsa "$t" lab || die "cannot make the lab TSA's certificates (see $t/openssl.log)"
   make_tsa "$t" untrusted || die "cannot make the untrusted TSA's certificates (see $t/openssl.log)"
+  printf 'lab-secret\n' >"$t/auth.pass"
+  pick_port; TSA_AUTH_PORT=$PICKED
   launch "$d" tsa_server "$d/tsa_server.log" "$d/tsa_server" "$t" \
     "reply=$TSA_PORT:$t/lab.cnf" "reply=$TSA_UNTRUSTED_PORT:$t/untrusted.cnf" \
-    "error=$TSA_ERROR_PORT" "garbage=$TSA_GARBAGE_PORT"
+    "error=$TSA_ERROR_PORT" "garbage=$TSA_GARBAGE_PORT" "auth=$TSA_AUTH_PORT:$t/lab.cnf"
 }
 
 # True once tsa_server accepts connections on PORT.
@@ -83,6 +87,9 @@ TSA_UNTRUSTED_CA=$d/tsa/untrusted-ca.pem
 TSA_ERROR_URL=http://127.0.0.1:$TSA_ERROR_PORT/tsa
 TSA_GARBAGE_URL=http://127.0.0.1:$TSA_GARBAGE_PORT/tsa
 TSA_DOWN_URL=http://127.0.0.1:$CLOSED_PORT/tsa
+TSA_AUTH_URL=http://127.0.0.1:$TSA_AUTH_PORT/tsa
+TSA_AUTH_USER=lab
+TSA_AUTH_PASSWORD_FILE=$d/tsa/auth.pass
 TSA_PID=$(pid_of "$d" tsa_server)
 EOF
 }

@@ -7,6 +7,8 @@
 //     error    answers every request with HTTP 500 and a short text body
 //     garbage  answers every request with HTTP 200, Content-Type application/timestamp-reply and
 //              64 random bytes that are no DER at all
+//     auth     like reply, but only with HTTP Basic user "lab" and password "lab-secret"; HTTP 401
+//              (with a WWW-Authenticate challenge) otherwise
 // The time-stamping itself is OpenSSL's own responder: this program only carries bytes between
 // HTTP and the openssl command (query and reply files go into WORKDIR). Every port is bound on
 // TCP 127.0.0.1 only; one connection is served at a time, each closed after its answer. It exits
@@ -33,7 +35,7 @@
 
 namespace {
 
-enum class Mode { reply, error, garbage };
+enum class Mode { reply, error, garbage, auth };
 
 struct Listener {
   Mode mode;
@@ -51,7 +53,7 @@ std::string workdir;
 // Reads one HTTP request (headers and a Content-Length body of at most 64 KiB). Returns false on
 // a malformed or truncated request. The socket has a receive timeout, so a silent client cannot
 // block the server for long.
-bool read_request(int fd, std::string& body) {
+bool read_request(int fd, std::string& head, std::string& body) {
   std::string data;
   char buf[4096];
   std::size_t header_end = std::string::npos;
@@ -68,6 +70,7 @@ bool read_request(int fd, std::string& body) {
       }
     }
     if (header_end != std::string::npos && data.size() >= header_end + 4 + length) {
+      head = data.substr(0, header_end + 2);
       body = data.substr(header_end + 4, length);
       return true;
     }
@@ -121,12 +124,29 @@ std::string openssl_reply(const std::string& config, const std::string& query) {
 void serve(const Listener& l, int fd, std::mt19937& rng) {
   timeval tv{2, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string body;
-  if (!read_request(fd, body)) {
+  std::string head, body;
+  if (!read_request(fd, head, body)) {
     respond(fd, 400, "Bad Request", "text/plain", "bad request\n");
     return;
   }
+  if (l.mode == Mode::auth) {
+    // Header names are case-insensitive: lower-case each line up to its colon, never the value.
+    std::string lines = head;
+    bool in_name = true;
+    for (auto& c : lines) {
+      if (c == '\n') in_name = true;
+      else if (c == ':') in_name = false;
+      else if (in_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    // base64("lab:lab-secret")
+    if (lines.find("\nauthorization: Basic bGFiOmxhYi1zZWNyZXQ=\r\n") == std::string::npos) {
+      send_all(fd, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"lab tsa\"\r\nContent-Type: "
+                   "text/plain\r\nContent-Length: 13\r\nConnection: close\r\n\r\nunauthorized\n");
+      return;
+    }
+  }
   switch (l.mode) {
+    case Mode::auth:
     case Mode::reply: {
       const std::string reply = openssl_reply(l.config, body);
       if (reply.empty()) {
@@ -157,6 +177,7 @@ bool parse_listener(std::string_view arg, Listener& l) {
   if (mode == "reply") l.mode = Mode::reply;
   else if (mode == "error") l.mode = Mode::error;
   else if (mode == "garbage") l.mode = Mode::garbage;
+  else if (mode == "auth") l.mode = Mode::auth;
   else return false;
   const auto colon = rest.find(':');
   if (colon != std::string::npos) {
@@ -164,7 +185,7 @@ bool parse_listener(std::string_view arg, Listener& l) {
     rest.resize(colon);
   }
   l.port = std::atoi(rest.c_str());
-  return l.port > 0 && l.port < 65536 && (l.mode != Mode::reply || !l.config.empty());
+  return l.port > 0 && l.port < 65536 && ((l.mode != Mode::reply && l.mode != Mode::auth) || !l.config.empty());
 }
 
 }  // namespace
