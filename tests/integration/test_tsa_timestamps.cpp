@@ -5,14 +5,21 @@
 // verify-ledger exit 4 naming it. A report bundle carries the tokens of its tree heads, and
 // `dnswitness verify` checks them offline.
 #include <doctest/doctest.h>
+#include <openssl/ts.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "crypto/encoding.h"
+#include "ledger/store.h"
+#include "ledger/timestamps.h"
 #include "support/lab.h"
+#include "tsa/rfc3161.h"
+#include "tsa/stamp_tree_head.h"
 
 using namespace dnswitness::test;
 
@@ -274,4 +281,64 @@ TEST_CASE("a token dated before its run started (this machine's clock ahead) is 
   CHECK_MESSAGE(v.exit_code == 0, v.err);
   CHECK(v.err.find("warning: the time-stamp token 1") != std::string::npos);
   CHECK(v.err.find("before its run started") != std::string::npos);
+}
+
+TEST_CASE("a stored token with any byte changed or cut short never verifies, and is read safely") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  REQUIRE(run_dnswitness(run_args(lab, ledger) + " --tsa " + lab.get("TSA_URL") + " --tsa-ca " + lab.get("TSA_CA"))
+              .exit_code == 0);
+  dnswitness::LedgerStore store(dnswitness::LedgerPaths{ledger}, dnswitness::LedgerStore::Mode::read_only);
+  const auto rows = dnswitness::read_timestamps(store.db());
+  REQUIRE(rows.size() == 1);
+  const auto cps = store.checkpoints();
+  REQUIRE(cps.size() == 1);
+  const auto imprint = dnswitness::tree_head_imprint(store.origin(), cps[0].size, cps[0].root);
+  dnswitness::TsaTrust trust;
+  trust.pem_files = {lab.get("TSA_CA")};
+  const auto& token = rows[0].response;
+  CHECK(dnswitness::verify_stored_token(token, imprint, trust, rows[0].chain_pem).status == "granted");
+  // What the TSA signs is the TSTInfo (time, imprint, serial, nonce, policy): a flip inside it, or
+  // in the signature that follows the signed attributes at the end, never verifies. (Elsewhere,
+  // CMS leaves some bytes unsigned — the certificates carried along, the signer's issuer name,
+  // which OpenSSL compares case-insensitively — and a flip there may change nothing that counts.)
+  const unsigned char* p = token.data();
+  TS_RESP* resp = d2i_TS_RESP(nullptr, &p, static_cast<long>(token.size()));
+  REQUIRE(resp);
+  unsigned char* tst_der = nullptr;
+  const int tst_len = i2d_TS_TST_INFO(TS_RESP_get_tst_info(resp), &tst_der);
+  REQUIRE(tst_len > 100);
+  const auto at = std::search(token.begin(), token.end(), tst_der, tst_der + tst_len);
+  OPENSSL_free(tst_der);
+  TS_RESP_free(resp);
+  REQUIRE(at != token.end());
+  std::vector<std::size_t> signed_bytes;
+  for (auto i = static_cast<std::size_t>(at - token.begin()); i < static_cast<std::size_t>(at - token.begin()) +
+                                                                     static_cast<std::size_t>(tst_len);
+       ++i)
+    signed_bytes.push_back(i);
+  for (std::size_t i = token.size() - 60; i < token.size(); ++i) signed_bytes.push_back(i);  // the signature
+  std::size_t verified = 0;
+  for (const auto i : signed_bytes) {
+    auto bad = token;
+    bad[i] ^= 0x20;
+    if (dnswitness::verify_stored_token(bad, imprint, trust, rows[0].chain_pem).status == "granted") {
+      ++verified;
+      INFO("byte " << i << " of " << token.size());
+      CHECK(false);
+    }
+  }
+  CHECK(verified == 0);
+  // Other bytes flipped, and the token cut short: read safely whatever comes of it.
+  for (std::size_t i = 0; i < token.size(); i += 5) {
+    auto bad = token;
+    bad[i] ^= 0x01;
+    const auto c = dnswitness::verify_stored_token(bad, imprint, trust, rows[0].chain_pem);
+    CHECK(!c.status.empty());
+  }
+  for (std::size_t n = 0; n < token.size(); n += 13) {
+    const dnswitness::Bytes cut(token.begin(), token.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK(dnswitness::verify_stored_token(cut, imprint, trust, rows[0].chain_pem).status != "granted");
+  }
 }
