@@ -12,6 +12,7 @@ inline constexpr int kExitInternal = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitNoResponse = 3;
 inline constexpr int kExitTampered = 4;
+inline constexpr int kExitNotInstalled = 5;  // schedule status: nothing is installed
 
 using Action = std::function<int()>;
 
@@ -19,5 +20,9 @@ Action add_resolve_snapshot(CLI::App& app);
 Action add_logins(CLI::App& app);
 Action add_report(CLI::App& app);
 Action add_verify(CLI::App& app);
+Action add_watch(CLI::App& app);
+Action add_schedule(CLI::App& app);
+Action add_status(CLI::App& app);
+Action add_events(CLI::App& app);
 
 }  // namespace dnswitness::cli

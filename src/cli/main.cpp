@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
       cli::add_logins(app),
       cli::add_report(app),
       cli::add_verify(app),
+      cli::add_watch(app),
+      cli::add_schedule(app),
+      cli::add_status(app),
+      cli::add_events(app),
   };
   std::map<CLI::App*, cli::Action> actions;
   const auto subs = app.get_subcommands({});

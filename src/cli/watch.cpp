@@ -1,0 +1,175 @@
+// `dnswitness watch`: unattended runs every interval, each recorded with its binding-change events.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/ledger_options.h"
+#include "config/snapshot_settings.h"
+#include "model/errors.h"
+#include "schedule/interval.h"
+#include "scheduler/snapshot.h"
+#include "scheduler/watch.h"
+
+namespace dnswitness::cli {
+namespace {
+
+struct WatchCliOptions {
+  std::string config;
+  std::string preset;
+  std::vector<std::string> domains;
+  std::string domains_file;
+  std::vector<std::string> types;
+  std::vector<std::string> resolvers;
+  std::string resolv_conf;
+  int timeout_ms = 0;
+  int retries = -1;
+  int max_in_flight = 0;
+  LedgerOptions ledger;
+  std::string origin;
+  std::string interval = "5m";
+  std::string jitter;
+  std::uint64_t count = 0;
+  bool once = false;
+  std::string on_change;
+  int on_change_timeout_s = 30;
+  std::string log;
+  bool quiet = false;
+};
+
+// The command line's snapshot settings (only those given), laid over the --config file each time
+// the plan is made, so SIGHUP picks up an edited file.
+SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) {
+  SnapshotSettings settings;
+  if (!o.config.empty()) settings = load_settings_file(o.config);
+  SnapshotSettings cli;
+  if (sub->count("--preset")) cli.preset = o.preset;
+  if (sub->count("--domains")) cli.domains = o.domains;
+  if (sub->count("--domains-file")) cli.domains_file = o.domains_file;
+  if (sub->count("--types")) cli.types = o.types;
+  if (sub->count("--resolver")) cli.resolvers = o.resolvers;
+  if (sub->count("--resolv-conf")) cli.resolv_conf = o.resolv_conf;
+  if (sub->count("--timeout")) cli.timeout_ms = o.timeout_ms;
+  if (sub->count("--retries")) cli.retries = o.retries;
+  if (sub->count("--max-in-flight")) cli.max_in_flight = o.max_in_flight;
+  settings.override_with(cli);
+  return make_plan(settings);
+}
+
+std::chrono::milliseconds parse_jitter(const std::string& text) {
+  if (text == "0") return std::chrono::milliseconds(0);
+  if (text.size() > 2 && text.substr(text.size() - 2) == "ms" &&
+      text.find_first_not_of("0123456789") == text.size() - 2 && text.size() < 12)
+    return std::chrono::milliseconds(std::stoll(text.substr(0, text.size() - 2)));
+  return parse_interval(text, "--jitter");
+}
+
+}  // namespace
+
+Action add_watch(CLI::App& app) {
+  auto opt = std::make_shared<WatchCliOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "watch", "Keep resolving the target domains every interval, recording each run and every change of addresses.");
+  sub->footer(
+      "Runs start on the wall clock (every 5m: at :00, :05, :10 ... UTC) plus a small random jitter, never two at\n"
+      "once. After each run, each (domain, type, resolver) address set is compared with the previous answer; a\n"
+      "change is recorded in the ledger as an event, printed, and passed to --on-change. Timeouts and refusals\n"
+      "are recorded as observations but are not changes. See docs/operation.md.\n"
+      "\n"
+      "Examples:\n"
+      "  dnswitness watch --interval 5m --config /etc/dnswitness.json --log /var/log/dnswitness.log\n"
+      "  dnswitness watch --resolver lab=127.0.0.1:5300 --interval 1m --on-change 'mail -s \"X DNS change\" me@example.jp'\n"
+      "  dnswitness watch --once --quiet ...      # one run now, for cron and systemd timers\n"
+      "\n"
+      "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads --config.\n"
+      "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
+      "after --on-change-timeout seconds; its failure is logged and the watch goes on.\n"
+      "Exit codes: 0 stopped normally; 1 a run could not be recorded (the ledger was busy, the disk full, ...);\n"
+      "2 bad usage or config; 3 (--once) no resolver gave any response (the run is recorded); 4 the ledger\n"
+      "contradicts itself (run 'dnswitness verify-ledger').");
+  sub->add_option("--config", opt->config, "JSON settings file (re-read on SIGHUP); the command line wins")
+      ->option_text("FILE");
+  sub->add_option("--preset", opt->preset, "Named domain list (default: x, the X/Twitter domains)")
+      ->option_text("NAME");
+  sub->add_option("--domains", opt->domains, "Domains to resolve, comma-separated")->delimiter(',')->option_text("A,B,...");
+  sub->add_option("--domains-file", opt->domains_file, "File with one domain a line ('#' comments)")
+      ->option_text("FILE");
+  sub->add_option("--types", opt->types, "Record types, comma-separated (default: A,AAAA)")
+      ->delimiter(',')
+      ->option_text("A,AAAA");
+  sub->add_option("--resolver", opt->resolvers,
+                  "Resolver [NAME=]SPEC, repeatable: HOST[:PORT], udp://HOST[:PORT], tcp://HOST[:PORT] or system")
+      ->option_text("SPEC");
+  sub->add_option("--resolv-conf", opt->resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
+      ->option_text("FILE");
+  sub->add_option("--timeout", opt->timeout_ms, "Milliseconds to wait for each attempt (default: 2000)")
+      ->check(CLI::Range(10, 60000))
+      ->option_text("MS");
+  sub->add_option("--retries", opt->retries, "Extra attempts after a timeout or network error (default: 1)")
+      ->check(CLI::Range(0, 10))
+      ->option_text("N");
+  sub->add_option("--max-in-flight", opt->max_in_flight, "Queries outstanding per resolver (default: 100)")
+      ->check(CLI::Range(1, 10000))
+      ->option_text("N");
+  add_ledger_options(sub, opt->ledger);
+  sub->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
+      ->option_text("NAME");
+  sub->add_option("--interval", opt->interval,
+                  "Time between runs: 30s, 5m, 1h, 1h30m (default: 5m; at least 1s, which is for tests)")
+      ->option_text("INTERVAL");
+  sub->add_option("--jitter", opt->jitter,
+                  "Largest random delay after each slot: 0, 500ms, 10s (default: a tenth of the interval, at most 30s)")
+      ->option_text("TIME");
+  sub->add_option("--count", opt->count, "Stop after N runs (default: run until stopped)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))
+      ->option_text("N");
+  sub->add_flag("--once", opt->once, "One run now, without waiting for a slot, then exit (for cron)");
+  sub->add_option("--on-change", opt->on_change, "Shell command run for each change, with the event JSON on stdin")
+      ->option_text("COMMAND");
+  sub->add_option("--on-change-timeout", opt->on_change_timeout_s, "Seconds --on-change may take (default: 30)")
+      ->check(CLI::Range(1, 3600))
+      ->option_text("SECONDS");
+  sub->add_option("--log", opt->log, "Append a timestamped line per run and per event to FILE (default: stderr)")
+      ->option_text("FILE");
+  sub->add_flag("--quiet,-q", opt->quiet, "Print nothing but problems (on stderr)");
+
+  return [opt, sub]() -> int {
+    WatchOptions w;
+    w.interval = parse_interval(opt->interval, "--interval");
+    w.jitter = opt->jitter.empty() ? default_jitter(w.interval) : parse_jitter(opt->jitter);
+    if (opt->once && sub->count("--count")) throw UsageError("--once and --count cannot be combined; drop one.");
+    w.count = opt->count;
+    w.once = opt->once;
+    w.on_change = opt->on_change;
+    w.on_change_timeout = std::chrono::seconds(opt->on_change_timeout_s);
+    w.log_file = opt->log;
+    w.quiet = opt->quiet;
+    w.origin = opt->origin;
+    w.lock_timeout_ms = opt->ledger.lock_timeout_s * 1000;
+    w.config_description = opt->config.empty() ? "settings from the command line" : "config " + opt->config;
+    w.load_plan = [opt, sub] { return load_plan(*opt, sub); };
+    if (!opt->log.empty()) {
+      // Checked now, so a typo stops the watch at start rather than filling stderr later.
+      const auto parent = std::filesystem::absolute(opt->log).parent_path();
+      std::error_code ec;
+      if (!std::filesystem::is_directory(parent, ec))
+        throw UsageError(fmt::format("The folder of --log {} does not exist; create it or choose another file.",
+                                     opt->log));
+    }
+    try {
+      w.ledger = ledger_paths(opt->ledger.ledger);
+      const WatchResult r = run_watch(w);
+      if (r.integrity_error) return kExitTampered;
+      if (r.unrecorded > 0) return kExitInternal;
+      if (opt->once && r.no_response > 0) return kExitNoResponse;
+      return kExitOk;
+    } catch (const UsageError&) {
+      throw;
+    } catch (...) {
+      return report_current_exception();
+    }
+  };
+}
+
+}  // namespace dnswitness::cli

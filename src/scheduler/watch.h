@@ -1,0 +1,61 @@
+#pragma once
+// `watch`: unattended runs, one every interval, each recorded in the ledger with the binding-change
+// events it saw, on one Boost.Asio loop that also receives the signals.
+//
+// Timing: runs start at multiples of the interval since the Unix epoch (wall clock, UTC) plus a
+// random jitter in [0, jitter]; never two at once. A run that is still going at its successor's
+// slot delays it to the next free slot, and a run that starts more than one interval after its slot
+// (the process was suspended, the clock jumped) runs once, not once per missed slot; both are
+// recorded as a "delayed_run" event leaf with the number of runs missed.
+// Signals: SIGTERM and SIGINT stop the watch once the current run is recorded (a run is one ledger
+// transaction, so an abandoned run would leave nothing; finishing it keeps what was measured);
+// SIGHUP reloads the settings, keeping the old ones when the new ones are wrong.
+// Memory: nothing grows with the number of runs. Each run's observations are released once
+// recorded; the ledger is opened per run (its page cache goes with it); the change detector keeps
+// one entry per (domain, type, resolver).
+// Ownership: run_watch owns everything it makes. Thread-safety: call from one thread.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "ledger/store.h"
+#include "scheduler/snapshot.h"
+
+namespace dnswitness {
+
+struct WatchOptions {
+  std::function<SnapshotPlan()> load_plan;  // called at start and on SIGHUP; throws UsageError
+  std::string config_description;           // for the log: "config /etc/dnswitness.json" or "command line"
+  LedgerPaths ledger;
+  std::string origin;
+  int lock_timeout_ms = 30000;
+  std::chrono::seconds interval{300};
+  std::chrono::milliseconds jitter{0};
+  std::uint64_t count = 0;  // stop after this many runs (0: until a signal)
+  bool once = false;        // one run now, without waiting for a slot (for cron and systemd timers)
+  std::string on_change;    // shell command run per event with its JSON on stdin ("" for none)
+  std::chrono::milliseconds on_change_timeout{30000};
+  std::string log_file;     // a line per run appended here; "" for stderr (unless quiet)
+  bool quiet = false;       // no per-run lines on stderr, no event lines on stdout
+};
+
+struct WatchResult {
+  std::uint64_t runs = 0;            // runs recorded
+  std::uint64_t unrecorded = 0;      // runs measured but not appended (ledger busy, disk full, ...)
+  std::uint64_t no_response = 0;     // recorded runs in which no resolver answered at all
+  std::uint64_t events = 0;
+  std::uint64_t hook_failures = 0;
+  bool integrity_error = false;      // stopped because the ledger contradicts itself
+  int stop_signal = 0;               // the signal that stopped it, 0 otherwise
+};
+
+// The default jitter for an interval: a tenth of it, at most 30 s.
+std::chrono::milliseconds default_jitter(std::chrono::seconds interval);
+
+// Runs until `count` runs, `once`, or SIGTERM/SIGINT. Throws UsageError for bad settings and
+// LedgerError when the ledger or its key cannot be opened at start; later ledger failures are
+// logged and counted, except integrity errors, which stop the watch.
+WatchResult run_watch(const WatchOptions& options);
+
+}  // namespace dnswitness

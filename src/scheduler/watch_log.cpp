@@ -1,0 +1,45 @@
+#include "scheduler/watch_log.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "timeutil/timestamp.h"
+
+namespace dnswitness {
+
+void WatchLog::append(const std::string& line) {
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  bool ok = fd >= 0;
+  const int err = ok ? 0 : errno;
+  if (ok) {
+    ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::close(fd);
+  }
+  if (!ok && !file_failed_) {
+    file_failed_ = true;  // say it once, not once per run
+    std::cerr << fmt::format("dnswitness: cannot write the log {} ({}); log lines go to stderr instead.\n", path_,
+                             err ? std::strerror(err) : "short write");
+  }
+  if (!ok) std::cerr << line;
+}
+
+void WatchLog::info(const std::string& text) {
+  const std::string line = fmt::format("{} {}\n", format_rfc3339_s(utc_now()), text);
+  if (!path_.empty())
+    append(line);
+  else if (!quiet_)
+    std::cerr << line;
+}
+
+void WatchLog::problem(const std::string& text) {
+  const std::string line = fmt::format("{} {}\n", format_rfc3339_s(utc_now()), text);
+  if (!path_.empty()) append(line);
+  std::cerr << "dnswitness: " << text << '\n';
+}
+
+}  // namespace dnswitness

@@ -1,0 +1,277 @@
+// watch against the lab: the number of runs at a 1 s interval, one event per changed address set
+// with --on-change, SIGTERM in the middle of a run, a resolver outage and its recovery, and a gap
+// left by a suspended watch that status and events report. Names under h7w*.lab.test are this
+// file's own (added and removed through Knot's control socket), so other tests are not disturbed.
+#include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "support/lab.h"
+
+using namespace dnswitness::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string knotc(const Lab& lab) { return "knotc -s " + lab.get("KNOT_CONTROL"); }
+
+// Replaces every A record of NAME.lab.test in Knot by `addresses` (none: the name goes away).
+void set_a(const Lab& lab, const std::string& name, const std::vector<std::string>& addresses) {
+  const std::string c = knotc(lab);
+  std::string cmd = c + " zone-begin lab.test && (" + c + " zone-unset lab.test " + name + " A || true)";
+  for (const auto& a : addresses) cmd += " && " + c + " zone-set lab.test " + name + " 300 A " + a;
+  cmd += " && " + c + " zone-commit lab.test";
+  const auto r = run_command(cmd + " >/dev/null");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+}
+
+// A dnswitness child of this process (so its exit status can be collected), output to `log`.
+pid_t start(const std::string& args, const std::string& log) {
+  const std::string cmd = "exec " + std::string(DNSWITNESS_BINARY) + " " + args + " >" + log + " 2>&1";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid, std::chrono::milliseconds limit = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL("dnswitness watch did not stop in time");
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+// Waits until `file` holds `n` occurrences of `what`.
+void wait_for(const std::string& file, const std::string& what, std::size_t n, std::chrono::milliseconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (count_of(read_file(file), what) < n) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("waited in vain for '" << what << "' in " << read_file(file));
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+std::int64_t scalar(const std::string& ledger, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open_v2((ledger + "/ledger.sqlite").c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+  const auto v = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return v;
+}
+
+std::int64_t runs_in(const std::string& ledger) { return scalar(ledger, "SELECT count(*) FROM checkpoints"); }
+
+void expect_valid(const std::string& ledger) {
+  const auto v = run_dnswitness("verify-ledger -q --ledger " + ledger);
+  CHECK_MESSAGE(v.exit_code == 0, v.err);
+}
+
+// A UDP relay on loopback in front of the lab's Knot that can be switched off: a resolver whose
+// outage the test controls without touching the lab's shared servers.
+class Relay {
+ public:
+  explicit Relay(int upstream_port) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    up_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    upstream_.sin_family = AF_INET;
+    upstream_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    upstream_.sin_port = htons(static_cast<std::uint16_t>(upstream_port));
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Relay() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+    ::close(up_);
+  }
+  int port() const { return port_; }
+  void set_down(bool down) { down_ = down; }
+
+ private:
+  void loop() {
+    char buf[4096];
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      sockaddr_in client{};
+      socklen_t len = sizeof client;
+      const ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&client), &len);
+      if (n <= 0 || down_) continue;  // down: the query is swallowed, the client times out
+      ::sendto(up_, buf, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&upstream_), sizeof upstream_);
+      pollfd q{up_, POLLIN, 0};
+      if (::poll(&q, 1, 1000) <= 0) continue;
+      const ssize_t m = ::recv(up_, buf, sizeof buf, 0);
+      if (m > 0) ::sendto(fd_, buf, static_cast<std::size_t>(m), 0, reinterpret_cast<sockaddr*>(&client), len);
+    }
+  }
+  int fd_ = -1, up_ = -1, port_ = 0;
+  sockaddr_in upstream_{};
+  std::atomic<bool> down_{false}, stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("watch at 1 s: the expected runs, and one event per changed address set, passed to --on-change") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger", log = dir / "watch.log", hook_out = dir / "hooks";
+  set_a(lab, "h7wa", {"192.0.2.71"});
+  set_a(lab, "h7wb", {"192.0.2.81"});
+  // The hook appends each event it gets on stdin to one file, one JSON per line.
+  const pid_t pid = start("watch --interval 1s --count 3 --jitter 0 --ledger " + ledger + " --resolver knot=" +
+                              lab.knot() + " --domains h7wa.lab.test,h7wb.lab.test --types A --log " + log +
+                              " --on-change 'cat >> " + hook_out + "'",
+                          dir / "out");
+  wait_for(log, " recorded: ", 1);
+  set_a(lab, "h7wa", {"192.0.2.72", "192.0.2.73"});  // h7wb stays as it is
+  CHECK(wait_exit(pid) == 0);
+  set_a(lab, "h7wa", {});
+  set_a(lab, "h7wb", {});
+
+  CHECK(runs_in(ledger) == 3);
+  CHECK(count_of(read_file(log), " recorded: ") == 3);
+  const std::string hooks = read_file(hook_out);
+  REQUIRE(count_of(hooks, "\n") == 1);
+  const auto e = nlohmann::json::parse(hooks);
+  CHECK(e["event"] == "binding_change");
+  CHECK(e["qname"] == "h7wa.lab.test");
+  CHECK(e["resolver"] == "knot");
+  CHECK(e["previous"]["addresses"] == nlohmann::json::array({"192.0.2.71"}));
+  CHECK(e["current"]["addresses"] == nlohmann::json::array({"192.0.2.72", "192.0.2.73"}));
+  CHECK(e["added"] == nlohmann::json::array({"192.0.2.72", "192.0.2.73"}));
+  CHECK(e["removed"] == nlohmann::json::array({"192.0.2.71"}));
+  CHECK(read_file(dir / "out").find("change: h7wa.lab.test A at knot: 192.0.2.71 -> 192.0.2.72 192.0.2.73") !=
+        std::string::npos);
+
+  // The event is a leaf of the ledger, listed by `events`, and the ledger verifies.
+  const auto listed = run_dnswitness("events --json --ledger " + ledger);
+  REQUIRE(listed.exit_code == 0);
+  const auto events = nlohmann::json::parse(listed.out);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["leaf_index"] == e["leaf_index"]);
+  CHECK(events[0]["current"] == e["current"]);
+  const auto none = run_dnswitness("events --since 2099-01-01T00:00:00Z --ledger " + ledger);
+  CHECK(none.out.find("No event") != std::string::npos);
+  expect_valid(ledger);
+}
+
+TEST_CASE("SIGTERM in the middle of a run: the run is finished and recorded, the ledger verifies, exit 0") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger", log = dir / "watch.log";
+  // Each run waits 1.5 s for the silent server, so most of every 2 s interval is spent inside a run.
+  const pid_t pid = start("watch --interval 2s --jitter 0 --timeout 1500 --retries 0 --ledger " + ledger +
+                              " --resolver silent=" + lab.odd("SILENT_PORT") + " --resolver knot=" + lab.knot() +
+                              " --domains t.co --types A --log " + log,
+                          dir / "out");
+  wait_for(log, " recorded: ", 1);
+  std::this_thread::sleep_for(800ms);  // the second run started 0.5 s after the first was recorded
+  ::kill(pid, SIGTERM);
+  CHECK(wait_exit(pid) == 0);
+  CHECK(runs_in(ledger) == 2);
+  CHECK(read_file(log).find("watch stopped by SIGTERM after 2 run(s)") != std::string::npos);
+  expect_valid(ledger);
+}
+
+TEST_CASE("a resolver outage is recorded as timeouts, makes no event, and the resolver recovers") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  Relay relay(lab.port("KNOT_PORT"));
+  const std::string once = "watch --once -q --timeout 300 --retries 0 --ledger " + ledger +
+                           " --resolver relay=127.0.0.1:" + std::to_string(relay.port()) + " --resolver knot=" +
+                           lab.knot() + " --domains t.co --types A";
+  CHECK(run_dnswitness(once).exit_code == 0);
+  relay.set_down(true);
+  const auto down = run_dnswitness(once);
+  CHECK(down.exit_code == 0);  // knot still answered
+  CHECK(down.err.empty());
+  const auto status = run_dnswitness("status --ledger " + ledger);
+  CHECK(status.out.find("relay: 1 of 1 without a response (1 timeout)") != std::string::npos);
+  relay.set_down(false);
+  CHECK(run_dnswitness(once).exit_code == 0);
+
+  CHECK(scalar(ledger, "SELECT count(*) FROM observation_index WHERE resolver='relay' AND outcome='timeout'") == 1);
+  CHECK(scalar(ledger, "SELECT count(*) FROM observation_index WHERE resolver='relay' AND outcome='answer'") == 2);
+  CHECK(run_dnswitness("status --ledger " + ledger).out.find("none in the last run") != std::string::npos);
+  // The outage is not a change of binding: no event at all.
+  CHECK(run_dnswitness("events --json --ledger " + ledger).out.find("binding_change") == std::string::npos);
+
+  // Every resolver down: the run is still recorded, and --once says so with exit 3.
+  relay.set_down(true);
+  const auto all_down = run_dnswitness("watch --once -q --timeout 300 --retries 0 --ledger " + ledger +
+                                       " --resolver relay=127.0.0.1:" + std::to_string(relay.port()) +
+                                       " --domains t.co --types A");
+  CHECK(all_down.exit_code == 3);
+  CHECK(all_down.err.find("no resolver gave any DNS response") != std::string::npos);
+  CHECK(runs_in(ledger) == 4);
+  expect_valid(ledger);
+}
+
+TEST_CASE("a suspended watch leaves a gap that status reports, and a delayed_run event") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger", log = dir / "watch.log";
+  const pid_t pid = start("watch --interval 1s --jitter 0 --ledger " + ledger + " --resolver knot=" + lab.knot() +
+                              " --domains t.co --types A --log " + log,
+                          dir / "out");
+  wait_for(log, " recorded: ", 1);
+  ::kill(pid, SIGSTOP);
+  std::this_thread::sleep_for(2500ms);
+  ::kill(pid, SIGCONT);
+  wait_for(log, " recorded: ", 3);
+  ::kill(pid, SIGINT);
+  CHECK(wait_exit(pid) == 0);
+
+  const auto status = run_dnswitness("status --interval 1s --ledger " + ledger);
+  REQUIRE(status.exit_code == 0);
+  INFO(status.out);
+  CHECK(status.out.find("gaps:             1 longer than 2 x 1s (--interval)") != std::string::npos);
+  const auto json = nlohmann::json::parse(run_dnswitness("status --json --interval 1s --ledger " + ledger).out);
+  REQUIRE(json["gaps"].size() == 1);
+  CHECK(json["gaps"][0]["seconds"].get<int>() >= 2);
+  const auto events = nlohmann::json::parse(run_dnswitness("events --json --ledger " + ledger).out);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["event"] == "delayed_run");
+  CHECK(events[0]["missed_runs"].get<int>() >= 1);
+  expect_valid(ledger);
+}
