@@ -365,10 +365,29 @@ std::vector<std::string> sha256_listed_names(std::string_view lines) {
 }
 
 BundleVerification verify_bundle(std::string_view report, const std::optional<std::string>& sha256_lines,
-                                 const std::vector<ListedFile>& files) {
+                                 const std::vector<ListedFile>& files, const std::vector<std::string>& beside) {
   BundleVerification v;
   try {
-    if (sha256_lines) check_sha256(*sha256_lines, files, v);
+    if (!sha256_lines && !beside.empty())
+      fail(fmt::format("{} sits beside the report but there is no report.sha256 to check it against", beside.front()));
+    if (sha256_lines) {
+      check_sha256(*sha256_lines, files, v);
+      const auto listed = sha256_listed_names(*sha256_lines);
+      for (const auto& name : beside)
+        if (std::find(listed.begin(), listed.end(), name) == listed.end())
+          fail(fmt::format("{} sits beside the report but is not listed in report.sha256, so it is not the one made "
+                           "with this report",
+                           name));
+      // A PDF names the SHA-256 of the report.json it was typeset from in its metadata (Keywords).
+      const std::string tie = "report.json SHA-256 " + sha256_hex(report);
+      for (const auto& f : files) {
+        const bool pdf = f.name.size() > 4 && (f.name.ends_with(".pdf") || f.name.ends_with(".PDF"));
+        if (!pdf || !f.content) continue;
+        if (f.content->find(tie) == std::string::npos)
+          fail(fmt::format("{} was not made from this report.json (its metadata names another bundle)", f.name));
+        v.pdfs.push_back(f.name);
+      }
+    }
     const json b = json::parse(report.begin(), report.end(), nullptr, false);
     if (b.is_discarded()) throw std::invalid_argument("the report is not JSON");
     verify_all(b, v);

@@ -24,6 +24,7 @@ struct BundleVerification {
   std::size_t leaves = 0, observation_leaves = 0, run_leaves = 0, checkpoints = 0, consistency_proofs = 0,
               login_records = 0, login_tables = 0;
   std::optional<bool> sha256_checked;  // set when report.sha256 was given
+  std::vector<std::string> pdfs;       // PDFs checked against report.sha256 and this bundle
   std::vector<std::string> warnings;    // from the tables, for the summary
 };
 
@@ -35,9 +36,13 @@ struct ListedFile {
 
 // `sha256_lines`: the content of report.sha256, when it sits beside the report; `files`: the
 // files it lists (read by the caller; report.json itself must be among them when listed).
+// `beside`: the names of the report's other outputs found in its folder (PDFs and
+// evidence-description.txt): each must be listed in report.sha256, and each listed PDF must name
+// this report.json's SHA-256 in its metadata (the PDF was typeset from this bundle).
 // Throws std::invalid_argument when `report` is not JSON at all (unreadable, exit 1).
 BundleVerification verify_bundle(std::string_view report, const std::optional<std::string>& sha256_lines = {},
-                                 const std::vector<ListedFile>& files = {});
+                                 const std::vector<ListedFile>& files = {},
+                                 const std::vector<std::string>& beside = {});
 
 // Names listed in a sha256sum-format text ("<64 hex>  <name>" lines); invalid lines are skipped
 // here and reported by verify_bundle.

@@ -33,6 +33,12 @@ class OutputFile {
   OutputFile& operator=(const OutputFile&) = delete;
 
   void write(const std::string& text) { out_ << text; }
+  // The temporary file, flushed, for reading back what was written before commit().
+  const std::filesystem::path& flushed_temp() {
+    out_.flush();
+    if (!out_) throw std::runtime_error(fmt::format("writing {} failed (disk full?)", target_.string()));
+    return temp_;
+  }
   void commit() {
     out_.flush();
     out_.close();

@@ -1,12 +1,17 @@
 // `dnswitness report --out DIR`: the evidence bundle (report.json + report.sha256) for login
-// times or a period. Everything the user gave is checked before the ledger is read, and nothing is
-// written unless the whole bundle was built.
+// times or a period, and the court PDF typeset from that bundle with its draft evidence description.
+// Everything the user gave is checked before the ledger is read, and nothing is written unless the
+// whole report was built.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/ledger_options.h"
 #include "cli/output_file.h"
@@ -16,6 +21,12 @@
 #include "model/errors.h"
 #include "model/target.h"
 #include "reports/bundle.h"
+#include "reports/evidence_description.h"
+#include "reports/file_name.h"
+#include "reports/pdf/bundle_view.h"
+#include "reports/pdf/report_pdf.h"
+#include "reports/pdf/wording.h"
+#include "reports/verify.h"
 
 namespace dnswitness::cli {
 namespace {
@@ -34,7 +45,42 @@ struct ReportOptions {
   std::vector<std::string> resolvers;
   std::string case_name, operator_name;
   bool force = false;
+  std::vector<std::string> formats;
+  std::string lang = "ja";
+  bool fullwidth = false;
+  std::string name;
 };
+
+inline constexpr const char* kEvidenceDescriptionName = "evidence-description.txt";
+
+// A file written by someone else (cairo) at a temporary name, renamed on commit, removed otherwise.
+struct TempFile {
+  std::filesystem::path target, temp;
+  bool committed = false;
+  explicit TempFile(std::filesystem::path t)
+      : target(std::move(t)), temp(target.parent_path() / fmt::format(".report-pdf.tmp.{}", ::getpid())) {}
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  ~TempFile() {
+    if (committed) return;
+    std::error_code ec;
+    std::filesystem::remove(temp, ec);
+  }
+  void commit() {
+    std::filesystem::rename(temp, target);
+    committed = true;
+  }
+};
+
+std::string sha256_of_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  Sha256 h;
+  char block[1 << 16];
+  while (in.read(block, sizeof block) || in.gcount() > 0)
+    h.update(ByteView(reinterpret_cast<const std::uint8_t*>(block), static_cast<std::size_t>(in.gcount())));
+  if (in.bad()) throw std::runtime_error(fmt::format("cannot read back {}", p.string()));
+  return hex_encode(h.finish());
+}
 
 std::string read_small_file(const std::string& path) {
   std::error_code ec;
@@ -92,6 +138,9 @@ Action add_report(CLI::App& app) {
       "  dnswitness report --logins x-disclosure.txt --case '令和8年(ワ)第123号' --out report-123\n"
       "  dnswitness report --at 2023-11-21T02:10:15Z --at '2023/11/21 11:20:00' --tz JST --out r\n"
       "  dnswitness report --from 2023-11-01T00:00:00Z --until 2023-11-02T00:00:00Z --domains x.com --out r\n"
+      "  dnswitness report --logins x.txt --case '令和8年(ワ)第123号' --lang en --name case123_report.pdf --out r\n"
+      "Writes report.json, the PDF for e-filing (A4, fonts embedded, no password, a name the e-filing system\n"
+      "accepts), evidence-description.txt (a draft row of the 証拠説明書 to edit) and report.sha256 (all of them).\n"
       "Windows: --before (default 1h) and --after (default 10m) around each login time; 90s, 10m, 1h, 2d.\n"
       "Check a bundle with 'dnswitness verify DIR/report.json' (offline). Schema: docs/report.md.\n"
       "Exit codes: 0 written; 1 the ledger cannot be read or the folder cannot be written; 2 bad usage\n"
@@ -121,8 +170,41 @@ Action add_report(CLI::App& app) {
       ->option_text("TEXT");
   sub->add_option("--operator", opt->operator_name, "Who runs this ledger (name, firm)")->option_text("TEXT");
   sub->add_flag("--force", opt->force, "Replace a report already in DIR");
+  sub->add_option("--format", opt->formats,
+                  "What to write: pdf,json (default) or json. The PDF is typeset from report.json and cites its "
+                  "SHA-256, so report.json is always written")
+      ->delimiter(',')
+      ->option_text("pdf,json");
+  sub->add_option("--lang", opt->lang, "Language of the PDF and the evidence description: ja (default) or en")
+      ->option_text("ja|en");
+  sub->add_flag("--fullwidth", opt->fullwidth,
+                "Print the address lists meant for the petition's attachment in full-width characters");
+  sub->add_option("--name", opt->name,
+                  "File name of the PDF (at most 50 characters with .pdf; letters, digits, kana, kanji, - and _). "
+                  "Default: DNS観測報告書_<case>_<yyyymmdd>.pdf")
+      ->option_text("FILE.pdf");
   return [opt]() -> int {
     // --- everything the user gave, checked before anything is read or written ---
+    bool want_pdf = opt->formats.empty();
+    for (const auto& f : opt->formats) {
+      if (f == "pdf") want_pdf = true;
+      else if (f != "json")
+        throw UsageError(fmt::format("--format '{}' is not a format; write --format pdf,json or --format json.", f));
+    }
+    if (!opt->formats.empty() &&
+        std::find(opt->formats.begin(), opt->formats.end(), "json") == opt->formats.end())
+      throw UsageError("The PDF is made from report.json and cites its SHA-256, so report.json is always written: "
+                       "write --format pdf,json (the default) or --format json.");
+    if (opt->lang != "ja" && opt->lang != "en")
+      throw UsageError(fmt::format("--lang '{}' is not a language of the report; write --lang ja or --lang en.",
+                                   opt->lang));
+    if (!opt->name.empty()) {
+      if (!want_pdf) throw UsageError("--name names the PDF, but --format json writes no PDF; drop one of them.");
+      if (const std::string why = filing_name_problem(opt->name); !why.empty())
+        throw UsageError(fmt::format("--name '{}' cannot be filed: {}. Choose a shorter name of safe characters "
+                                     "ending in .pdf.",
+                                     opt->name, why));
+    }
     ReportRequest req;
     req.tz = opt->tz;
     if (!opt->tz.empty()) (void)parse_login_time_zone(opt->tz);
@@ -175,7 +257,9 @@ Action add_report(CLI::App& app) {
       throw UsageError("There is nothing to report on: give --logins FILE, --at TIME, or --from and --until.");
     const std::filesystem::path dir(opt->out);
     const auto json_path = dir / "report.json", sum_path = dir / "report.sha256";
-    if (!opt->force && (std::filesystem::exists(json_path) || std::filesystem::exists(sum_path)))
+    const auto description_path = dir / kEvidenceDescriptionName;
+    if (!opt->force && (std::filesystem::exists(json_path) || std::filesystem::exists(sum_path) ||
+                        (!opt->name.empty() && std::filesystem::exists(dir / opt->name))))
       throw UsageError(fmt::format("{} already holds a report; choose another --out folder or add --force to "
                                    "replace it.",
                                    dir.string()));
@@ -185,6 +269,12 @@ Action add_report(CLI::App& app) {
     // The folder is made before the bundle is built, because the bundle is streamed into a
     // temporary file in it; a folder made here is removed again if the build fails, so a failed
     // report still leaves nothing behind.
+    std::vector<std::string> replaced;
+    if (opt->force && std::filesystem::exists(sum_path)) {
+      std::ifstream in(sum_path);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      replaced = sha256_listed_names(text);
+    }
     RemoveIfEmpty made_dir{dir, !std::filesystem::exists(dir)};
     try {
       LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},
@@ -197,6 +287,8 @@ Action add_report(CLI::App& app) {
                                                              "permissions.",
                                                              dir.string(), ec.message()));
       BundleWritten written;
+      std::filesystem::path pdf_path;
+      pdf::PdfWritten pdf_written;
       {
         OutputFile json_file(json_path);
         OutputFile sum_file(sum_path);
@@ -205,17 +297,61 @@ Action add_report(CLI::App& app) {
           chunk.assign(piece);
           json_file.write(chunk);
         });
-        sum_file.write(fmt::format("{}  report.json\n", hex_encode(written.sha256)));
+        std::string sums = fmt::format("{}  report.json\n", hex_encode(written.sha256));
+        std::optional<TempFile> pdf_file;
+        std::optional<OutputFile> description_file;
+        if (want_pdf) {
+          // The PDF is typeset from the bundle just written, read back from its file, so every
+          // figure in it is the bundle's.
+          const pdf::BundleView view = pdf::read_bundle_view(json_file.flushed_temp());
+          if (view.sha256_hex != hex_encode(written.sha256))
+            throw std::runtime_error("report.json read back differs from what was written");
+          const bool english = opt->lang == "en";
+          const std::string created = pdf::text_or(view.doc, "created_at");
+          const std::string name = !opt->name.empty()
+                                       ? opt->name
+                                       : default_report_file_name(opt->case_name, pdf::yyyymmdd_of(created), english);
+          pdf_path = dir / name;
+          if (!opt->force && std::filesystem::exists(pdf_path))
+            throw UsageError(fmt::format("{} already exists; choose another --out folder or add --force to replace it.",
+                                         pdf_path.string()));
+          pdf_file.emplace(pdf_path);
+          pdf::PdfOptions po;
+          po.english = english;
+          po.fullwidth = opt->fullwidth;
+          po.pdf_name = name;
+          pdf_written = pdf::render_report_pdf(view, po, pdf_file->temp);
+          description_file.emplace(description_path);
+          description_file->write(evidence_description_text(evidence_description(view.doc, name, english), english));
+          sums += fmt::format("{}  {}\n", sha256_of_file(pdf_file->temp), name);
+          sums += fmt::format("{}  {}\n", sha256_of_file(description_file->flushed_temp()), kEvidenceDescriptionName);
+        }
+        sum_file.write(sums);
         json_file.commit();
+        if (pdf_file) pdf_file->commit();
+        if (description_file) description_file->commit();
         sum_file.commit();
       }
       made_dir.active = false;
+      // --force: files the replaced report listed and this one did not (a PDF of another date or
+      // name) would sit beside the new report unlisted; they go with the report they belonged to.
+      for (const auto& old : replaced) {
+        const bool kept = old == "report.json" || old == kEvidenceDescriptionName ||
+                          (want_pdf && old == pdf_path.filename().string());
+        std::error_code gone;
+        if (!kept && old.find('/') == std::string::npos && old != "." && old != "..")
+          std::filesystem::remove(dir / old, gone);
+      }
       const BundleStats& stats = written.stats;
 
       std::cout << fmt::format("Wrote {} ({} bytes) and {}.\n", json_path.string(), written.bytes, sum_path.string())
                 << fmt::format("  {} login time(s), {} observation leaves, {} run leaves, {} signed tree heads\n",
                                logins.size(), stats.observation_leaves, stats.run_leaves, stats.checkpoints)
                 << fmt::format("  ledger {} (key fingerprint {})\n", store.origin(), written.key_fingerprint);
+      if (want_pdf)
+        std::cout << fmt::format("Wrote {} ({} pages, {} bytes) and {} (a draft for the evidence description).\n",
+                                 pdf_path.string(), pdf_written.pages, std::filesystem::file_size(pdf_path),
+                                 description_path.string());
       const std::size_t warnings = written.table_warnings;
       if (warnings) std::cout << fmt::format("  {} warning(s) in the tables; read them before filing.\n", warnings);
       std::cout << fmt::format("Check it with: dnswitness verify {}\n", json_path.string());

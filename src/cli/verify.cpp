@@ -1,6 +1,9 @@
-// `dnswitness verify REPORT.json`: check an evidence bundle offline (no ledger, no network).
+// `dnswitness verify REPORT.json`: check an evidence bundle offline (no ledger, no network), and
+// that the PDF and evidence description beside it are the ones listed in report.sha256.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -38,6 +41,8 @@ Action add_verify(CLI::App& app) {
       "Uses only the file (and report.sha256 beside it, when present). The signatures are checked with the\n"
       "public key inside the bundle: compare the printed fingerprint with one you obtained independently\n"
       "(from the operator, or 'dnswitness keygen --show' on the ledger's machine).\n"
+      "A PDF or evidence-description.txt in the same folder must be listed in report.sha256 and match it,\n"
+      "and the PDF must name this report.json's SHA-256 (it was typeset from this bundle).\n"
       "Exit codes: 0 valid; 4 invalid (the first failing item is named); 1 the file cannot be read.");
   sub->add_option("report", *report, "report.json")->required()->option_text("REPORT.json");
   sub->add_flag("--quiet,-q", *quiet, "Print only problems");
@@ -64,9 +69,21 @@ Action add_verify(CLI::App& app) {
         files.push_back({name, inside ? (p == path ? text : slurp(p)) : std::nullopt});
       }
     }
+    // The report's other outputs in its folder: each must be listed in report.sha256.
+    std::vector<std::string> beside;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(
+             path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path(), ec)) {
+      const std::string name = entry.path().filename().string();
+      std::string lower = name;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (entry.is_regular_file() && (lower.ends_with(".pdf") || name == "evidence-description.txt"))
+        beside.push_back(name);
+    }
+    std::sort(beside.begin(), beside.end());
     BundleVerification v;
     try {
-      v = verify_bundle(*text, sums, files);
+      v = verify_bundle(*text, sums, files, beside);
     } catch (const std::invalid_argument&) {
       std::cerr << fmt::format("dnswitness: {} is not JSON; it cannot be a dnswitness report.\n", path.string());
       return kExitInternal;
@@ -105,6 +122,8 @@ Action add_verify(CLI::App& app) {
                 << fmt::format("  {} login tables re-derived from the leaves and matched\n", v.login_tables)
                 << fmt::format("  report.sha256: {}\n", v.sha256_checked ? "every listed file matches"
                                                                         : "not present beside the report");
+      for (const auto& pdf : v.pdfs)
+        std::cout << fmt::format("  {}: listed in report.sha256 and typeset from this report.json\n", pdf);
       if (!v.warnings.empty()) {
         std::cout << fmt::format("Warnings in the tables ({}):\n", v.warnings.size());
         for (const auto& w : v.warnings) std::cout << "  " << w << '\n';

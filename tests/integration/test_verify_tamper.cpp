@@ -35,7 +35,8 @@ struct Fresh {
              "2020-01-01 09:00:00,100.64.1.2,2\n");
     const auto now = run_command("date -u +%Y-%m-%dT%H:%M:%SZ");
     const auto r = run_dnswitness("report --ledger " + ledger + " --domains x.com,t.co,api.x.com --logins " +
-                                  dir / "logins.csv" + " --at " + now.out.substr(0, 20) + " --out " + dir / "r");
+                                  dir / "logins.csv" + " --at " + now.out.substr(0, 20) + " --format json --out " +
+                                  dir / "r");
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     report = read_file(dir / "r/report.json");
   }

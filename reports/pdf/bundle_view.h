@@ -1,0 +1,41 @@
+#pragma once
+// The evidence bundle as the PDF and the evidence description read it: report.json parsed from its
+// file, with the observation leaves reduced to plain rows (the PDF needs their times, addresses,
+// outcomes and transport, not their bytes) and the run leaves decoded to their run records. Every
+// figure the PDF prints comes from here, so the PDF cannot say what the bundle does not.
+//
+// Ownership: plain values. Thread-safety: none needed (read once, then read-only).
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "reports/candidates.h"
+
+namespace dnswitness::pdf {
+
+struct ObservationFacts {
+  ObservationRow row;
+  std::string transport;          // "udp", "tcp", ... as the leaf says
+  std::string resolver_protocol;  // from the leaf's resolver
+  std::string resolver_address;   // address:port
+};
+
+struct BundleView {
+  nlohmann::json doc;  // report.json without the leaves array's contents
+  std::vector<ObservationFacts> observations;          // in leaf order
+  std::map<std::uint64_t, nlohmann::json> run_records;  // run leaf index -> decoded run record
+  std::string sha256_hex;                               // of the file's bytes
+  std::uint64_t file_bytes = 0;
+};
+
+// Reads and parses report.json. Throws std::runtime_error with a plain sentence when the file
+// cannot be read or is not a report of this tool's format.
+BundleView read_bundle_view(const std::filesystem::path& report_json);
+
+// A string member, or `fallback` when absent or not a string.
+std::string text_or(const nlohmann::json& j, const char* key, const std::string& fallback = "");
+
+}  // namespace dnswitness::pdf

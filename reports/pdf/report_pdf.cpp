@@ -1,0 +1,960 @@
+#include "reports/pdf/report_pdf.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "model/address.h"
+#include "reports/evidence_description.h"
+#include "reports/pdf/openssl_steps.h"
+#include "reports/pdf/typesetter.h"
+#include "reports/pdf/wording.h"
+#include "timeutil/timestamp.h"
+
+namespace dnswitness::pdf {
+namespace {
+
+using nlohmann::json;
+
+const json& at(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  const auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string str(const json& j, const char* key) { return text_or(j, key); }
+
+std::uint64_t num(const json& j, const char* key) {
+  const json& v = at(j, key);
+  return v.is_number_unsigned() ? v.get<std::uint64_t>() : 0;
+}
+
+std::vector<std::string> strings(const json& list) {
+  std::vector<std::string> out;
+  if (list.is_array())
+    for (const auto& x : list)
+      if (x.is_string()) out.push_back(x.get<std::string>());
+  return out;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
+// Any JSON value as short text for a table cell: objects as "key: value" lines (for records other
+// parts of the tool add to a run, whose shape this renderer does not know).
+std::string plain(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object()) {
+    std::vector<std::string> lines;
+    for (const auto& [k, x] : v.items()) lines.push_back(k + ": " + (x.is_structured() ? x.dump() : plain(x)));
+    return join(lines, "\n");
+  }
+  if (v.is_array()) {
+    std::vector<std::string> items;
+    for (const auto& x : v) items.push_back(x.is_structured() ? x.dump() : plain(x));
+    return join(items, ", ");
+  }
+  return v.dump();
+}
+
+TextStyle body() { return TextStyle{}; }
+TextStyle note() {
+  TextStyle s;
+  s.font = Font::sans;
+  s.size = 9.5;
+  s.space_after = 5;
+  return s;
+}
+TextStyle bullet() {
+  TextStyle s;
+  s.size = 11;
+  s.indent = 6;
+  s.first_indent = -12;
+  s.space_after = 3;
+  return s;
+}
+
+class Writer {
+ public:
+  Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts) : b_(b), doc_(b.doc), o_(o), L_{o.english}, ts_(ts) {
+    for (const auto& f : b.observations) by_leaf_[f.row.leaf_index] = &f;
+  }
+
+  void all() {
+    cover();
+    explanations();
+    logins();
+    period();
+    stability();
+    method();
+    description();
+    integrity();
+  }
+
+ private:
+  const BundleView& b_;
+  const json& doc_;
+  const PdfOptions& o_;
+  Lang L_;
+  Typesetter& ts_;
+  std::map<std::uint64_t, const ObservationFacts*> by_leaf_;
+
+  std::string both_times(const std::string& t) const { return jst_of(t) + "\n" + utc_of(t); }
+
+  // "2023/11/21\n09:00:00〜09:30:00" within one day, else both times in full (JST).
+  static std::string span_of(const std::string& from, const std::string& to) {
+    const std::string a = jst_short_of(from), b = jst_short_of(to);
+    if (a.size() == 19 && b.size() == 19 && a.compare(0, 10, b, 0, 10) == 0)
+      return a.substr(0, 10) + "\n" + (a == b ? a.substr(11) : a.substr(11) + "〜" + b.substr(11));
+    return a + "\n〜" + b;
+  }
+
+  // Addresses padded to one width, so a wrapped list lines up in columns (the cell is monospaced).
+  static std::string aligned(const std::vector<std::string>& addrs) {
+    std::size_t w = 0;
+    for (const auto& a : addrs) w = std::max(w, a.size());
+    std::string out;
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+      out += addrs[i];
+      if (i + 1 < addrs.size()) out += std::string(w + 2 - addrs[i].size(), ' ');
+    }
+    return out;
+  }
+  std::string case_name() const {
+    const std::string c = str(doc_, "case");
+    return c.empty() ? std::string(L_("（事件名の記載なし）", "(no case name given)")) : c;
+  }
+  std::string none() const { return L_("記録なし", "not recorded"); }
+
+  void kv(const std::vector<std::pair<std::string, std::string>>& rows, double key_weight = 1.0,
+          Font value_font = Font::sans) {
+    Table t;
+    t.header = false;
+    t.size = 10;
+    t.columns = {{"", key_weight, Font::sans_bold}, {"", 3.2 - key_weight, value_font}};
+    for (const auto& [k, v] : rows) t.rows.push_back({k, v});
+    ts_.table(t);
+  }
+
+  // ---- page 1 ----
+  void cover() {
+    TextStyle title;
+    title.font = Font::serif_bold;
+    title.size = 20;
+    title.space_after = 14;
+    ts_.text(L_("DNS名前解決観測記録報告書", "DNS Resolution Observation Report"), title);
+    const json& obs = at(doc_, "observations");
+    const json& sel = at(doc_, "selection");
+    const std::string created = str(doc_, "created_at");
+    std::vector<std::pair<std::string, std::string>> rows = {
+        {L_("事件", "Case"), case_name()},
+        {L_("作成者（観測者）", "Made by (operator)"),
+         str(doc_, "operator").empty() ? std::string(L_("（記載なし）", "(not given)")) : str(doc_, "operator")},
+        {L_("本書の作成日時", "Report made"),
+         both_times(created) + L_("\n（本書を作成した日時です。観測を行った日時ではありません。）",
+                                  "\n(when this report was made, not when the observations were made)")},
+        {L_("観測期間", "Observations"),
+         str(obs, "first").empty()
+             ? std::string(L_("この報告書に観測はありません", "this report holds no observation"))
+             : rt(L_("{} から\n{} まで（{}件の観測）", "from {}\nto {} ({} observations)"), jst_of(str(obs, "first")),
+                           jst_of(str(obs, "last")), num(obs, "count"))},
+        {L_("対象ドメイン", "Domains"), join(strings(at(sel, "domains")), L_("、", ", "))},
+        {L_("レコード種別", "Record types"), join(strings(at(sel, "types")), ", ") +
+                                                 L_("（A: IPv4アドレス、AAAA: IPv6アドレス）", " (A: IPv4, AAAA: IPv6)")},
+        {L_("照合の時間幅", "Window"),
+         rt(L_("各ログイン時刻の{}前から{}後まで", "from {} before to {} after each login time"),
+                     window_words(str(sel, "before"), L_), window_words(str(sel, "after"), L_))},
+        {L_("根拠データ", "Evidence file"),
+         rt(L_("{}（{}バイト。SHA-256は下記）", "{} ({} bytes; SHA-256 below)"), o_.bundle_name, b_.file_bytes)},
+    };
+    if (!at(sel, "resolvers").empty())
+      rows.emplace_back(L_("対象リゾルバ", "Resolvers"), join(strings(at(sel, "resolvers")), ", "));
+    if (!at(sel, "from").is_null())
+      rows.emplace_back(L_("対象期間", "Period"), rt(L_("{} から {} まで", "{} to {}"), jst_of(str(sel, "from")),
+                                                              jst_of(str(sel, "until"))));
+    kv(rows);
+    TextStyle hash;
+    hash.font = Font::mono;
+    hash.size = 9.5;
+    hash.space_after = 8;
+    ts_.text(rt(L_("根拠データ（{}）のSHA-256：", "SHA-256 of the evidence file ({}):"), o_.bundle_name), note());
+    ts_.text(b_.sha256_hex, hash);
+    ts_.text(rt(L_("本書の数値・アドレス・日時はすべて、同じフォルダの根拠データ（{}）から作成しています。"
+                   "根拠データは観測の都度電子署名された記録の抜粋で、誰でもオフラインで検証できます（付録）。",
+                   "Every figure, address and time in this report is taken from the evidence file beside it ({}), "
+                   "an extract of a log signed as the observations were made, which anyone can check offline "
+                   "(appendix)."),
+                o_.bundle_name),
+             note());
+
+    const json& tables = at(at(doc_, "tables"), "logins");
+    if (tables.empty()) return;
+    ts_.heading(L_("ログイン時刻ごとの接続先IPアドレス候補（概要）", "Destination-IP candidates per login time (summary)"), 2);
+    Table t;
+    t.size = 9;
+    t.columns = {{L_("番号", "No."), 0.35},
+                 {L_("ログイン日時", "Login time"), 1.6},
+                 {L_("接続元IPアドレス", "Source IP"), 1.25},
+                 {L_("接続先IPアドレス候補（443/TCP）", "Destination-IP candidates (443/TCP)"), 2.4, Font::mono},
+                 {L_("注意", "Notes"), 0.6}};
+    constexpr std::size_t kAll = 16, kShown = 6;  // a long list is cut short here; 2.n has it whole
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      const json& l = tables[i];
+      std::vector<std::string> addrs;
+      for (const auto& a : at(at(l, "union"), "addresses")) addrs.push_back(str(a, "address"));
+      sort_addresses(addrs);
+      std::string cands = addrs.empty() ? std::string(L_("候補なし", "none")) : "";
+      const std::size_t shown = addrs.size() <= kAll ? addrs.size() : kShown;
+      cands = addrs.empty() ? cands : aligned({addrs.begin(), addrs.begin() + static_cast<std::ptrdiff_t>(shown)});
+      if (addrs.size() > shown)
+        cands += rt(L_("\nほか{}件、計{}件（2.{}参照）", "\n{} more, {} in all (see 2.{})"), addrs.size() - shown,
+                    addrs.size(), i + 1);
+      const std::string src = at(l, "source_ip").is_string()
+                                  ? str(l, "source_ip") + "\n" + source_class_label(str(l, "source_ip_class"), L_)
+                                  : std::string(L_("開示なし", "not disclosed"));
+      const std::size_t warns = warnings_of(l).size();
+      t.rows.push_back({std::to_string(i + 1), both_times(str(l, "time")), src, cands,
+                        warns ? rt(L_("{}件（2.{}）", "{} (2.{})"), warns, i + 1) : std::string(L_("なし", "none"))});
+    }
+    ts_.table(t);
+  }
+
+  // ---- chapter 1 ----
+  void explanations() {
+    ts_.new_page();
+    ts_.heading(L_("1　この報告書の読み方", "1  How to read this report"), 1);
+    ts_.heading(L_("1.1　接続先IPアドレスとは", "1.1  What a destination IP address is"), 2);
+    ts_.text(L_("携帯電話会社は、多数の利用者に同じIPアドレスを同時に割り当てています（キャリアグレードNAT）。そのため、"
+                "X（旧Twitter）が開示した接続元IPアドレスと日時だけでは契約者を一人に絞り込めず、携帯電話会社は、"
+                "利用者がその時刻に接続した先のIPアドレス（接続先IPアドレス）とポート番号（HTTPSの443番）も示すよう求めています。",
+                "Mobile carriers share one IPv4 address among many subscribers at once (carrier-grade NAT). The "
+                "source IP address and time X discloses therefore do not single out one subscriber, and carriers ask "
+                "also for the address the subscriber connected to at that moment (the destination IP address) and "
+                "its port (443, HTTPS)."),
+             body());
+    ts_.text(L_("利用者の端末は、x.com や api.twitter.com などのドメイン名を、DNS（名前解決）によってIPアドレスに変換してから接続します。"
+                "本書は、そのドメイン名がログイン時刻の前後にどのIPアドレスに変換されていたかを、継続的な観測の記録から示すものです。",
+                "A phone turns domain names such as x.com or api.twitter.com into IP addresses through the DNS before "
+                "it connects. This report shows, from observations made continuously, which addresses those names "
+                "turned into around each login time."),
+             body());
+    ts_.heading(L_("1.2　候補が複数ある理由", "1.2  Why there are several candidates"), 2);
+    ts_.text(L_("大規模なサービスは、利用者からの接続を複数のサーバに分散させるため、一つのドメイン名に複数のIPアドレスを同時に割り当て、"
+                "問い合わせのたびに順番や組合せを変えて回答します（負荷分散）。また、問い合わせる場所や使うDNSサーバ（リゾルバ）によって回答が異なることがあります。"
+                "そのため、本書は一つの答えではなく、ログイン時刻の前後に観測されたすべてのアドレスを候補として示し、"
+                "どのリゾルバがいつ何回その回答をしたかを併記します。",
+                "Large services spread connections over many servers: one name has several addresses at once, given "
+                "in changing order and combinations (load balancing), and the answer can depend on where the "
+                "question is asked and which DNS resolver is asked. This report therefore lists every address seen "
+                "around each login time as a candidate, with which resolver gave it, when and how often."),
+             body());
+    ts_.heading(L_("1.3　観測が申立て以前に行われたことの根拠", "1.3  Why these observations predate the petition"), 2);
+    ts_.text(L_("各観測は、行われたその時に、作成者の鍵で電子署名される追記専用の記録（マークルツリー方式の台帳）に追加されています。"
+                "観測の実行ごとに台帳全体の要約値（ツリーヘッド）に署名しており、後から観測を追加・削除・変更すると、"
+                "既に署名した要約値と整合しなくなります。本書の根拠データには、各観測が署名済みの要約値に含まれることの証明と、"
+                "古い要約値が新しい要約値に改変なく引き継がれていることの証明が含まれます（付録）。",
+                "Each observation was appended, when it was made, to an append-only log (a Merkle-tree ledger) "
+                "signed with the operator's key. After every run the operator signs a summary of the whole log (a "
+                "tree head); adding, removing or changing an observation later would no longer match the summaries "
+                "already signed. The evidence file holds proofs that each observation is in a signed tree head, and "
+                "that older tree heads carry on into the newest without change (appendix)."),
+             body());
+    ts_.text(tsa_sentence(), body());
+    ts_.heading(L_("1.4　署名が証明すること・しないこと", "1.4  What the signature proves and what it does not"), 2);
+    ts_.text(L_("署名は、記録が作成者の鍵を持つ者によって作られ、その後改変されていないことを示します。"
+                "ただし、この鍵は作成者自身の鍵であり、電子署名法に基づく認定認証業務の電子証明書ではありません。"
+                "したがって、法律上の真正な成立の推定は働かず、記録の信用性は裁判所の自由な心証に委ねられます。"
+                "鍵のフィンガープリント（付録）は、作成者から別の経路で受け取ったものと照合してください。",
+                "The signature shows that the log was made by whoever holds the operator's key and has not been "
+                "changed since. The key is the operator's own, not a certified electronic signature under the "
+                "Electronic Signatures Act, so no statutory presumption of authenticity applies; the court weighs "
+                "the evidence freely. Compare the key fingerprint (appendix) with one obtained from the operator by "
+                "another route."),
+             body());
+  }
+
+  std::string tsa_sentence() const {
+    const auto tokens = timestamp_tokens();
+    if (tokens.empty())
+      return L_("本書の根拠データには、第三者の時刻認証局（RFC 3161）によるタイムスタンプは含まれていません（記録なし）。"
+                "観測の時刻は、作成者の計算機の時計と署名された記録に基づきます。",
+                "The evidence file holds no time-stamp from a third-party time-stamping authority (RFC 3161): not "
+                "recorded. The observation times rest on the operator's clock and the signed log.");
+    return rt(L_("本書の根拠データには、第三者の時刻認証局（RFC 3161）によるタイムスタンプが{}件含まれ、"
+                          "署名された要約値がその時刻までに存在したことを示します（付録）。",
+                          "The evidence file holds {} time-stamp token(s) from a time-stamping authority (RFC "
+                          "3161), showing that the signed tree heads existed by their times (appendix)."),
+                       tokens.size());
+  }
+
+  // Time-stamp tokens wherever the bundle or its run records carry them: (where, fields).
+  std::vector<std::pair<std::string, json>> timestamp_tokens() const {
+    std::vector<std::pair<std::string, json>> out;
+    static constexpr const char* kKeys[] = {"timestamps", "timestamp_tokens", "time_stamp_tokens", "rfc3161", "tsa"};
+    for (const char* k : kKeys) {
+      const json& v = at(doc_, k);
+      if (v.is_array())
+        for (const auto& x : v) out.emplace_back(L_("報告書", "report"), x);
+      else if (!v.is_null())
+        out.emplace_back(L_("報告書", "report"), v);
+    }
+    for (const auto& [leaf, run] : b_.run_records)
+      for (const char* k : kKeys) {
+        const json& v = at(run, k);
+        const std::string where = rt(L_("実行 {}", "run {}"), str(run, "run_id").substr(0, 8));
+        if (v.is_array())
+          for (const auto& x : v) out.emplace_back(where, x);
+        else if (!v.is_null())
+          out.emplace_back(where, v);
+      }
+    return out;
+  }
+
+  // ---- chapter 2 ----
+  void logins() {
+    const json& tables = at(at(doc_, "tables"), "logins");
+    if (tables.empty()) return;
+    const json& records = at(at(doc_, "logins"), "records");
+    ts_.new_page();
+    ts_.heading(L_("2　ログイン時刻ごとの接続先IPアドレス候補", "2  Destination-IP candidates per login time"), 1);
+    ts_.text(L_("ログイン時刻は、開示資料の記載（UTC）と日本時間（JST、UTC+9時間）を併記します。「時間幅」はログイン時刻の前後の照合範囲です。"
+                "表の日時は各観測そのものの日時です。",
+                "Login times are given in UTC as disclosed and in Japan Standard Time (JST, UTC+9). The window is "
+                "the range around the login time that is compared. Times in the tables are the observations' own."),
+             note());
+    for (std::size_t i = 0; i < tables.size(); ++i) one_login(i, tables[i], i < records.size() ? records[i] : json());
+  }
+
+  void one_login(std::size_t i, const json& l, const json& record) {
+    if (i > 0) ts_.need(300);
+    ts_.heading(rt(L_("2.{}　ログイン{}：{}", "2.{}  Login {}: {}"), i + 1, i + 1, jst_of(str(l, "time"))), 2);
+    std::vector<std::pair<std::string, std::string>> rows = {
+        {L_("ログイン日時（UTC）", "Login time (UTC)"), utc_of(str(l, "time"))},
+        {L_("ログイン日時（日本時間）", "Login time (JST)"), jst_of(str(l, "time"))},
+    };
+    if (!str(record, "time_text").empty())
+      rows.emplace_back(L_("開示資料の記載", "As disclosed"),
+                        rt(L_("{}（{}行目）", "{} (line {})"), str(record, "time_text"), num(record, "line")));
+    if (at(l, "source_ip").is_string()) {
+      const bool usable = at(l, "usable_for_carrier_request").is_boolean() && at(l, "usable_for_carrier_request").get<bool>();
+      rows.emplace_back(L_("接続元IPアドレス", "Source IP"),
+                        fmt::format("{}\n{}{}", str(l, "source_ip"), source_class_label(str(l, "source_ip_class"), L_),
+                                    usable ? L_("（携帯電話会社等への照会に使用可能）", " (usable for a carrier request)")
+                                           : L_("（携帯電話会社等への照会には使用できません）",
+                                                " (cannot be used for a carrier request)")));
+    } else {
+      rows.emplace_back(L_("接続元IPアドレス", "Source IP"), L_("開示資料に記載なし", "not in the disclosure"));
+    }
+    if (!str(record, "account").empty()) rows.emplace_back(L_("アカウントID", "Account ID"), str(record, "account"));
+    rows.emplace_back(L_("時間幅", "Window"), rt(L_("{} から\n{} まで", "{} to\n{}"), jst_of(str(at(l, "window"), "from")),
+                                                          jst_of(str(at(l, "window"), "until"))));
+    kv(rows);
+
+    // Candidates per domain and type. Addresses seen alike (same first and last time, count and
+    // resolvers: typically every address of one answer) share a row, their list wrapping.
+    Table t;
+    t.size = 9;
+    t.columns = {{L_("ドメイン／種別", "Domain / type"), 1.15},
+                 {L_("IPアドレス", "Addresses"), 2.35, Font::mono},
+                 {L_("時間幅内の観測（日本時間）", "Seen in the window (JST)"), 1.3},
+                 {L_("回数", "Count"), 0.45},
+                 {L_("リゾルバ別の回数", "Per resolver"), 0.85}};
+    for (const auto& d : at(l, "domains")) {
+      const std::string what = str(d, "qname") + "\n" + str(d, "qtype");
+      const json& w = at(d, "window");
+      bool first = true;
+      const auto cell_name = [&]() {
+        const std::string s = first ? what : "";
+        first = false;
+        return s;
+      };
+      std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // stats text -> addresses
+      std::map<std::string, std::size_t> group_of;
+      std::map<std::string, std::vector<std::string>> cells;
+      for (const auto& a : at(w, "addresses")) {
+        std::vector<std::string> per;
+        for (const auto& [r, c] : at(a, "resolvers").items()) per.push_back(fmt::format("{} {}", r, plain(c)));
+        const std::string seen = span_of(str(a, "first_seen"), str(a, "last_seen"));
+        const std::string key = seen + "|" + std::to_string(num(a, "count")) + "|" + join(per, "\n");
+        auto [it, fresh] = group_of.emplace(key, groups.size());
+        if (fresh) {
+          groups.push_back({key, {}});
+          cells[key] = {seen, std::to_string(num(a, "count")), join(per, "\n")};
+        }
+        groups[it->second].second.push_back(str(a, "address"));
+      }
+      for (auto& [key, addrs] : groups) sort_addresses(addrs);
+      for (const auto& [key, addrs] : groups)
+        t.rows.push_back({cell_name(), aligned(addrs), cells[key][0], cells[key][1], cells[key][2]});
+      for (const auto& [outcome, c] : at(w, "without_address").items())
+        t.rows.push_back({cell_name(), rt(L_("（{}）", "({})"), outcome_label(outcome, L_)), "", plain(c), ""});
+      if (num(w, "observations") == 0 && at(at(d, "before"), "by_resolver").empty() &&
+          at(at(d, "after"), "by_resolver").empty()) {
+        t.rows.push_back({cell_name(), L_("（この種別の観測なし）", "(no observation of this type)"), "", "0", ""});
+      } else if (num(w, "observations") == 0) {
+        for (const auto* side : {"before", "after"}) {
+          const json& s = at(d, side);
+          const bool before = std::string_view(side) == "before";
+          if (at(s, "by_resolver").empty()) {
+            t.rows.push_back({cell_name(), before ? L_("（直前の観測なし）", "(no earlier observation)")
+                                                  : L_("（直後の観測なし）", "(no later observation)"),
+                              "", "", ""});
+            continue;
+          }
+          for (const auto& r : at(s, "by_resolver")) {
+            const std::string gap = duration_words(static_cast<std::int64_t>(num(r, "gap_seconds")) * 1'000'000'000, L_);
+            auto addrs = strings(at(r, "addresses"));
+            sort_addresses(addrs);
+            t.rows.push_back({cell_name(),
+                              (before ? L_("時間幅外・直前：\n", "outside the window, before:\n")
+                                      : L_("時間幅外・直後：\n", "outside the window, after:\n")) +
+                                  (addrs.empty() ? outcome_label(str(r, "outcome"), L_) : aligned(addrs)),
+                              jst_short_of(str(r, "time")) + "\n" +
+                                  (before ? rt(L_("（{}前）", "({} before)"), gap) : rt(L_("（{}後）", "({} after)"), gap)),
+                              "1", str(r, "resolver")});
+          }
+        }
+      }
+      if (first) t.rows.push_back({cell_name(), L_("（観測なし）", "(no observation)"), "", "0", ""});
+    }
+    ts_.text(L_("ドメインごとの観測結果", "What each domain resolved to"), heading3());
+    ts_.table(t);
+
+    // Nearest observations on each side.
+    Table n;
+    n.size = 9;
+    n.columns = {{L_("ドメイン／種別", "Domain / type"), 1.2},
+                 {L_("ログイン時刻以前で最も近い観測", "Nearest observation at or before"), 2},
+                 {L_("ログイン時刻より後で最も近い観測", "Nearest observation after"), 2}};
+    for (const auto& d : at(l, "domains")) {
+      const auto side = [&](const char* k, bool before) {
+        const json& s = at(d, k);
+        if (at(s, "by_resolver").empty()) return std::string(none());
+        const std::int64_t gap = at(s, "gap_ns").is_number() ? at(s, "gap_ns").get<std::int64_t>() : 0;
+        std::vector<std::string> who;
+        for (const auto& r : at(s, "by_resolver")) who.push_back(str(r, "resolver"));
+        return rt(before ? L_("{}（{}前）\nリゾルバ：{}", "{} ({} before)\nresolvers: {}")
+                                  : L_("{}（{}後）\nリゾルバ：{}", "{} ({} after)\nresolvers: {}"),
+                           jst_of(str(at(s, "by_resolver")[0], "time")), duration_words(gap, L_), join(who, ", "));
+      };
+      n.rows.push_back({str(d, "qname") + " " + str(d, "qtype"), side("before", true), side("after", false)});
+    }
+    ts_.text(L_("前後の観測との間隔", "Nearest observations on each side"), heading3());
+    ts_.table(n);
+
+    // Address changes within 24 hours, as what was added and removed.
+    Table c;
+    c.size = 9;
+    c.columns = {{L_("ドメイン／種別", "Domain / type"), 1.1},
+                 {L_("リゾルバ", "Resolver"), 0.6},
+                 {L_("変化の前後の観測（日本時間）", "Observations either side (JST)"), 1.4},
+                 {L_("加わったアドレス", "Added"), 1.45, Font::mono},
+                 {L_("なくなったアドレス", "Removed"), 1.45, Font::mono}};
+    for (const auto& d : at(l, "domains"))
+      for (const auto& ch : at(at(d, "changes_24h"), "changes")) {
+        const auto b = strings(at(ch, "before")), a = strings(at(ch, "after"));
+        std::vector<std::string> added, removed;
+        for (const auto& x : a)
+          if (std::find(b.begin(), b.end(), x) == b.end()) added.push_back(x);
+        for (const auto& x : b)
+          if (std::find(a.begin(), a.end(), x) == a.end()) removed.push_back(x);
+        c.rows.push_back({str(d, "qname") + " " + str(d, "qtype"), str(ch, "resolver"),
+                          jst_short_of(str(ch, "before_time")) + L_(" と\n", " and\n") + jst_short_of(str(ch, "after_time")),
+                          added.empty() ? "-" : join(added, "  "), removed.empty() ? "-" : join(removed, "  ")});
+      }
+    ts_.text(L_("ログイン時刻の前後24時間のアドレスの変化", "Address changes within 24 hours"), heading3());
+    if (c.rows.empty())
+      ts_.text(L_("前後24時間の観測では、各リゾルバの回答したアドレスの組合せに変化はありませんでした。",
+                  "Within 24 hours either side, no resolver's answer changed its set of addresses."),
+               note());
+    else
+      ts_.table(c);
+
+    // Warnings.
+    ts_.text(L_("注意事項", "Warnings"), heading3());
+    const auto warns = warnings_of(l);
+    if (warns.empty()) ts_.text(L_("特にありません。", "None."), note());
+    for (const auto& w : warns) ts_.text("・" + w, bullet());
+
+    // The list to copy into the petition's attachment: one address a line, or in columns when
+    // there are many (the box would otherwise run over pages).
+    ts_.text(L_("申立書別紙用の一覧（接続先IPアドレス・ポート番号443・TCP）",
+                "For the petition's attachment (destination IP addresses, port 443, TCP)"),
+             heading3());
+    std::string copy = rt(L_("ログイン日時（日本時間）：{}\nログイン日時（UTC）　　：{}\n", "Login time (JST): {}\nLogin time (UTC): {}\n"),
+                          jst_of(str(l, "time")), utc_of(str(l, "time")));
+    if (at(l, "source_ip").is_string()) copy += rt(L_("接続元IPアドレス：{}\n", "Source IP: {}\n"), str(l, "source_ip"));
+    copy += L_("接続先ポート番号：443\n接続先IPアドレス：\n", "Destination port: 443\nDestination IP addresses:\n");
+    bool outside = false;
+    const json& u = at(at(l, "union"), "addresses");
+    std::vector<std::pair<std::string, bool>> listed;  // address, seen in the window
+    for (const auto& a : u) listed.emplace_back(str(a, "address"), str(a, "basis") == "seen in the window");
+    std::sort(listed.begin(), listed.end(), [](const auto& x, const auto& y) { return address_less(x.first, y.first); });
+    std::vector<std::string> items;
+    std::size_t widest = 0;
+    for (const auto& [address, in] : listed) {
+      outside = outside || !in;
+      items.push_back(address + (in ? "" : "*"));
+      widest = std::max(widest, items.back().size());
+    }
+    // About 80 half-width characters fit a line of the box; full-width ones take two.
+    const std::size_t per_line =
+        items.size() <= 16 ? 1 : std::max<std::size_t>(1, std::min<std::size_t>(5, (o_.fullwidth ? 40 : 80) / (widest + 2)));
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      std::string cell = items[k];
+      if ((k + 1) % per_line != 0 && k + 1 < items.size()) cell.resize(widest + 2, ' ');
+      copy += ((k % per_line) == 0 ? "  " : "") + cell + (((k + 1) % per_line == 0 || k + 1 == items.size()) ? "\n" : "");
+    }
+    if (u.empty()) copy += L_("  （候補なし）\n", "  (none)\n");
+    while (!copy.empty() && copy.back() == '\n') copy.pop_back();
+    TextStyle box;
+    box.font = Font::mono;
+    box.size = 10;
+    box.boxed = true;
+    box.space_after = 4;
+    ts_.text(o_.fullwidth ? fullwidth(copy) : copy, box);
+    if (outside)
+      ts_.text(L_("* 印：時間幅内に観測がなかったため、時間幅外で最も近い観測のアドレスを示したものです。",
+                  "*: no observation inside the window; the address is from the nearest observation outside it."),
+               note());
+  }
+
+  TextStyle heading3() {
+    ts_.need(60);  // a sub-heading stays with what follows it
+    TextStyle s;
+    s.font = Font::sans_bold;
+    s.size = 11;
+    s.space_before = 8;
+    s.space_after = 4;
+    return s;
+  }
+
+  // The table's warnings, said again from the same fields in the report's language, with the
+  // domains that share one warning named together (the bundle repeats a sentence per domain).
+  std::vector<std::string> warnings_of(const json& l) const {
+    std::vector<std::string> out;
+    if (at(l, "source_ip").is_string() && at(l, "usable_for_carrier_request").is_boolean()) {
+      if (!at(l, "usable_for_carrier_request").get<bool>())
+        out.push_back(rt(L_("接続元IPアドレス {} は{}であり、携帯電話会社等への照会には使用できません。",
+                            "The source IP {} is a {}: it cannot be used for a carrier request."),
+                         str(l, "source_ip"), source_class_label(str(l, "source_ip_class"), L_)));
+      else if (str(l, "source_ip_class") == "public_ipv6")
+        out.push_back(rt(L_("接続元IPアドレス {} はIPv6アドレスです。照会先によっては接続先IPアドレスが不要な場合があります。",
+                            "The source IP {} is IPv6: the carrier may not need a destination IP."),
+                         str(l, "source_ip")));
+    }
+    const json& sel = at(doc_, "selection");
+    const std::int64_t before_ns = at(sel, "before_ns").is_number() ? at(sel, "before_ns").get<std::int64_t>() : 0;
+    const std::int64_t after_ns = at(sel, "after_ns").is_number() ? at(sel, "after_ns").get<std::int64_t>() : 0;
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // sentence -> domains
+    const auto add = [&](const std::string& sentence, const std::string& what) {
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == sentence; });
+      if (it == groups.end()) groups.push_back({sentence, {what}});
+      else it->second.push_back(what);
+    };
+    for (const auto& d : at(l, "domains")) {
+      const std::string what = str(d, "qname") + L_("（", " (") + str(d, "qtype") + L_("）", ")");
+      const auto gap = [&](const char* k) {
+        const json& g = at(at(d, k), "gap_ns");
+        return g.is_number() ? g.get<std::int64_t>() : -1;
+      };
+      if (gap("before") < 0)
+        add(L_("ログイン時刻以前の観測が本書にないもの", "No observation at or before the login time in this report"), what);
+      else if (gap("before") > before_ns)
+        add(rt(L_("ログイン時刻以前で最も近い観測が{}前で、時間幅（前{}）の外にあるもの",
+                  "The nearest observation before the login time is {} earlier, outside the {} window"),
+               duration_words(gap("before"), L_), window_words(str(sel, "before"), L_)),
+            what);
+      if (gap("after") < 0)
+        add(L_("ログイン時刻より後の観測が本書にないもの", "No observation after the login time in this report"), what);
+      else if (gap("after") > after_ns)
+        add(rt(L_("ログイン時刻より後で最も近い観測が{}後で、時間幅（後{}）の外にあるもの",
+                  "The nearest observation after the login time is {} later, outside the {} window"),
+               duration_words(gap("after"), L_), window_words(str(sel, "after"), L_)),
+            what);
+      if (num(at(d, "window"), "observations") == 0)
+        add(L_("時間幅内に観測がなく、時間幅外で最も近い観測を示しているもの",
+               "No observation inside the window; the nearest ones outside it are shown"),
+            what);
+      const std::size_t changes = at(at(d, "changes_24h"), "changes").size();
+      if (changes)
+        add(L_("ログイン時刻の前後24時間にアドレスの組合せが変化したもの（回数）",
+               "The address set changed within 24 hours of the login (times)"),
+            what + rt(L_(" {}回", " {}"), changes));
+    }
+    for (const auto& [sentence, whats] : groups)
+      out.push_back(sentence + L_("：", ": ") + join(whats, L_("、", ", ")));
+    if (at(at(l, "union"), "addresses").empty())
+      out.push_back(L_("接続先IPアドレスの候補がありません。対象ドメインについて、ログイン時刻付近の回答が台帳にありません。",
+                       "No destination-IP candidate at all: the ledger holds no answer for the selected domains near "
+                       "this login time."));
+    return out;
+  }
+
+  // ---- the plain period (--from/--until) ----
+  void period() {
+    const json& p = at(at(doc_, "tables"), "period");
+    if (p.is_null()) return;
+    ts_.need(200);
+    ts_.heading(rt(L_("対象期間の観測（{} から {} まで）", "Observations in the period ({} to {})"),
+                            jst_of(str(p, "from")), jst_of(str(p, "until"))),
+                1);
+    Table t;
+    t.size = 9;
+    t.columns = {{L_("ドメイン／種別", "Domain / type"), 1.3},
+                 {L_("IPアドレス", "Address"), 1.7, Font::mono},
+                 {L_("最初の観測（日本時間）", "First seen (JST)"), 1.3},
+                 {L_("最後の観測（日本時間）", "Last seen (JST)"), 1.3},
+                 {L_("回数", "Count"), 0.5}};
+    for (const auto& d : at(p, "domains")) {
+      bool first = true;
+      for (const auto& a : at(d, "addresses")) {
+        t.rows.push_back({first ? str(d, "qname") + "\n" + str(d, "qtype") : "", str(a, "address"),
+                          jst_short_of(str(a, "first_seen")), jst_short_of(str(a, "last_seen")),
+                          std::to_string(num(a, "count"))});
+        first = false;
+      }
+      for (const auto& [outcome, c] : at(d, "without_address").items()) {
+        t.rows.push_back({first ? str(d, "qname") + "\n" + str(d, "qtype") : "",
+                          rt(L_("（アドレスなし：{}）", "(no address: {})"), outcome_label(outcome, L_)), "", "",
+                          plain(c)});
+        first = false;
+      }
+      if (first) t.rows.push_back({str(d, "qname") + "\n" + str(d, "qtype"), L_("（観測なし）", "(none)"), "", "", "0"});
+    }
+    ts_.table(t);
+  }
+
+  // ---- chapter 3: stability over every observation in the bundle ----
+  void stability() {
+    ts_.new_page();
+    ts_.heading(L_("3　観測期間を通じた回答の安定性", "3  How stable the answers were"), 1);
+    ts_.text(L_("本書に含まれるすべての観測について、ドメイン・種別ごとに、回答されたアドレスの組合せが何通りあり、"
+                "同じリゾルバの連続する回答の間で何回変化したかを示します。変化が少ないほど、ログイン時刻の前後で同じアドレスが使われていた可能性が高いといえます。",
+                "For every observation in this report, per domain and type: how many different sets of addresses "
+                "were answered, and how often one resolver's consecutive answers changed. The fewer the changes, "
+                "the likelier the same addresses were in use around the login times."),
+             body());
+    struct Stat {
+      std::size_t n = 0, answers = 0, changes = 0;
+      std::int64_t first = 0, last = 0;
+      std::set<std::vector<std::string>> sets;
+      std::map<std::string, std::size_t, bool (*)(const std::string&, const std::string&)> per_address{address_less};
+      std::map<std::string, std::vector<std::pair<std::int64_t, std::vector<std::string>>>> by_resolver;
+    };
+    std::map<std::pair<std::string, std::string>, Stat> stats;
+    for (const auto& f : b_.observations) {
+      Stat& s = stats[{f.row.qname, f.row.qtype}];
+      if (s.n == 0 || f.row.time_ns < s.first) s.first = f.row.time_ns;
+      if (s.n == 0 || f.row.time_ns > s.last) s.last = f.row.time_ns;
+      ++s.n;
+      if (f.row.outcome != "answer") continue;
+      ++s.answers;
+      s.sets.insert(f.row.addresses);
+      for (const auto& a : f.row.addresses) ++s.per_address[a];
+      s.by_resolver[f.row.resolver].emplace_back(f.row.time_ns, f.row.addresses);
+    }
+    if (stats.empty()) {
+      ts_.text(L_("本書には観測が含まれていません。", "This report holds no observation."), body());
+      return;
+    }
+    Table t;
+    t.size = 9;
+    t.columns = {{L_("ドメイン／種別", "Domain / type"), 1.15},
+                 {L_("観測の回数と期間（日本時間）", "Observations and period (JST)"), 1.45},
+                 {L_("組合せ", "Sets"), 0.5},
+                 {L_("変化", "Changes"), 0.5},
+                 {L_("アドレス（回答に含まれた回数／回答の数）", "Addresses (answers holding them / answers)"), 2.4, Font::mono}};
+    constexpr std::size_t kShown = 60;
+    // In the order the report selected them, then anything else the bundle holds.
+    std::vector<std::pair<std::string, std::string>> order;
+    for (const auto& q : strings(at(at(doc_, "selection"), "domains")))
+      for (const auto& ty : strings(at(at(doc_, "selection"), "types")))
+        if (stats.count({q, ty})) order.emplace_back(q, ty);
+    for (const auto& [key, st] : stats)
+      if (std::find(order.begin(), order.end(), key) == order.end()) order.push_back(key);
+    for (const auto& key : order) {
+      Stat& st = stats[key];
+      for (auto& [r, seq] : st.by_resolver) {
+        std::sort(seq.begin(), seq.end());
+        for (std::size_t k = 1; k < seq.size(); ++k) st.changes += seq[k].second != seq[k - 1].second;
+      }
+      std::string addrs;
+      std::size_t k = 0;
+      for (const auto& [a, c] : st.per_address) {
+        if (k == kShown) {
+          addrs += rt(L_("\nほか{}件", "\n{} more"), st.per_address.size() - kShown);
+          break;
+        }
+        addrs += fmt::format("{}{} ({}/{})", k ? "  " : "", a, c, st.answers);
+        ++k;
+      }
+      t.rows.push_back({key.first + "\n" + key.second,
+                        rt(L_("{}回（回答あり{}回）\n{} から\n{} まで", "{} ({} answers)\n{} to\n{}"), st.n, st.answers,
+                           jst_short_of(format_ns(st.first)), jst_short_of(format_ns(st.last))),
+                        std::to_string(st.sets.size()), std::to_string(st.changes), addrs.empty() ? "-" : addrs});
+    }
+    ts_.table(t);
+  }
+
+  static std::string format_ns(std::int64_t ns);
+
+  // ---- chapter 4: method ----
+  void method() {
+    ts_.need(250);
+    ts_.heading(L_("4　観測の方法", "4  How the observations were made"), 1);
+    ts_.text(L_("観測は dnswitness が自動で行い、各問い合わせについて送信日時、問い合わせ先、回答（DNSメッセージそのもの）を記録しています。"
+                "以下は本書に含まれる観測の実行（run）の記録から抜き出したものです。",
+                "dnswitness made the observations automatically, recording for every query when it was sent, to "
+                "which resolver, and the answer (the DNS message itself). The following is taken from the records "
+                "of the runs this report includes."),
+             body());
+    const json& tool = at(doc_, "tool");
+    std::set<std::string> versions;
+    for (const auto& [leaf, run] : b_.run_records)
+      versions.insert(fmt::format("{} {}", str(at(run, "tool"), "version"), str(at(run, "tool"), "commit")));
+    kv({{L_("本書を作成したツール", "Report made by"),
+         fmt::format("{} {} ({})", str(tool, "name"), str(tool, "version"), str(tool, "commit"))},
+        {L_("観測したツール", "Observed with"), versions.empty() ? none() : join({versions.begin(), versions.end()}, "\n")}});
+
+    // Resolvers: from the run records, with what the observations show.
+    ts_.text(L_("問い合わせ先（リゾルバ）", "Resolvers asked"), heading3());
+    std::map<std::string, json> resolvers;
+    for (const auto& [leaf, run] : b_.run_records)
+      for (const auto& r : at(run, "resolvers"))
+        if (r.is_object()) resolvers.emplace(str(r, "name"), r);
+    std::map<std::string, std::map<std::string, std::size_t>> outcomes;
+    std::map<std::string, std::set<std::string>> transports;
+    for (const auto& f : b_.observations) {
+      ++outcomes[f.row.resolver][f.row.outcome];
+      transports[f.row.resolver].insert(f.transport);
+      if (!resolvers.count(f.row.resolver))
+        resolvers[f.row.resolver] = {{"name", f.row.resolver}, {"protocol", f.resolver_protocol}};
+    }
+    Table r;
+    r.size = 9;
+    r.columns = {{L_("名前", "Name"), 0.9},
+                 {L_("アドレス", "Address"), 1.4, Font::mono},
+                 {L_("方式", "Protocol"), 0.8},
+                 {L_("本書の観測の結果", "Outcomes of this report's observations"), 1.8},
+                 {L_("その他の記録", "Other facts"), 1.3}};
+    for (const auto& [name, spec] : resolvers) {
+      std::string addr = str(spec, "address");
+      if (at(spec, "port").is_number()) addr += rt(addr.find(':') != std::string::npos ? " port {}" : ":{}", num(spec, "port"));
+      std::vector<std::string> outs;
+      for (const auto& [o, c] : outcomes[name]) outs.push_back(fmt::format("{} {}", outcome_label(o, L_), c));
+      std::vector<std::string> other;
+      for (const auto& [k, v] : spec.items())
+        if (k != "name" && k != "address" && k != "port" && k != "protocol") other.push_back(k + ": " + plain(v));
+      std::vector<std::string> tr(transports[name].begin(), transports[name].end());
+      r.rows.push_back({name, addr.empty() ? "-" : addr,
+                        str(spec, "protocol") + (tr.empty() ? "" : "\n(" + join(tr, ", ") + ")"),
+                        outs.empty() ? "-" : join(outs, "\n"), other.empty() ? "-" : join(other, "\n")});
+    }
+    ts_.table(r);
+
+    // Where and on which clock.
+    ts_.text(L_("観測地点と時計", "Where, and on which clock"), heading3());
+    Table v;
+    v.size = 9;
+    v.columns = {{L_("実行の開始（日本時間）", "Run started (JST)"), 1.3},
+                 {L_("観測した計算機", "Host"), 1.3},
+                 {L_("観測地点（ネットワーク）", "Vantage point"), 1.5},
+                 {L_("時計のずれ（NTP）", "Clock offset (NTP)"), 1.5}};
+    for (const auto& [leaf, run] : b_.run_records) {
+      const json& host = at(run, "host");
+      v.rows.push_back({jst_short_of(str(run, "started_at")),
+                        host.is_null() ? none() : str(host, "hostname") + "\n" + str(host, "os"),
+                        at(run, "vantage").is_null() ? none() : plain(at(run, "vantage")),
+                        at(run, "clock").is_null() ? none() : plain(at(run, "clock"))});
+    }
+    ts_.table(v);
+    ts_.text(L_("「記録なし」は、その事実がこの観測の記録に含まれていないことを意味します（推測で補っていません）。"
+                "観測の時刻は観測した計算機の時計によります。",
+                "\"not recorded\": the fact is not in the records of these runs (nothing is filled in by guess). "
+                "Observation times are those of the observing host's clock."),
+             note());
+
+    // Runs and coverage.
+    ts_.text(L_("観測の実行と空白", "Runs and gaps between them"), heading3());
+    Table runs;
+    runs.size = 9;
+    runs.columns = {{L_("開始（日本時間）", "Started (JST)"), 1.3},
+                    {L_("終了（日本時間）", "Finished (JST)"), 1.3},
+                    {L_("問い合わせ数", "Queries"), 0.7},
+                    {L_("結果の内訳", "Outcomes"), 1.5},
+                    {L_("前の実行との間隔", "Gap since previous"), 0.9}};
+    std::int64_t previous = 0, largest = 0;
+    for (const auto& [leaf, run] : b_.run_records) {
+      std::vector<std::string> outs;
+      for (const auto& [o, c] : at(run, "outcomes").items()) outs.push_back(fmt::format("{} {}", outcome_label(o, L_), plain(c)));
+      const std::int64_t started = ns_of(str(run, "started_at"));
+      const std::string gap = previous ? duration_words(started - previous, L_) : "-";
+      if (previous) largest = std::max(largest, started - previous);
+      previous = started;
+      runs.rows.push_back({jst_short_of(str(run, "started_at")), jst_short_of(str(run, "finished_at")),
+                           std::to_string(num(run, "observation_count")), outs.empty() ? "-" : join(outs, "\n"), gap});
+    }
+    ts_.table(runs);
+    ts_.text(rt(L_("本書に含まれる実行は{}回で、連続する実行の間隔は最大{}です。台帳にはこのほかの実行が含まれている場合があります"
+                            "（本書には、ログイン時刻の照合に必要な実行だけを含めています）。",
+                            "This report includes {} run(s); the largest gap between consecutive ones is {}. The "
+                            "ledger may hold other runs (a report includes only the runs its tables need)."),
+                         b_.run_records.size(), largest ? duration_words(largest, L_) : "-"),
+             note());
+
+    // Failures.
+    ts_.text(L_("失敗した問い合わせ", "Queries that failed"), heading3());
+    Table f;
+    f.size = 9;
+    f.columns = {{L_("日時（日本時間）", "Time (JST)"), 1.3}, {L_("ドメイン／種別", "Domain / type"), 1.4},
+                 {L_("リゾルバ", "Resolver"), 0.9}, {L_("結果", "Outcome"), 1.4}};
+    for (const auto& o : b_.observations)
+      if (o.row.outcome != "answer" && o.row.outcome != "nodata")
+        f.rows.push_back({jst_short_of(format_ns(o.row.time_ns)), o.row.qname + " " + o.row.qtype, o.row.resolver,
+                          outcome_label(o.row.outcome, L_)});
+    if (f.rows.empty())
+      ts_.text(L_("本書に含まれる観測に、失敗した問い合わせ（応答なし、サーバ障害など）はありません。"
+                  "該当レコードなし(NODATA)は、そのドメインにその種別のアドレスがないという回答であり、失敗ではありません。",
+                  "No query in this report failed (no timeout, server failure, ...). NODATA is an answer (the name "
+                  "has no address of that type), not a failure."),
+               note());
+    else
+      ts_.table(f);
+  }
+
+  // ---- chapter 5: evidence description ----
+  void description() {
+    ts_.need(250);
+    ts_.heading(L_("5　証拠説明書（案）", "5  Evidence description (draft)"), 1);
+    ts_.text(L_("証拠説明書に記載する一行の下書きです。同じ内容を evidence-description.txt として本書と同じフォルダに出力しています。"
+                "提出前に確認し、必要に応じて修正してください。",
+                "A draft row for the evidence description; the same text is in evidence-description.txt beside this "
+                "report. Check and edit it before filing."),
+             note());
+    const EvidenceDescription d = evidence_description(doc_, o_.pdf_name, o_.english);
+    kv({d.fields.begin(), d.fields.end()});
+  }
+
+  // ---- appendix: integrity ----
+  void integrity() {
+    ts_.new_page();
+    ts_.heading(L_("付録　記録の完全性を確認する方法", "Appendix  Checking the records' integrity"), 1);
+    const json& ledger = at(doc_, "ledger");
+    kv({{L_("根拠データ", "Evidence file"), rt("{}\n{} {}", o_.bundle_name, b_.file_bytes, L_("バイト", "bytes"))},
+        {L_("台帳の名前", "Ledger"), str(ledger, "origin")}});
+    TextStyle hash;
+    hash.font = Font::mono;
+    hash.size = 9;
+    hash.space_after = 6;
+    hash.indent = 8;
+    ts_.text(L_("根拠データのSHA-256", "SHA-256 of the evidence file"), heading3());
+    ts_.text(b_.sha256_hex, hash);
+    ts_.text(L_("公開鍵のフィンガープリント（SHA-256）", "Key fingerprint (SHA-256)"), heading3());
+    ts_.text(str(ledger, "key_fingerprint_sha256"), hash);
+    ts_.text(L_("検証鍵（署名付きノート形式）", "Verifier key (signed-note form)"), heading3());
+    ts_.text(str(ledger, "verifier_key"), hash);
+    ts_.text(L_("フィンガープリントは、作成者から別の経路（書面、電話など）で受け取ったものと照合してください。"
+                "一致すれば、以下の署名はその作成者の鍵によるものです。",
+                "Compare the fingerprint with one obtained from the operator by another route (on paper, by "
+                "phone). If they match, the signatures below were made with that operator's key."),
+             note());
+
+    ts_.text(L_("署名されたツリーヘッド（台帳の要約値）", "Signed tree heads"), heading3());
+    std::map<std::uint64_t, const json*> run_by_end;
+    for (const auto& r : at(doc_, "runs")) run_by_end[num(r, "end")] = &r;
+    Table t;
+    t.size = 8.5;
+    t.columns = {{L_("大きさ", "Size"), 0.6}, {L_("ルートハッシュ", "Root hash"), 2.3, Font::mono},
+                 {L_("署名した時", "Signed with"), 1.8}};
+    const std::uint64_t newest = num(ledger, "newest_size");
+    for (const auto& cp : at(doc_, "checkpoints")) {
+      const std::uint64_t size = num(cp, "size");
+      std::string when;
+      if (const auto it = run_by_end.find(size); it != run_by_end.end()) {
+        const auto rec = b_.run_records.find(num(*it->second, "run_leaf"));
+        when = rt(L_("実行の直後\n{}", "right after the run\n{}"),
+                           rec == b_.run_records.end() ? "-" : jst_of(str(rec->second, "finished_at")));
+      }
+      if (size == newest) when += (when.empty() ? "" : "\n") + std::string(L_("最新（本書の証明の基準）", "newest (all proofs lead here)"));
+      t.rows.push_back({std::to_string(size), str(cp, "root"), when.empty() ? "-" : when});
+    }
+    ts_.table(t);
+
+    ts_.text(L_("RFC 3161 タイムスタンプトークン", "RFC 3161 time-stamp tokens"), heading3());
+    const auto tokens = timestamp_tokens();
+    if (tokens.empty()) {
+      ts_.text(L_("記録なし：この根拠データにはタイムスタンプトークンが含まれていません。",
+                  "Not recorded: this evidence file holds no time-stamp token."),
+               note());
+    } else {
+      Table tt;
+      tt.size = 8.5;
+      tt.columns = {{L_("記録の場所", "Where"), 0.8}, {L_("内容", "Content"), 3.2, Font::mono}};
+      for (const auto& [where, token] : tokens) tt.rows.push_back({where, plain(token)});
+      ts_.table(tt);
+    }
+
+    ts_.text(L_("確認の手順", "How to check"), heading3());
+    ts_.text(L_("1. ファイルが改変されていないこと（報告書と同じフォルダで実行）：",
+                "1. That the files are unchanged (run in the report's folder):"),
+             note());
+    TextStyle code;
+    code.font = Font::mono;
+    code.size = 8;
+    code.boxed = true;
+    code.space_after = 6;
+    ts_.text("sha256sum -c report.sha256\ndnswitness verify " + o_.bundle_name, code);
+    ts_.text(L_("2. dnswitness を使わずに、openssl で署名と証明を確認する手順（docs/report.md と同じ。R に根拠データ、N に確認する葉の番号を指定）：",
+                "2. Checking the signature and a proof with openssl, without dnswitness (as in docs/report.md; set R to "
+                "the evidence file and N to a leaf's position):"),
+             note());
+    std::string steps = kOpensslSteps;
+    if (!steps.empty() && steps.front() == '\n') steps.erase(0, 1);
+    while (!steps.empty() && steps.back() == '\n') steps.pop_back();
+    ts_.text(steps, code);
+    ts_.text(L_("期待される出力：フィンガープリント、「Signature Verified Successfully」、「leaf hash …」、「leaf N is in the signed tree (root …)」。",
+                "Expected output: the fingerprint, \"Signature Verified Successfully\", \"leaf hash ...\" and \"leaf N "
+                "is in the signed tree (root ...)\"."),
+             note());
+  }
+};
+
+std::string Writer::format_ns(std::int64_t ns) { return format_rfc3339_ns(UtcTime{ns}); }
+
+}  // namespace
+
+PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, const std::filesystem::path& out) {
+  const Lang L{options.english};
+  const std::string case_name = text_or(bundle.doc, "case");
+  const std::string title = L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report");
+  Metadata meta;
+  meta.title = case_name.empty() ? title : fmt::format("{}（{}）", title, case_name);
+  meta.author = text_or(bundle.doc, "operator");
+  meta.subject = L("X（旧Twitter）のドメインの名前解決の観測記録", "Observations of how X's domains resolved");
+  // The bundle's SHA-256 in the metadata ties this PDF to its report.json.
+  meta.keywords = fmt::format("report.json SHA-256 {}", bundle.sha256_hex);
+  const json& tool = at(bundle.doc, "tool");
+  meta.creator = fmt::format("{} {}", text_or(tool, "name", "dnswitness"), text_or(tool, "version"));
+  const std::string created = text_or(bundle.doc, "created_at");
+  if (const auto t = parse_rfc3339(created)) meta.create_date = format_rfc3339_s(*t);
+
+  Typesetter ts(out, PageSetup{}, meta, options.english ? "en" : "ja-jp");
+  ts.set_running_text(case_name.empty() ? title : rt(L("事件：{}", "Case: {}"), case_name),
+                      fmt::format("{}　{}", title, date_of(created, L)));
+  Writer(bundle, options, ts).all();
+  ts.finish();
+  return {ts.pages()};
+}
+
+}  // namespace dnswitness::pdf

@@ -1,0 +1,29 @@
+#pragma once
+// The court report: the evidence bundle (report.json) typeset as an A4 PDF in plain Japanese (or
+// English) for e-filing, with a draft evidence description and an integrity appendix. Every figure
+// comes from the parsed bundle (BundleView); nothing is read from the ledger or the clock.
+// Sections the bundle cannot fill yet (vantage facts, clock offsets, RFC 3161 tokens, ...) say so.
+// Thread-safety: none (one render per call; pango/cairo objects are made per call).
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+#include "reports/pdf/bundle_view.h"
+
+namespace dnswitness::pdf {
+
+struct PdfOptions {
+  bool english = false;
+  bool fullwidth = false;                    // the copy-ready address list in full-width characters
+  std::string bundle_name = "report.json";   // as it sits beside the PDF
+  std::string pdf_name;                      // the PDF's own file name (for the evidence description)
+};
+
+struct PdfWritten {
+  std::size_t pages = 0;
+};
+
+// Writes the PDF to `out`. Throws std::runtime_error when it cannot be written.
+PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, const std::filesystem::path& out);
+
+}  // namespace dnswitness::pdf
