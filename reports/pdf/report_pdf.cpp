@@ -290,34 +290,65 @@ class Writer {
                 "観測の時刻は、作成者の計算機の時計と署名された記録に基づきます。",
                 "The evidence file holds no time-stamp from a third-party time-stamping authority (RFC 3161): not "
                 "recorded. The observation times rest on the operator's clock and the signed log.");
-    return rt(L_("本書の根拠データには、第三者の時刻認証局（RFC 3161）によるタイムスタンプが{}件含まれ、"
-                          "署名された要約値がその時刻までに存在したことを示します（付録）。",
-                          "The evidence file holds {} time-stamp token(s) from a time-stamping authority (RFC "
-                          "3161), showing that the signed tree heads existed by their times (appendix)."),
-                       tokens.size());
+    bool all_accredited = true;
+    std::string earliest;
+    for (const auto& [where, t] : tokens) {
+      all_accredited = all_accredited && at(t, "accredited").is_boolean() && at(t, "accredited").get<bool>();
+      const std::string g = str(t, "gen_time");
+      if (!g.empty() && (earliest.empty() || ns_of(g) < ns_of(earliest))) earliest = g;
+    }
+    std::string out = rt(L_("本書の根拠データには、第三者の時刻認証局（RFC 3161）によるタイムスタンプが{}件含まれ、"
+                            "署名された要約値がそれぞれの時刻までに存在したことを示します（最も早いもの：{}。付録）。",
+                            "The evidence file holds {} time-stamp token(s) from a time-stamping authority (RFC "
+                            "3161), showing that the signed tree heads existed by their times (earliest: {}; "
+                            "appendix)."),
+                         tokens.size(), earliest.empty() ? "-" : jst_of(earliest));
+    if (!all_accredited)
+      out += L_("なお、総務大臣の認定を受けた時刻認証業務によるものではないタイムスタンプが含まれます。",
+                " Some of them are not from a time-stamping service accredited by the Minister of Internal Affairs.");
+    return out;
   }
 
-  // Time-stamp tokens wherever the bundle or its run records carry them: (where, fields).
+  // Time-stamp tokens: those of the tree heads (checkpoints[].timestamps), and any a run record
+  // or the bundle carries under another name: (where, token).
   std::vector<std::pair<std::string, json>> timestamp_tokens() const {
     std::vector<std::pair<std::string, json>> out;
+    for (const auto& cp : at(doc_, "checkpoints"))
+      for (const auto& t : at(cp, "timestamps"))
+        out.emplace_back(rt(L_("ツリーヘッド {}", "tree head {}"), num(cp, "size")), t);
     static constexpr const char* kKeys[] = {"timestamps", "timestamp_tokens", "time_stamp_tokens", "rfc3161", "tsa"};
-    for (const char* k : kKeys) {
-      const json& v = at(doc_, k);
+    const auto add = [&](const json& v, const std::string& where) {
       if (v.is_array())
-        for (const auto& x : v) out.emplace_back(L_("報告書", "report"), x);
+        for (const auto& x : v) out.emplace_back(where, x);
       else if (!v.is_null())
-        out.emplace_back(L_("報告書", "report"), v);
-    }
+        out.emplace_back(where, v);
+    };
+    for (const char* k : kKeys) add(at(doc_, k), L_("報告書", "report"));
     for (const auto& [leaf, run] : b_.run_records)
-      for (const char* k : kKeys) {
-        const json& v = at(run, k);
-        const std::string where = rt(L_("実行 {}", "run {}"), str(run, "run_id").substr(0, 8));
-        if (v.is_array())
-          for (const auto& x : v) out.emplace_back(where, x);
-        else if (!v.is_null())
-          out.emplace_back(where, v);
-      }
+      for (const char* k : kKeys) add(at(run, k), rt(L_("実行 {}", "run {}"), str(run, "run_id").substr(0, 8)));
     return out;
+  }
+
+  // A token for a table cell: who, whether accredited, when; the DER and certificates by size only.
+  std::string token_text(const json& t) const {
+    if (!t.is_object()) return plain(t);
+    std::vector<std::string> lines;
+    if (!str(t, "tsa_url").empty()) lines.push_back("TSA: " + str(t, "tsa_url"));
+    if (at(t, "accredited").is_boolean())
+      lines.push_back(at(t, "accredited").get<bool>()
+                          ? L_("総務大臣認定の時刻認証業務", "accredited (Minister of Internal Affairs)")
+                          : L_("総務大臣認定の時刻認証業務ではない", "not an accredited time-stamping service"));
+    if (!str(t, "gen_time").empty())
+      lines.push_back(rt(L_("時刻：{}／{}", "time: {} / {}"), jst_of(str(t, "gen_time")), utc_of(str(t, "gen_time"))));
+    for (const auto& [k, v] : t.items()) {
+      if (k == "tsa_url" || k == "accredited" || k == "gen_time") continue;
+      if (v.is_string() && (k.ends_with("_base64") || k.ends_with("_pem") || v.get<std::string>().size() > 120))
+        lines.push_back(rt(L_("{}: {}文字（根拠データ内）", "{}: {} characters (in the evidence file)"), k,
+                           v.get<std::string>().size()));
+      else
+        lines.push_back(k + ": " + (v.is_structured() ? v.dump() : plain(v)));
+    }
+    return join(lines, "\n");
   }
 
   // ---- chapter 2 ----
@@ -767,17 +798,38 @@ class Writer {
     ts_.text(L_("観測地点と時計", "Where, and on which clock"), heading3());
     Table v;
     v.size = 9;
-    v.columns = {{L_("実行の開始（日本時間）", "Run started (JST)"), 1.3},
+    v.columns = {{L_("実行の開始（日本時間）", "Runs started (JST)"), 1.3},
                  {L_("観測した計算機", "Host"), 1.3},
                  {L_("観測地点（ネットワーク）", "Vantage point"), 1.5},
                  {L_("時計のずれ（NTP）", "Clock offset (NTP)"), 1.5}};
+    // Consecutive runs with the same host, vantage point and clock share a row.
+    std::string last_key, first_start, last_start;
+    std::size_t same = 0;
+    std::vector<std::string> cells;
+    const auto flush = [&] {
+      if (same == 0) return;
+      const std::string when = same == 1 ? jst_short_of(first_start)
+                                         : rt(L_("{} から\n{} まで（{}回）", "{} to\n{} ({} runs)"), jst_short_of(first_start),
+                                              jst_short_of(last_start), same);
+      v.rows.push_back({when, cells[0], cells[1], cells[2]});
+    };
     for (const auto& [leaf, run] : b_.run_records) {
       const json& host = at(run, "host");
-      v.rows.push_back({jst_short_of(str(run, "started_at")),
-                        host.is_null() ? none() : str(host, "hostname") + "\n" + str(host, "os"),
-                        at(run, "vantage").is_null() ? none() : plain(at(run, "vantage")),
-                        at(run, "clock").is_null() ? none() : plain(at(run, "clock"))});
+      std::vector<std::string> c = {host.is_null() ? none() : str(host, "hostname") + "\n" + str(host, "os"),
+                                    at(run, "vantage").is_null() ? none() : plain(at(run, "vantage")),
+                                    at(run, "clock").is_null() ? none() : plain(at(run, "clock"))};
+      const std::string key = join(c, "\x1f");
+      if (key != last_key || same == 0) {
+        flush();
+        last_key = key;
+        cells = c;
+        first_start = str(run, "started_at");
+        same = 0;
+      }
+      last_start = str(run, "started_at");
+      ++same;
     }
+    flush();
     ts_.table(v);
     ts_.text(L_("「記録なし」は、その事実がこの観測の記録に含まれていないことを意味します（推測で補っていません）。"
                 "観測の時刻は観測した計算機の時計によります。",
@@ -886,6 +938,8 @@ class Writer {
         when = rt(L_("実行の直後\n{}", "right after the run\n{}"),
                            rec == b_.run_records.end() ? "-" : jst_of(str(rec->second, "finished_at")));
       }
+      for (const auto& tok : at(cp, "timestamps"))
+        when += (when.empty() ? "" : "\n") + rt(L_("時刻認証：{}", "time-stamped: {}"), jst_of(str(tok, "gen_time")));
       if (size == newest) when += (when.empty() ? "" : "\n") + std::string(L_("最新（本書の証明の基準）", "newest (all proofs lead here)"));
       t.rows.push_back({std::to_string(size), str(cp, "root"), when.empty() ? "-" : when});
     }
@@ -900,8 +954,8 @@ class Writer {
     } else {
       Table tt;
       tt.size = 8.5;
-      tt.columns = {{L_("記録の場所", "Where"), 0.8}, {L_("内容", "Content"), 3.2, Font::mono}};
-      for (const auto& [where, token] : tokens) tt.rows.push_back({where, plain(token)});
+      tt.columns = {{L_("対象", "For"), 0.8}, {L_("内容", "Content"), 3.2}};
+      for (const auto& [where, token] : tokens) tt.rows.push_back({where, token_text(token)});
       ts_.table(tt);
     }
 
@@ -923,6 +977,16 @@ class Writer {
     if (!steps.empty() && steps.front() == '\n') steps.erase(0, 1);
     while (!steps.empty() && steps.back() == '\n') steps.pop_back();
     ts_.text(steps, code);
+    if (!tokens.empty()) {
+      ts_.text(L_("3. タイムスタンプトークンを openssl で確認する手順（K にツリーヘッドの位置、TSA-ROOT.pem に時刻認証局が公表するルート証明書）：",
+                  "3. Checking a time-stamp token with openssl (K: the tree head's position; TSA-ROOT.pem: the root "
+                  "certificate the TSA publishes):"),
+               note());
+      ts_.text("jq -r '.checkpoints[K].note' \"$R\" | head -n 3 > text\n"
+               "jq -r '.checkpoints[K].timestamps[0].token_base64' \"$R\" | base64 -d > token.tsr\n"
+               "openssl ts -verify -data text -in token.tsr -CAfile TSA-ROOT.pem",
+               code);
+    }
     ts_.text(L_("期待される出力：フィンガープリント、「Signature Verified Successfully」、「leaf hash …」、「leaf N is in the signed tree (root …)」。",
                 "Expected output: the fingerprint, \"Signature Verified Successfully\", \"leaf hash ...\" and \"leaf N "
                 "is in the signed tree (root ...)\"."),

@@ -142,7 +142,10 @@ struct Typesetter::Impl {
     double span_top = y;
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const LineBox& b = lines[i];
-      if (shift + b.bottom > body_bottom() && shift + b.top > body_top() + 0.01) {
+      // No widow: when only the paragraph's last line would go over, two lines go together.
+      const bool widow = i >= 2 && i + 2 == lines.size() && shift + b.bottom <= body_bottom() &&
+                         shift + lines[i + 1].bottom > body_bottom();
+      if ((shift + b.bottom > body_bottom() || widow) && shift + b.top > body_top() + 0.01) {
         spans.emplace_back(span_top, shift + b.top);
         start_page();
         shift = body_top() - b.top;
