@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
+#include "cli/tsa_options.h"
 #include "config/snapshot_settings.h"
 #include "model/errors.h"
 #include "schedule/interval.h"
@@ -36,6 +37,7 @@ struct WatchCliOptions {
   int on_change_timeout_s = 30;
   std::string log;
   bool quiet = false;
+  TsaOptions tsa;
 };
 
 // The command line's snapshot settings (only those given), laid over the --config file each time
@@ -58,7 +60,7 @@ SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) {
 }
 
 std::chrono::milliseconds parse_jitter(const std::string& text) {
-  if (text == "0") return std::chrono::milliseconds(0);
+  if (text == "0" || text == "0ms" || text == "0s") return std::chrono::milliseconds(0);
   if (text.size() > 2 && text.substr(text.size() - 2) == "ms" &&
       text.find_first_not_of("0123456789") == text.size() - 2 && text.size() < 12)
     return std::chrono::milliseconds(std::stoll(text.substr(0, text.size() - 2)));
@@ -82,7 +84,9 @@ Action add_watch(CLI::App& app) {
       "  dnswitness watch --resolver lab=127.0.0.1:5300 --interval 1m --on-change 'mail -s \"X DNS change\" me@example.jp'\n"
       "  dnswitness watch --once --quiet ...      # one run now, for cron and systemd timers\n"
       "\n"
-      "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads --config.\n"
+      "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads --config\n"
+      "(the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
+      "time-stamped as by resolve-snapshot.\n"
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
       "after --on-change-timeout seconds; its failure is logged and the watch goes on.\n"
       "Exit codes: 0 stopped normally; 1 a run could not be recorded (the ledger was busy, the disk full, ...);\n"
@@ -116,7 +120,7 @@ Action add_watch(CLI::App& app) {
   sub->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
       ->option_text("NAME");
   sub->add_option("--interval", opt->interval,
-                  "Time between runs: 30s, 5m, 1h, 1h30m (default: 5m; at least 1s, which is for tests)")
+                  "Time between runs: 30s, 5m, 1h, 1h30m (default: 5m; down to 100ms, for tests and benchmarks)")
       ->option_text("INTERVAL");
   sub->add_option("--jitter", opt->jitter,
                   "Largest random delay after each slot: 0, 500ms, 10s (default: a tenth of the interval, at most 30s)")
@@ -133,10 +137,11 @@ Action add_watch(CLI::App& app) {
   sub->add_option("--log", opt->log, "Append a timestamped line per run and per event to FILE (default: stderr)")
       ->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Print nothing but problems (on stderr)");
+  add_tsa_options(sub, opt->tsa);
 
   return [opt, sub]() -> int {
     WatchOptions w;
-    w.interval = parse_interval(opt->interval, "--interval");
+    w.interval = parse_watch_interval(opt->interval, "--interval");
     w.jitter = opt->jitter.empty() ? default_jitter(w.interval) : parse_jitter(opt->jitter);
     if (opt->once && sub->count("--count")) throw UsageError("--once and --count cannot be combined; drop one.");
     w.count = opt->count;
@@ -149,6 +154,19 @@ Action add_watch(CLI::App& app) {
     w.lock_timeout_ms = opt->ledger.lock_timeout_s * 1000;
     w.config_description = opt->config.empty() ? "settings from the command line" : "config " + opt->config;
     w.load_plan = [opt, sub] { return load_plan(*opt, sub); };
+    {
+      // The time-stamping authorities (--tsa or the config's "tsa"), read once at start.
+      SnapshotSettings settings;
+      if (!opt->config.empty()) settings = load_settings_file(opt->config);
+      SnapshotSettings cli;
+      tsa_options_to_settings(sub, opt->tsa, cli);
+      settings.override_with(cli);
+      auto tsas = tsa_targets(sub, opt->tsa, settings);
+      if (!tsas.empty())
+        w.after_append = [tsas = std::move(tsas), quiet = opt->quiet](LedgerStore& store, const std::string& note) {
+          stamp_after_run(store, note, tsas, quiet);
+        };
+    }
     if (!opt->log.empty()) {
       // Checked now, so a typo stops the watch at start rather than filling stderr later.
       const auto parent = std::filesystem::absolute(opt->log).parent_path();

@@ -64,7 +64,7 @@ nlohmann::json delayed_run_json(const DelayedRun& d) {
   return {{"kind", "event"},
           {"event", "delayed_run"},
           {"run_id", d.run_id},
-          {"interval_s", d.interval_s},
+          {"interval_ms", d.interval_ms},
           {"scheduled_at", format_rfc3339_ns(UtcTime{d.scheduled_ns})},
           {"started_at", format_rfc3339_ns(UtcTime{d.started_ns})},
           {"missed_runs", d.missed_runs},

@@ -13,7 +13,7 @@
 // docs/operation.md):
 //   binding_change: qname, qtype, resolver, previous{addresses, outcome, observed_at, leaf_index},
 //                   current{addresses, outcome, observed_at}, added, removed, run_id
-//   delayed_run:    run_id, interval_s, scheduled_at, started_at, missed_runs, reason (watch could
+//   delayed_run:    run_id, interval_ms, scheduled_at, started_at, missed_runs, reason (watch could
 //                   not start a run in its slot: the run before was still going, or the process
 //                   was suspended or the clock jumped)
 // They are not observations: the observation index and reports ignore them; verify-ledger checks
@@ -49,7 +49,7 @@ nlohmann::json binding_change_json(const BindingChange& c);
 
 struct DelayedRun {
   std::string run_id;  // the delayed run
-  std::int64_t interval_s = 0;
+  std::int64_t interval_ms = 0;
   std::int64_t scheduled_ns = 0;  // the first slot that got no run
   std::int64_t started_ns = 0;
   std::uint64_t missed_runs = 0;

@@ -57,8 +57,29 @@ std::string format_interval(std::chrono::seconds interval) {
   return out;
 }
 
-std::int64_t next_slot_after(std::int64_t after_ns, std::chrono::seconds interval) {
-  const std::int64_t step = interval.count() * 1'000'000'000;
+std::chrono::milliseconds parse_watch_interval(std::string_view text, std::string_view option) {
+  if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
+    const auto digits = text.substr(0, text.size() - 2);
+    if (digits.size() <= 9 && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+      const std::chrono::milliseconds ms(std::stoll(std::string(digits)));
+      if (ms < kMinWatchInterval)
+        throw UsageError(fmt::format("{} '{}' is too short; the shortest is {}ms (for tests), real use wants minutes.",
+                                     option, text, kMinWatchInterval.count()));
+      if (ms > kMaxInterval) bad_interval(text, option, "is too long");
+      return ms;
+    }
+    bad_interval(text, option, "is not an interval");
+  }
+  return parse_interval(text, option);
+}
+
+std::string format_watch_interval(std::chrono::milliseconds interval) {
+  if (interval.count() % 1000 != 0) return fmt::format("{}ms", interval.count());
+  return format_interval(std::chrono::duration_cast<std::chrono::seconds>(interval));
+}
+
+std::int64_t next_slot_after(std::int64_t after_ns, std::chrono::nanoseconds interval) {
+  const std::int64_t step = interval.count();
   std::int64_t slot = after_ns - (after_ns % step + step) % step;  // floor to a multiple of step
   return slot + step;
 }

@@ -25,8 +25,15 @@ std::chrono::seconds parse_interval(std::string_view text, std::string_view opti
 // The shortest such text: 300 s -> "5m", 5400 s -> "1h30m".
 std::string format_interval(std::chrono::seconds interval);
 
+// watch's --interval: parse_interval, or whole milliseconds ("100ms" .. "999ms" and beyond) down to
+// kMinWatchInterval, which exists for tests and the soak benchmark only.
+inline constexpr std::chrono::milliseconds kMinWatchInterval{100};
+std::chrono::milliseconds parse_watch_interval(std::string_view text, std::string_view option);
+// format_interval, or "250ms" when the interval is not whole seconds.
+std::string format_watch_interval(std::chrono::milliseconds interval);
+
 // The first slot (a multiple of `interval` since the Unix epoch) strictly after `after_ns`.
-std::int64_t next_slot_after(std::int64_t after_ns, std::chrono::seconds interval);
+std::int64_t next_slot_after(std::int64_t after_ns, std::chrono::nanoseconds interval);
 
 // The five cron time fields for runs every `interval` aligned like next_slot_after, or nullopt
 // when cron cannot express it (seconds, or minutes/hours that do not divide the hour/day).

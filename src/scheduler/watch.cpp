@@ -23,8 +23,6 @@
 namespace dnswitness {
 namespace {
 
-constexpr std::int64_t kNsPerSec = 1'000'000'000;
-
 std::int64_t random_below(std::int64_t bound) {
   if (bound <= 0) return 0;
   std::uint64_t r = 0;
@@ -61,7 +59,7 @@ class Watcher {
     }
     if (!opt_.once)
       log_.info(fmt::format("watch started: every {}, jitter up to {} ms, ledger {}, {}, pid {}",
-                            format_interval(opt_.interval), jitter_ms(), opt_.ledger.dir.string(),
+                            format_watch_interval(opt_.interval), jitter_ms(), opt_.ledger.dir.string(),
                             opt_.config_description, ::getpid()));
     wait_for_signal();
     if (opt_.once) {
@@ -134,7 +132,7 @@ class Watcher {
   }
 
   void tick(std::int64_t slot) {
-    const std::int64_t step = opt_.interval.count() * kNsPerSec;
+    const std::int64_t step = opt_.interval.count() * 1'000'000;
     const std::int64_t started = utc_now().ns;
     if (!opt_.once && started - slot >= step && !pending_delay_) {
       // Woken more than an interval late: suspended (SIGSTOP, laptop sleep) or the clock jumped.
@@ -176,6 +174,7 @@ class Watcher {
       for (const auto& e : events) leaves.leaves.push_back(canonical_dump(e));
       const AppendResult appended = store.append_run(leaves, *key_);
       detector_.remember(result.observations, appended.first_index);
+      if (opt_.after_append) opt_.after_append(store, appended.note);
       ++result_.runs;
       const bool responded = result.any_response();
       if (!responded) ++result_.no_response;
@@ -250,16 +249,15 @@ class Watcher {
 
 }  // namespace
 
-std::chrono::milliseconds default_jitter(std::chrono::seconds interval) {
-  return std::min<std::chrono::milliseconds>(std::chrono::duration_cast<std::chrono::milliseconds>(interval) / 10,
-                                             std::chrono::seconds(30));
+std::chrono::milliseconds default_jitter(std::chrono::milliseconds interval) {
+  return std::min<std::chrono::milliseconds>(interval / 10, std::chrono::seconds(30));
 }
 
 WatchResult run_watch(const WatchOptions& options) {
   if (options.jitter.count() < 0 || options.jitter >= options.interval)
     throw UsageError(fmt::format("The jitter must be shorter than the interval ({}); use e.g. --jitter {}.",
-                                 format_interval(options.interval), format_interval(std::max<std::chrono::seconds>(
-                                     std::chrono::seconds(1), options.interval / 10))));
+                                 format_watch_interval(options.interval),
+                                 format_watch_interval(default_jitter(options.interval))));
   // A hook that stops reading its stdin must not kill the watch.
   ::signal(SIGPIPE, SIG_IGN);
   Watcher w(options);

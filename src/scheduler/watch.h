@@ -30,7 +30,7 @@ struct WatchOptions {
   LedgerPaths ledger;
   std::string origin;
   int lock_timeout_ms = 30000;
-  std::chrono::seconds interval{300};
+  std::chrono::milliseconds interval{300000};
   std::chrono::milliseconds jitter{0};
   std::uint64_t count = 0;  // stop after this many runs (0: until a signal)
   bool once = false;        // one run now, without waiting for a slot (for cron and systemd timers)
@@ -38,6 +38,9 @@ struct WatchOptions {
   std::chrono::milliseconds on_change_timeout{30000};
   std::string log_file;     // a line per run appended here; "" for stderr (unless quiet)
   bool quiet = false;       // no per-run lines on stderr, no event lines on stdout
+  // Called after each run is committed, with the store and the new signed tree head (the CLI
+  // time-stamps it with the --tsa authorities). Must not throw.
+  std::function<void(LedgerStore&, const std::string& note)> after_append;
 };
 
 struct WatchResult {
@@ -51,7 +54,7 @@ struct WatchResult {
 };
 
 // The default jitter for an interval: a tenth of it, at most 30 s.
-std::chrono::milliseconds default_jitter(std::chrono::seconds interval);
+std::chrono::milliseconds default_jitter(std::chrono::milliseconds interval);
 
 // Runs until `count` runs, `once`, or SIGTERM/SIGINT. Throws UsageError for bad settings and
 // LedgerError when the ledger or its key cannot be opened at start; later ledger failures are

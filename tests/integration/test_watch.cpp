@@ -275,3 +275,15 @@ TEST_CASE("a suspended watch leaves a gap that status reports, and a delayed_run
   CHECK(events[0]["missed_runs"].get<int>() >= 1);
   expect_valid(ledger);
 }
+
+TEST_CASE("watch --tsa: each run's signed tree head is time-stamped by the lab's TSA") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  const auto r = run_dnswitness("watch --once -q --ledger " + ledger + " --resolver knot=" + lab.knot() +
+                                " --domains t.co --types A --tsa " + lab.get("TSA_URL") + " --tsa-ca " +
+                                lab.get("TSA_CA"));
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(scalar(ledger, "SELECT count(*) FROM timestamps WHERE size = 2 AND gen_time IS NOT NULL") == 1);
+  expect_valid(ledger);
+}

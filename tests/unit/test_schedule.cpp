@@ -30,6 +30,17 @@ TEST_CASE("intervals: s/m/h/d, largest unit first, bounds, shortest text back") 
   CHECK(format_interval(86400s + 1s) == "1d1s");
 }
 
+TEST_CASE("watch intervals also take milliseconds, down to 100ms") {
+  CHECK(parse_watch_interval("100ms", "--interval") == 100ms);
+  CHECK(parse_watch_interval("1500ms", "--interval") == 1500ms);
+  CHECK(parse_watch_interval("5m", "--interval") == 300000ms);
+  for (const char* bad : {"99ms", "0ms", "ms", "1.5s", "-100ms", "10000000000ms"})
+    CHECK_THROWS_AS(parse_watch_interval(bad, "--interval"), UsageError);
+  CHECK(format_watch_interval(250ms) == "250ms");
+  CHECK(format_watch_interval(300000ms) == "5m");
+  CHECK(next_slot_after(1'050'000'000, 100ms) == 1'100'000'000);
+}
+
 TEST_CASE("slots are multiples of the interval since the epoch, strictly after the given time") {
   const std::int64_t s = 1'000'000'000;
   CHECK(next_slot_after(0, 300s) == 300 * s);
