@@ -287,3 +287,30 @@ TEST_CASE("watch --tsa: each run's signed tree head is time-stamped by the lab's
   CHECK(scalar(ledger, "SELECT count(*) FROM timestamps WHERE size = 2 AND gen_time IS NOT NULL") == 1);
   expect_valid(ledger);
 }
+
+TEST_CASE("SIGHUP reloads --config; a broken config is reported and the previous settings stay") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger", log = dir / "watch.log", config = dir / "config.json";
+  const auto settings = [&](const std::string& domain) {
+    return R"({"resolvers": ["knot=)" + lab.knot() + R"("], "domains": [")" + domain + R"("], "types": ["A"]})";
+  };
+  write_file(config, settings("t.co"));
+  const pid_t pid = start("watch --interval 1s --jitter 0 --ledger " + ledger + " --config " + config + " --log " + log,
+                          dir / "out");
+  wait_for(log, " recorded: ", 1);
+  write_file(config, "{\"domains\": 5}");
+  ::kill(pid, SIGHUP);
+  wait_for(log, "settings not reloaded", 1);
+  write_file(config, settings("x.com"));
+  ::kill(pid, SIGHUP);
+  wait_for(log, "settings reloaded on SIGHUP (changed)", 1);
+  const auto before = count_of(read_file(log), " recorded: ");
+  wait_for(log, " recorded: ", before + 1);
+  ::kill(pid, SIGTERM);
+  CHECK(wait_exit(pid) == 0);
+  CHECK(read_file(dir / "out").find("settings not reloaded, the previous ones stay in use") != std::string::npos);
+  CHECK(scalar(ledger, "SELECT count(*) FROM observation_index WHERE qname = 'x.com'") >= 1);
+  CHECK(scalar(ledger, "SELECT count(*) FROM observation_index WHERE qname = 't.co'") >= 1);
+  expect_valid(ledger);
+}
