@@ -33,7 +33,7 @@ Observation make_observation(std::size_t i, std::int64_t t, std::uint64_t run) {
   const std::size_t d = (i / 8) % kDomains.size();
   o.qname = kDomains[d];
   o.qtype = (i / 4) % 2 == 0 ? 1 : 28;
-  o.resolver = ResolverSpec{kResolvers[i % 4], Protocol::udp, fmt::format("192.0.2.{}", i % 4 + 1), 53};
+  o.resolver = ResolverSpec{kResolvers[i % 4], Protocol::udp, fmt::format("192.0.2.{}", i % 4 + 1), 53, {}};
   o.sent_at = UtcTime{t};
   o.rtt_us = static_cast<std::int64_t>(3000 + (i * 7919) % 20000);
   o.transport = Transport::udp;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "resolvers/doh_engine.h"
 #include "resolvers/wire.h"
 
 namespace dnswitness {
@@ -68,6 +69,11 @@ AresChannel& DnsEngine::channel(ResolverState& rs, Transport t) {
 void DnsEngine::submit(QueryRequest request, Handler done) {
   if (request.resolver.protocol == Protocol::system || request.resolver.protocol == Protocol::authoritative)
     throw std::logic_error("system and authoritative specs must be expanded before they reach the engine");
+  if (request.resolver.protocol == Protocol::https) {
+    if (!doh_) doh_ = std::make_unique<DohEngine>(io_, options_);
+    doh_->submit(std::move(request), std::move(done));
+    return;
+  }
   auto task = std::make_unique<Task>();
   task->request = std::move(request);
   task->done = std::move(done);

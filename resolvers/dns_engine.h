@@ -24,17 +24,22 @@
 
 namespace dnswitness {
 
+class DohEngine;
+class TrustAnchors;
+
 struct EngineOptions {
   int timeout_ms = 2000;
   int retries = 1;                // extra attempts after the first, on timeout or network error
   int max_in_flight = 100;        // per resolver
   std::uint16_t edns_size = 1232; // EDNS0 UDP payload size advertised (RFC 6891); 0 = no EDNS
+  std::shared_ptr<const TrustAnchors> ca_anchors;  // DoH: --ca-file, added to the system's CAs
+  bool insecure = false;                           // DoH: --insecure (tests only)
 };
 
 struct QueryRequest {
   std::string qname;  // canonical: lower case, no trailing dot
   std::uint16_t qtype = 1;
-  ResolverSpec resolver;  // udp or tcp; "system" must be expanded before
+  ResolverSpec resolver;  // udp, tcp or https; "system" must be expanded before
   // Authoritative queries clear RD and may carry an EDNS Client Subnet; their bytes then come
   // from query_builder instead of c-ares (which can do neither).
   bool recursion_desired = true;
@@ -80,6 +85,7 @@ class DnsEngine {
   bool ticking_ = false;
   std::size_t outstanding_ = 0;
   std::map<std::string, ResolverState> resolvers_;
+  std::unique_ptr<DohEngine> doh_;  // https resolvers (resolvers/doh_engine.h), made on first use
 };
 
 // Builds the query bytes for (qname, qtype) with the given ID, RD set and, when edns_size > 0,

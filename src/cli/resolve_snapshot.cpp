@@ -35,6 +35,7 @@ struct Options {
   int max_in_flight = 0;
   std::vector<std::string> client_subnets;
   int authoritative_port = 0;
+  bool insecure = false;
   std::string json;
   bool quiet = false;
   LedgerOptions ledger;
@@ -98,8 +99,11 @@ Action add_resolve_snapshot(CLI::App& app) {
       "  dnswitness resolve-snapshot --resolver lab=127.0.0.1:5300 --domains x.com,t.co\n"
       "  dnswitness resolve-snapshot --resolver tcp://[::1]:5300 --json snapshot.json\n"
       "  dnswitness resolve-snapshot --resolver google=8.8.8.8 --resolver authoritative --client-subnet docomo\n"
+      "  dnswitness resolve-snapshot --resolver lab=https://localhost:8443/dns-query --ca-file lab-ca.pem\n"
       "\n"
-      "Default resolvers: system (from /etc/resolv.conf), google=8.8.8.8, cloudflare=1.1.1.1, quad9=9.9.9.9.\n"
+      "Default resolvers: system (from /etc/resolv.conf), google=8.8.8.8, cloudflare=1.1.1.1, quad9=9.9.9.9,\n"
+      "google-doh=https://dns.google/dns-query, cloudflare-doh=https://cloudflare-dns.com/dns-query,\n"
+      "iij-doh=https://public.dns.iij.jp/dns-query.\n"
       "Exit codes: 0 at least one DNS response arrived; 3 none did (the run is still reported);\n"
       "2 bad usage or config (nothing is sent or written); 1 internal failure, or the run could not be\n"
       "appended to the ledger (the ledger is then unchanged).\n"
@@ -120,8 +124,9 @@ Action add_resolve_snapshot(CLI::App& app) {
       ->option_text("A,AAAA");
   sub->add_option("--resolver", opt->resolvers,
                   "Resolver [NAME=]SPEC, repeatable; SPEC is HOST[:PORT], udp://HOST[:PORT], "
-                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300), system, or authoritative (the domains' own name "
-                  "servers, found through the other resolvers and asked directly)")
+                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300), https://HOST[:PORT]/PATH (DNS over HTTPS), system, "
+                  "or authoritative (the domains' own name servers, found through the other resolvers and asked "
+                  "directly)")
       ->option_text("SPEC");
   sub->add_option("--resolv-conf", opt->resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
       ->option_text("FILE");
@@ -145,6 +150,9 @@ Action add_resolve_snapshot(CLI::App& app) {
                   "servers listen on other ports; recorded in the run")
       ->check(CLI::Range(1, 65535))
       ->option_text("N");
+  sub->add_flag("--insecure", opt->insecure,
+                "For tests only: accept DNS-over-HTTPS servers whose certificate does not verify (recorded in "
+                "the run)");
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
   add_ledger_options(sub, opt->ledger);
@@ -152,7 +160,9 @@ Action add_resolve_snapshot(CLI::App& app) {
   sub->add_option("--origin", opt->origin,
                   "Name of a new ledger (default: dnswitness/<host>/<random>); no spaces or '+'")
       ->option_text("NAME");
-  sub->add_option("--ca-file", opt->ca_file, "PEM file of extra trust anchors for DoH servers and TSAs")
+  sub->add_option("--ca-file", opt->ca_file,
+                  "PEM file of extra trust anchors for DoH servers and TSAs (added to the system's CAs; its "
+                  "SHA-256 is recorded in the run)")
       ->option_text("FILE");
   add_tsa_options(sub, opt->tsa);
 
@@ -172,6 +182,7 @@ Action add_resolve_snapshot(CLI::App& app) {
     if (sub->count("--client-subnet")) cli.client_subnets = opt->client_subnets;
     if (sub->count("--authoritative-port")) cli.authoritative_port = opt->authoritative_port;
     if (sub->count("--ca-file")) cli.ca_file = opt->ca_file;
+    if (opt->insecure) cli.insecure = true;
     tsa_options_to_settings(sub, opt->tsa, cli);
     settings.override_with(cli);
     const SnapshotPlan plan = make_plan(settings);

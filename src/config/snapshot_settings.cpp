@@ -54,6 +54,7 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(tsa, o.tsa);
   take(tsa_ca, o.tsa_ca);
   take(ca_file, o.ca_file);
+  take(insecure, o.insecure);
 }
 
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source) {
@@ -76,10 +77,14 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
     else if (key == "tsa_ca") s.tsa_ca = value.is_string() ? std::vector<std::string>{value.get<std::string>()}
                                                             : string_list(value, key, source);
     else if (key == "ca_file") s.ca_file = text(value, key, source);
+    else if (key == "insecure") {
+      if (!value.is_boolean()) throw UsageError(fmt::format("In {}, 'insecure' must be true or false.", source));
+      s.insecure = value.get<bool>();
+    }
     else
       throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
                                    "types, resolvers, resolv_conf, timeout_ms, retries, max_in_flight, edns_size, "
-                                   "client_subnets, authoritative_port, tsa, tsa_ca, ca_file.",
+                                   "client_subnets, authoritative_port, tsa, tsa_ca, ca_file, insecure.",
                                    source, key));
   }
   return s;

@@ -29,6 +29,7 @@ struct SnapshotSettings {
   std::optional<std::vector<TsaServer>> tsa;           // RFC 3161 time-stamping authorities
   std::optional<std::vector<std::string>> tsa_ca;      // anchors for every TSA's certificates
   std::optional<std::string> ca_file;                  // extra trust anchors (DoH and TSA)
+  std::optional<bool> insecure;                        // DoH certificate checks not enforced: tests only
 
   // Fields set in `over` replace those here.
   void override_with(const SnapshotSettings& over);

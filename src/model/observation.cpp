@@ -13,15 +13,23 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::timeout: return "timeout";
     case Outcome::network_error: return "network_error";
     case Outcome::malformed: return "malformed";
+    case Outcome::tls_error: return "tls_error";
   }
   return "malformed";
 }
 
 bool outcome_has_response(Outcome o) {
-  return o != Outcome::timeout && o != Outcome::network_error && o != Outcome::malformed;
+  return o != Outcome::timeout && o != Outcome::network_error && o != Outcome::malformed && o != Outcome::tls_error;
 }
 
-std::string_view transport_name(Transport t) { return t == Transport::tcp ? "tcp" : "udp"; }
+std::string_view transport_name(Transport t) {
+  switch (t) {
+    case Transport::udp: return "udp";
+    case Transport::tcp: return "tcp";
+    case Transport::https: return "https";
+  }
+  return "udp";
+}
 
 std::string rcode_name(int rcode) {
   switch (rcode) {

@@ -24,11 +24,12 @@ enum class Outcome {
   timeout,        // nothing usable arrived within the timeout, after every retry
   network_error,  // the query could not be sent or the server's port was closed
   malformed,      // bytes arrived that are not a DNS response to this query
+  tls_error,      // DNS over HTTPS: the TLS handshake or the server's certificate failed
 };
 std::string_view outcome_name(Outcome o);
 bool outcome_has_response(Outcome o);  // a DNS response (any rcode) was received
 
-enum class Transport { udp, tcp };
+enum class Transport { udp, tcp, https };
 std::string_view transport_name(Transport t);
 
 struct ResourceRecord {
@@ -38,6 +39,28 @@ struct ResourceRecord {
   std::string data;  // presentation format of the RDATA
 };
 
+// A certificate the server presented over DNS over HTTPS.
+struct CertificateFacts {
+  std::string sha256;      // lower-case hex SHA-256 of the DER bytes (openssl x509 -fingerprint -sha256)
+  std::string subject;     // RFC 2253 distinguished name
+  std::string issuer;      // RFC 2253 distinguished name
+  std::string not_before;  // RFC 3339 UTC, to the second
+  std::string not_after;
+};
+
+// What a DNS-over-HTTPS exchange (RFC 8484) showed of its connection: who answered, over which
+// protocols, and whether the certificate chain was checked. Fields are empty/0 when not reached.
+struct HttpsFacts {
+  std::string peer_address;        // address:port connected to, IPv6 as [addr]:port
+  std::string http_version;        // "1.1", "2", "3"
+  int http_status = 0;             // 0 when no HTTP response arrived
+  std::string content_type;        // of the HTTP response
+  std::string tls_version;         // "TLSv1.3", "TLSv1.2"
+  std::string tls_cipher;          // OpenSSL's cipher name
+  std::string certificate_check;   // "verified", "failed: ...", or "not enforced (--insecure): ..."
+  std::vector<CertificateFacts> certificates;  // as the server sent them, its own first
+};
+
 // One datagram or TCP message exchange. A query that was truncated over UDP and retried over TCP
 // has two exchanges; a retried timeout has one per attempt.
 struct Exchange {
@@ -45,10 +68,11 @@ struct Exchange {
   std::uint16_t query_id = 0;
   UtcTime sent_at;
   std::int64_t rtt_us = -1;   // -1 when no response arrived
-  std::string result;         // "response", "truncated", "timeout", "network_error", "malformed"
+  std::string result;         // "response", "truncated", "timeout", "network_error", "malformed", "tls_error"
   Bytes query_wire;
   Bytes response_wire;        // empty when nothing was received
   std::string local_address;  // the socket's own address:port, when known
+  std::optional<HttpsFacts> https;  // DNS over HTTPS exchanges only
 };
 
 // An answer from one of a zone's own servers (resolver "authoritative", asked with RD=0).

@@ -89,13 +89,57 @@ class Writer {
   std::string& out_;
 };
 
-// exchange_json in record_json.cpp; keys in byte order: local_address, query_id, query_wire,
+// https_json in record_json.cpp; keys in byte order: certificate_check, certificates (issuer,
+// not_after, not_before, sha256, subject), content_type, http_status, http_version, peer_address,
+// tls_cipher, tls_version.
+void write_https(Writer& w, const HttpsFacts& h) {
+  w.raw('{');
+  bool first = true;
+  const auto text = [&](std::string_view key, const std::string& value) {
+    if (value.empty()) return;
+    w.key(key, first), w.string(value);
+    first = false;
+  };
+  text("certificate_check", h.certificate_check);
+  if (!h.certificates.empty()) {
+    w.key("certificates", first), w.raw('[');
+    first = false;
+    for (std::size_t i = 0; i < h.certificates.size(); ++i) {
+      const CertificateFacts& c = h.certificates[i];
+      if (i) w.raw(',');
+      w.raw('{');
+      w.key("issuer", true), w.string(c.issuer);
+      w.key("not_after"), w.string(c.not_after);
+      w.key("not_before"), w.string(c.not_before);
+      w.key("sha256"), w.string(c.sha256);
+      w.key("subject"), w.string(c.subject);
+      w.raw('}');
+    }
+    w.raw(']');
+  }
+  text("content_type", h.content_type);
+  if (h.http_status != 0) {
+    w.key("http_status", first), w.integer(h.http_status);
+    first = false;
+  }
+  text("http_version", h.http_version);
+  text("peer_address", h.peer_address);
+  text("tls_cipher", h.tls_cipher);
+  text("tls_version", h.tls_version);
+  w.raw('}');
+}
+
+// exchange_json in record_json.cpp; keys in byte order: https, local_address, query_id, query_wire,
 // response_wire, result, rtt_us, sent_at, transport.
 void write_exchange(Writer& w, const Exchange& e) {
   w.raw('{');
   bool first = true;
+  if (e.https) {
+    w.key("https", true), write_https(w, *e.https);
+    first = false;
+  }
   if (!e.local_address.empty()) {
-    w.key("local_address", true), w.string(e.local_address);
+    w.key("local_address", first), w.string(e.local_address);
     first = false;
   }
   w.key("query_id", first), w.integer(e.query_id);
@@ -115,8 +159,8 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
   try {
     Writer w(out);
     // observation_json's keys in byte order: addresses, answers, attempts, authoritative,
-    // client_subnet, error, flags, kind, local_address, outcome, prior_exchanges, purpose, qname,
-    // qtype, query_id, query_wire, rcode, resolver, response_wire, rtt_us, run_id, sent_at,
+    // client_subnet, error, flags, https, kind, local_address, outcome, prior_exchanges, purpose,
+    // qname, qtype, query_id, query_wire, rcode, resolver, response_wire, rtt_us, run_id, sent_at,
     // transport.
     const Exchange* last = o.exchanges.empty() ? nullptr : &o.exchanges.back();
     w.raw('{');
@@ -158,6 +202,7 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
     }
     if (!o.error.empty()) w.key("error"), w.string(o.error);
     w.key("flags"), w.string_array(o.flags);
+    if (last && last->https) w.key("https"), write_https(w, *last->https);
     w.key("kind"), w.raw("\"observation\"");
     if (last && !last->local_address.empty()) w.key("local_address"), w.string(last->local_address);
     w.key("outcome"), w.string(outcome_name(o.outcome));
@@ -175,12 +220,13 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
     if (last) w.key("query_id"), w.integer(last->query_id);
     w.key("query_wire"), w.base64(o.query_wire);
     if (o.rcode) w.key("rcode"), w.string(rcode_name(*o.rcode));
-    // resolver_json: address, name, port, protocol.
+    // resolver_json: address, name, port, protocol, url (https only).
     w.key("resolver"), w.raw('{');
     w.key("address", true), w.string(o.resolver.address);
     w.key("name"), w.string(o.resolver.name);
     w.key("port"), w.integer(o.resolver.port);
     w.key("protocol"), w.string(protocol_name(o.resolver.protocol));
+    if (!o.resolver.url.empty()) w.key("url"), w.string(o.resolver.url);
     w.raw('}');
     if (!o.response_wire.empty()) w.key("response_wire"), w.base64(o.response_wire);
     if (o.rtt_us >= 0) w.key("rtt_us"), w.integer(o.rtt_us);

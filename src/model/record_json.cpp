@@ -6,6 +6,28 @@
 namespace dnswitness {
 namespace {
 
+// Keys appear only when the fact was reached (no TCP connection: no peer; no handshake: no TLS).
+nlohmann::json https_json(const HttpsFacts& h) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!h.peer_address.empty()) j["peer_address"] = h.peer_address;
+  if (!h.http_version.empty()) j["http_version"] = h.http_version;
+  if (h.http_status != 0) j["http_status"] = h.http_status;
+  if (!h.content_type.empty()) j["content_type"] = h.content_type;
+  if (!h.tls_version.empty()) j["tls_version"] = h.tls_version;
+  if (!h.tls_cipher.empty()) j["tls_cipher"] = h.tls_cipher;
+  if (!h.certificate_check.empty()) j["certificate_check"] = h.certificate_check;
+  if (!h.certificates.empty()) {
+    j["certificates"] = nlohmann::json::array();
+    for (const auto& c : h.certificates)
+      j["certificates"].push_back({{"sha256", c.sha256},
+                                   {"subject", c.subject},
+                                   {"issuer", c.issuer},
+                                   {"not_before", c.not_before},
+                                   {"not_after", c.not_after}});
+  }
+  return j;
+}
+
 nlohmann::json exchange_json(const Exchange& e) {
   nlohmann::json j = {
       {"transport", std::string(transport_name(e.transport))},
@@ -17,16 +39,19 @@ nlohmann::json exchange_json(const Exchange& e) {
   if (e.rtt_us >= 0) j["rtt_us"] = e.rtt_us;
   if (!e.response_wire.empty()) j["response_wire"] = base64_encode(e.response_wire);
   if (!e.local_address.empty()) j["local_address"] = e.local_address;
+  if (e.https) j["https"] = https_json(*e.https);
   return j;
 }
 
 }  // namespace
 
 nlohmann::json resolver_json(const ResolverSpec& r) {
-  return {{"name", r.name},
-          {"protocol", std::string(protocol_name(r.protocol))},
-          {"address", r.address},
-          {"port", r.port}};
+  nlohmann::json j = {{"name", r.name},
+                      {"protocol", std::string(protocol_name(r.protocol))},
+                      {"address", r.address},
+                      {"port", r.port}};
+  if (!r.url.empty()) j["url"] = r.url;
+  return j;
 }
 
 nlohmann::json observation_json(const Observation& o, const std::string& run_id) {
@@ -52,6 +77,7 @@ nlohmann::json observation_json(const Observation& o, const std::string& run_id)
     const Exchange& last = o.exchanges.back();
     j["query_id"] = last.query_id;
     if (!last.local_address.empty()) j["local_address"] = last.local_address;
+    if (last.https) j["https"] = https_json(*last.https);
     // The final exchange's bytes are the top-level wires; earlier exchanges (a truncated UDP
     // answer before its TCP retry, timed-out attempts) are kept whole beside them.
     if (o.exchanges.size() > 1) {
@@ -109,6 +135,8 @@ nlohmann::json run_json(const RunRecord& r) {
     j["authoritative"] = {{"port", r.authoritative->port}, {"client_subnets", subnets}};
     if (!r.authoritative->problems.empty()) j["authoritative"]["problems"] = r.authoritative->problems;
   }
+  if (r.https || r.insecure) j["certificate_verification"] = r.insecure ? "not enforced (--insecure)" : "enforced";
+  if (!r.ca_file.empty()) j["ca_file"] = {{"path", r.ca_file}, {"sha256", r.ca_file_sha256}};
   return j;
 }
 

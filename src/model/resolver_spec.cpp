@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -31,6 +32,88 @@ std::uint16_t parse_port(std::string_view text, std::string_view whole) {
   return static_cast<std::uint16_t>(value);
 }
 
+// A DNS host name as it may stand in a URL: letters, digits, '-' and '.', labels of 1-63.
+bool valid_host_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  std::size_t label = 0;
+  for (const char c : host) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-') || ++label > 63) return false;
+  }
+  return label > 0;  // no trailing dot: the URL is recorded as written
+}
+
+// RFC 3986 path characters (pchar and '/'); no query, fragment or spaces.
+bool valid_url_path(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  for (const char c : path)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-._~!$&'()*+,;=:@/%").find(c) !=
+                                                             std::string_view::npos))
+      return false;
+  return true;
+}
+
+// https://HOST[:PORT]/PATH (RFC 8484 §3: the URI template here is a plain path; POST carries the query).
+ResolverSpec parse_https_spec(std::string_view text, std::string_view whole) {
+  ResolverSpec spec;
+  spec.protocol = Protocol::https;
+  spec.port = 443;
+  text.remove_prefix(8);
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos)
+    throw UsageError(fmt::format("The resolver '{}' has no path; DNS-over-HTTPS URLs look like "
+                                 "https://dns.example/dns-query.",
+                                 whole));
+  std::string_view authority = text.substr(0, slash);
+  const std::string_view path = text.substr(slash);
+  if (authority.find('@') != std::string_view::npos)
+    throw UsageError(fmt::format("The resolver '{}' holds a user name; remove the part before '@'.", whole));
+  std::string host;
+  std::string_view port_text;
+  bool has_port = false, bracketed = false;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      throw UsageError(fmt::format("The resolver '{}' has an IPv6 address without its closing ']'.", whole));
+    host = std::string(authority.substr(1, close - 1));
+    bracketed = true;
+    const auto rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        throw UsageError(fmt::format("The resolver '{}' has unexpected text after the address.", whole));
+      port_text = rest.substr(1);
+      has_port = true;
+    }
+    if (!is_ipv6(host))
+      throw UsageError(fmt::format("The resolver '{}' does not hold a valid IPv6 address.", whole));
+  } else {
+    const auto colon = authority.find(':');
+    host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      has_port = true;
+    }
+    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!is_ipv4(host) && !valid_host_name(host))
+      throw UsageError(fmt::format("The resolver '{}' does not hold a valid host name or address; write it as "
+                                   "https://dns.example/dns-query or https://[::1]:8443/dns-query.",
+                                   whole));
+  }
+  if (has_port) spec.port = parse_port(port_text, whole);
+  if (!valid_url_path(path))
+    throw UsageError(fmt::format("The resolver '{}' has a path with characters a DNS-over-HTTPS URL cannot "
+                                 "hold (no '?', '#' or spaces).",
+                                 whole));
+  spec.address = host;
+  const std::string shown_host = bracketed ? "[" + host + "]" : host;
+  spec.url = "https://" + shown_host + (spec.port == 443 ? "" : fmt::format(":{}", spec.port)) + std::string(path);
+  return spec;
+}
+
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (const char c : name)
@@ -46,6 +129,7 @@ std::string_view protocol_name(Protocol p) {
     case Protocol::tcp: return "tcp";
     case Protocol::system: return "system";
     case Protocol::authoritative: return "authoritative";
+    case Protocol::https: return "https";
   }
   return "udp";
 }
@@ -71,9 +155,14 @@ ResolverSpec parse_resolver_spec(std::string_view text) {
     spec.name = name.empty() ? "authoritative" : std::string(name);
     return spec;
   }
-  if (text.starts_with("https://") || text.starts_with("tls://"))
+  if (text.starts_with("https://")) {
+    spec = parse_https_spec(text, whole);
+    spec.name = name.empty() ? spec.url : std::string(name);
+    return spec;
+  }
+  if (text.starts_with("tls://"))
     throw UsageError(fmt::format("The resolver '{}' uses a transport that is not supported yet; use udp://, "
-                                 "tcp://, system or authoritative.",
+                                 "tcp://, https://, system or authoritative.",
                                  whole));
   if (text.starts_with("udp://")) {
     text.remove_prefix(6);
@@ -81,7 +170,8 @@ ResolverSpec parse_resolver_spec(std::string_view text) {
     spec.protocol = Protocol::tcp;
     text.remove_prefix(6);
   } else if (text.find("://") != std::string_view::npos) {
-    throw UsageError(fmt::format("The resolver '{}' has an unknown scheme; use udp://, tcp:// or system.", whole));
+    throw UsageError(fmt::format("The resolver '{}' has an unknown scheme; use udp://, tcp://, https:// or system.",
+                                 whole));
   }
   std::string host;
   if (!text.empty() && text.front() == '[') {
@@ -118,7 +208,13 @@ ResolverSpec parse_resolver_spec(std::string_view text) {
 }
 
 std::vector<std::string> default_resolver_specs() {
-  return {"system", "google=udp://8.8.8.8", "cloudflare=udp://1.1.1.1", "quad9=udp://9.9.9.9"};
+  return {"system",
+          "google=udp://8.8.8.8",
+          "cloudflare=udp://1.1.1.1",
+          "quad9=udp://9.9.9.9",
+          "google-doh=https://dns.google/dns-query",
+          "cloudflare-doh=https://cloudflare-dns.com/dns-query",
+          "iij-doh=https://public.dns.iij.jp/dns-query"};
 }
 
 std::vector<ResolverSpec> expand_system_resolvers(std::vector<ResolverSpec> specs,

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <optional>
+#include <fstream>
+#include <iterator>
 
 #include "config/domain_list.h"
 #include "crypto/encoding.h"
@@ -15,6 +17,7 @@
 #include "model/errors.h"
 #include "model/record_json.h"
 #include "model/target.h"
+#include "resolvers/doh_tls.h"
 
 namespace dnswitness {
 namespace {
@@ -23,6 +26,14 @@ std::string host_name() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+std::string read_ca_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(fmt::format("Cannot read the CA file {}; check the path given to --ca-file.", path));
+  std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw UsageError(fmt::format("Cannot read the CA file {}; check the path given to --ca-file.", path));
+  return pem;
 }
 
 std::string os_description() {
@@ -95,6 +106,14 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
     throw UsageError("The timeout must be from 10 to 60000 milliseconds.");
   if (plan.engine.retries < 0 || plan.engine.retries > 10) throw UsageError("Retries must be from 0 to 10.");
   if (plan.engine.max_in_flight < 1) throw UsageError("The in-flight cap must be at least 1.");
+  plan.engine.insecure = s.insecure.value_or(false);
+  if (s.ca_file) {
+    // Read once: the bytes hashed into the run are the bytes trusted.
+    const std::string pem = read_ca_file(*s.ca_file);
+    plan.engine.ca_anchors = std::make_shared<const TrustAnchors>(TrustAnchors::from_pem(pem, *s.ca_file));
+    plan.ca_file = *s.ca_file;
+    plan.ca_file_sha256 = hex_encode(sha256(as_bytes(pem)));
+  }
 
   // The config hash covers the effective settings, so two runs with equal hashes asked the same
   // questions of the same servers in the same way.
@@ -113,6 +132,9 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
     for (const auto& c : plan.authoritative->client_subnets) subnets.push_back(c.prefix.text());
     canon["authoritative"] = {{"port", plan.authoritative->port}, {"client_subnets", subnets}};
   }
+  // Only when set, so the hashes of runs without them stay what they were.
+  if (plan.engine.insecure) canon["insecure"] = "yes";
+  if (!plan.ca_file_sha256.empty()) canon["ca_file_sha256"] = plan.ca_file_sha256;
   plan.config_hash = hex_encode(sha256(as_bytes(canonical_dump(canon))));
   return plan;
 }
@@ -138,6 +160,10 @@ SnapshotResult run_snapshot(const SnapshotPlan& plan) {
   run.timeout_ms = plan.engine.timeout_ms;
   run.retries = plan.engine.retries;
   run.edns_size = plan.engine.edns_size;
+  for (const auto& r : plan.resolvers) run.https = run.https || r.protocol == Protocol::https;
+  run.insecure = plan.engine.insecure;
+  run.ca_file = plan.ca_file;
+  run.ca_file_sha256 = plan.ca_file_sha256;
 
   std::vector<ResolverSpec> recursive;
   for (const auto& r : plan.resolvers)

@@ -22,6 +22,7 @@ struct SnapshotPlan {
   std::string config_hash;               // hex SHA-256 of the canonical plan JSON
   // Set when the resolvers include "authoritative" (resolvers/authoritative.h).
   std::optional<AuthoritativeOptions> authoritative;
+  std::string ca_file, ca_file_sha256;   // --ca-file as given and the SHA-256 of what was read
 };
 
 // Turns settings into a plan: defaults (preset "x", A and AAAA, system + Google, Cloudflare and

@@ -17,7 +17,7 @@ Observation obs(std::size_t i, std::int64_t t) {
   Observation o;
   o.qname = "x.com";
   o.qtype = 1;
-  o.resolver = ResolverSpec{"r", Protocol::udp, "192.0.2.1", 53};
+  o.resolver = ResolverSpec{"r", Protocol::udp, "192.0.2.1", 53, {}};
   o.sent_at = UtcTime{t};
   o.outcome = Outcome::answer;
   o.rcode = 0;

@@ -25,7 +25,7 @@ Observation obs(std::size_t i, std::int64_t t) {
   Observation o;
   o.qname = i % 3 == 0 ? "t.co" : "x.com";
   o.qtype = i % 2 == 0 ? 1 : 28;
-  o.resolver = ResolverSpec{i % 4 == 0 ? "r1" : "r2", Protocol::udp, "192.0.2.1", 53};
+  o.resolver = ResolverSpec{i % 4 == 0 ? "r1" : "r2", Protocol::udp, "192.0.2.1", 53, {}};
   o.sent_at = UtcTime{t};
   o.outcome = Outcome::answer;
   o.rcode = 0;

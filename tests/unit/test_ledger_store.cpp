@@ -32,7 +32,7 @@ Observation make_observation(int i, std::int64_t t) {
   Observation o;
   o.qname = i % 3 == 0 ? "twitter.com" : (i % 3 == 1 ? "x.com" : "t.co");
   o.qtype = i % 2 == 0 ? 1 : 28;
-  o.resolver = ResolverSpec{i % 2 ? "google" : "lab", Protocol::udp, "127.0.0.1", 5300};
+  o.resolver = ResolverSpec{i % 2 ? "google" : "lab", Protocol::udp, "127.0.0.1", 5300, {}};
   o.sent_at = UtcTime{t};
   o.rtt_us = 400 + i;
   o.outcome = i % 5 == 4 ? Outcome::nxdomain : Outcome::answer;

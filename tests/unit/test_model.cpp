@@ -61,7 +61,7 @@ TEST_CASE("resolver specs") {
   CHECK(parse_resolver_spec("authoritative").name == "authoritative");
   CHECK(parse_resolver_spec("zones=authoritative").name == "zones");
   for (const char* bad : {"", "x", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:53x", "[::1", "[::1]x", "[1.2.3.4]:53",
-                          "https://dns.google/dns-query", "authoritativ", "tls://1.1.1.1", "ftp://1.2.3.4",
+                          "authoritativ", "tls://1.1.1.1", "ftp://1.2.3.4",
                           "bad name=1.2.3.4", "=1.2.3.4", "dns.google"}) {
     CAPTURE(bad);
     CHECK_THROWS_AS(parse_resolver_spec(bad), UsageError);

@@ -66,7 +66,7 @@ class Generator {
 
   Exchange exchange() {
     Exchange e;
-    e.transport = chance(50) ? Transport::udp : Transport::tcp;
+    e.transport = static_cast<Transport>(below(3));
     e.query_id = static_cast<std::uint16_t>(below(65536));
     e.sent_at = UtcTime{time()};
     e.rtt_us = rtt();
@@ -76,6 +76,19 @@ class Generator {
     e.query_wire = wire();
     if (chance(70)) e.response_wire = wire();
     if (chance(60)) e.local_address = chance(80) ? "10.0.0.2:" + std::to_string(below(65536)) : text();
+    if (chance(25)) {  // a DNS-over-HTTPS exchange: every fact may be missing
+      HttpsFacts h;
+      if (chance(70)) h.peer_address = text();
+      if (chance(70)) h.http_version = chance(50) ? "2" : text();
+      if (chance(70)) h.http_status = static_cast<int>(below(600));
+      if (chance(70)) h.content_type = text();
+      if (chance(70)) h.tls_version = text();
+      if (chance(70)) h.tls_cipher = text();
+      if (chance(70)) h.certificate_check = text();
+      for (std::size_t i = below(4); i > 0; --i)
+        h.certificates.push_back(CertificateFacts{text(), text(), text(), text(), text()});
+      e.https = std::move(h);
+    }
     return e;
   }
 
@@ -84,12 +97,13 @@ class Generator {
     o.qname = chance(80) ? "www.example" + std::to_string(below(1000)) + ".com" : text(80);
     static const std::vector<std::uint16_t> kTypes = {1, 28, 5, 2, 6, 15, 16, 33, 65, 257, 0, 999, 65535};
     o.qtype = kTypes[below(kTypes.size())];
-    o.resolver = ResolverSpec{chance(80) ? "google" : text(), static_cast<Protocol>(below(3)),
-                              chance(80) ? "8.8.8.8" : text(), static_cast<std::uint16_t>(below(65536))};
+    o.resolver = ResolverSpec{chance(80) ? "google" : text(), static_cast<Protocol>(below(4)),
+                              chance(80) ? "8.8.8.8" : text(), static_cast<std::uint16_t>(below(65536)),
+                              chance(80) ? std::string() : text()};
     o.sent_at = UtcTime{time()};
     o.rtt_us = rtt();
-    o.transport = chance(50) ? Transport::udp : Transport::tcp;
-    o.outcome = static_cast<Outcome>(below(9));  // every outcome
+    o.transport = static_cast<Transport>(below(3));
+    o.outcome = static_cast<Outcome>(below(10));  // every outcome
     if (chance(70)) o.rcode = static_cast<int>(chance(90) ? below(24) : below(4096));
     o.flags = texts(7, 4);
     for (std::size_t i = 0, n = below(6); i < n; ++i)
@@ -127,7 +141,7 @@ bool all_ascii(std::string_view s) {
 // Whether any string the leaf carries holds a byte >= 0x80 (then the writer must decline).
 bool has_non_ascii(const Observation& o, const std::string& run_id) {
   bool ok = all_ascii(run_id) && all_ascii(o.qname) && all_ascii(o.resolver.name) && all_ascii(o.resolver.address) &&
-            all_ascii(o.error) && all_ascii(o.purpose);
+            all_ascii(o.resolver.url) && all_ascii(o.error) && all_ascii(o.purpose);
   if (o.authoritative) ok = ok && all_ascii(o.authoritative->zone) && all_ascii(o.authoritative->server);
   if (o.client_subnet)
     ok = ok && all_ascii(o.client_subnet->sent) && all_ascii(o.client_subnet->preset) &&
@@ -136,8 +150,17 @@ bool has_non_ascii(const Observation& o, const std::string& run_id) {
   for (const auto& s : o.addresses) ok = ok && all_ascii(s);
   for (const auto& rr : o.answers) ok = ok && all_ascii(rr.name) && all_ascii(rr.type) && all_ascii(rr.data);
   // Of the final exchange only local_address is in the leaf (its wires and times are top-level).
-  for (std::size_t i = 0; i < o.exchanges.size(); ++i)
-    ok = ok && all_ascii(o.exchanges[i].local_address) && (i + 1 == o.exchanges.size() || all_ascii(o.exchanges[i].result));
+  for (std::size_t i = 0; i < o.exchanges.size(); ++i) {
+    const Exchange& e = o.exchanges[i];
+    ok = ok && all_ascii(e.local_address) && (i + 1 == o.exchanges.size() || all_ascii(e.result));
+    if (!e.https) continue;
+    const HttpsFacts& h = *e.https;
+    ok = ok && all_ascii(h.peer_address) && all_ascii(h.http_version) && all_ascii(h.content_type) &&
+         all_ascii(h.tls_version) && all_ascii(h.tls_cipher) && all_ascii(h.certificate_check);
+    for (const auto& c : h.certificates)
+      ok = ok && all_ascii(c.sha256) && all_ascii(c.subject) && all_ascii(c.issuer) && all_ascii(c.not_before) &&
+           all_ascii(c.not_after);
+  }
   return !ok;
 }
 
@@ -194,7 +217,7 @@ TEST_CASE("golden observation leaf (frozen bytes)") {
   Observation o;
   o.qname = "twitter.com";
   o.qtype = 1;
-  o.resolver = ResolverSpec{"google", Protocol::udp, "8.8.8.8", 53};
+  o.resolver = ResolverSpec{"google", Protocol::udp, "8.8.8.8", 53, {}};
   o.sent_at = UtcTime{1700532615123456789};
   o.rtt_us = 4210;
   o.transport = Transport::tcp;

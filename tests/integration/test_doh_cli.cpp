@@ -1,0 +1,125 @@
+// `dnswitness resolve-snapshot` with DNS-over-HTTPS resolvers, as a user runs it against the lab:
+// --ca-file and --insecure recorded in the run, tls_error in the table and the JSON, exit codes,
+// bad --ca-file input, and DoH observations in a ledger that verifies.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/lab.h"
+
+using namespace dnswitness;
+using dnswitness::test::Lab;
+using dnswitness::test::run_command;
+using dnswitness::test::run_dnswitness;
+using dnswitness::test::TempDir;
+
+namespace {
+
+// Only the lab's DoH endpoints: nothing here may reach the default public resolvers.
+std::string doh_args(const Lab& lab) {
+  return "--domains twitter.com,x.com --types A --timeout 2000 --retries 0 --resolver doh=" + lab.get("DOH_URL") +
+         " --resolver bad=" + lab.get("DOH_BAD_URL") + " --ca-file " + lab.get("LAB_CA");
+}
+
+const nlohmann::json& observation(const nlohmann::json& doc, const std::string& qname, const std::string& resolver) {
+  for (const auto& o : doc["observations"])
+    if (o["qname"] == qname && o["resolver"]["name"] == resolver) return o;
+  FAIL("no observation for " << qname << " via " << resolver);
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("a DoH snapshot records TLS facts, the CA file and tls_error for the untrusted server") {
+  Lab lab;
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - " + doh_args(lab));
+  REQUIRE(r.exit_code == 0);
+  const auto doc = nlohmann::json::parse(r.out);
+  const auto& run = doc["run"];
+  CHECK(run["certificate_verification"] == "enforced");
+  CHECK(run["ca_file"]["path"] == lab.get("LAB_CA"));
+  const auto digest = run_command("sha256sum " + lab.get("LAB_CA"));
+  CHECK(run["ca_file"]["sha256"] == digest.out.substr(0, 64));
+  CHECK(run["resolvers"][0]["protocol"] == "https");
+  CHECK(run["resolvers"][0]["url"] == lab.get("DOH_URL"));
+  CHECK(run["outcomes"]["answer"] == 2);
+  CHECK(run["outcomes"]["tls_error"] == 2);
+
+  const auto& good = observation(doc, "twitter.com", "doh");
+  CHECK(good["outcome"] == "answer");
+  CHECK(good["transport"] == "https");
+  CHECK(good["query_id"] == 0);
+  CHECK(good["https"]["http_status"] == 200);
+  CHECK(good["https"]["http_version"] == "2");
+  CHECK(good["https"]["certificate_check"] == "verified (chain and host name)");
+  CHECK(good["https"]["certificates"][0]["subject"] == "CN=localhost,O=dnswitness lab");
+  CHECK(good.contains("response_wire"));
+
+  const auto& bad = observation(doc, "twitter.com", "bad");
+  CHECK(bad["outcome"] == "tls_error");
+  CHECK_FALSE(bad.contains("rcode"));
+  CHECK_FALSE(bad.contains("response_wire"));
+  CHECK(bad["error"].get<std::string>().find("self-signed certificate") != std::string::npos);
+  CHECK(bad["https"]["certificate_check"] == "failed: self-signed certificate");
+  CHECK(bad["https"]["certificates"][0]["subject"] == "CN=localhost,O=nobody trusts this");
+
+  // The table says it too.
+  const auto table = run_dnswitness("resolve-snapshot --no-ledger " + doh_args(lab));
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("tls_error") != std::string::npos);
+  CHECK(table.out.find("2 answer, 2 tls_error") != std::string::npos);
+}
+
+TEST_CASE("only untrusted DoH servers: no response at all, exit 3, the run still reported") {
+  Lab lab;
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --retries 0 "
+                                "--resolver bad=" + lab.get("DOH_BAD_URL"));
+  CHECK(r.exit_code == 3);
+  const auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["observations"][0]["outcome"] == "tls_error");
+}
+
+TEST_CASE("--insecure accepts the untrusted certificate and is recorded in the run and its config hash") {
+  Lab lab;
+  const auto strict = run_dnswitness("resolve-snapshot --no-ledger --json - " + doh_args(lab));
+  const auto loose = run_dnswitness("resolve-snapshot --no-ledger --json - --insecure " + doh_args(lab));
+  REQUIRE(strict.exit_code == 0);
+  REQUIRE(loose.exit_code == 0);
+  const auto s = nlohmann::json::parse(strict.out), l = nlohmann::json::parse(loose.out);
+  CHECK(l["run"]["certificate_verification"] == "not enforced (--insecure)");
+  CHECK(l["run"]["config_hash"] != s["run"]["config_hash"]);
+  CHECK(l["run"]["outcomes"]["answer"] == 4);
+  const auto& bad = observation(l, "x.com", "bad");
+  CHECK(bad["outcome"] == "answer");
+  CHECK(bad["https"]["certificate_check"].get<std::string>().starts_with("not enforced (--insecure)"));
+}
+
+TEST_CASE("a bad --ca-file stops before anything is sent or written") {
+  Lab lab;
+  TempDir dir;
+  test::write_file(dir / "not.pem", "this is not a certificate\n");
+  for (const std::string& file : {dir / "absent.pem", dir / "not.pem"}) {
+    CAPTURE(file);
+    const auto r = run_dnswitness("resolve-snapshot --ledger " + (dir / "ledger") + " --json " + (dir / "out.json") +
+                                  " --resolver doh=" + lab.get("DOH_URL") + " --ca-file " + file);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("CA file") != std::string::npos);
+    CHECK(r.err.find('\n') == r.err.size() - 1);  // one sentence
+  }
+  CHECK_FALSE(std::filesystem::exists(dir / "ledger"));
+  CHECK_FALSE(std::filesystem::exists(dir / "out.json"));
+}
+
+TEST_CASE("DoH observations go into the ledger and the ledger verifies") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  const auto r = run_dnswitness("resolve-snapshot --quiet --ledger " + ledger + " " + doh_args(lab));
+  REQUIRE(r.exit_code == 0);
+  const auto v = run_dnswitness("verify-ledger --ledger " + ledger);
+  CHECK(v.exit_code == 0);
+  const auto h = run_dnswitness("history --ledger " + ledger + " twitter.com");
+  CHECK(h.exit_code == 0);
+  CHECK(h.out.find("104.244.42.1") != std::string::npos);
+}
