@@ -43,7 +43,7 @@ Observation obs(const std::string& qname, std::uint16_t qtype, const std::string
   Observation o;
   o.qname = qname;
   o.qtype = qtype;
-  o.resolver = ResolverSpec{resolver, Protocol::udp, resolver == "r1" ? "192.0.2.1" : "192.0.2.2", 53};
+  o.resolver = ResolverSpec{resolver, Protocol::udp, resolver == "r1" ? "192.0.2.1" : "192.0.2.2", 53, {}};
   o.sent_at = UtcTime{t};
   o.outcome = outcome;
   if (outcome != Outcome::timeout) o.rcode = 0;
@@ -85,7 +85,8 @@ void make_ledger(const std::filesystem::path& dir) {
     run.tool_commit = "test";
     run.hostname = "probe-1";
     run.os = "Linux 6.1 x86_64";
-    run.resolvers = {ResolverSpec{"r1", Protocol::udp, "192.0.2.1", 53}, ResolverSpec{"r2", Protocol::udp, "192.0.2.2", 53}};
+    run.resolvers = {ResolverSpec{"r1", Protocol::udp, "192.0.2.1", 53, {}},
+                     ResolverSpec{"r2", Protocol::udp, "192.0.2.2", 53, {}}};
     run.domains = {"x.com", "api.x.com", "cdn.example.jp"};
     run.types = {"A", "AAAA"};
     run.observation_count = os.size();
