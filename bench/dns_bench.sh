@@ -119,7 +119,7 @@ echo "== dnswitness resolve-snapshot --no-ledger: $names names x (A, AAAA)"
 set +e
 # shellcheck disable=SC2086
 /usr/bin/time -v -o "$work/time.out" "$bin" resolve-snapshot --no-ledger --resolver "bench=127.0.0.1:$port" \
-  --domains-file "$work/domains.txt" --types A,AAAA --timeout 1000 --retries 2 -q \
+  --domains-file "$work/domains.txt" --types A,AAAA --timeout 1000 --retries 2 -q --ntp none \
   --json "$work/snapshot.json" ${DNSWITNESS_ARGS:-} 2>"$work/dnswitness.err"
 rc=$?
 set -e
@@ -163,5 +163,5 @@ if [[ -n ${DNS_BENCH_PERF:-} ]]; then
   # shellcheck disable=SC2086
   perf record -q -F 499 -g -o "$DNS_BENCH_PERF" -- "$bin" resolve-snapshot --no-ledger \
     --resolver "bench=127.0.0.1:$port" --domains-file "$work/domains.txt" --types A,AAAA \
-    --timeout 1000 --retries 2 -q --json "$work/snapshot.json" ${DNSWITNESS_ARGS:-} 2>/dev/null || true
+    --timeout 1000 --retries 2 -q --ntp none --json "$work/snapshot.json" ${DNSWITNESS_ARGS:-} 2>/dev/null || true
 fi

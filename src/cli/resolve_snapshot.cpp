@@ -43,6 +43,7 @@ struct Options {
   std::string origin;
   std::string ca_file;
   TsaOptions tsa;
+  std::vector<std::string> ntp;
 };
 
 // "[subnet 49.96.0.0/12 scope /12]": the scope says whether the answer depends on the subnet.
@@ -86,6 +87,20 @@ void print_table(const SnapshotResult& result, std::ostream& out) {
                      static_cast<double>(r.finished_at.ns - r.started_at.ns) / 1e9, summary);
 }
 
+// The NTP rule's memory (clock/ntp_state.h) lives in the ledger folder. A --no-ledger run uses
+// the folder when it exists and creates nothing; without one the rule holds within the run only.
+std::filesystem::path ntp_state_file(const LedgerStore* store, const std::string& ledger_flag) {
+  if (store) return store->paths().dir / "ntp-state.json";
+  try {
+    const auto dir = ledger_paths(ledger_flag).dir;
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) return dir / "ntp-state.json";
+  } catch (...) {
+    // No usable ledger location: nothing to remember across runs.
+  }
+  return {};
+}
+
 }  // namespace
 
 Action add_resolve_snapshot(CLI::App& app) {
@@ -104,6 +119,10 @@ Action add_resolve_snapshot(CLI::App& app) {
       "Default resolvers: system (from /etc/resolv.conf), google=8.8.8.8, cloudflare=1.1.1.1, quad9=9.9.9.9,\n"
       "google-doh=https://dns.google/dns-query, cloudflare-doh=https://cloudflare-dns.com/dns-query,\n"
       "iij-doh=https://public.dns.iij.jp/dns-query.\n"
+      "Each run also checks the clock with one SNTP query per NTP server address (never more often than\n"
+      "every 3 minutes per address; --ntp none or DNSWITNESS_NTP=none skips it), and asks the whoami\n"
+      "names of Google, Cloudflare and OpenDNS for the egress address, but only when that service is one\n"
+      "of the run's resolvers.\n"
       "Exit codes: 0 at least one DNS response arrived; 3 none did (the run is still reported);\n"
       "2 bad usage or config (nothing is sent or written); 1 internal failure, or the run could not be\n"
       "appended to the ledger (the ledger is then unchanged).\n"
@@ -153,6 +172,10 @@ Action add_resolve_snapshot(CLI::App& app) {
   sub->add_flag("--insecure", opt->insecure,
                 "For tests only: accept DNS-over-HTTPS servers whose certificate does not verify (recorded in "
                 "the run)");
+  sub->add_option("--ntp", opt->ntp,
+                  "NTP server HOST[:PORT] to check the clock against, repeatable (default: ntp.nict.jp, then "
+                  "ntp.jst.mfeed.ad.jp); 'none' skips the check")
+      ->option_text("HOST");
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
   add_ledger_options(sub, opt->ledger);
@@ -184,8 +207,9 @@ Action add_resolve_snapshot(CLI::App& app) {
     if (sub->count("--ca-file")) cli.ca_file = opt->ca_file;
     if (opt->insecure) cli.insecure = true;
     tsa_options_to_settings(sub, opt->tsa, cli);
+    if (sub->count("--ntp")) cli.ntp = opt->ntp;
     settings.override_with(cli);
-    const SnapshotPlan plan = make_plan(settings);
+    SnapshotPlan plan = make_plan(settings);
     if (opt->no_ledger && (sub->count("--tsa") || sub->count("--tsa-accredited")))
       throw UsageError("--tsa time-stamps the ledger's signed tree head, so it cannot be combined with --no-ledger.");
     const std::vector<TsaTarget> tsas = opt->no_ledger ? std::vector<TsaTarget>{} : tsa_targets(sub, opt->tsa, settings);
@@ -213,6 +237,7 @@ Action add_resolve_snapshot(CLI::App& app) {
     } else if (!opt->origin.empty()) {
       throw UsageError("--origin names a new ledger and cannot be combined with --no-ledger; drop one of them.");
     }
+    plan.ntp.state_file = ntp_state_file(store.get(), opt->ledger.ledger);
 
     const SnapshotResult result = run_snapshot(plan);
 
@@ -250,6 +275,8 @@ Action add_resolve_snapshot(CLI::App& app) {
     if (!opt->quiet && opt->json != "-") print_table(result, std::cout);
     if (result.run.authoritative)
       for (const auto& problem : result.run.authoritative->problems) std::cerr << "dnswitness: " << problem << "\n";
+    if (result.run.clock)
+      for (const auto& w : result.run.clock->warnings) std::cerr << "dnswitness: warning: " << w << "\n";
     if (ledger_rc != kExitOk) return ledger_rc;
     if (!result.any_response()) {
       std::cerr << "dnswitness: no resolver gave any DNS response; check the resolver addresses and the network.\n";

@@ -55,6 +55,7 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(tsa_ca, o.tsa_ca);
   take(ca_file, o.ca_file);
   take(insecure, o.insecure);
+  take(ntp, o.ntp);
 }
 
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source) {
@@ -81,10 +82,13 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
       if (!value.is_boolean()) throw UsageError(fmt::format("In {}, 'insecure' must be true or false.", source));
       s.insecure = value.get<bool>();
     }
+    else if (key == "ntp") s.ntp = value.is_string() && value.get<std::string>() == "none"
+                                       ? std::vector<std::string>{"none"}
+                                       : string_list(value, key, source);
     else
       throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
                                    "types, resolvers, resolv_conf, timeout_ms, retries, max_in_flight, edns_size, "
-                                   "client_subnets, authoritative_port, tsa, tsa_ca, ca_file, insecure.",
+                                   "client_subnets, authoritative_port, tsa, tsa_ca, ca_file, insecure, ntp.",
                                    source, key));
   }
   return s;

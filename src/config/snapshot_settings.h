@@ -30,6 +30,7 @@ struct SnapshotSettings {
   std::optional<std::vector<std::string>> tsa_ca;      // anchors for every TSA's certificates
   std::optional<std::string> ca_file;                  // extra trust anchors (DoH and TSA)
   std::optional<bool> insecure;                        // DoH certificate checks not enforced: tests only
+  std::optional<std::vector<std::string>> ntp;  // NTP servers; ["none"] or [] = no clock check
 
   // Fields set in `over` replace those here.
   void override_with(const SnapshotSettings& over);

@@ -137,6 +137,8 @@ nlohmann::json run_json(const RunRecord& r) {
   }
   if (r.https || r.insecure) j["certificate_verification"] = r.insecure ? "not enforced (--insecure)" : "enforced";
   if (!r.ca_file.empty()) j["ca_file"] = {{"path", r.ca_file}, {"sha256", r.ca_file_sha256}};
+  if (r.vantage) j["vantage"] = vantage_json(*r.vantage);
+  if (r.clock) j["clock"] = clock_json(*r.clock);
   return j;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/resolver_spec.h"
+#include "model/vantage.h"
 #include "timeutil/timestamp.h"
 
 namespace dnswitness {
@@ -45,6 +46,8 @@ struct RunRecord {
   std::uint64_t observation_count = 0;
   std::map<std::string, std::uint64_t> outcomes;  // outcome name -> count
   std::optional<AuthoritativeRunFacts> authoritative{};
+  std::optional<VantageFacts> vantage;  // interface addresses, whoami answers (model/vantage.h)
+  std::optional<ClockFacts> clock;      // the SNTP check; absent only in runs made before it existed
 };
 
 std::string new_run_id();

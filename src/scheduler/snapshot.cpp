@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <boost/asio/io_context.hpp>
 #include <optional>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "model/record_json.h"
 #include "model/target.h"
 #include "resolvers/doh_tls.h"
+#include "scheduler/run_facts.h"
 
 namespace dnswitness {
 namespace {
@@ -40,6 +42,27 @@ std::string os_description() {
   utsname u{};
   if (uname(&u) != 0) return "unknown";
   return fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+}
+
+// The NTP setting: the config or command line, else $DNSWITNESS_NTP (comma-separated, or "none"),
+// else absent (the defaults). The variable lets a test environment or a cron job without internet
+// switch the check off for every run without touching each command line.
+std::optional<std::vector<std::string>> ntp_setting(const SnapshotSettings& s) {
+  if (s.ntp) return s.ntp;
+  const char* env = std::getenv("DNSWITNESS_NTP");
+  if (!env) return std::nullopt;
+  std::vector<std::string> out;
+  std::string item;
+  for (const char* c = env;; ++c) {
+    if (*c == ',' || *c == '\0') {
+      if (!item.empty()) out.push_back(item);
+      item.clear();
+      if (*c == '\0') break;
+    } else if (*c != ' ') {
+      item += *c;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -114,6 +137,8 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
     plan.ca_file = *s.ca_file;
     plan.ca_file_sha256 = hex_encode(sha256(as_bytes(pem)));
   }
+  plan.ntp = make_ntp_plan(ntp_setting(s));
+  plan.ntp.timeout_ms = plan.engine.timeout_ms;
 
   // The config hash covers the effective settings, so two runs with equal hashes asked the same
   // questions of the same servers in the same way.
@@ -135,6 +160,9 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
   // Only when set, so the hashes of runs without them stay what they were.
   if (plan.engine.insecure) canon["insecure"] = "yes";
   if (!plan.ca_file_sha256.empty()) canon["ca_file_sha256"] = plan.ca_file_sha256;
+  canon["ntp"] = nlohmann::json::array();
+  for (const auto& n : plan.ntp.servers) canon["ntp"].push_back(n.text);
+  for (const auto& n : plan.ntp.fallback) canon["ntp"].push_back(n.text);
   plan.config_hash = hex_encode(sha256(as_bytes(canonical_dump(canon))));
   return plan;
 }
@@ -174,7 +202,9 @@ SnapshotResult run_snapshot(const SnapshotPlan& plan) {
   DnsEngine engine(io, plan.engine);
   std::optional<AuthoritativeRun> authoritative;
   if (plan.authoritative) authoritative.emplace(engine, recursive, *plan.authoritative);
+  RunFactsCollector run_facts(io, plan.ntp, plan_whoami(plan.resolvers), plan.engine.timeout_ms);
   run.started_at = utc_now();
+  run_facts.start();
   std::size_t slot = 0;
   // Interleave resolvers so each resolver's cap fills from the start.
   for (const auto& domain : plan.domains)
@@ -195,6 +225,7 @@ SnapshotResult run_snapshot(const SnapshotPlan& plan) {
     run.authoritative = std::move(facts);
     for (auto& o : authoritative->take_observations()) result.observations.push_back(std::move(o));
   }
+  run_facts.fill(run);
   run.observation_count = result.observations.size();
   for (const auto& o : result.observations) ++run.outcomes[std::string(outcome_name(o.outcome))];
   return result;

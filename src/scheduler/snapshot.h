@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "clock/sntp.h"
 #include "config/snapshot_settings.h"
 #include "model/observation.h"
 #include "model/run_record.h"
@@ -23,6 +24,7 @@ struct SnapshotPlan {
   // Set when the resolvers include "authoritative" (resolvers/authoritative.h).
   std::optional<AuthoritativeOptions> authoritative;
   std::string ca_file, ca_file_sha256;   // --ca-file as given and the SHA-256 of what was read
+  NtpPlan ntp;                           // the clock check (clock/sntp.h); the caller sets state_file
 };
 
 // Turns settings into a plan: defaults (preset "x", A and AAAA, system + Google, Cloudflare and

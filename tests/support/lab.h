@@ -16,6 +16,10 @@
 
 namespace dnswitness::test {
 
+// Safety net for test binaries run by hand (CTest sets it too): a resolve-snapshot a test starts
+// without --ntp must never ask the default public NTP servers. Tests that want NTP name a lab server.
+inline const bool kNtpOffInTests = (::setenv("DNSWITNESS_NTP", "none", 0), true);
+
 // KEY=VALUE pairs of the lab's lab.env. Throws if the lab is not running (start it with the
 // CTest fixture lab_start, or by hand with tests/lab/lab.sh start build/lab).
 class Lab {
