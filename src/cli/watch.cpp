@@ -27,6 +27,7 @@ struct WatchCliOptions {
   int timeout_ms = 0;
   int retries = -1;
   int max_in_flight = 0;
+  std::vector<std::string> ntp;
   LedgerOptions ledger;
   std::string origin;
   std::string interval = "5m";
@@ -55,6 +56,7 @@ SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) {
   if (sub->count("--timeout")) cli.timeout_ms = o.timeout_ms;
   if (sub->count("--retries")) cli.retries = o.retries;
   if (sub->count("--max-in-flight")) cli.max_in_flight = o.max_in_flight;
+  if (sub->count("--ntp")) cli.ntp = o.ntp;
   settings.override_with(cli);
   return make_plan(settings);
 }
@@ -116,6 +118,10 @@ Action add_watch(CLI::App& app) {
   sub->add_option("--max-in-flight", opt->max_in_flight, "Queries outstanding per resolver (default: 100)")
       ->check(CLI::Range(1, 10000))
       ->option_text("N");
+  sub->add_option("--ntp", opt->ntp,
+                  "NTP server HOST[:PORT] for each run's clock check, repeatable (default: ntp.nict.jp, then "
+                  "ntp.jst.mfeed.ad.jp; each address at most every 3 minutes); 'none' skips it")
+      ->option_text("HOST");
   add_ledger_options(sub, opt->ledger);
   sub->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
       ->option_text("NAME");

@@ -156,6 +156,8 @@ class Watcher {
   }
 
   void record_one() {
+    // The NTP 3-minute rule (clock/ntp_state.h) must hold across ticks: remember in the ledger folder.
+    if (plan_.ntp.state_file.empty()) plan_.ntp.state_file = opt_.ledger.dir / "ntp-state.json";
     SnapshotResult result = run_snapshot(plan_);
     const std::string& run_id = result.run.run_id;
     std::optional<DelayedRun> delay = std::move(pending_delay_);
