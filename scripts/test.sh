@@ -15,7 +15,7 @@ scripts/build.sh build
 echo "== AddressSanitizer + UBSan build and tests" >&2
 # -O1 with line tables only: sanitizers need no more, and full debug info doubles the compile time.
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" -DDNSWITNESS_SANITIZE=ON
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+(cd build-asan && LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j"$jobs")
 
 if command -v clang++ >/dev/null 2>&1; then
