@@ -19,7 +19,7 @@ scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -g1" 
   ctest --output-on-failure -j"$jobs")
 
 if command -v clang++ >/dev/null 2>&1; then
-  echo "== libFuzzer: 20 s on the wire decoder" >&2
-  scripts/fuzz.sh 20
+  echo "== libFuzzer: 10 s over the fuzz targets" >&2
+  scripts/fuzz.sh 10
 fi
 echo "== all tests passed" >&2
