@@ -16,15 +16,6 @@ struct EventsOptions {
   bool json = false;
 };
 
-std::int64_t parse_time_option(const std::string& text, const char* option) {
-  const auto t = parse_rfc3339(text);
-  if (!t)
-    throw UsageError(fmt::format("{} '{}' is not an RFC 3339 time; write it like 2023-11-21T11:10:15+09:00 or "
-                                 "2023-11-21T02:10:15Z.",
-                                 option, text));
-  return t->ns;
-}
-
 std::string addresses(const nlohmann::json& a) {
   std::string out;
   if (a.is_array())

@@ -21,15 +21,6 @@ struct HistoryOptions {
   bool json = false;
 };
 
-std::int64_t parse_time(const std::string& text, const char* option) {
-  const auto t = parse_rfc3339(text);
-  if (!t)
-    throw UsageError(fmt::format("{} '{}' is not an RFC 3339 time; write it like 2023-11-21T11:10:15+09:00 or "
-                                 "2023-11-21T02:10:15Z.",
-                                 option, text));
-  return t->ns;
-}
-
 std::string resolvers_cell(const Binding& b) {
   std::string out;
   for (const auto& [name, n] : b.resolvers) out += fmt::format("{}{}({})", out.empty() ? "" : " ", name, n);
@@ -126,8 +117,8 @@ Action add_history(CLI::App& app) {
       q.types.push_back(qtype_name(*code));
     }
     q.resolvers = opt->resolvers;
-    if (!opt->since.empty()) q.since_ns = parse_time(opt->since, "--since");
-    if (!opt->until.empty()) q.until_ns = parse_time(opt->until, "--until");
+    if (!opt->since.empty()) q.since_ns = parse_time_option(opt->since, "--since");
+    if (!opt->until.empty()) q.until_ns = parse_time_option(opt->until, "--until");
     if (q.since_ns && q.until_ns && *q.since_ns > *q.until_ns)
       throw UsageError("--since is later than --until; swap them.");
     try {

@@ -1,9 +1,13 @@
 #include "cli/ledger_options.h"
 
+#include <fmt/format.h>
+
 #include <iostream>
 
 #include "crypto/sha256.h"
 #include "ledger/signed_note.h"
+#include "model/errors.h"
+#include "timeutil/timestamp.h"
 
 namespace dnswitness::cli {
 
@@ -43,6 +47,15 @@ int report_current_exception() {
     std::cerr << "dnswitness: " << e.what() << '\n';
     return kExitUsage;
   }
+}
+
+std::int64_t parse_time_option(const std::string& text, const char* option) {
+  const auto t = parse_rfc3339(text);
+  if (!t)
+    throw UsageError(fmt::format("{} '{}' is not an RFC 3339 time; write it like 2023-11-21T11:10:15+09:00 or "
+                                 "2023-11-21T02:10:15Z.",
+                                 option, text));
+  return t->ns;
 }
 
 }  // namespace dnswitness::cli

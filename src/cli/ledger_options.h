@@ -2,6 +2,7 @@
 // Options and helpers shared by the commands that use the ledger (resolve-snapshot, keygen,
 // verify-ledger, history, reindex), and the registration functions of the ledger commands.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,10 @@ int report_ledger_error(const LedgerError& e);
 // The same for the errors any ledger command can meet (LedgerError, CryptoError, NoteError);
 // rethrows anything else. Use inside a catch (...) block.
 int report_current_exception();
+
+// The UTC nanoseconds of an RFC 3339 time given to `option` (--since, --until); a UsageError
+// naming the option and showing the expected form otherwise.
+std::int64_t parse_time_option(const std::string& text, const char* option);
 
 Action add_keygen(CLI::App& app);
 Action add_verify_ledger(CLI::App& app);
