@@ -52,11 +52,14 @@ DnsEngine::DnsEngine(boost::asio::io_context& io, EngineOptions options)
   if (options_.retries < 0) options_.retries = 0;
 }
 
-DnsEngine::~DnsEngine() = default;
+DnsEngine::~DnsEngine() { *alive_ = false; }
 
 DnsEngine::ResolverState& DnsEngine::state_for(const ResolverSpec& spec) {
   auto [it, inserted] = resolvers_.try_emplace(spec.name);
-  if (inserted) it->second.spec = spec;
+  if (inserted) {
+    it->second.spec = spec;
+    it->second.window = options_.max_in_flight;
+  }
   return it->second;
 }
 
@@ -83,15 +86,58 @@ void DnsEngine::submit(QueryRequest request, Handler done) {
   task->obs.resolver = task->request.resolver;
   task->resolver = &state_for(task->request.resolver);
   ++outstanding_;
-  if (task->resolver->in_flight >= options_.max_in_flight) {
-    task->resolver->queue.push_back(std::move(task));
-    return;
+  ResolverState& rs = *task->resolver;
+  rs.queue.push_back(std::move(task));
+  pump(rs);
+}
+
+void DnsEngine::post_pump(ResolverState& rs) {
+  if (rs.pump_posted) return;
+  rs.pump_posted = true;
+  // From the loop, not from inside a c-ares callback: a query that fails synchronously would
+  // otherwise recurse into the next one.
+  boost::asio::post(io_, [this, &rs, alive = alive_] {
+    if (!*alive) return;
+    rs.pump_posted = false;
+    pump(rs);
+  });
+}
+
+void DnsEngine::pump(ResolverState& rs) {
+  const int cap = options_.adaptive ? std::max(1, static_cast<int>(rs.window)) : options_.max_in_flight;
+  const auto interval = options_.qps > 0 ? std::chrono::nanoseconds(1'000'000'000LL / options_.qps)
+                                         : std::chrono::nanoseconds(0);
+  // Pacing allows a burst of 20 ms worth of queries (at least one), so timer lateness does not
+  // lower the rate below the limit.
+  const auto burst = interval * std::max(1, options_.qps / 50);
+  while (!rs.queue.empty() && rs.in_flight < cap) {
+    if (options_.qps > 0) {
+      const SteadyTime now = steady_now();
+      if (now < rs.next_send) {
+        if (!rs.pace_armed) {
+          if (!rs.pace_timer) rs.pace_timer = std::make_unique<boost::asio::steady_timer>(io_);
+          rs.pace_armed = true;
+          rs.pace_timer->expires_at(rs.next_send);
+          rs.pace_timer->async_wait([this, &rs, alive = alive_](const boost::system::error_code& ec) {
+            if (ec || !*alive) return;
+            rs.pace_armed = false;
+            pump(rs);
+          });
+        }
+        return;
+      }
+      rs.next_send = std::max(rs.next_send, now - burst) + interval;
+    }
+    auto task = std::move(rs.queue.front());
+    rs.queue.pop_front();
+    start(std::move(task));
   }
-  start(std::move(task));
 }
 
 void DnsEngine::start(std::unique_ptr<Task> task) {
-  ++task->resolver->in_flight;
+  ResolverState& rs = *task->resolver;
+  ++rs.in_flight;
+  stats_.peak_in_flight = std::max(stats_.peak_in_flight, rs.in_flight);
   Task* raw = task.release();  // owned by its callbacks until finish()
   attempt(raw, raw->request.resolver.protocol == Protocol::tcp ? Transport::tcp : Transport::udp);
   schedule_tick();
@@ -114,6 +160,7 @@ void DnsEngine::attempt(Task* task, Transport transport) {
   ex.sent_at = utc_now();
   if (task->obs.exchanges.empty()) task->obs.sent_at = ex.sent_at;
   const SteadyTime started = steady_now();
+  ++stats_.attempts;
   const Bytes query = ex.query_wire;
   ch.send(query, [this, task, transport, id, ex = std::move(ex), started](int status, ByteView response) mutable {
     on_result(task, transport, id, std::move(ex), started, status, response);
@@ -159,6 +206,12 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
       return;
     }
     ex.result = "response";
+    if (options_.adaptive) {
+      // Additive increase: about one more slot per window of answers, up to the cap.
+      ResolverState& rs = *task->resolver;
+      rs.last_response = now;
+      rs.window = std::min<double>(options_.max_in_flight, rs.window + 1.0 / std::max(1.0, rs.window));
+    }
     task->obs.rcode = decoded.rcode;
     task->obs.flags = flag_names(decoded.header.flags);
     task->obs.answers = decoded.answers;
@@ -189,6 +242,19 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
                       (junk.size() > 1 ? fmt::format(" ({} such datagrams)", junk.size()) : "");
   } else if (status == ARES_ETIMEOUT) {
     ex.result = "timeout";
+    ++stats_.attempt_timeouts;
+    if (options_.adaptive) {
+      // Multiplicative decrease, once per timeout period (the losses of one burst count once),
+      // and only while the resolver is answering others: a loss, not a dead or silent server,
+      // which more patience would not help and a window of 1 would make take forever.
+      ResolverState& rs = *task->resolver;
+      const auto period = std::chrono::milliseconds(options_.timeout_ms);
+      if (now - rs.last_halving > period && now - rs.last_response < period) {
+        rs.window = std::max(1.0, rs.window / 2);
+        rs.last_halving = now;
+        ++stats_.window_halvings;
+      }
+    }
     outcome = Outcome::timeout;
     task->obs.error = fmt::format("no response within {} ms", options_.timeout_ms);
   } else if (status == ARES_EBADRESP) {
@@ -231,21 +297,8 @@ void DnsEngine::finish(Task* raw) {
   Handler done = std::move(task->done);
   Observation out = std::move(task->obs);
   task.reset();
-  // The slot passes to the next queued query, which starts from the loop rather than from inside
-  // this c-ares callback (a failure reported synchronously would otherwise recurse).
-  // The task moves to `handoff` now and keeps the slot, so each post has exactly one task.
-  if (!rs->queue.empty()) {
-    rs->handoff.push_back(std::move(rs->queue.front()));
-    rs->queue.pop_front();
-    boost::asio::post(io_, [this, rs] {
-      auto next = std::move(rs->handoff.front());
-      rs->handoff.pop_front();
-      --rs->in_flight;  // start() takes the slot again
-      start(std::move(next));
-    });
-  } else {
-    --rs->in_flight;
-  }
+  --rs->in_flight;
+  if (!rs->queue.empty()) post_pump(*rs);
   done(std::move(out));
 }
 
@@ -254,10 +307,10 @@ void DnsEngine::schedule_tick() {
   ticking_ = true;
   // c-ares timeouts are driven from a periodic timer rather than after every event:
   // ares_timeout scans every query in flight.
-  tick_.expires_after(std::chrono::milliseconds(20));
-  tick_.async_wait([this](const boost::system::error_code& ec) {
+  tick_.expires_after(std::chrono::milliseconds(50));
+  tick_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
     ticking_ = false;
-    if (ec) return;
     for (auto& [name, rs] : resolvers_) {
       if (rs.udp) rs.udp->process_timeouts();
       if (rs.tcp) rs.tcp->process_timeouts();

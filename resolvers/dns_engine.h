@@ -7,6 +7,13 @@
 // `timeout_ms`; a timeout or network error is retried up to `retries` times; a truncated UDP
 // answer (TC=1) is retried once over TCP and both exchanges are kept (RFC 7766 §5).
 //
+// Pacing: with `qps` > 0, a resolver is sent at most that many new queries a second (first
+// attempts; retries of queries already started are not held back). With `adaptive`, the cap a
+// resolver actually gets is a window below `max_in_flight` that halves when an attempt times out
+// while the resolver still answers others, and grows by one per window of answers (additive increase, multiplicative decrease): on this
+// machine a loopback server drops queries once a few hundred are queued, and each lost query
+// costs a whole timeout, so backing off at the first loss is what keeps a bulk run fast.
+//
 // Thread-safety: none; submit() and the handlers run on the io_context's thread.
 // Ownership: the engine owns its channels; destroy it only after io_context::run has returned.
 #include <boost/asio/io_context.hpp>
@@ -34,6 +41,16 @@ struct EngineOptions {
   std::uint16_t edns_size = 1232; // EDNS0 UDP payload size advertised (RFC 6891); 0 = no EDNS
   std::shared_ptr<const TrustAnchors> ca_anchors;  // DoH: --ca-file, added to the system's CAs
   bool insecure = false;                           // DoH: --insecure (tests only)
+  int qps = 0;                    // new queries a second per resolver; 0 = no limit
+  bool adaptive = true;           // shrink the in-flight window on timeouts (see above)
+};
+
+// Counters of one engine, for progress lines and benchmarks.
+struct EngineStats {
+  std::uint64_t attempts = 0;
+  std::uint64_t attempt_timeouts = 0;
+  std::uint64_t window_halvings = 0;
+  int peak_in_flight = 0;  // largest number outstanding at one resolver
 };
 
 struct QueryRequest {
@@ -59,6 +76,7 @@ class DnsEngine {
   void submit(QueryRequest request, Handler done);
 
   std::size_t outstanding() const { return outstanding_; }
+  const EngineStats& stats() const { return stats_; }
 
  private:
   struct Task;
@@ -66,12 +84,21 @@ class DnsEngine {
     ResolverSpec spec;
     std::unique_ptr<AresChannel> udp, tcp;
     int in_flight = 0;
+    double window = 0;                          // adaptive cap, 1 ≤ window ≤ max_in_flight
+    SteadyTime last_halving{};
+    SteadyTime last_response{};
+    SteadyTime next_send{};                     // qps pacing: earliest start of the next query
     std::deque<std::unique_ptr<Task>> queue;    // waiting for a slot
-    std::deque<std::unique_ptr<Task>> handoff;  // given a slot, starting from the loop
+    bool pump_posted = false;
+    std::unique_ptr<boost::asio::steady_timer> pace_timer;
+    bool pace_armed = false;
   };
 
   ResolverState& state_for(const ResolverSpec& spec);
   AresChannel& channel(ResolverState& rs, Transport t);
+  // Starts queued queries of `rs` while its window and pacing allow; arms the pacing timer.
+  void pump(ResolverState& rs);
+  void post_pump(ResolverState& rs);
   void start(std::unique_ptr<Task> task);
   void attempt(Task* task, Transport transport);
   void on_result(Task* task, Transport transport, std::uint16_t id, Exchange exchange, SteadyTime started,
@@ -84,8 +111,10 @@ class DnsEngine {
   boost::asio::steady_timer tick_;
   bool ticking_ = false;
   std::size_t outstanding_ = 0;
+  EngineStats stats_;
   std::map<std::string, ResolverState> resolvers_;
   std::unique_ptr<DohEngine> doh_;  // https resolvers (resolvers/doh_engine.h), made on first use
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // Builds the query bytes for (qname, qtype) with the given ID, RD set and, when edns_size > 0,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "model/errors.h"
 
@@ -32,7 +33,7 @@ class OutputFile {
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
-  void write(const std::string& text) { out_ << text; }
+  void write(std::string_view text) { out_.write(text.data(), static_cast<std::streamsize>(text.size())); }
   // The temporary file, flushed, for reading back what was written before commit().
   const std::filesystem::path& flushed_temp() {
     out_.flush();

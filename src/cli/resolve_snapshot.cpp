@@ -17,6 +17,9 @@
 #include "model/errors.h"
 #include "model/record_json.h"
 #include "model/target.h"
+#include "cli/snapshot_output.h"
+#include "scheduler/json_sink.h"
+#include "scheduler/record_snapshot.h"
 #include "scheduler/snapshot.h"
 
 namespace dnswitness::cli {
@@ -36,6 +39,7 @@ struct Options {
   std::vector<std::string> client_subnets;
   int authoritative_port = 0;
   bool insecure = false;
+  int qps = 0;
   std::string json;
   bool quiet = false;
   LedgerOptions ledger;
@@ -45,47 +49,6 @@ struct Options {
   TsaOptions tsa;
   std::vector<std::string> ntp;
 };
-
-// "[subnet 49.96.0.0/12 scope /12]": the scope says whether the answer depends on the subnet.
-std::string subnet_note(const Observation& o) {
-  if (!o.client_subnet) return {};
-  const auto& c = *o.client_subnet;
-  return fmt::format("  [subnet {}{}: {}]", c.sent, c.preset.empty() ? "" : " " + c.preset,
-                     c.scope_prefix ? fmt::format("scope /{}", *c.scope_prefix) : std::string("no ECS in reply"));
-}
-
-std::string addresses_cell(const Observation& o) {
-  if (!o.addresses.empty()) {
-    std::string out;
-    const std::size_t shown = std::min<std::size_t>(o.addresses.size(), 4);
-    for (std::size_t i = 0; i < shown; ++i) out += (i ? " " : "") + o.addresses[i];
-    if (o.addresses.size() > shown) out += fmt::format(" (+{} more)", o.addresses.size() - shown);
-    return out;
-  }
-  return o.error.empty() ? "-" : o.error;
-}
-
-void print_table(const SnapshotResult& result, std::ostream& out) {
-  std::size_t wd = 6, wr = 8;
-  for (const auto& o : result.observations) {
-    wd = std::max(wd, o.qname.size());
-    wr = std::max(wr, o.resolver.name.size());
-  }
-  out << fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", "DOMAIN", wd, "TYPE", "RESOLVER", wr, "OUTCOME",
-                     "RTT", "ADDRESSES");
-  for (const auto& o : result.observations) {
-    const std::string rtt = o.rtt_us >= 0 ? fmt::format("{:.1f} ms", o.rtt_us / 1000.0) : "-";
-    std::string outcome(outcome_name(o.outcome));
-    if (o.transport == Transport::tcp) outcome += "/tcp";
-    out << fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", o.qname, wd, qtype_name(o.qtype),
-                       o.resolver.name, wr, outcome, rtt, addresses_cell(o) + subnet_note(o));
-  }
-  const auto& r = result.run;
-  std::string summary;
-  for (const auto& [name, count] : r.outcomes) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, name);
-  out << fmt::format("\n{} queries to {} resolver(s) in {:.2f} s: {}.\n", r.observation_count, r.resolvers.size(),
-                     static_cast<double>(r.finished_at.ns - r.started_at.ns) / 1e9, summary);
-}
 
 // The NTP rule's memory (clock/ntp_state.h) lives in the ledger folder. A --no-ledger run uses
 // the folder when it exists and creates nothing; without one the rule holds within the run only.
@@ -155,7 +118,9 @@ Action add_resolve_snapshot(CLI::App& app) {
   sub->add_option("--retries", opt->retries, "Extra attempts after a timeout or network error (default: 1)")
       ->check(CLI::Range(0, 10))
       ->option_text("N");
-  sub->add_option("--max-in-flight", opt->max_in_flight, "Queries outstanding per resolver (default: 100)")
+  sub->add_option("--concurrency,--max-in-flight", opt->max_in_flight,
+                  "Queries outstanding at once per resolver (default: 100); fewer when the resolver starts "
+                  "losing queries")
       ->check(CLI::Range(1, 10000))
       ->option_text("N");
   sub->add_option("--client-subnet", opt->client_subnets,
@@ -176,6 +141,9 @@ Action add_resolve_snapshot(CLI::App& app) {
                   "NTP server HOST[:PORT] to check the clock against, repeatable (default: ntp.nict.jp, then "
                   "ntp.jst.mfeed.ad.jp); 'none' skips the check")
       ->option_text("HOST");
+  sub->add_option("--qps", opt->qps, "New queries a second per resolver (default: 0, no limit)")
+      ->check(CLI::Range(0, 10000000))
+      ->option_text("N");
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
   add_ledger_options(sub, opt->ledger);
@@ -201,7 +169,8 @@ Action add_resolve_snapshot(CLI::App& app) {
     if (sub->count("--resolv-conf")) cli.resolv_conf = opt->resolv_conf;
     if (sub->count("--timeout")) cli.timeout_ms = opt->timeout_ms;
     if (sub->count("--retries")) cli.retries = opt->retries;
-    if (sub->count("--max-in-flight")) cli.max_in_flight = opt->max_in_flight;
+    if (sub->count("--concurrency")) cli.max_in_flight = opt->max_in_flight;
+    if (sub->count("--qps")) cli.qps = opt->qps;
     if (sub->count("--client-subnet")) cli.client_subnets = opt->client_subnets;
     if (sub->count("--authoritative-port")) cli.authoritative_port = opt->authoritative_port;
     if (sub->count("--ca-file")) cli.ca_file = opt->ca_file;
@@ -239,46 +208,64 @@ Action add_resolve_snapshot(CLI::App& app) {
     }
     plan.ntp.state_file = ntp_state_file(store.get(), opt->ledger.ledger);
 
-    const SnapshotResult result = run_snapshot(plan);
+    // The outputs, each a sink fed as observations complete (nothing holds the whole run).
+    std::vector<std::unique_ptr<ObservationSink>> outputs;
+    if (!opt->json.empty()) {
+      if (json_out) {
+        outputs.push_back(std::make_unique<JsonSink>([out = json_out.get()](std::string_view b) { out->write(b); }));
+      } else {
+        outputs.push_back(std::make_unique<JsonSink>([](std::string_view b) {
+          std::cout.write(b.data(), static_cast<std::streamsize>(b.size()));
+        }));
+      }
+    }
+    if (!opt->quiet && opt->json != "-") outputs.push_back(std::make_unique<TableSink>(plan, std::cout));
+    ProgressLine progress(plan, !opt->quiet);
+
+    RecordOptions record;
+    record.ledger = store.get();
+    record.key = key ? &*key : nullptr;
+    for (auto& o : outputs) record.sinks.push_back(o.get());
+    if (progress.active()) record.on_progress = [&progress](const RunProgress& p) { progress.update(p); };
+
+    boost::asio::io_context io;
+    RunSummary summary;
+    try {
+      summary = record_snapshot(io, plan, std::move(record));
+    } catch (const LedgerError&) {
+      progress.finish();
+      return report_current_exception();  // the ledger could not be opened for writing: nothing was sent
+    }
+    progress.finish();
 
     int ledger_rc = kExitOk;
     if (store) {
       try {
-        const RunLeaves leaves = make_run_leaves(result.run, result.observations);
-        const AppendResult appended = store->append_run(leaves, *key);
+        if (summary.ledger_error) std::rethrow_exception(summary.ledger_error);
+        const AppendResult& appended = summary.appended.value();
         if (!opt->quiet)
           std::cerr << fmt::format("dnswitness: run {} recorded in the ledger {}: leaves {}-{}, signed tree size {}.\n",
-                                   result.run.run_id, store->paths().dir.string(), appended.first_index,
+                                   summary.run.run_id, store->paths().dir.string(), appended.first_index,
                                    appended.size - 1, appended.size);
         stamp_after_run(*store, appended.note, tsas, opt->quiet);
-        if (leaves.shrunk > 0)
+        if (summary.shrunk > 0)
           std::cerr << fmt::format(
               "dnswitness: {} observation(s) were too large for one ledger entry and were recorded without "
               "their raw DNS bytes (see their ledger_note).\n",
-              leaves.shrunk);
+              summary.shrunk);
       } catch (...) {
         ledger_rc = report_current_exception();
       }
     }
-
-    if (!opt->json.empty()) {
-      nlohmann::json doc = {{"run", run_json(result.run)}, {"observations", nlohmann::json::array()}};
-      for (const auto& o : result.observations) doc["observations"].push_back(observation_json(o, result.run.run_id));
-      const std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-      if (json_out) {
-        json_out->write(text);
-        json_out->commit();
-      } else {
-        std::cout << text;
-      }
-    }
-    if (!opt->quiet && opt->json != "-") print_table(result, std::cout);
-    if (result.run.authoritative)
-      for (const auto& problem : result.run.authoritative->problems) std::cerr << "dnswitness: " << problem << "\n";
-    if (result.run.clock)
-      for (const auto& w : result.run.clock->warnings) std::cerr << "dnswitness: warning: " << w << "\n";
+    for (const auto& e : summary.sink_errors)
+      if (e) std::rethrow_exception(e);  // --json or the table failed: an internal error (exit 1)
+    if (json_out) json_out->commit();
+    if (summary.run.authoritative)
+      for (const auto& problem : summary.run.authoritative->problems) std::cerr << "dnswitness: " << problem << "\n";
+    if (summary.run.clock)
+      for (const auto& w : summary.run.clock->warnings) std::cerr << "dnswitness: warning: " << w << "\n";
     if (ledger_rc != kExitOk) return ledger_rc;
-    if (!result.any_response()) {
+    if (!summary.any_response()) {
       std::cerr << "dnswitness: no resolver gave any DNS response; check the resolver addresses and the network.\n";
       return kExitNoResponse;
     }

@@ -56,6 +56,7 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(ca_file, o.ca_file);
   take(insecure, o.insecure);
   take(ntp, o.ntp);
+  take(qps, o.qps);
 }
 
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source) {
@@ -85,10 +86,13 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
     else if (key == "ntp") s.ntp = value.is_string() && value.get<std::string>() == "none"
                                        ? std::vector<std::string>{"none"}
                                        : string_list(value, key, source);
+    else if (key == "concurrency") s.max_in_flight = bounded_int(value, key, source, 1, 10000);
+    else if (key == "qps") s.qps = bounded_int(value, key, source, 0, 10000000);
     else
       throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
-                                   "types, resolvers, resolv_conf, timeout_ms, retries, max_in_flight, edns_size, "
-                                   "client_subnets, authoritative_port, tsa, tsa_ca, ca_file, insecure, ntp.",
+                                   "types, resolvers, resolv_conf, timeout_ms, retries, concurrency (or "
+                                   "max_in_flight), qps, edns_size, client_subnets, authoritative_port, tsa, tsa_ca, "
+                                   "ca_file, insecure, ntp.",
                                    source, key));
   }
   return s;

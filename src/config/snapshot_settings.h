@@ -22,7 +22,7 @@ struct SnapshotSettings {
   std::optional<std::string> resolv_conf;
   std::optional<int> timeout_ms;
   std::optional<int> retries;
-  std::optional<int> max_in_flight;
+  std::optional<int> max_in_flight;  // "concurrency" (or "max_in_flight") in the file
   std::optional<int> edns_size;
   std::optional<std::vector<std::string>> client_subnets;  // prefixes or carrier presets
   std::optional<int> authoritative_port;  // test labs only: NS records give no port
@@ -31,6 +31,7 @@ struct SnapshotSettings {
   std::optional<std::string> ca_file;                  // extra trust anchors (DoH and TSA)
   std::optional<bool> insecure;                        // DoH certificate checks not enforced: tests only
   std::optional<std::vector<std::string>> ntp;  // NTP servers; ["none"] or [] = no clock check
+  std::optional<int> qps;            // per resolver; 0 = no limit
 
   // Fields set in `over` replace those here.
   void override_with(const SnapshotSettings& over);

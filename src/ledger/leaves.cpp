@@ -180,15 +180,10 @@ std::optional<IndexRow> index_row_of_leaf(std::uint64_t leaf_index, std::string_
   return index_row_of_leaf_reference(leaf_index, leaf);
 }
 
-RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> observations) {
-  RunLeaves out;
-  out.run_id = run.run_id;
-  out.leaves.reserve(observations.size() + 1);
-  out.rows.reserve(observations.size());
-
+std::string run_leaf(const RunRecord& run) {
   nlohmann::json run_doc = run_json(run);
-  std::string run_leaf = canonical_dump(run_doc);
-  if (run_leaf.size() > kMaxLeafBytes) {
+  std::string leaf = canonical_dump(run_doc);
+  if (leaf.size() > kMaxLeafBytes) {
     // The domain list is covered by config_hash; its length is what an expert needs here.
     const std::size_t count = run_doc["domains"].size();
     run_doc.erase("domains");
@@ -196,57 +191,76 @@ RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> obs
     run_doc["ledger_note"] = fmt::format("domain list of {} names omitted to fit the ledger's {}-byte entry limit; "
                                          "config_hash covers it",
                                          count, kMaxLeafBytes);
-    run_leaf = canonical_dump(run_doc);
-    if (run_leaf.size() > kMaxLeafBytes) throw std::length_error("the run record does not fit in a ledger entry");
+    leaf = canonical_dump(run_doc);
+    if (leaf.size() > kMaxLeafBytes) throw std::length_error("the run record does not fit in a ledger entry");
   }
-  out.leaves.push_back(std::move(run_leaf));
+  return leaf;
+}
 
-  // Observation leaves come from the fixed-order writer (model/observation_writer.h), which is
-  // about ten times cheaper than building and dumping an nlohmann tree. The leaf bytes are frozen
-  // and hashed, so the writer is trusted only as far as it is checked: the first leaf it writes in
-  // every run (every leaf in debug and sanitizer builds) is compared with canonical_dump of
-  // observation_json, and on any difference the rest of the run goes the nlohmann way — the leaves
-  // before it were checked equal, so the whole run ends up with the reference bytes.
+// Observation leaves come from the fixed-order writer (model/observation_writer.h), which is
+// about ten times cheaper than building and dumping an nlohmann tree. The leaf bytes are frozen
+// and hashed, so the writer is trusted only as far as it is checked: the first leaf it writes in
+// every run (every leaf in debug and sanitizer builds) is compared with canonical_dump of
+// observation_json, and on any difference the rest of the run goes the nlohmann way — the leaves
+// before it were checked equal, so the whole run ends up with the reference bytes.
+const std::string& ObservationLeafEncoder::encode(const Observation& o) {
 #ifdef NDEBUG
   constexpr bool kCheckEveryLeaf = false;
 #else
   constexpr bool kCheckEveryLeaf = true;
 #endif
-  bool use_writer = true;
-  bool checked = false;
-  std::size_t size_hint = 1024;
+  const std::size_t hint = text_.capacity();
+  text_.clear();
+  bool written = false;
+  if (use_writer_) {
+    text_.reserve(hint > 0 ? hint : 1024);
+    written = write_observation_leaf(o, run_id_, text_);
+    if (written && (kCheckEveryLeaf || !checked_)) {
+      checked_ = true;
+      if (text_ != canonical_dump(observation_json(o, run_id_))) {
+        written = false;
+        use_writer_ = false;
+        writer_mismatch_ = true;
+      }
+    }
+  }
+  if (written) {
+    ++written_fast_;
+  } else {
+    // Non-ASCII strings or a writer that disagreed: the reference path.
+    text_ = canonical_dump(observation_json(o, run_id_));
+  }
+  return text_;
+}
+
+std::string ledger_leaf(const Observation& o, const std::string& run_id, std::string canonical, bool* shrunk) {
+  if (shrunk) *shrunk = false;
+  if (canonical.size() <= kMaxLeafBytes) return canonical;
+  if (shrunk) *shrunk = true;
+  return fit_observation(observation_json(o, run_id), canonical.size());
+}
+
+IndexRow index_row_of(const Observation& o, std::uint64_t leaf_index) {
+  return IndexRow{leaf_index,        o.qname,         qtype_name(o.qtype), o.sent_at.ns, o.resolver.name,
+                  std::string(outcome_name(o.outcome)), join_addresses(o.addresses)};
+}
+
+RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> observations) {
+  RunLeaves out;
+  out.run_id = run.run_id;
+  out.leaves.reserve(observations.size() + 1);
+  out.rows.reserve(observations.size());
+  out.leaves.push_back(run_leaf(run));
+  ObservationLeafEncoder encoder(run.run_id);
   std::uint64_t i = 1;
   for (const auto& o : observations) {
-    std::string leaf;
-    bool written = false;
-    if (use_writer) {
-      leaf.reserve(size_hint);
-      written = write_observation_leaf(o, run.run_id, leaf) && leaf.size() <= kMaxLeafBytes;
-      if (written && (kCheckEveryLeaf || !checked)) {
-        checked = true;
-        if (leaf != canonical_dump(observation_json(o, run.run_id))) {
-          written = false;
-          use_writer = false;
-          out.writer_mismatch = true;
-        }
-      }
-    }
-    if (written) {
-      ++out.written_fast;
-      size_hint = leaf.size() + 64;
-    } else {
-      // Non-ASCII strings, a leaf that must shrink, or a writer that disagreed: the reference path.
-      nlohmann::json j = observation_json(o, run.run_id);
-      leaf = canonical_dump(j);
-      if (leaf.size() > kMaxLeafBytes) {
-        leaf = fit_observation(std::move(j), leaf.size());
-        ++out.shrunk;
-      }
-    }
-    out.leaves.push_back(std::move(leaf));
-    out.rows.push_back(IndexRow{i++, o.qname, qtype_name(o.qtype), o.sent_at.ns, o.resolver.name,
-                                std::string(outcome_name(o.outcome)), join_addresses(o.addresses)});
+    bool shrunk = false;
+    out.leaves.push_back(ledger_leaf(o, run.run_id, encoder.encode(o), &shrunk));
+    if (shrunk) ++out.shrunk;
+    out.rows.push_back(index_row_of(o, i++));
   }
+  out.written_fast = encoder.written_fast();
+  out.writer_mismatch = encoder.writer_mismatch();
   return out;
 }
 

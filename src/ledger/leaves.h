@@ -55,6 +55,43 @@ struct RunLeaves {
 // still cannot fit (not reachable with DNS messages of at most 65,535 bytes).
 RunLeaves make_run_leaves(const RunRecord& run, std::span<const Observation> observations);
 
+// The pieces make_run_leaves is built from, for a run streamed one observation at a time
+// (scheduler/observation_sink.h, LedgerRunAppender in ledger/store.h).
+//
+// ObservationLeafEncoder: canonical_dump(observation_json(o, run_id)) for each observation, through
+// the fixed-order writer with the same check as make_run_leaves (its first leaf compared with the
+// nlohmann bytes, every leaf in debug builds; on a difference the rest go the nlohmann way). The
+// text is the full record, possibly longer than kMaxLeafBytes (see ledger_leaf). Not thread-safe;
+// one encoder per run and thread.
+class ObservationLeafEncoder {
+ public:
+  explicit ObservationLeafEncoder(std::string run_id) : run_id_(std::move(run_id)) {}
+  // The canonical text of `o`; valid until the next call.
+  const std::string& encode(const Observation& o);
+  [[nodiscard]] const std::string& run_id() const noexcept { return run_id_; }
+  [[nodiscard]] std::size_t written_fast() const noexcept { return written_fast_; }
+  [[nodiscard]] bool writer_mismatch() const noexcept { return writer_mismatch_; }
+
+ private:
+  std::string run_id_;
+  std::string text_;
+  bool use_writer_ = true;
+  bool checked_ = false;
+  std::size_t written_fast_ = 0;
+  bool writer_mismatch_ = false;
+};
+
+// The ledger leaf of an observation whose canonical text is `canonical`: the text itself when it
+// fits kMaxLeafBytes, else the shrunk record (wire bytes, then answers dropped, with a ledger_note)
+// and *shrunk set. Throws std::length_error if even that cannot fit.
+std::string ledger_leaf(const Observation& o, const std::string& run_id, std::string canonical, bool* shrunk);
+
+// The run leaf: canonical_dump(run_json(run)), the domain list replaced by its count when too big.
+std::string run_leaf(const RunRecord& run);
+
+// The index row of an observation at `leaf_index` (relative or absolute, as the caller needs).
+IndexRow index_row_of(const Observation& o, std::uint64_t leaf_index);
+
 // The index row of an observation leaf, from its stored bytes; nullopt for a run leaf or anything
 // that is not an observation. Throws std::invalid_argument when the bytes are not JSON of the shape
 // this tool writes.

@@ -234,11 +234,9 @@ Ed25519PrivateKey LedgerStore::load_or_create_key(bool* created) {
   return std::move(*key);
 }
 
-AppendResult LedgerStore::append_run(const RunLeaves& run, const Ed25519PrivateKey& key) {
+CompactRange LedgerStore::checked_frontier(const Ed25519PrivateKey& key) {
   if (!bound_key_ || !(*bound_key_ == key.public_key()))
     throw LedgerError(LedgerError::Kind::usage, "The signing key is not the one bound to this ledger.");
-  WriteTransaction tx(db_);
-
   // The frontier of the last signed tree head: appending extends exactly that tree.
   CompactRange range;
   {
@@ -270,46 +268,78 @@ AppendResult LedgerStore::append_run(const RunLeaves& run, const Ed25519PrivateK
                                     "appended, run 'dnswitness verify-ledger'.",
                                     paths_.database().string(), count.i64(0), range.size()));
   }
+  return range;
+}
 
+AppendResult LedgerStore::append_run(const RunLeaves& run, const Ed25519PrivateKey& key) {
+  if (run.leaves.empty()) throw std::invalid_argument("a run has at least its run leaf");
+  LedgerRunAppender appender(*this, key);
+  for (std::size_t i = 1; i < run.leaves.size(); ++i) {
+    IndexRow row = i - 1 < run.rows.size() ? run.rows[i - 1] : IndexRow{};
+    appender.add(run.leaves[i], std::move(row));
+  }
+  return appender.finish(run.leaves.front(), run.run_id);
+}
+
+LedgerRunAppender::LedgerRunAppender(LedgerStore& store, const Ed25519PrivateKey& key)
+    : store_(store),
+      key_(key),
+      tx_(store.db_),
+      range_(store.checked_frontier(key)),
+      first_index_(range_.size()),
+      put_leaf_(store.db_, "INSERT INTO leaves(idx, hash, data) VALUES (?1, ?2, ?3)"),
+      put_row_(store.db_,
+               "INSERT INTO observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {}
+
+LedgerRunAppender::~LedgerRunAppender() = default;
+
+void LedgerRunAppender::add(std::string_view leaf, IndexRow row) {
+  if (finished_) throw std::logic_error("LedgerRunAppender::add after finish");
+  const ByteView bytes(reinterpret_cast<const std::uint8_t*>(leaf.data()), leaf.size());
+  const Hash h = leaf_hash(bytes);
+  // Index first_index_ is the run leaf's, written by finish().
+  const auto idx = static_cast<std::int64_t>(first_index_ + 1 + hashes_.size());
+  put_leaf_.bind(1, idx).bind_blob(2, h).bind_blob(3, bytes);
+  put_leaf_.run("appending the run's leaves");
+  put_row_.bind(1, row.qname)
+      .bind(2, row.time_ns)
+      .bind(3, idx)
+      .bind(4, row.qtype)
+      .bind(5, row.resolver)
+      .bind(6, row.outcome)
+      .bind(7, row.addresses);
+  put_row_.run("indexing the run's observations");
+  hashes_.push_back(h);
+}
+
+AppendResult LedgerRunAppender::finish(std::string_view run_leaf, const std::string& run_id) {
+  if (finished_) throw std::logic_error("LedgerRunAppender::finish called twice");
+  const ByteView bytes(reinterpret_cast<const std::uint8_t*>(run_leaf.data()), run_leaf.size());
+  const Hash h = leaf_hash(bytes);
+  put_leaf_.bind(1, static_cast<std::int64_t>(first_index_)).bind_blob(2, h).bind_blob(3, bytes);
+  put_leaf_.run("appending the run's leaves");
+  range_.append(h);
+  for (const auto& leaf : hashes_) range_.append(leaf);
   AppendResult result;
-  result.first_index = range.size();
-  {
-    Stmt put(db_, "INSERT INTO leaves(idx, hash, data) VALUES (?1, ?2, ?3)");
-    for (const auto& leaf : run.leaves) {
-      const Hash h = leaf_hash(as_bytes(leaf));
-      put.bind(1, static_cast<std::int64_t>(range.size())).bind_blob(2, h).bind_blob(3, as_bytes(leaf));
-      put.run("appending the run's leaves");
-      range.append(h);
-    }
-  }
-  {
-    Stmt put(db_,
-             "INSERT INTO observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses) "
-             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    for (const auto& row : run.rows) {
-      put.bind(1, row.qname)
-          .bind(2, row.time_ns)
-          .bind(3, static_cast<std::int64_t>(result.first_index + row.leaf_index))
-          .bind(4, row.qtype)
-          .bind(5, row.resolver)
-          .bind(6, row.outcome)
-          .bind(7, row.addresses);
-      put.run("indexing the run's observations");
-    }
-  }
-  const Checkpoint cp{origin_, range.size(), range.root()};
+  result.first_index = first_index_;
+  const Checkpoint cp{store_.origin_, range_.size(), range_.root()};
   result.size = cp.size;
-  result.note = sign_checkpoint(cp, key);
+  result.note = sign_checkpoint(cp, key_);
   {
-    Stmt put(db_, "INSERT INTO checkpoints(size, root, note, compact_range, run_id) VALUES (?1, ?2, ?3, ?4, ?5)");
+    Stmt put(store_.db_,
+             "INSERT INTO checkpoints(size, root, note, compact_range, run_id) VALUES (?1, ?2, ?3, ?4, ?5)");
     put.bind(1, static_cast<std::int64_t>(cp.size))
         .bind_blob(2, cp.root)
         .bind(3, result.note)
-        .bind_blob(4, range.serialize())
-        .bind(5, run.run_id);
+        .bind_blob(4, range_.serialize())
+        .bind(5, run_id);
     put.run("signing the new tree head");
   }
-  tx.commit();
+  tx_.commit();
+  finished_ = true;
+  hashes_.clear();
+  hashes_.shrink_to_fit();
   return result;
 }
 

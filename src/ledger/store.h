@@ -29,6 +29,7 @@
 
 #include "crypto/ed25519.h"
 #include "ledger/leaves.h"
+#include "ledger/merkle.h"
 #include "ledger/sqlite.h"
 
 namespace dnswitness {
@@ -87,6 +88,7 @@ class LedgerStore {
   Ed25519PrivateKey load_or_create_key(bool* created);
 
   // Appends a run (its leaves, index rows and a checkpoint signed with `key`) in one transaction.
+  // The same as a LedgerRunAppender fed every leaf of `run`.
   AppendResult append_run(const RunLeaves& run, const Ed25519PrivateKey& key);
 
   // Size of the last checkpoint (0 for a new ledger).
@@ -104,6 +106,10 @@ class LedgerStore {
   Db& db() noexcept { return db_; }
 
  private:
+  friend class LedgerRunAppender;
+  // Inside a write transaction: the Merkle frontier of the last signed tree head after checking it
+  // against its root, its signature under `key` and the number of stored leaves.
+  CompactRange checked_frontier(const Ed25519PrivateKey& key);
   void create_schema(const std::string& origin);
   void load_meta();
   void bind_public_key(const Ed25519PublicKey& key);
@@ -112,6 +118,49 @@ class LedgerStore {
   Db db_;
   std::string origin_;
   std::optional<Ed25519PublicKey> bound_key_;
+};
+
+// Streams one run into the ledger while it happens, keeping the promise of append_run: the run is in
+// the ledger whole or not at all.
+//
+// The constructor takes the write lock (BEGIN IMMEDIATE, waiting at most the busy timeout) and
+// checks the last tree head, so a locked or damaged ledger stops the run before any query is sent.
+// The run leaf's index (the first) is reserved, because the run record is complete only at the
+// end; each add() inserts one observation leaf and its index row at the next index; finish() writes
+// the run leaf into the reserved index, hashes the tree in leaf order, signs the new tree head and
+// commits. Destroyed without a successful finish(), the transaction rolls back and the ledger is
+// as it was. The write lock is held from construction to finish(): other writers wait for it (at
+// most their --lock-timeout), readers are not blocked (WAL).
+//
+// Memory: the leaf hashes of the run (32 bytes per observation) are kept until finish(), because
+// the run leaf's hash, which comes first in the tree, is known only then.
+// Ownership: borrows the store and key, which must outlive it. Thread-safety: none; it may be
+// created on one thread and used on another, as long as the store is not used meanwhile.
+class LedgerRunAppender {
+ public:
+  LedgerRunAppender(LedgerStore& store, const Ed25519PrivateKey& key);
+  LedgerRunAppender(const LedgerRunAppender&) = delete;
+  LedgerRunAppender& operator=(const LedgerRunAppender&) = delete;
+  ~LedgerRunAppender();
+
+  // `leaf` exactly as hashed (at most kMaxLeafBytes); `row.leaf_index` is ignored (the appender
+  // assigns the index).
+  void add(std::string_view leaf, IndexRow row);
+  AppendResult finish(std::string_view run_leaf, const std::string& run_id);
+
+  [[nodiscard]] std::uint64_t first_index() const noexcept { return first_index_; }
+  [[nodiscard]] std::uint64_t added() const noexcept { return hashes_.size(); }
+
+ private:
+  LedgerStore& store_;
+  const Ed25519PrivateKey& key_;
+  WriteTransaction tx_;
+  CompactRange range_;
+  std::uint64_t first_index_ = 0;
+  std::vector<Hash> hashes_;
+  Stmt put_leaf_;
+  Stmt put_row_;
+  bool finished_ = false;
 };
 
 }  // namespace dnswitness

@@ -10,8 +10,14 @@ RunFactsCollector::RunFactsCollector(boost::asio::io_context& io, NtpPlan ntp, s
 
 void RunFactsCollector::start() {
   vantage_.interfaces = local_interface_addresses();
-  sntp_.start([this](ClockFacts&& facts) { clock_ = std::move(facts); });
-  whoami_client_.start(std::move(whoami_), [this](std::vector<WhoamiResult>&& r) { vantage_.whoami = std::move(r); });
+  sntp_.start([this](ClockFacts&& facts) {
+    clock_ = std::move(facts);
+    clock_done_ = true;
+  });
+  whoami_client_.start(std::move(whoami_), [this](std::vector<WhoamiResult>&& r) {
+    vantage_.whoami = std::move(r);
+    whoami_done_ = true;
+  });
 }
 
 void RunFactsCollector::fill(RunRecord& run) {

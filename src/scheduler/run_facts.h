@@ -23,6 +23,8 @@ class RunFactsCollector {
   void start();
   // Moves what was gathered into the run record; call after io_context::run has returned.
   void fill(RunRecord& run);
+  // True once the clock check and every whoami query have ended (answered or failed).
+  [[nodiscard]] bool done() const { return clock_done_ && whoami_done_; }
 
  private:
   SntpClient sntp_;
@@ -30,6 +32,8 @@ class RunFactsCollector {
   std::vector<WhoamiQuery> whoami_;
   VantageFacts vantage_;
   std::optional<ClockFacts> clock_;
+  bool clock_done_ = false;
+  bool whoami_done_ = false;
 };
 
 }  // namespace dnswitness

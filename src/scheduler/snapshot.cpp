@@ -10,6 +10,7 @@
 #include <optional>
 #include <fstream>
 #include <iterator>
+#include <boost/asio/post.hpp>
 
 #include "config/domain_list.h"
 #include "crypto/encoding.h"
@@ -139,6 +140,8 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
   }
   plan.ntp = make_ntp_plan(ntp_setting(s));
   plan.ntp.timeout_ms = plan.engine.timeout_ms;
+  plan.engine.qps = s.qps.value_or(0);
+  if (plan.engine.qps < 0) throw UsageError("The query rate (--qps) must be 0 (no limit) or more.");
 
   // The config hash covers the effective settings, so two runs with equal hashes asked the same
   // questions of the same servers in the same way.
@@ -149,6 +152,8 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
                           {"max_in_flight", plan.engine.max_in_flight},
                           {"edns_size", plan.engine.edns_size},
                           {"types", nlohmann::json::array()}};
+  // Only when set, so the hash of a plan without a rate limit is what it was before --qps existed.
+  if (plan.engine.qps > 0) canon["qps"] = plan.engine.qps;
   for (const auto& r : plan.resolvers) canon["resolvers"].push_back(resolver_json(r));
   for (const auto t : plan.types) canon["types"].push_back(qtype_name(t));
   if (plan.authoritative) {
@@ -167,15 +172,8 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
   return plan;
 }
 
-bool SnapshotResult::any_response() const {
-  for (const auto& o : observations)
-    if (outcome_has_response(o.outcome)) return true;
-  return false;
-}
-
-SnapshotResult run_snapshot(const SnapshotPlan& plan) {
-  SnapshotResult result;
-  RunRecord& run = result.run;
+RunRecord new_run_record(const SnapshotPlan& plan) {
+  RunRecord run;
   run.run_id = new_run_id();
   run.tool_version = kToolVersion;
   run.tool_commit = kToolCommit;
@@ -192,42 +190,186 @@ SnapshotResult run_snapshot(const SnapshotPlan& plan) {
   run.insecure = plan.engine.insecure;
   run.ca_file = plan.ca_file;
   run.ca_file_sha256 = plan.ca_file_sha256;
+  return run;
+}
 
-  std::vector<ResolverSpec> recursive;
-  for (const auto& r : plan.resolvers)
-    if (r.protocol != Protocol::authoritative) recursive.push_back(r);
-  const std::size_t total = plan.domains.size() * plan.types.size() * recursive.size();
-  result.observations.resize(total);
-  boost::asio::io_context io;
-  DnsEngine engine(io, plan.engine);
-  std::optional<AuthoritativeRun> authoritative;
-  if (plan.authoritative) authoritative.emplace(engine, recursive, *plan.authoritative);
-  RunFactsCollector run_facts(io, plan.ntp, plan_whoami(plan.resolvers), plan.engine.timeout_ms);
-  run.started_at = utc_now();
-  run_facts.start();
-  std::size_t slot = 0;
-  // Interleave resolvers so each resolver's cap fills from the start.
-  for (const auto& domain : plan.domains)
-    for (const auto type : plan.types)
-      for (const auto& resolver : recursive) {
-        const std::size_t here = slot++;
-        engine.submit(QueryRequest{domain, type, resolver},
-                      [&result, here](Observation&& o) { result.observations[here] = std::move(o); });
-      }
-  if (authoritative) authoritative->start(plan.domains, plan.types);
-  io.run();
-  run.finished_at = utc_now();
-  if (authoritative) {
-    AuthoritativeRunFacts facts;
-    facts.port = plan.authoritative->port;
-    for (const auto& c : plan.authoritative->client_subnets) facts.client_subnets.push_back({c.prefix.text(), c.preset});
-    facts.problems = authoritative->problems();
-    run.authoritative = std::move(facts);
-    for (auto& o : authoritative->take_observations()) result.observations.push_back(std::move(o));
+SnapshotRun::SnapshotRun(boost::asio::io_context& io, const SnapshotPlan& plan, SinkFanout& out)
+    : io_(io),
+      plan_(plan),
+      out_(out),
+      engine_(std::make_unique<DnsEngine>(io, plan.engine)),
+      run_(new_run_record(plan)),
+      recursive_(plan.recursive_resolvers()),
+      progress_timer_(io),
+      idle_timer_(io) {
+  progress_.planned = plan.planned();
+  if (plan.authoritative) authoritative_ = std::make_unique<AuthoritativeRun>(*engine_, recursive_, *plan.authoritative);
+  run_facts_ = std::make_unique<RunFactsCollector>(io, plan.ntp, plan_whoami(plan.resolvers), plan.engine.timeout_ms);
+  // Enough queued per resolver that its in-flight cap never waits for the feeder, no more.
+  window_ = std::max<std::uint64_t>(64, 2 * static_cast<std::uint64_t>(std::max(plan.engine.max_in_flight, 1)) *
+                                            std::max<std::size_t>(recursive_.size(), 1));
+}
+
+SnapshotRun::~SnapshotRun() { *alive_ = false; }
+
+void SnapshotRun::on_progress(std::chrono::milliseconds interval, std::function<void(const RunProgress&)> tick) {
+  progress_interval_ = interval;
+  progress_tick_ = std::move(tick);
+}
+
+RunProgress SnapshotRun::progress() const {
+  RunProgress p = progress_;
+  p.elapsed = std::chrono::steady_clock::now() - started_;
+  return p;
+}
+
+void SnapshotRun::start(std::function<void(const RunRecord&)> done) {
+  done_ = std::move(done);
+  started_ = std::chrono::steady_clock::now();
+  run_.started_at = utc_now();
+  run_facts_->start();
+  out_.begin(run_);
+  arm_progress();
+  if (authoritative_) authoritative_->start(plan_.domains, plan_.types);
+  if (progress_.planned == 0) {
+    boost::asio::post(io_, [this, alive = alive_] {
+      if (!*alive) return;
+      finish_when_idle();
+    });
+    return;
   }
-  run_facts.fill(run);
-  run.observation_count = result.observations.size();
-  for (const auto& o : result.observations) ++run.outcomes[std::string(outcome_name(o.outcome))];
+  feed();
+}
+
+void SnapshotRun::arm_progress() {
+  if (!progress_tick_ || progress_interval_.count() <= 0) return;
+  progress_timer_.expires_after(progress_interval_);
+  progress_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
+    if (progress_.done >= progress_.planned) return;
+    progress_tick_(progress());
+    arm_progress();
+  });
+}
+
+void SnapshotRun::feed() {
+  // Re-entrant calls (a query that fails synchronously completes inside submit) only ask for
+  // another pass, so the stack does not grow with the number of such failures.
+  if (feeding_) {
+    feed_again_ = true;
+    return;
+  }
+  feeding_ = true;
+  do {
+    feed_again_ = false;
+    const std::size_t nr = recursive_.size(), nt = plan_.types.size();
+    while (next_ < progress_.planned && engine_->outstanding() < window_) {
+      const std::uint64_t i = next_++;
+      // Plan order: domain, then type, then resolver, so each resolver's cap fills from the start.
+      const auto& resolver = recursive_[i % nr];
+      const auto type = plan_.types[(i / nr) % nt];
+      const auto& domain = plan_.domains[i / (nr * nt)];
+      engine_->submit(QueryRequest{domain, type, resolver},
+                      [this, i](Observation&& o) { complete(i, std::move(o)); });
+    }
+  } while (feed_again_);
+  feeding_ = false;
+}
+
+void SnapshotRun::count(const Observation& o) {
+  ++progress_.done;
+  if (outcome_has_response(o.outcome)) ++progress_.responses;
+  if (o.outcome == Outcome::timeout || o.outcome == Outcome::network_error || o.outcome == Outcome::malformed)
+    ++progress_.failures;
+  ++run_.outcomes[std::string(outcome_name(o.outcome))];
+}
+
+void SnapshotRun::complete(std::uint64_t index, Observation&& o) {
+  count(o);
+  out_.add(index, std::move(o));
+  if (progress_.done < progress_.planned) {
+    feed();
+    return;
+  }
+  // The last one. Finish from the loop, not from inside this c-ares callback: `done` may destroy us.
+  boost::asio::post(io_, [this, alive = alive_] {
+    if (!*alive) return;
+    finish_when_idle();
+  });
+}
+
+void SnapshotRun::finish_when_idle() {
+  // Authoritative queries (made up as their servers are discovered) may still be going: their
+  // observations come when the engine has nothing left in flight. The clock check and the
+  // whoami queries run alongside and must have ended too.
+  if (engine_->outstanding() > 0 || !run_facts_->done()) {
+    idle_timer_.expires_after(std::chrono::milliseconds(10));
+    idle_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+      if (ec || !*alive) return;
+      finish_when_idle();
+    });
+    return;
+  }
+  progress_timer_.cancel();
+  if (authoritative_) {
+    const std::uint64_t recursive_done = progress_.done;
+    std::uint64_t index = recursive_done;
+    for (auto& o : authoritative_->take_observations()) {
+      count(o);
+      out_.add(index++, std::move(o));
+    }
+    progress_.planned = progress_.done;
+    AuthoritativeRunFacts facts;
+    facts.port = plan_.authoritative->port;
+    for (const auto& c : plan_.authoritative->client_subnets) facts.client_subnets.push_back({c.prefix.text(), c.preset});
+    facts.problems = authoritative_->problems();
+    run_.authoritative = std::move(facts);
+  }
+  run_.finished_at = utc_now();
+  run_.observation_count = progress_.done;
+  run_facts_->fill(run_);
+  if (before_finish_) before_finish_(run_);
+  out_.end(run_);
+  auto done = std::move(done_);
+  if (done) done(run_);
+}
+
+bool SnapshotResult::any_response() const {
+  for (const auto& o : observations)
+    if (outcome_has_response(o.outcome)) return true;
+  return false;
+}
+
+namespace {
+
+// Keeps every observation, in plan order (the fanout reorders runs up to its limit; this sink
+// is only for runs that small).
+class CollectingSink : public ObservationSink {
+ public:
+  explicit CollectingSink(std::vector<Observation>& out) : out_(out) {}
+  void add(const Observation& o, std::string_view /*canonical*/) override { out_.push_back(o); }
+
+ private:
+  std::vector<Observation>& out_;
+};
+
+}  // namespace
+
+SnapshotResult run_snapshot(const SnapshotPlan& plan) {
+  SnapshotResult result;
+  CollectingSink collect(result.observations);
+  SinkFanout::Options fo;
+  fo.planned = plan.planned();
+  fo.reorder_limit = fo.planned;  // everything in plan order
+  fo.background = false;
+  SinkFanout fanout({&collect}, fo);
+  boost::asio::io_context io;
+  {
+    SnapshotRun run(io, plan, fanout);
+    run.start([&result](const RunRecord& r) { result.run = r; });
+    io.run();
+  }
+  if (auto e = fanout.error(&collect)) std::rethrow_exception(e);
   return result;
 }
 
