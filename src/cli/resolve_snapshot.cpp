@@ -42,6 +42,7 @@ struct Options {
   int qps = 0;
   std::string json;
   bool quiet = false;
+  bool no_progress = false;
   LedgerOptions ledger;
   bool no_ledger = false;
   std::string origin;
@@ -146,6 +147,9 @@ Action add_resolve_snapshot(CLI::App& app) {
       ->option_text("N");
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
+  sub->add_flag("--no-progress", opt->no_progress,
+                "Do not show the progress line (names done, queries/s, failures, ETA) that a terminal otherwise "
+                "gets on stderr");
   add_ledger_options(sub, opt->ledger);
   sub->add_flag("--no-ledger", opt->no_ledger, "Only print; do not append the run to the ledger");
   sub->add_option("--origin", opt->origin,
@@ -220,7 +224,7 @@ Action add_resolve_snapshot(CLI::App& app) {
       }
     }
     if (!opt->quiet && opt->json != "-") outputs.push_back(std::make_unique<TableSink>(plan, std::cout));
-    ProgressLine progress(plan, !opt->quiet);
+    ProgressLine progress(plan, !opt->no_progress);
 
     RecordOptions record;
     record.ledger = store.get();

@@ -1,0 +1,167 @@
+// Bulk resolve-snapshot against the lab, as a user runs it: 5,000 names from --domains-file streamed
+// into the JSON and the ledger (every name accounted for, verify-ledger passes, memory does not
+// grow with the names), --qps holds the rate, --concurrency caps what is in flight, and the
+// progress line appears only on a terminal.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/lab.h"
+#include "timeutil/timestamp.h"
+
+using namespace dnswitness;
+using dnswitness::test::Lab;
+using dnswitness::test::run_command;
+using dnswitness::test::run_dnswitness;
+using dnswitness::test::TempDir;
+
+namespace {
+
+// n0..n199.lab.test exist in the lab (A records); the others answer NXDOMAIN: a response too.
+std::string names_file(const TempDir& dir, int count) {
+  const std::string path = dir / ("names-" + std::to_string(count) + ".txt");
+  std::ofstream out(path);
+  out << "# generated\n";
+  for (int i = 0; i < count; ++i) out << "n" << i << ".lab.test\n";
+  return path;
+}
+
+// Peak RSS in KiB of one dnswitness run, from GNU time (or getrusage through it).
+long peak_rss_kib(const std::string& args, const TempDir& dir) {
+  const std::string rss = dir / "rss";
+  const auto r = run_command("/usr/bin/time -f %M -o " + rss + " " + DNSWITNESS_BINARY + " " + args);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  return std::stol(test::read_file(rss));
+}
+
+std::vector<std::int64_t> sent_times(const nlohmann::json& doc) {
+  std::vector<std::int64_t> out;
+  for (const auto& o : doc["observations"]) out.push_back(parse_rfc3339(o["sent_at"].get<std::string>())->ns);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("5,000 names from a file: every one in the JSON and the ledger, verify-ledger passes, memory flat") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  const std::string json = dir / "bulk.json";
+  const std::string common = " --resolver knot=" + lab.knot() + " --types A --timeout 1000 --retries 2 -q";
+  const auto r = run_dnswitness("resolve-snapshot --ledger " + ledger + " --domains-file " + names_file(dir, 5000) +
+                                " --json " + json + common);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  std::ifstream in(json);
+  const auto doc = nlohmann::json::parse(in);
+  REQUIRE(doc["observations"].size() == 5000);
+  CHECK(doc["run"]["observation_count"] == 5000);
+  std::set<std::string> seen;
+  std::map<std::string, int> outcomes;
+  for (const auto& o : doc["observations"]) {
+    seen.insert(o["qname"].get<std::string>());
+    ++outcomes[o["outcome"].get<std::string>()];
+  }
+  CHECK(seen.size() == 5000);
+  CHECK(outcomes["answer"] == 200);
+  CHECK(outcomes["nxdomain"] == 4800);
+  // Plan order is kept for a run this size.
+  CHECK(doc["observations"][0]["qname"] == "n0.lab.test");
+  CHECK(doc["observations"][4999]["qname"] == "n4999.lab.test");
+
+  const auto leaves = run_command("sqlite3 " + ledger + "/ledger.sqlite 'SELECT count(*) FROM leaves; "
+                                  "SELECT count(DISTINCT qname) FROM observation_index'");
+  CHECK(leaves.out == "5001\n5000\n");
+  const auto v = run_dnswitness("verify-ledger -q --ledger " + ledger);
+  CHECK_MESSAGE(v.exit_code == 0, (v.out + v.err));
+
+  // Memory: ten times the names costs far less than the ~6 KB per observation of holding them.
+  const long small = peak_rss_kib("resolve-snapshot --ledger " + ledger + " --domains-file " + names_file(dir, 500) +
+                                      " --json " + json + common,
+                                  dir);
+  const long large = peak_rss_kib("resolve-snapshot --ledger " + ledger + " --domains-file " +
+                                      names_file(dir, 5000) + " --json " + json + common,
+                                  dir);
+  MESSAGE("peak RSS: 500 names " << small << " KiB, 5,000 names " << large << " KiB");
+  CHECK(large - small < 8 * 1024);
+}
+
+TEST_CASE("--qps holds each resolver to its rate") {
+  Lab lab;
+  TempDir dir;
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains-file " + names_file(dir, 100) +
+                                " --types A --qps 100 --resolver knot=" + lab.knot() + " --resolver unbound=" +
+                                lab.unbound());
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["observations"].size() == 200);
+  for (const std::string resolver : {"knot", "unbound"}) {
+    CAPTURE(resolver);
+    nlohmann::json mine = {{"observations", nlohmann::json::array()}};
+    for (const auto& o : doc["observations"])
+      if (o["resolver"]["name"] == resolver) mine["observations"].push_back(o);
+    const auto t = sent_times(mine);
+    REQUIRE(t.size() == 100);
+    // 100 queries at 100 a second: the first ones go at once (a burst of 20 ms worth), the rest
+    // 10 ms apart, so the last leaves about a second after the first.
+    const double seconds = static_cast<double>(t.back() - t.front()) / 1e9;
+    const double rate = 99 / seconds;
+    MESSAGE(resolver << ": " << rate << " queries/s");
+    CHECK(rate > 85);
+    CHECK(rate < 115);
+  }
+  CHECK(doc["run"]["config_hash"].get<std::string>().size() == 64);
+}
+
+TEST_CASE("--concurrency caps the queries in flight (--max-in-flight is the same option)") {
+  Lab lab;
+  TempDir dir;
+  // A server that never answers: with 5 in flight, 20 queries take four timeouts of 300 ms.
+  for (const std::string option : {"--concurrency", "--max-in-flight"}) {
+    CAPTURE(option);
+    const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains-file " + names_file(dir, 20) +
+                                  " --types A --timeout 300 --retries 0 " + option + " 5 --resolver silent=" +
+                                  lab.odd("SILENT_PORT"));
+    CHECK(r.exit_code == 3);
+    const auto doc = nlohmann::json::parse(r.out);
+    const auto t = sent_times(doc);
+    REQUIRE(t.size() == 20);
+    // Four waves of five: within a wave the sends are close, between waves a timeout apart.
+    for (int wave = 0; wave < 4; ++wave) {
+      CHECK(t[wave * 5 + 4] - t[wave * 5] < 100'000'000);
+      if (wave > 0) CHECK(t[wave * 5] - t[wave * 5 - 1] >= 250'000'000);
+    }
+  }
+  // Without the cap all 20 go at once.
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains-file " + names_file(dir, 20) +
+                                " --types A --timeout 300 --retries 0 --resolver silent=" + lab.odd("SILENT_PORT"));
+  const auto t = sent_times(nlohmann::json::parse(r.out));
+  REQUIRE(t.size() == 20);
+  CHECK(t.back() - t.front() < 100'000'000);
+}
+
+TEST_CASE("the progress line goes to a terminal only") {
+  Lab lab;
+  TempDir dir;
+  const std::string args = "resolve-snapshot --no-ledger --domains-file " + names_file(dir, 40) +
+                           " --types A --qps 40 --resolver knot=" + lab.knot();
+  // stderr is a file here: no progress line, only the table on stdout.
+  const auto piped = run_dnswitness(args);
+  REQUIRE(piped.exit_code == 0);
+  CHECK(piped.err.find("queries/s") == std::string::npos);
+  CHECK(piped.err.find('\r') == std::string::npos);
+  CHECK(piped.out.find("40 queries to 1 resolver(s)") != std::string::npos);
+  // On a terminal (script(1) gives the command one), the line shows and is rewritten in place.
+  const auto tty = run_command("script -qec '" + std::string(DNSWITNESS_BINARY) + " " + args + " -q' /dev/null");
+  REQUIRE(tty.exit_code == 0);
+  CHECK(tty.out.find("queries/s") != std::string::npos);
+  CHECK(tty.out.find("names ") != std::string::npos);
+  CHECK(tty.out.find("of 40") != std::string::npos);
+}
