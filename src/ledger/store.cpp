@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
 #include <system_error>
 
 #include "crypto/encoding.h"
@@ -274,9 +275,12 @@ CompactRange LedgerStore::checked_frontier(const Ed25519PrivateKey& key) {
 AppendResult LedgerStore::append_run(const RunLeaves& run, const Ed25519PrivateKey& key) {
   if (run.leaves.empty()) throw std::invalid_argument("a run has at least its run leaf");
   LedgerRunAppender appender(*this, key);
+  // rows[k].leaf_index is relative to the run leaf; leaves without a row (events) get none.
+  std::map<std::uint64_t, const IndexRow*> rows;
+  for (const auto& r : run.rows) rows[r.leaf_index] = &r;
   for (std::size_t i = 1; i < run.leaves.size(); ++i) {
-    IndexRow row = i - 1 < run.rows.size() ? run.rows[i - 1] : IndexRow{};
-    appender.add(run.leaves[i], std::move(row));
+    const auto it = rows.find(i);
+    appender.add(run.leaves[i], it == rows.end() ? nullptr : it->second);
   }
   return appender.finish(run.leaves.front(), run.run_id);
 }
@@ -294,7 +298,9 @@ LedgerRunAppender::LedgerRunAppender(LedgerStore& store, const Ed25519PrivateKey
 
 LedgerRunAppender::~LedgerRunAppender() = default;
 
-void LedgerRunAppender::add(std::string_view leaf, IndexRow row) {
+void LedgerRunAppender::add(std::string_view leaf, const IndexRow& row) { add(leaf, &row); }
+
+void LedgerRunAppender::add(std::string_view leaf, const IndexRow* row) {
   if (finished_) throw std::logic_error("LedgerRunAppender::add after finish");
   const ByteView bytes(reinterpret_cast<const std::uint8_t*>(leaf.data()), leaf.size());
   const Hash h = leaf_hash(bytes);
@@ -302,14 +308,16 @@ void LedgerRunAppender::add(std::string_view leaf, IndexRow row) {
   const auto idx = static_cast<std::int64_t>(first_index_ + 1 + hashes_.size());
   put_leaf_.bind(1, idx).bind_blob(2, h).bind_blob(3, bytes);
   put_leaf_.run("appending the run's leaves");
-  put_row_.bind(1, row.qname)
-      .bind(2, row.time_ns)
-      .bind(3, idx)
-      .bind(4, row.qtype)
-      .bind(5, row.resolver)
-      .bind(6, row.outcome)
-      .bind(7, row.addresses);
-  put_row_.run("indexing the run's observations");
+  if (row) {
+    put_row_.bind(1, row->qname)
+        .bind(2, row->time_ns)
+        .bind(3, idx)
+        .bind(4, row->qtype)
+        .bind(5, row->resolver)
+        .bind(6, row->outcome)
+        .bind(7, row->addresses);
+    put_row_.run("indexing the run's observations");
+  }
   hashes_.push_back(h);
 }
 

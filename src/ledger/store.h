@@ -143,9 +143,10 @@ class LedgerRunAppender {
   LedgerRunAppender& operator=(const LedgerRunAppender&) = delete;
   ~LedgerRunAppender();
 
-  // `leaf` exactly as hashed (at most kMaxLeafBytes); `row.leaf_index` is ignored (the appender
-  // assigns the index).
-  void add(std::string_view leaf, IndexRow row);
+  // `leaf` exactly as hashed (at most kMaxLeafBytes) and its index row, if any (null for a leaf
+  // that is not an observation); `row->leaf_index` is ignored (the appender assigns the index).
+  void add(std::string_view leaf, const IndexRow* row);
+  void add(std::string_view leaf, const IndexRow& row);
   AppendResult finish(std::string_view run_leaf, const std::string& run_id);
 
   [[nodiscard]] std::uint64_t first_index() const noexcept { return first_index_; }
