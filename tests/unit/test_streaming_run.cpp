@@ -27,7 +27,7 @@ Observation observation(int i) {
   Observation o;
   o.qname = "n" + std::to_string(i) + ".example";
   o.qtype = i % 2 ? 28 : 1;
-  o.resolver = ResolverSpec{"lab", Protocol::udp, "127.0.0.1", 5300};
+  o.resolver = ResolverSpec{"lab", Protocol::udp, "127.0.0.1", 5300, {}};
   o.sent_at = UtcTime{1'700'000'000'000'000'000LL + i};
   switch (i % 4) {
     case 0:
