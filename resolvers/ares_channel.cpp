@@ -110,9 +110,12 @@ AresChannel::~AresChannel() {
 
 std::uint16_t AresChannel::reserve_id() {
   for (;;) {
-    std::uint16_t id = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&id), sizeof id) != 1)
-      throw std::runtime_error("the system random generator failed");
+    if (random_ids_left_ == 0) {
+      if (RAND_bytes(reinterpret_cast<unsigned char*>(random_ids_.data()), sizeof random_ids_) != 1)
+        throw std::runtime_error("the system random generator failed");
+      random_ids_left_ = random_ids_.size();
+    }
+    const std::uint16_t id = random_ids_[--random_ids_left_];
     if (ids_in_flight_.insert(id).second) return id;
   }
 }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "model/target.h"
 
 namespace dnswitness {
@@ -20,12 +22,6 @@ struct CharFree {
   void operator()(char* p) const { free(p); }
 };
 
-std::string rdf_text(const ldns_rdf* rdf) {
-  if (rdf == nullptr) return {};
-  std::unique_ptr<char, CharFree> s(ldns_rdf2str(rdf));
-  return s ? std::string(s.get()) : std::string();
-}
-
 std::string lower_no_dot(std::string s) {
   if (!s.empty() && s.back() == '.') s.pop_back();
   std::transform(s.begin(), s.end(), s.begin(),
@@ -34,6 +30,57 @@ std::string lower_no_dot(std::string s) {
 }
 
 }  // namespace
+
+// Presentation text of a domain name, byte for byte what ldns_rdf2buffer_str_dname writes
+// (RFC 1035 §5.1 escapes: \c for . ; ( ) \, \DDD for non-graphic bytes), without its one
+// printf call per character, which made text rendering the largest cost of a bulk run.
+// tests/unit/test_wire.cpp holds it to ldns's own output.
+static std::string dname_text(const ldns_rdf* rdf) {
+  const std::uint8_t* data = ldns_rdf_data(rdf);
+  const std::size_t size = ldns_rdf_size(rdf);
+  if (size == 0 || size > LDNS_MAX_DOMAINLEN) return {};
+  if (size == 1) return ".";
+  std::string out;
+  out.reserve(size + 1);
+  std::size_t pos = 0;
+  std::size_t len = data[0];
+  while (len > 0 && pos < size) {
+    ++pos;
+    for (std::size_t i = 0; i < len && pos < size; ++i, ++pos) {
+      const unsigned char c = data[pos];
+      if (c == '.' || c == ';' || c == '(' || c == ')' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x21 || c > 0x7e) {  // !(isascii && isgraph) in the C locale
+        out += fmt::format("\\{:03}", c);
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    if (pos < size) out += '.';
+    len = pos < size ? data[pos] : 0;
+  }
+  return out;
+}
+
+std::string rdf_text(const ldns_rdf* rdf) {
+  if (rdf == nullptr) return {};
+  // The common types directly (ldns itself formats addresses with inet_ntop); the rest by ldns.
+  switch (ldns_rdf_get_type(rdf)) {
+    case LDNS_RDF_TYPE_DNAME: return dname_text(rdf);
+    case LDNS_RDF_TYPE_A:
+    case LDNS_RDF_TYPE_AAAA: {
+      const bool v4 = ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_A;
+      if (ldns_rdf_size(rdf) != (v4 ? 4u : 16u)) break;
+      char text[INET6_ADDRSTRLEN];
+      if (inet_ntop(v4 ? AF_INET : AF_INET6, ldns_rdf_data(rdf), text, sizeof text) == nullptr) break;
+      return text;
+    }
+    default: break;
+  }
+  std::unique_ptr<char, CharFree> s(ldns_rdf2str(rdf));
+  return s ? std::string(s.get()) : std::string();
+}
 
 std::optional<std::uint8_t> WireReader::u8() {
   if (failed_ || data_.size() - pos_ < 1) {

@@ -11,6 +11,8 @@
 #include "model/bytes.h"
 #include "model/observation.h"
 
+struct ldns_struct_rdf;  // <ldns/rdata.h>
+
 namespace dnswitness {
 
 // Reads big-endian integers and byte runs; every read checks the remaining length and a failed
@@ -62,6 +64,10 @@ struct DecodedResponse {
   std::vector<ResourceRecord> answers;  // answer section, in order
   std::vector<std::string> addresses;   // records of qtype at the end of qname's CNAME chain
 };
+
+// Presentation text of one rdata field, exactly as ldns_rdf2str writes it; names, A and AAAA
+// without ldns's per-character printf, the rest by ldns.
+std::string rdf_text(const ldns_struct_rdf* rdf);
 
 // Decodes a response and checks that it answers (qname, qtype): QR set, one question equal to
 // ours (case-insensitive), every section parseable. Never reads outside `message`.

@@ -4,6 +4,10 @@
 #include "resolvers/dns_engine.h"
 #include "resolvers/wire.h"
 
+#include <ldns/ldns.h>
+
+#include <cstdlib>
+
 using namespace dnswitness;
 
 namespace {
@@ -102,4 +106,40 @@ TEST_CASE("build_query makes an RD query with our ID and an EDNS OPT record") {
   CHECK(read_question(q)->qtype == 28);
   const Bytes plain = build_query("x.com", 1, 7, 0);
   CHECK(read_header(plain)->arcount == 0);
+}
+
+TEST_CASE("rdf_text writes names and addresses exactly as ldns does") {
+  // ldns_rdf2str is the reference: the fast paths must not change a single byte of the evidence
+  // text. Random labels cover the escapes (. ; ( ) \ and non-graphic bytes as \DDD).
+  std::uint32_t seed = 12345;
+  auto next = [&seed] { seed = seed * 1664525u + 1013904223u; return seed >> 24; };
+  auto same = [](ldns_rdf* rdf) {
+    REQUIRE(rdf != nullptr);
+    char* reference = ldns_rdf2str(rdf);
+    REQUIRE(reference != nullptr);
+    CHECK(rdf_text(rdf) == std::string(reference));
+    free(reference);
+    ldns_rdf_deep_free(rdf);
+  };
+  for (int n = 0; n < 2000; ++n) {
+    Bytes name;
+    const unsigned labels = next() % 5;
+    for (unsigned l = 0; l < labels; ++l) {
+      const unsigned len = 1 + next() % 12;
+      name.push_back(static_cast<std::uint8_t>(len));
+      for (unsigned i = 0; i < len; ++i) {
+        const unsigned pick = next() % 4;
+        name.push_back(static_cast<std::uint8_t>(pick == 0 ? next() : pick == 1 ? ".;()\\ "[next() % 6] : 'a' + next() % 26));
+      }
+    }
+    name.push_back(0);
+    same(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, name.size(), name.data()));
+    std::uint8_t v4[4], v6[16];
+    for (auto& b : v4) b = static_cast<std::uint8_t>(next());
+    for (auto& b : v6) b = static_cast<std::uint8_t>(n % 3 == 0 ? 0 : next());  // zero runs: "::"
+    same(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_A, sizeof v4, v4));
+    same(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_AAAA, sizeof v6, v6));
+  }
+  const std::uint8_t root[] = {0};
+  same(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, 1, root));
 }
