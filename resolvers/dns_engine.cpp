@@ -189,7 +189,7 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
     }
     ex.rtt_us = micros_between(started, received);
     ex.response_wire = std::move(wire);
-    const DecodedResponse decoded = decode_response(ex.response_wire, task->request.qname, task->request.qtype);
+    DecodedResponse decoded = decode_response(ex.response_wire, task->request.qname, task->request.qtype);
     if (!decoded.ok) {
       ex.result = "malformed";
       task->obs.exchanges.push_back(std::move(ex));
@@ -214,10 +214,10 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
     }
     task->obs.rcode = decoded.rcode;
     task->obs.flags = flag_names(decoded.header.flags);
-    task->obs.answers = decoded.answers;
-    task->obs.addresses = decoded.addresses;
+    task->obs.answers = std::move(decoded.answers);
+    task->obs.addresses = std::move(decoded.addresses);
     switch (decoded.rcode) {
-      case 0: task->obs.outcome = decoded.addresses.empty() ? Outcome::nodata : Outcome::answer; break;
+      case 0: task->obs.outcome = task->obs.addresses.empty() ? Outcome::nodata : Outcome::answer; break;
       case 2: task->obs.outcome = Outcome::servfail; break;
       case 3: task->obs.outcome = Outcome::nxdomain; break;
       case 5: task->obs.outcome = Outcome::refused; break;
