@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
 #include "cli/output_file.h"
+#include "cli/snapshot_options.h"
 #include "cli/tsa_options.h"
 #include "config/snapshot_settings.h"
 #include "ledger/leaves.h"
@@ -26,29 +27,14 @@ namespace dnswitness::cli {
 namespace {
 
 struct Options {
-  std::string config;
-  std::string preset;
-  std::vector<std::string> domains;
-  std::string domains_file;
-  std::vector<std::string> types;
-  std::vector<std::string> resolvers;
-  std::string resolv_conf;
-  int timeout_ms = 0;
-  int retries = -1;
-  int max_in_flight = 0;
-  std::vector<std::string> client_subnets;
-  int authoritative_port = 0;
-  bool insecure = false;
-  int qps = 0;
+  SnapshotCliOptions run;
   std::string json;
   bool quiet = false;
   bool no_progress = false;
   LedgerOptions ledger;
   bool no_ledger = false;
   std::string origin;
-  std::string ca_file;
   TsaOptions tsa;
-  std::vector<std::string> ntp;
 };
 
 // The NTP rule's memory (clock/ntp_state.h) lives in the ledger folder. A --no-ledger run uses
@@ -93,58 +79,9 @@ Action add_resolve_snapshot(CLI::App& app) {
       "Each run is appended to the ledger (see --ledger) with a signed tree head, unless --no-ledger.\n"
       "With --tsa, the tree head is then time-stamped (RFC 3161) by each TSA named; a TSA that fails is\n"
       "recorded and asked again on the next run, and never changes the exit code.");
-  sub->add_option("--config", opt->config, "JSON file with the same settings; the command line wins")
+  sub->add_option("--config", opt->run.config, "JSON file with the same settings; the command line wins")
       ->option_text("FILE");
-  sub->add_option("--preset", opt->preset, "Named domain list (default: x, the X/Twitter domains)")
-      ->option_text("NAME");
-  sub->add_option("--domains", opt->domains, "Domains to resolve, comma-separated")
-      ->delimiter(',')
-      ->option_text("A,B,...");
-  sub->add_option("--domains-file", opt->domains_file, "File with one domain a line ('#' comments)")
-      ->option_text("FILE");
-  sub->add_option("--types", opt->types, "Record types, comma-separated (default: A,AAAA)")
-      ->delimiter(',')
-      ->option_text("A,AAAA");
-  sub->add_option("--resolver", opt->resolvers,
-                  "Resolver [NAME=]SPEC, repeatable; SPEC is HOST[:PORT], udp://HOST[:PORT], "
-                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300), https://HOST[:PORT]/PATH (DNS over HTTPS), system, "
-                  "or authoritative (the domains' own name servers, found through the other resolvers and asked "
-                  "directly)")
-      ->option_text("SPEC");
-  sub->add_option("--resolv-conf", opt->resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
-      ->option_text("FILE");
-  sub->add_option("--timeout", opt->timeout_ms, "Milliseconds to wait for each attempt (default: 2000)")
-      ->check(CLI::Range(10, 60000))
-      ->option_text("MS");
-  sub->add_option("--retries", opt->retries, "Extra attempts after a timeout or network error (default: 1)")
-      ->check(CLI::Range(0, 10))
-      ->option_text("N");
-  sub->add_option("--concurrency,--max-in-flight", opt->max_in_flight,
-                  "Queries outstanding at once per resolver (default: 100); fewer when the resolver starts "
-                  "losing queries")
-      ->check(CLI::Range(1, 10000))
-      ->option_text("N");
-  sub->add_option("--client-subnet", opt->client_subnets,
-                  "With --resolver authoritative: ask each server once per client subnet (EDNS Client "
-                  "Subnet, RFC 7871), to see what subscribers of that network are given; PREFIX such as "
-                  "49.96.0.0/12, or a carrier preset: docomo, au, softbank, rakuten (presets/client-subnets.conf, "
-                  "check its sources). Repeatable")
-      ->option_text("PREFIX");
-  sub->add_option("--authoritative-port", opt->authoritative_port,
-                  "Port on which authoritative servers are asked (default: 53). For test labs only, whose "
-                  "servers listen on other ports; recorded in the run")
-      ->check(CLI::Range(1, 65535))
-      ->option_text("N");
-  sub->add_flag("--insecure", opt->insecure,
-                "For tests only: accept DNS-over-HTTPS servers whose certificate does not verify (recorded in "
-                "the run)");
-  sub->add_option("--ntp", opt->ntp,
-                  "NTP server HOST[:PORT] to check the clock against, repeatable (default: ntp.nict.jp, then "
-                  "ntp.jst.mfeed.ad.jp); 'none' skips the check")
-      ->option_text("HOST");
-  sub->add_option("--qps", opt->qps, "New queries a second per resolver (default: 0, no limit)")
-      ->check(CLI::Range(0, 10000000))
-      ->option_text("N");
+  add_snapshot_options(sub, opt->run);
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
   sub->add_flag("--no-progress", opt->no_progress,
@@ -155,33 +92,13 @@ Action add_resolve_snapshot(CLI::App& app) {
   sub->add_option("--origin", opt->origin,
                   "Name of a new ledger (default: dnswitness/<host>/<random>); no spaces or '+'")
       ->option_text("NAME");
-  sub->add_option("--ca-file", opt->ca_file,
-                  "PEM file of extra trust anchors for DoH servers and TSAs (added to the system's CAs; its "
-                  "SHA-256 is recorded in the run)")
-      ->option_text("FILE");
   add_tsa_options(sub, opt->tsa);
 
   return [opt, sub]() -> int {
-    SnapshotSettings settings;
-    if (!opt->config.empty()) settings = load_settings_file(opt->config);
-    SnapshotSettings cli;
-    if (sub->count("--preset")) cli.preset = opt->preset;
-    if (sub->count("--domains")) cli.domains = opt->domains;
-    if (sub->count("--domains-file")) cli.domains_file = opt->domains_file;
-    if (sub->count("--types")) cli.types = opt->types;
-    if (sub->count("--resolver")) cli.resolvers = opt->resolvers;
-    if (sub->count("--resolv-conf")) cli.resolv_conf = opt->resolv_conf;
-    if (sub->count("--timeout")) cli.timeout_ms = opt->timeout_ms;
-    if (sub->count("--retries")) cli.retries = opt->retries;
-    if (sub->count("--concurrency")) cli.max_in_flight = opt->max_in_flight;
-    if (sub->count("--qps")) cli.qps = opt->qps;
-    if (sub->count("--client-subnet")) cli.client_subnets = opt->client_subnets;
-    if (sub->count("--authoritative-port")) cli.authoritative_port = opt->authoritative_port;
-    if (sub->count("--ca-file")) cli.ca_file = opt->ca_file;
-    if (opt->insecure) cli.insecure = true;
-    tsa_options_to_settings(sub, opt->tsa, cli);
-    if (sub->count("--ntp")) cli.ntp = opt->ntp;
-    settings.override_with(cli);
+    SnapshotSettings settings = snapshot_settings(opt->run, sub);
+    SnapshotSettings tsa_cli;
+    tsa_options_to_settings(sub, opt->tsa, tsa_cli);
+    settings.override_with(tsa_cli);
     SnapshotPlan plan = make_plan(settings);
     if (opt->no_ledger && (sub->count("--tsa") || sub->count("--tsa-accredited")))
       throw UsageError("--tsa time-stamps the ledger's signed tree head, so it cannot be combined with --no-ledger.");

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
+#include "cli/snapshot_options.h"
 #include "cli/tsa_options.h"
 #include "config/snapshot_settings.h"
 #include "model/errors.h"
@@ -17,17 +18,7 @@ namespace dnswitness::cli {
 namespace {
 
 struct WatchCliOptions {
-  std::string config;
-  std::string preset;
-  std::vector<std::string> domains;
-  std::string domains_file;
-  std::vector<std::string> types;
-  std::vector<std::string> resolvers;
-  std::string resolv_conf;
-  int timeout_ms = 0;
-  int retries = -1;
-  int max_in_flight = 0;
-  std::vector<std::string> ntp;
+  SnapshotCliOptions run;
   LedgerOptions ledger;
   std::string origin;
   std::string interval = "5m";
@@ -41,25 +32,9 @@ struct WatchCliOptions {
   TsaOptions tsa;
 };
 
-// The command line's snapshot settings (only those given), laid over the --config file each time
-// the plan is made, so SIGHUP picks up an edited file.
-SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) {
-  SnapshotSettings settings;
-  if (!o.config.empty()) settings = load_settings_file(o.config);
-  SnapshotSettings cli;
-  if (sub->count("--preset")) cli.preset = o.preset;
-  if (sub->count("--domains")) cli.domains = o.domains;
-  if (sub->count("--domains-file")) cli.domains_file = o.domains_file;
-  if (sub->count("--types")) cli.types = o.types;
-  if (sub->count("--resolver")) cli.resolvers = o.resolvers;
-  if (sub->count("--resolv-conf")) cli.resolv_conf = o.resolv_conf;
-  if (sub->count("--timeout")) cli.timeout_ms = o.timeout_ms;
-  if (sub->count("--retries")) cli.retries = o.retries;
-  if (sub->count("--max-in-flight")) cli.max_in_flight = o.max_in_flight;
-  if (sub->count("--ntp")) cli.ntp = o.ntp;
-  settings.override_with(cli);
-  return make_plan(settings);
-}
+// The --config file with the command line laid over it, read again each time the plan is made,
+// so SIGHUP picks up an edited file.
+SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) { return make_plan(snapshot_settings(o.run, sub)); }
 
 std::chrono::milliseconds parse_jitter(const std::string& text) {
   if (text == "0" || text == "0ms" || text == "0s") return std::chrono::milliseconds(0);
@@ -94,34 +69,9 @@ Action add_watch(CLI::App& app) {
       "Exit codes: 0 stopped normally; 1 a run could not be recorded (the ledger was busy, the disk full, ...);\n"
       "2 bad usage or config; 3 (--once) no resolver gave any response (the run is recorded); 4 the ledger\n"
       "contradicts itself (run 'dnswitness verify-ledger').");
-  sub->add_option("--config", opt->config, "JSON settings file (re-read on SIGHUP); the command line wins")
+  sub->add_option("--config", opt->run.config, "JSON settings file (re-read on SIGHUP); the command line wins")
       ->option_text("FILE");
-  sub->add_option("--preset", opt->preset, "Named domain list (default: x, the X/Twitter domains)")
-      ->option_text("NAME");
-  sub->add_option("--domains", opt->domains, "Domains to resolve, comma-separated")->delimiter(',')->option_text("A,B,...");
-  sub->add_option("--domains-file", opt->domains_file, "File with one domain a line ('#' comments)")
-      ->option_text("FILE");
-  sub->add_option("--types", opt->types, "Record types, comma-separated (default: A,AAAA)")
-      ->delimiter(',')
-      ->option_text("A,AAAA");
-  sub->add_option("--resolver", opt->resolvers,
-                  "Resolver [NAME=]SPEC, repeatable: HOST[:PORT], udp://HOST[:PORT], tcp://HOST[:PORT] or system")
-      ->option_text("SPEC");
-  sub->add_option("--resolv-conf", opt->resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
-      ->option_text("FILE");
-  sub->add_option("--timeout", opt->timeout_ms, "Milliseconds to wait for each attempt (default: 2000)")
-      ->check(CLI::Range(10, 60000))
-      ->option_text("MS");
-  sub->add_option("--retries", opt->retries, "Extra attempts after a timeout or network error (default: 1)")
-      ->check(CLI::Range(0, 10))
-      ->option_text("N");
-  sub->add_option("--max-in-flight", opt->max_in_flight, "Queries outstanding per resolver (default: 100)")
-      ->check(CLI::Range(1, 10000))
-      ->option_text("N");
-  sub->add_option("--ntp", opt->ntp,
-                  "NTP server HOST[:PORT] for each run's clock check, repeatable (default: ntp.nict.jp, then "
-                  "ntp.jst.mfeed.ad.jp; each address at most every 3 minutes); 'none' skips it")
-      ->option_text("HOST");
+  add_snapshot_options(sub, opt->run);
   add_ledger_options(sub, opt->ledger);
   sub->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
       ->option_text("NAME");
@@ -158,12 +108,12 @@ Action add_watch(CLI::App& app) {
     w.quiet = opt->quiet;
     w.origin = opt->origin;
     w.lock_timeout_ms = opt->ledger.lock_timeout_s * 1000;
-    w.config_description = opt->config.empty() ? "settings from the command line" : "config " + opt->config;
+    w.config_description = opt->run.config.empty() ? "settings from the command line" : "config " + opt->run.config;
     w.load_plan = [opt, sub] { return load_plan(*opt, sub); };
     {
       // The time-stamping authorities (--tsa or the config's "tsa"), read once at start.
       SnapshotSettings settings;
-      if (!opt->config.empty()) settings = load_settings_file(opt->config);
+      if (!opt->run.config.empty()) settings = load_settings_file(opt->run.config);
       SnapshotSettings cli;
       tsa_options_to_settings(sub, opt->tsa, cli);
       settings.override_with(cli);

@@ -288,6 +288,24 @@ TEST_CASE("watch --tsa: each run's signed tree head is time-stamped by the lab's
   expect_valid(ledger);
 }
 
+TEST_CASE("watch takes resolve-snapshot's run options: DoH with --ca-file, authoritative with --client-subnet, pacing") {
+  Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  const auto r = run_dnswitness("watch --once -q --ledger " + ledger + " --resolver u=" + lab.unbound() +
+                                " --resolver doh=" + lab.get("DOH_URL") + " --ca-file " + lab.get("LAB_CA") +
+                                " --resolver authoritative --authoritative-port " + lab.get("GEO_KNOT_PORT") +
+                                " --client-subnet 49.96.0.0/24 --domains www.geo.test --types A --concurrency 2 --qps 50");
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  // The DoH server's certificate verified against --ca-file (else the outcome would be tls_error).
+  CHECK(scalar(ledger, "SELECT count(*) FROM observation_index WHERE resolver='doh' AND qname='www.geo.test' "
+                       "AND outcome='answer'") == 1);
+  // The geoip server's answer for the subnet sent, not the one every other client gets.
+  CHECK(scalar(ledger, "SELECT count(*) FROM observation_index WHERE resolver LIKE '%/ecs=49.96.0.0/24' "
+                       "AND addresses='198.51.100.10'") == 1);
+  expect_valid(ledger);
+}
+
 TEST_CASE("SIGHUP reloads --config; a broken config is reported and the previous settings stay") {
   Lab lab;
   TempDir dir;

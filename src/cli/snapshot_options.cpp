@@ -1,0 +1,82 @@
+// The shared run options of resolve-snapshot and watch (see snapshot_options.h).
+#include "cli/snapshot_options.h"
+
+namespace dnswitness::cli {
+
+void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
+  sub->add_option("--preset", o.preset, "Named domain list (default: x, the X/Twitter domains)")->option_text("NAME");
+  sub->add_option("--domains", o.domains, "Domains to resolve, comma-separated")->delimiter(',')->option_text("A,B,...");
+  sub->add_option("--domains-file", o.domains_file, "File with one domain a line ('#' comments)")->option_text("FILE");
+  sub->add_option("--types", o.types, "Record types, comma-separated (default: A,AAAA)")
+      ->delimiter(',')
+      ->option_text("A,AAAA");
+  sub->add_option("--resolver", o.resolvers,
+                  "Resolver [NAME=]SPEC, repeatable; SPEC is HOST[:PORT], udp://HOST[:PORT], "
+                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300), https://HOST[:PORT]/PATH (DNS over HTTPS), system, "
+                  "or authoritative (the domains' own name servers, found through the other resolvers and asked "
+                  "directly)")
+      ->option_text("SPEC");
+  sub->add_option("--resolv-conf", o.resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
+      ->option_text("FILE");
+  sub->add_option("--timeout", o.timeout_ms, "Milliseconds to wait for each attempt (default: 2000)")
+      ->check(CLI::Range(10, 60000))
+      ->option_text("MS");
+  sub->add_option("--retries", o.retries, "Extra attempts after a timeout or network error (default: 1)")
+      ->check(CLI::Range(0, 10))
+      ->option_text("N");
+  sub->add_option("--concurrency,--max-in-flight", o.max_in_flight,
+                  "Queries outstanding at once per resolver (default: 100); fewer when the resolver starts "
+                  "losing queries")
+      ->check(CLI::Range(1, 10000))
+      ->option_text("N");
+  sub->add_option("--qps", o.qps, "New queries a second per resolver (default: 0, no limit)")
+      ->check(CLI::Range(0, 10000000))
+      ->option_text("N");
+  sub->add_option("--client-subnet", o.client_subnets,
+                  "With --resolver authoritative: ask each server once per client subnet (EDNS Client "
+                  "Subnet, RFC 7871), to see what subscribers of that network are given; PREFIX such as "
+                  "49.96.0.0/12, or a carrier preset: docomo, au, softbank, rakuten (presets/client-subnets.conf, "
+                  "check its sources). Repeatable")
+      ->option_text("PREFIX");
+  sub->add_option("--authoritative-port", o.authoritative_port,
+                  "Port on which authoritative servers are asked (default: 53). For test labs only, whose "
+                  "servers listen on other ports; recorded in the run")
+      ->check(CLI::Range(1, 65535))
+      ->option_text("N");
+  sub->add_flag("--insecure", o.insecure,
+                "For tests only: accept DNS-over-HTTPS servers whose certificate does not verify (recorded in "
+                "the run)");
+  sub->add_option("--ca-file", o.ca_file,
+                  "PEM file of extra trust anchors for DoH servers and TSAs (added to the system's CAs; its "
+                  "SHA-256 is recorded in the run)")
+      ->option_text("FILE");
+  sub->add_option("--ntp", o.ntp,
+                  "NTP server HOST[:PORT] to check the clock against, repeatable (default: ntp.nict.jp, then "
+                  "ntp.jst.mfeed.ad.jp; each address at most every 3 minutes); 'none' skips the check")
+      ->option_text("HOST");
+}
+
+SnapshotSettings snapshot_settings(const SnapshotCliOptions& o, const CLI::App* sub) {
+  SnapshotSettings settings;
+  if (!o.config.empty()) settings = load_settings_file(o.config);
+  SnapshotSettings cli;
+  if (sub->count("--preset")) cli.preset = o.preset;
+  if (sub->count("--domains")) cli.domains = o.domains;
+  if (sub->count("--domains-file")) cli.domains_file = o.domains_file;
+  if (sub->count("--types")) cli.types = o.types;
+  if (sub->count("--resolver")) cli.resolvers = o.resolvers;
+  if (sub->count("--resolv-conf")) cli.resolv_conf = o.resolv_conf;
+  if (sub->count("--timeout")) cli.timeout_ms = o.timeout_ms;
+  if (sub->count("--retries")) cli.retries = o.retries;
+  if (sub->count("--concurrency")) cli.max_in_flight = o.max_in_flight;
+  if (sub->count("--qps")) cli.qps = o.qps;
+  if (sub->count("--client-subnet")) cli.client_subnets = o.client_subnets;
+  if (sub->count("--authoritative-port")) cli.authoritative_port = o.authoritative_port;
+  if (sub->count("--ca-file")) cli.ca_file = o.ca_file;
+  if (o.insecure) cli.insecure = true;
+  if (sub->count("--ntp")) cli.ntp = o.ntp;
+  settings.override_with(cli);
+  return settings;
+}
+
+}  // namespace dnswitness::cli
