@@ -72,11 +72,6 @@ AresChannel& DnsEngine::channel(ResolverState& rs, Transport t) {
 void DnsEngine::submit(QueryRequest request, Handler done) {
   if (request.resolver.protocol == Protocol::system || request.resolver.protocol == Protocol::authoritative)
     throw std::logic_error("system and authoritative specs must be expanded before they reach the engine");
-  if (request.resolver.protocol == Protocol::https) {
-    if (!doh_) doh_ = std::make_unique<DohEngine>(io_, options_);
-    doh_->submit(std::move(request), std::move(done));
-    return;
-  }
   auto task = std::make_unique<Task>();
   task->request = std::move(request);
   task->done = std::move(done);
@@ -138,6 +133,23 @@ void DnsEngine::start(std::unique_ptr<Task> task) {
   ResolverState& rs = *task->resolver;
   ++rs.in_flight;
   stats_.peak_in_flight = std::max(stats_.peak_in_flight, rs.in_flight);
+  if (task->request.resolver.protocol == Protocol::https) {
+    // DoH exchanges are the DohEngine's (libcurl on the same loop); the queue, the in-flight cap
+    // and --qps pacing above are shared with UDP and TCP, so every transport obeys the same limits.
+    if (!doh_) doh_ = std::make_unique<DohEngine>(io_, options_);
+    Task* raw = task.release();
+    doh_->submit(std::move(raw->request), [this, raw](Observation&& o) {
+      std::unique_ptr<Task> t(raw);
+      ResolverState* owner = t->resolver;
+      Handler done = std::move(t->done);
+      t.reset();
+      --outstanding_;
+      --owner->in_flight;
+      if (!owner->queue.empty()) post_pump(*owner);
+      done(std::move(o));
+    });
+    return;
+  }
   Task* raw = task.release();  // owned by its callbacks until finish()
   attempt(raw, raw->request.resolver.protocol == Protocol::tcp ? Transport::tcp : Transport::udp);
   schedule_tick();

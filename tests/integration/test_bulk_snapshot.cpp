@@ -93,16 +93,17 @@ TEST_CASE("5,000 names from a file: every one in the JSON and the ledger, verify
   CHECK(large - small < 8 * 1024);
 }
 
-TEST_CASE("--qps holds each resolver to its rate") {
+TEST_CASE("--qps holds each resolver to its rate, DNS over HTTPS included") {
   Lab lab;
   TempDir dir;
   const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains-file " + names_file(dir, 100) +
                                 " --types A --qps 100 --resolver knot=" + lab.knot() + " --resolver unbound=" +
-                                lab.unbound());
+                                lab.unbound() + " --resolver doh=" + lab.get("DOH_URL") + " --ca-file " +
+                                lab.get("LAB_CA"));
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto doc = nlohmann::json::parse(r.out);
-  REQUIRE(doc["observations"].size() == 200);
-  for (const std::string resolver : {"knot", "unbound"}) {
+  REQUIRE(doc["observations"].size() == 300);
+  for (const std::string resolver : {"knot", "unbound", "doh"}) {
     CAPTURE(resolver);
     nlohmann::json mine = {{"observations", nlohmann::json::array()}};
     for (const auto& o : doc["observations"])
