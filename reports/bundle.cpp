@@ -8,6 +8,10 @@
 #include "crypto/encoding.h"
 #include "dnswitness/version.h"
 #include "ledger/checkpoint.h"
+#include "ledger/coverage.h"
+#include "reports/coverage_gaps.h"
+#include "reports/resolver_facts.h"
+#include "reports/run_facts.h"
 #include "tsa/bundle_tokens.h"
 #include "ledger/merkle.h"
 #include "ledger/queries.h"
@@ -207,12 +211,21 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
       {"case", req.case_name ? json(*req.case_name) : json()},
       {"checkpoints", std::move(checkpoints)},
   };
+  // Gaps in the windows, from every run of the ledger (before the leaves: "coverage" sorts first).
+  {
+    std::vector<std::int64_t> starts;
+    for (const auto& rt : run_times(store)) starts.push_back(rt.started_ns);
+    std::sort(starts.begin(), starts.end());
+    bundle["coverage"] = coverage_of(starts, report_windows(logins, o), req.interval_ns);
+  }
   head(bundle);
 
   // 4. Leaves with their proofs, and the rows the tables are derived from.
   std::vector<ObservationRow> rows;
   rows.reserve(observations.size());
   std::map<std::uint64_t, std::string> run_ids;
+  std::map<std::uint64_t, json> run_facts;
+  ResolverFactsBuilder resolver_facts;
   std::int64_t first_t = 0, last_t = 0;
   for (const auto i : leaf_set) {
     const std::string data = reader.leaf(i);
@@ -223,8 +236,9 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
                         fmt::format("leaf {} is not in the signed tree head of size {}; run verify-ledger", i,
                                     newest.size));
     std::optional<ObservationRow> row;
+    const json j = json::parse(data, nullptr, false);
     try {
-      row = observation_row_of_leaf(i, data);
+      row = observation_row_of_json(i, j);
     } catch (const std::invalid_argument& e) {
       throw LedgerError(LedgerError::Kind::integrity, fmt::format("leaf {} cannot be read: {}", i, e.what()));
     }
@@ -234,9 +248,10 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
       if (rows.empty() || row->time_ns < first_t) first_t = row->time_ns;
       if (rows.empty() || row->time_ns > last_t) last_t = row->time_ns;
       rows.push_back(std::move(*row));
+      resolver_facts.add(i, j);
     } else {
-      const json j = json::parse(data);
       run_ids[i] = j.value("run_id", "");
+      run_facts[i] = run_facts_of(j);
     }
     const std::string tlog = TlogProof{i, proof, newest.note, std::nullopt}.to_text();
     leaf(LeafEntry{i, kind, data, lh, proof, tlog});
@@ -244,7 +259,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
 
   json run_list = json::array();
   for (const auto& [b, span] : runs)
-    run_list.push_back({{"run_leaf", b}, {"end", span.end}, {"run_id", run_ids[b]}});
+    run_list.push_back({{"run_leaf", b}, {"end", span.end}, {"run_id", run_ids[b]}, {"facts", run_facts[b]}});
 
   // 5. Login records as read, and the inputs they were read from.
   json inputs = json::array();
@@ -285,6 +300,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
                             {"first", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{first_t}))},
                             {"last", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{last_t}))}};
   bundle["runs"] = std::move(run_list);
+  bundle["resolvers"] = resolver_facts.result();
   bundle["leaves"] = json::array();
   bundle["tables"] = derive_tables(logins, rows, o);
   if (stats) {

@@ -37,6 +37,9 @@ struct ReportRequest {
   std::optional<std::string> case_name;
   std::optional<std::string> operator_name;
   UtcTime created_at;
+  // The expected time between runs, for the coverage gaps (--interval); nullopt: the median spacing
+  // of the ledger's runs near the windows (reports/coverage_gaps.h).
+  std::optional<std::int64_t> interval_ns;
 };
 
 // Reads the login inputs as `report` and `verify` both do: each file with parse_logins, the --at

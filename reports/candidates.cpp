@@ -176,6 +176,11 @@ int family_of(const std::string& address) { return address.find(':') != std::str
 std::optional<ObservationRow> observation_row_of_leaf(std::uint64_t leaf_index, std::string_view leaf) {
   const json j = json::parse(leaf.begin(), leaf.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw std::invalid_argument("the leaf is not a JSON object");
+  return observation_row_of_json(leaf_index, j);
+}
+
+std::optional<ObservationRow> observation_row_of_json(std::uint64_t leaf_index, const json& j) {
+  if (!j.is_object()) throw std::invalid_argument("the leaf is not a JSON object");
   const auto kind = j.find("kind");
   if (kind == j.end() || !kind->is_string()) throw std::invalid_argument("the leaf has no kind");
   if (*kind == "run") return std::nullopt;

@@ -51,6 +51,8 @@ struct ObservationRow {
 // The row of an observation leaf (canonical JSON as the ledger stores it); nullopt for a run leaf.
 // Throws std::invalid_argument when the bytes are not an observation or run record of our shape.
 std::optional<ObservationRow> observation_row_of_leaf(std::uint64_t leaf_index, std::string_view leaf);
+// The same for a leaf already parsed (callers that read other facts of the leaf parse it once).
+std::optional<ObservationRow> observation_row_of_json(std::uint64_t leaf_index, const nlohmann::json& leaf);
 
 // "90s", "10m", "1h", "2d" (a whole number and one unit) to nanoseconds; nullopt otherwise.
 std::optional<std::int64_t> parse_report_duration(std::string_view text);

@@ -14,6 +14,9 @@
 #include "ledger/signed_note.h"
 #include "reports/bundle.h"
 #include "reports/candidates.h"
+#include "reports/coverage_gaps.h"
+#include "reports/resolver_facts.h"
+#include "reports/run_facts.h"
 #include "tsa/bundle_tokens.h"
 
 namespace dnswitness {
@@ -192,6 +195,9 @@ void verify_all(const json& b, BundleVerification& v) {
   const json& leaves = arr(b, "leaves", "the report");
   std::vector<ObservationRow> rows;
   std::map<std::uint64_t, std::string> run_ids;  // run leaf -> run id
+  std::map<std::uint64_t, json> run_facts;       // run leaf -> its facts, derived from its bytes
+  std::vector<std::int64_t> run_starts;
+  ResolverFactsBuilder resolver_facts;
   std::set<std::uint64_t> seen;
   bool tlog_note_verified = false;
   for (std::size_t i = 0; i < leaves.size(); ++i) {
@@ -228,8 +234,10 @@ void verify_all(const json& b, BundleVerification& v) {
                        where, tp->index));
     }
     std::optional<ObservationRow> row;
+    const std::string text = text_of(*data);
+    const json j = json::parse(text, nullptr, false);
     try {
-      row = observation_row_of_leaf(index, text_of(*data));
+      row = observation_row_of_json(index, j);
     } catch (const std::invalid_argument& e) {
       fail(fmt::format("{}: its JSON cannot be read ({})", where, e.what()));
     }
@@ -237,9 +245,11 @@ void verify_all(const json& b, BundleVerification& v) {
       fail(fmt::format("{}: its kind field does not match its content", where));
     if (row) {
       rows.push_back(std::move(*row));
+      resolver_facts.add(index, j);
     } else {
-      const json j = json::parse(text_of(*data));
       run_ids[index] = j.value("run_id", "");
+      run_facts[index] = run_facts_of(j);
+      if (const auto t = parse_rfc3339(j.value("started_at", ""))) run_starts.push_back(t->ns);
     }
   }
   v.leaves = leaves.size();
@@ -260,6 +270,24 @@ void verify_all(const json& b, BundleVerification& v) {
     if (!roots.count(end) || end <= begin)
       fail(fmt::format("run {}: the tree head signed with it (size {}) is not in the bundle", id, end));
     spans[begin] = {end, id};
+    // The summary of the run's facts is what its leaf says (absent in bundles made before it existed).
+    if (const auto f = runs[i].find("facts"); f != runs[i].end() && *f != run_facts[begin])
+      fail(fmt::format("run {}: its facts at {} differ from its run leaf", id,
+                       first_difference(*f, run_facts[begin], where + ".facts")));
+  }
+  // The resolvers' TLS, AA and client-subnet summary re-derives from the observation leaves.
+  if (const auto r = b.find("resolvers"); r != b.end()) {
+    const json derived = resolver_facts.result();
+    if (*r != derived)
+      fail(fmt::format("the resolver summary at {} does not re-derive from the observation leaves",
+                       first_difference(*r, derived, "resolvers")));
+  }
+  // Coverage gaps come from the whole ledger; the file can show they are well formed and that no
+  // run it holds started inside one.
+  if (const auto c = b.find("coverage"); c != b.end()) {
+    if (const std::string why = coverage_problem(*c, run_starts); !why.empty()) fail(why);
+    for (const auto& w : c->value("windows", json::array()))
+      v.coverage_gaps += w.value("gaps", json::array()).size();
   }
   for (const auto& r : rows) {
     auto it = spans.upper_bound(r.leaf_index);

@@ -7,6 +7,8 @@
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "reports/bundle.h"
+#include "reports/resolver_facts.h"
+#include "reports/run_facts.h"
 
 namespace dnswitness::pdf {
 
@@ -37,6 +39,7 @@ BundleView read_bundle_view(const std::filesystem::path& path) {
     v.file_bytes = text.size();
   }
   std::string problem;
+  ResolverFactsBuilder resolvers;
   // Each leaf object is reduced as soon as it is parsed, so the document never holds the leaves.
   const json::parser_callback_t keep = [&](int, json::parse_event_t event, json& parsed) {
     if (event != json::parse_event_t::object_end || !parsed.is_object() || !parsed.contains("leaf_hash") ||
@@ -47,8 +50,8 @@ BundleView read_bundle_view(const std::filesystem::path& path) {
       const auto data = base64_decode(parsed.at("data_base64").get<std::string>());
       if (!data) throw std::invalid_argument("data_base64 is not base64");
       const std::string leaf(reinterpret_cast<const char*>(data->data()), data->size());
-      auto row = observation_row_of_leaf(index, leaf);
       const json j = json::parse(leaf);
+      auto row = observation_row_of_json(index, j);
       if (row) {
         ObservationFacts f;
         f.row = std::move(*row);
@@ -61,7 +64,9 @@ BundleView read_bundle_view(const std::filesystem::path& path) {
                                                                 : fmt::format("{}:{}", a, port);
         }
         v.observations.push_back(std::move(f));
+        resolvers.add(index, j);
       } else {
+        v.run_facts[index] = run_facts_of(j);
         v.run_records[index] = j;
       }
     } catch (const std::exception& e) {
@@ -74,6 +79,7 @@ BundleView read_bundle_view(const std::filesystem::path& path) {
     throw std::runtime_error(fmt::format("{} is not JSON", path.string()));
   if (text_or(v.doc, "format") != kReportFormat)
     throw std::runtime_error(fmt::format("{} is not a {} bundle", path.string(), kReportFormat));
+  v.resolvers = resolvers.result();
   if (!problem.empty()) throw std::runtime_error(fmt::format("a leaf of {} cannot be read ({})", path.string(), problem));
   return v;
 }

@@ -27,6 +27,10 @@ struct BundleView {
   nlohmann::json doc;  // report.json without the leaves array's contents
   std::vector<ObservationFacts> observations;          // in leaf order
   std::map<std::uint64_t, nlohmann::json> run_records;  // run leaf index -> decoded run record
+  // Derived here from the leaves themselves (reports/run_facts.h, reports/resolver_facts.h), not
+  // taken from the bundle's summaries, so the PDF shows what the signed leaves say.
+  std::map<std::uint64_t, nlohmann::json> run_facts;  // run leaf index -> run_facts_of(record)
+  nlohmann::json resolvers;                             // ResolverFactsBuilder over the observation leaves
   std::string sha256_hex;                               // of the file's bytes
   std::uint64_t file_bytes = 0;
 };

@@ -8,6 +8,7 @@
 
 #include "model/address.h"
 #include "reports/evidence_description.h"
+#include "reports/pdf/fact_cells.h"
 #include "reports/pdf/openssl_steps.h"
 #include "reports/pdf/typesetter.h"
 #include "reports/pdf/wording.h"
@@ -177,6 +178,15 @@ class Writer {
         {L_("根拠データ", "Evidence file"),
          rt(L_("{}（{}バイト。SHA-256は下記）", "{} ({} bytes; SHA-256 below)"), o_.bundle_name, b_.file_bytes)},
     };
+    if (const json& cov = at(doc_, "coverage"); cov.is_object()) {
+      std::size_t gaps = 0;
+      for (const auto& w : at(cov, "windows")) gaps += at(w, "gaps").size();
+      rows.emplace_back(L_("観測の空白", "Gaps without runs"),
+                        !at(cov, "interval_seconds").is_number_integer()
+                            ? std::string(L_("調べていません（実行の間隔が不明。第4章）", "not looked for (interval unknown; chapter 4)"))
+                        : gaps == 0 ? std::string(L_("なし", "none"))
+                                    : rt(L_("{}件（第4章「観測の空白」）", "{} (chapter 4, \"Gaps\")"), gaps));
+    }
     if (!at(sel, "resolvers").empty())
       rows.emplace_back(L_("対象リゾルバ", "Resolvers"), join(strings(at(sel, "resolvers")), ", "));
     if (!at(sel, "from").is_null())
@@ -625,6 +635,15 @@ class Writer {
     }
     for (const auto& [sentence, whats] : groups)
       out.push_back(sentence + L_("：", ": ") + join(whats, L_("、", ", ")));
+    // Coverage gaps overlapping this login's window (found from the whole ledger, chapter 4).
+    const std::int64_t t = ns_of(str(l, "time"));
+    for (const auto& w : at(at(doc_, "coverage"), "windows"))
+      for (const auto& g : at(w, "gaps"))
+        if (ns_of(str(g, "from")) < t + after_ns && ns_of(str(g, "until")) > t - before_ns)
+          out.push_back(rt(L_("時間幅の中に、観測の実行が{}なかった期間（観測の空白）があります：{} から {} まで（第4章）。",
+                              "Inside the window, no run was made for {}: from {} to {} (chapter 4)."),
+                           duration_words(static_cast<std::int64_t>(num(g, "seconds")) * 1'000'000'000, L_),
+                           jst_of(str(g, "from")), jst_of(str(g, "until"))));
     if (at(at(l, "union"), "addresses").empty())
       out.push_back(L_("接続先IPアドレスの候補がありません。対象ドメインについて、ログイン時刻付近の回答が台帳にありません。",
                        "No destination-IP candidate at all: the ledger holds no answer for the selected domains near "
@@ -779,6 +798,8 @@ class Writer {
                  {L_("方式", "Protocol"), 0.8},
                  {L_("本書の観測の結果", "Outcomes of this report's observations"), 1.8},
                  {L_("その他の記録", "Other facts"), 1.3}};
+    std::map<std::string, const json*> facts_of;  // from the observation leaves (bundle_view.h)
+    for (const auto& f : b_.resolvers) facts_of[str(f, "name")] = &f;
     for (const auto& [name, spec] : resolvers) {
       std::string addr = str(spec, "address");
       if (at(spec, "port").is_number()) addr += rt(addr.find(':') != std::string::npos ? " port {}" : ":{}", num(spec, "port"));
@@ -786,13 +807,16 @@ class Writer {
       for (const auto& [o, c] : outcomes[name]) outs.push_back(fmt::format("{} {}", outcome_label(o, L_), c));
       std::vector<std::string> other;
       for (const auto& [k, v] : spec.items())
-        if (k != "name" && k != "address" && k != "port" && k != "protocol") other.push_back(k + ": " + plain(v));
+        if (k != "name" && k != "address" && k != "port" && k != "protocol" && k != "url") other.push_back(k + ": " + plain(v));
+      if (const auto it = facts_of.find(name); it != facts_of.end()) other.push_back(resolver_facts_cell(*it->second, L_));
+      else if (!str(spec, "url").empty()) other.push_back(str(spec, "url"));
       std::vector<std::string> tr(transports[name].begin(), transports[name].end());
       r.rows.push_back({name, addr.empty() ? "-" : addr,
                         str(spec, "protocol") + (tr.empty() ? "" : "\n(" + join(tr, ", ") + ")"),
                         outs.empty() ? "-" : join(outs, "\n"), other.empty() ? "-" : join(other, "\n")});
     }
     ts_.table(r);
+    tls_and_authoritative();
 
     // Where and on which clock.
     ts_.text(L_("観測地点と時計", "Where, and on which clock"), heading3());
@@ -813,22 +837,26 @@ class Writer {
                                               jst_short_of(last_start), same);
       v.rows.push_back({when, cells[0], cells[1], cells[2]});
     };
-    for (const auto& [leaf, run] : b_.run_records) {
-      const json& host = at(run, "host");
-      std::vector<std::string> c = {host.is_null() ? none() : str(host, "hostname") + "\n" + str(host, "os"),
-                                    at(run, "vantage").is_null() ? none() : plain(at(run, "vantage")),
-                                    at(run, "clock").is_null() ? none() : plain(at(run, "clock"))};
+    // The facts as the run leaves say them (run_facts_of over each decoded leaf); the clock's
+    // offset differs from run to run, so a row gives its range.
+    std::vector<const json*> group;
+    for (const auto& [leaf, facts] : b_.run_facts) {
+      std::vector<std::string> c = {host_cell(facts, L_), vantage_cell(facts, L_), clock_setting(facts, L_)};
       const std::string key = join(c, "\x1f");
       if (key != last_key || same == 0) {
+        if (same) cells[2] = clock_cell(group, L_);
         flush();
         last_key = key;
         cells = c;
-        first_start = str(run, "started_at");
+        group.clear();
+        first_start = str(facts, "started_at");
         same = 0;
       }
-      last_start = str(run, "started_at");
+      group.push_back(&facts);
+      last_start = str(facts, "started_at");
       ++same;
     }
+    if (same) cells[2] = clock_cell(group, L_);
     flush();
     ts_.table(v);
     ts_.text(L_("「記録なし」は、その事実がこの観測の記録に含まれていないことを意味します（推測で補っていません）。"
@@ -864,6 +892,7 @@ class Writer {
                             "ledger may hold other runs (a report includes only the runs its tables need)."),
                          b_.run_records.size(), largest ? duration_words(largest, L_) : "-"),
              note());
+    coverage_gaps();
 
     // Failures.
     ts_.text(L_("失敗した問い合わせ", "Queries that failed"), heading3());
@@ -883,6 +912,126 @@ class Writer {
                note());
     else
       ts_.table(f);
+  }
+
+  // DoH certificates, and the zones' own servers with their client-subnet views (from the
+  // observation leaves, reports/resolver_facts.h).
+  void tls_and_authoritative() {
+    Table certs;
+    certs.size = 8.5;
+    certs.columns = {{L_("リゾルバ", "Resolver"), 0.8},
+                     {L_("TLS／HTTP", "TLS / HTTP"), 1.1},
+                     {L_("サーバ証明書（チェーン、SHA-256）", "Server certificates (chain, SHA-256)"), 2.6, Font::mono}};
+    Table auth;
+    auth.size = 8.5;
+    auth.columns = {{L_("権威サーバ", "Authoritative server"), 1.3},
+                    {L_("AAフラグ", "AA flag"), 0.7},
+                    {L_("送ったクライアントサブネット", "Client subnet sent"), 0.9},
+                    {L_("返されたscopeとその意味", "Scope returned and what it means"), 1.7},
+                    {L_("回答されたアドレス", "Addresses answered"), 1.2, Font::mono}};
+    for (const auto& f : b_.resolvers) {
+      const json& h = at(f, "https");
+      if (h.is_object()) {
+        std::vector<std::string> lines;
+        for (const auto& v : at(h, "tls_versions")) lines.push_back(str(v, "tls_version"));
+        for (const auto& v : at(h, "tls_ciphers")) lines.push_back(str(v, "tls_cipher"));
+        for (const auto& v : at(h, "http_statuses")) lines.push_back("HTTP " + at(v, "http_status").dump());
+        for (const auto& v : at(h, "certificate_checks")) lines.push_back(str(v, "certificate_check"));
+        certs.rows.push_back({str(f, "name"), lines.empty() ? "-" : join(lines, "\n"), certificate_cell(f, L_)});
+      }
+      const json& a = at(f, "authoritative");
+      if (a.is_object()) {
+        const json& c = at(f, "client_subnet");
+        std::vector<std::string> answered;
+        for (const auto& x : at(c, "answers"))
+          answered.push_back(str(x, "qname") + " " + str(x, "qtype") + "\n" + join(strings(at(x, "addresses")), "\n"));
+        auth.rows.push_back(
+            {str(f, "name"), rt(L_("{} / {} の応答", "{} of {} responses"), at(a, "aa").dump(), at(a, "responses").dump()),
+             c.is_object() ? str(c, "sent") + (str(c, "preset").empty() ? "" : "\n(" + str(c, "preset") + ")")
+                           : std::string(L_("なし", "none")),
+             c.is_object() ? scope_cell(f, L_) : std::string("-"), answered.empty() ? "-" : join(answered, "\n")});
+      }
+    }
+    if (!certs.rows.empty()) {
+      ts_.text(L_("DNS over HTTPS の暗号化通信とサーバ証明書", "DNS over HTTPS: encryption and server certificates"), heading3());
+      ts_.text(L_("HTTPSで問い合わせたリゾルバについて、暗号化通信（TLS）の方式、HTTPの応答コード、相手のサーバが提示した証明書を記録しています。"
+                  "証明書のSHA-256は、そのリゾルバの運営者が公開している証明書と照合できます"
+                  "（openssl x509 -noout -fingerprint -sha256 が表示する値から「:」を除いたもの）。"
+                  "証明書の検証に成功した通信は、途中で第三者が回答を差し替えていないことを示します。",
+                  "For resolvers asked over HTTPS the report records the encryption (TLS), the HTTP status and the "
+                  "certificates the server presented. Their SHA-256 can be compared with the operator's published "
+                  "certificate (what openssl x509 -noout -fingerprint -sha256 prints, without colons). A verified "
+                  "certificate shows that no third party on the way replaced the answers."),
+               note());
+      ts_.table(certs);
+    }
+    if (!auth.rows.empty()) {
+      ts_.text(L_("権威サーバとクライアントサブネット（ECS）", "Authoritative servers and client subnets (ECS)"), heading3());
+      ts_.text(L_("ドメインの管理者自身が運用するDNSサーバ（権威サーバ）に直接問い合わせた結果です。AAフラグは、回答がそのゾーンの管理者のデータによる"
+                  "正式な回答であることを示します。クライアントサブネット（ECS）は、利用者のネットワーク（携帯電話会社のアドレス帯など）を伝えて問い合わせたもので、"
+                  "返された scope が /0 なら回答は利用者のネットワークによらず同じであり、/N（Nは1以上）なら、その範囲のネットワークの利用者向けに選ばれた回答です"
+                  "（別のネットワークの利用者には別のアドレスが回答され得ます）。",
+                  "These are the answers of the zone's own servers (authoritative servers), asked directly. The AA "
+                  "flag shows that the answer is the zone owner's own data. A client subnet (ECS) tells the server "
+                  "the client's network (e.g. a carrier's address block): a returned scope of /0 means the answer is "
+                  "the same whatever the client's network; /N (N at least 1) means it was chosen for clients in that "
+                  "network (clients elsewhere may be given other addresses)."),
+               note());
+      ts_.table(auth);
+    }
+  }
+
+  // Periods in the windows with no run for more than twice the expected interval (coverage in
+  // the bundle, found from the whole ledger when the report was made).
+  void coverage_gaps() {
+    const json& c = at(doc_, "coverage");
+    if (!c.is_object()) return;
+    ts_.text(L_("観測の空白（実行のなかった期間）", "Gaps: periods without any run"), heading3());
+    if (!at(c, "interval_seconds").is_number_integer()) {
+      ts_.text(L_("実行の間隔が分からないため（対象期間の前後24時間の実行が3回未満）、空白は調べていません"
+                  "（--interval で間隔を指定すると調べます）。",
+                  "The interval between runs is not known (fewer than three runs within 24 hours of the windows), so "
+                  "gaps were not looked for (give --interval)."),
+               note());
+      return;
+    }
+    const std::int64_t interval = at(c, "interval_seconds").get<std::int64_t>() * 1'000'000'000;
+    const bool given = str(c, "interval_source") == "--interval";
+    ts_.text(rt(L_("観測は通常{}ごとに実行されています（{}）。その2倍の{}を超えて一度も実行がなかった期間を、本書の対象期間"
+                   "（各ログイン時刻の前後の時間幅と指定された期間）の中から挙げます。この期間には観測がないため、その間にアドレスが"
+                   "変わったかどうかはこの記録からは分かりません。空白は、本書の作成時に台帳のすべての実行の記録から求めたもので、"
+                   "本書に含まれていない実行も数えています。",
+                   "Runs are normally made every {} ({}). Below are the periods inside this report's windows (each "
+                   "login time's window and any period given) in which no run at all was made for more than twice "
+                   "that, {}. There are no observations in them, so this record cannot tell whether the addresses "
+                   "changed then. The gaps were found from every run record in the ledger when the report was made, "
+                   "including runs this report does not hold."),
+                duration_words(interval, L_),
+                given ? std::string(L_("作成者の指定による", "as the operator gave it"))
+                      : std::string(L_("台帳の実行の間隔の中央値による", "the median spacing of the ledger's runs")),
+                duration_words(2 * interval, L_)),
+             note());
+    Table g;
+    g.size = 9;
+    g.columns = {{L_("対象期間（日本時間）", "Window (JST)"), 1.5},
+                 {L_("空白の始まり（日本時間）", "Gap from (JST)"), 1.3},
+                 {L_("空白の終わり（日本時間）", "Gap until (JST)"), 1.3},
+                 {L_("長さ", "Length"), 0.7}};
+    for (const auto& w : at(c, "windows"))
+      for (const auto& gap : at(w, "gaps")) {
+        const auto edge = [&](const char* k, const char* t) {
+          const std::string when = jst_short_of(str(gap, t));
+          return str(gap, k) == "window" ? when + L_("\n（対象期間の端）", "\n(window edge)") : when + L_("\n（実行）", "\n(a run)");
+        };
+        g.rows.push_back({span_of(str(w, "from"), str(w, "until")), edge("from_edge", "from"), edge("until_edge", "until"),
+                          duration_words(static_cast<std::int64_t>(num(gap, "seconds")) * 1'000'000'000, L_)});
+      }
+    if (g.rows.empty())
+      ts_.text(rt(L_("本書の対象期間に、{}を超える空白はありません。", "No gap longer than {} in this report's windows."),
+                  duration_words(2 * interval, L_)),
+               note());
+    else
+      ts_.table(g);
   }
 
   // ---- chapter 5: evidence description ----

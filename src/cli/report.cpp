@@ -42,6 +42,7 @@ struct ReportOptions {
   std::vector<std::string> types;
   std::string before = "1h", after = "10m";
   std::string from, until;
+  std::string interval;
   std::vector<std::string> resolvers;
   std::string case_name, operator_name;
   bool force = false;
@@ -142,6 +143,8 @@ Action add_report(CLI::App& app) {
       "Writes report.json, the PDF for e-filing (A4, fonts embedded, no password, a name the e-filing system\n"
       "accepts), evidence-description.txt (a draft row of the 証拠説明書 to edit) and report.sha256 (all of them).\n"
       "Windows: --before (default 1h) and --after (default 10m) around each login time; 90s, 10m, 1h, 2d.\n"
+      "Gaps: periods in the windows longer than twice the expected interval between runs with no run are\n"
+      "listed (--interval, or the median spacing of the ledger's runs).\n"
       "Check a bundle with 'dnswitness verify DIR/report.json' (offline). Schema: docs/report.md.\n"
       "Exit codes: 0 written; 1 the ledger cannot be read or the folder cannot be written; 2 bad usage\n"
       "(nothing written); 4 the ledger contradicts its signed tree heads (run verify-ledger).");
@@ -163,6 +166,10 @@ Action add_report(CLI::App& app) {
   sub->add_option("--after", opt->after, "Window after each login time (default 10m)")->option_text("DURATION");
   sub->add_option("--from", opt->from, "Start of a plain period (inclusive)")->option_text("TIME");
   sub->add_option("--until", opt->until, "End of a plain period (inclusive)")->option_text("TIME");
+  sub->add_option("--interval", opt->interval,
+                  "Expected time between runs, for listing gaps (periods longer than twice it with no run) inside "
+                  "the windows. Default: the median spacing of the ledger's runs within 24 h of the windows")
+      ->option_text("DURATION");
   sub->add_option("--resolver", opt->resolvers, "Only these resolvers (repeatable or comma-separated)")
       ->delimiter(',')
       ->option_text("NAME");
@@ -243,6 +250,7 @@ Action add_report(CLI::App& app) {
     o.before_ns = duration(opt->before, "--before");
     o.after_ns = duration(opt->after, "--after");
     o.resolvers = opt->resolvers;
+    if (!opt->interval.empty()) req.interval_ns = duration(opt->interval, "--interval");
     if (opt->from.empty() != opt->until.empty()) throw UsageError("Give --from and --until together.");
     if (!opt->from.empty()) {
       o.from_ns = time_option(opt->from, opt->tz, "--from");

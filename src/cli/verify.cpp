@@ -120,6 +120,11 @@ Action add_verify(CLI::App& app) {
                                v.last_observation.empty() ? "-" : v.last_observation)
                 << fmt::format("  {} login records read again from the stored input and matched\n", v.login_records)
                 << fmt::format("  {} login tables re-derived from the leaves and matched\n", v.login_tables)
+                << "  run facts (host, vantage, clock) and the resolver summary (TLS, AA, client subnet) "
+                   "re-derived from the leaves and matched\n"
+                << fmt::format("  {} coverage gap(s) listed (from the whole ledger; checked for form and against the "
+                               "runs included)\n",
+                               v.coverage_gaps)
                 << fmt::format("  report.sha256: {}\n", v.sha256_checked ? "every listed file matches"
                                                                         : "not present beside the report");
       for (const auto& pdf : v.pdfs)

@@ -186,6 +186,12 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
                                                      bundle_text.size())));
   const auto& tables = bundle["tables"]["logins"];
   REQUIRE(tables.size() == 50);
+  // The hour-long windows overlap into one; runs every 30 min (the median), none from 19:30 to 26:00.
+  CHECK(bundle["coverage"]["interval_seconds"] == 1800);
+  REQUIRE(bundle["coverage"]["windows"].size() == 1);
+  REQUIRE(bundle["coverage"]["windows"][0]["gaps"].size() == 1);
+  CHECK(bundle["coverage"]["windows"][0]["gaps"][0]["from"] == format_rfc3339_ns(UtcTime{kT0 + 19 * 3600 * kSecond + 1800 * kSecond}));
+  CHECK(bundle["coverage"]["windows"][0]["gaps"][0]["seconds"] == 6 * 3600 + 1800);
 
   // The text: case, domains, every candidate, both times of every login, the bundle's SHA-256.
   const auto text = run_command("pdftotext " + quoted(pdf) + " -");
@@ -206,6 +212,9 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
   CHECK(text.out.find(sha) != std::string::npos);
   CHECK(text.out.find("甲第") != std::string::npos);  // the evidence description draft
   CHECK(text.out.find("記録なし") != std::string::npos);  // vantage, clock, time-stamp tokens
+  CHECK(text.out.find("観測の空白（実行のなかった期間）") != std::string::npos);  // chapter 4's gap table
+  CHECK(text.out.find("6.5時間") != std::string::npos);                           // its length
+  CHECK(text.out.find("（観測の空白）があります") != std::string::npos);          // the logins inside it
 
   // Fonts embedded; a clean file.
   const auto fonts = run_command("pdffonts " + quoted(pdf));
