@@ -791,6 +791,12 @@ class Writer {
       if (!resolvers.count(f.row.resolver))
         resolvers[f.row.resolver] = {{"name", f.row.resolver}, {"protocol", f.resolver_protocol}};
     }
+    // Resolvers no run record lists (each authoritative server and client-subnet view): their
+    // address as the observation leaves give it.
+    for (const auto& facts : b_.resolvers)
+      if (auto it = resolvers.find(str(facts, "name")); it != resolvers.end() && !it->second.contains("address"))
+        for (const char* k : {"address", "port"})
+          if (facts.contains(k)) it->second[k] = facts[k];
     Table r;
     r.size = 9;
     r.columns = {{L_("名前", "Name"), 0.9},
