@@ -271,9 +271,12 @@ void verify_all(const json& b, BundleVerification& v) {
       fail(fmt::format("run {}: the tree head signed with it (size {}) is not in the bundle", id, end));
     spans[begin] = {end, id};
     // The summary of the run's facts is what its leaf says (absent in bundles made before it existed).
-    if (const auto f = runs[i].find("facts"); f != runs[i].end() && *f != run_facts[begin])
-      fail(fmt::format("run {}: its facts at {} differ from its run leaf", id,
-                       first_difference(*f, run_facts[begin], where + ".facts")));
+    if (const auto f = runs[i].find("facts"); f != runs[i].end()) {
+      if (*f != run_facts[begin])
+        fail(fmt::format("run {}: its facts at {} differ from its run leaf", id,
+                         first_difference(*f, run_facts[begin], where + ".facts")));
+      v.run_facts_checked = true;
+    }
   }
   // The resolvers' TLS, AA and client-subnet summary re-derives from the observation leaves.
   if (const auto r = b.find("resolvers"); r != b.end()) {
@@ -281,11 +284,13 @@ void verify_all(const json& b, BundleVerification& v) {
     if (*r != derived)
       fail(fmt::format("the resolver summary at {} does not re-derive from the observation leaves",
                        first_difference(*r, derived, "resolvers")));
+    v.resolvers_checked = true;
   }
   // Coverage gaps come from the whole ledger; the file can show they are well formed and that no
   // run it holds started inside one.
   if (const auto c = b.find("coverage"); c != b.end()) {
     if (const std::string why = coverage_problem(*c, run_starts); !why.empty()) fail(why);
+    v.coverage_checked = true;
     for (const auto& w : c->value("windows", json::array()))
       v.coverage_gaps += w.value("gaps", json::array()).size();
   }

@@ -24,6 +24,8 @@ struct BundleVerification {
   std::size_t leaves = 0, observation_leaves = 0, run_leaves = 0, checkpoints = 0, consistency_proofs = 0,
               login_records = 0, login_tables = 0;
   std::size_t coverage_gaps = 0;  // gaps the bundle lists inside its windows (checked for form only)
+  // Which of the parts bundles made before them lack were present and checked.
+  bool run_facts_checked = false, resolvers_checked = false, coverage_checked = false;
   std::optional<bool> sha256_checked;  // set when report.sha256 was given
   std::vector<std::string> pdfs;       // PDFs checked against report.sha256 and this bundle
   std::vector<std::string> warnings;    // from the tables, for the summary

@@ -119,12 +119,17 @@ Action add_verify(CLI::App& app) {
                                v.first_observation.empty() ? "-" : v.first_observation,
                                v.last_observation.empty() ? "-" : v.last_observation)
                 << fmt::format("  {} login records read again from the stored input and matched\n", v.login_records)
-                << fmt::format("  {} login tables re-derived from the leaves and matched\n", v.login_tables)
-                << "  run facts (host, vantage, clock) and the resolver summary (TLS, AA, client subnet) "
-                   "re-derived from the leaves and matched\n"
-                << fmt::format("  {} coverage gap(s) listed (from the whole ledger; checked for form and against the "
-                               "runs included)\n",
-                               v.coverage_gaps)
+                << fmt::format("  {} login tables re-derived from the leaves and matched\n", v.login_tables);
+      if (v.run_facts_checked)
+        std::cout << "  run facts (host, vantage, clock) re-derived from the run leaves and matched\n";
+      if (v.resolvers_checked)
+        std::cout << "  resolver summary (TLS certificates, AA, client-subnet scopes) re-derived from the observation "
+                     "leaves and matched\n";
+      if (v.coverage_checked)
+        std::cout << fmt::format("  {} coverage gap(s) listed (found from the whole ledger; checked for form and "
+                                 "against the runs included)\n",
+                                 v.coverage_gaps);
+      std::cout
                 << fmt::format("  report.sha256: {}\n", v.sha256_checked ? "every listed file matches"
                                                                         : "not present beside the report");
       for (const auto& pdf : v.pdfs)
