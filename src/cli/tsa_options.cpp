@@ -26,6 +26,11 @@ void add_tsa_options(CLI::App* sub, TsaOptions& o) {
   sub->add_option("--tsa-password-file", o.password_file, "File whose first line is that user's password")
       ->option_text("FILE");
   sub->add_option("--tsa-cert", o.cert, "PEM client certificate for the one TSA given")->option_text("FILE");
+  sub->add_option("--tsa-timeout", o.timeout_s,
+                  "Seconds each TSA may take to answer, connection included (default: 15); one that takes longer "
+                  "is recorded as unreachable and asked again on the next run")
+      ->check(CLI::Range(1, 300))
+      ->option_text("SECONDS");
   sub->add_option("--tsa-key", o.key, "PEM private key of --tsa-cert (when not in the same file)")
       ->option_text("FILE");
 }
@@ -38,6 +43,7 @@ void tsa_options_to_settings(const CLI::App* sub, const TsaOptions& o, SnapshotS
     cli.tsa = list;
   }
   if (sub->count("--tsa-ca")) cli.tsa_ca = o.tsa_ca;
+  if (sub->count("--tsa-timeout")) cli.tsa_timeout_s = o.timeout_s;
 }
 
 std::vector<TsaTarget> tsa_targets(const CLI::App* sub, const TsaOptions& o, const SnapshotSettings& settings) {
@@ -55,7 +61,9 @@ std::vector<TsaTarget> tsa_targets(const CLI::App* sub, const TsaOptions& o, con
     if (sub->count("--tsa-cert")) servers[0].cert = o.cert;
     if (sub->count("--tsa-key")) servers[0].key = o.key;
   }
-  return make_tsa_targets(servers, settings.tsa_ca.value_or(std::vector<std::string>{}), settings.ca_file);
+  auto targets = make_tsa_targets(servers, settings.tsa_ca.value_or(std::vector<std::string>{}), settings.ca_file);
+  for (auto& t : targets) t.timeout_ms = 1000L * settings.tsa_timeout_s.value_or(15);
+  return targets;
 }
 
 void stamp_after_run(LedgerStore& store, const std::string& note, const std::vector<TsaTarget>& targets, bool quiet) {
@@ -64,7 +72,7 @@ void stamp_after_run(LedgerStore& store, const std::string& note, const std::vec
     const auto end = note.find("\n\n");
     const auto cp = Checkpoint::parse(note.substr(0, end == std::string::npos ? note.size() : end + 1));
     if (!cp) throw std::runtime_error("the new tree head cannot be read back");
-    for (const auto& s : stamp_tree_head(store, cp->size, cp->root, targets)) {
+    for (const auto& s : stamp_tree_head(store, cp->size, cp->root, targets, targets.front().timeout_ms)) {
       const auto& r = s.row;
       const std::string label = r.accredited ? " (accredited)" : "";
       if (r.status == "granted") {

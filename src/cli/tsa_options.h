@@ -16,6 +16,7 @@ namespace dnswitness::cli {
 struct TsaOptions {
   std::vector<std::string> tsa, tsa_accredited, tsa_ca;
   std::string user, password_file, cert, key;
+  int timeout_s = 15;
 };
 
 void add_tsa_options(CLI::App* sub, TsaOptions& o);

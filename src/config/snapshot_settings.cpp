@@ -53,6 +53,7 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(authoritative_port, o.authoritative_port);
   take(tsa, o.tsa);
   take(tsa_ca, o.tsa_ca);
+  take(tsa_timeout_s, o.tsa_timeout_s);
   take(ca_file, o.ca_file);
   take(insecure, o.insecure);
   take(ntp, o.ntp);
@@ -88,11 +89,12 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
                                        : string_list(value, key, source);
     else if (key == "concurrency") s.max_in_flight = bounded_int(value, key, source, 1, 10000);
     else if (key == "qps") s.qps = bounded_int(value, key, source, 0, 10000000);
+    else if (key == "tsa_timeout_s") s.tsa_timeout_s = bounded_int(value, key, source, 1, 300);
     else
       throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
                                    "types, resolvers, resolv_conf, timeout_ms, retries, concurrency (or "
                                    "max_in_flight), qps, edns_size, client_subnets, authoritative_port, tsa, tsa_ca, "
-                                   "ca_file, insecure, ntp.",
+                                   "tsa_timeout_s, ca_file, insecure, ntp.",
                                    source, key));
   }
   return s;

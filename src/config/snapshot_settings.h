@@ -28,6 +28,7 @@ struct SnapshotSettings {
   std::optional<int> authoritative_port;  // test labs only: NS records give no port
   std::optional<std::vector<TsaServer>> tsa;           // RFC 3161 time-stamping authorities
   std::optional<std::vector<std::string>> tsa_ca;      // anchors for every TSA's certificates
+  std::optional<int> tsa_timeout_s;                    // per TSA exchange (default 15)
   std::optional<std::string> ca_file;                  // extra trust anchors (DoH and TSA)
   std::optional<bool> insecure;                        // DoH certificate checks not enforced: tests only
   std::optional<std::vector<std::string>> ntp;  // NTP servers; ["none"] or [] = no clock check

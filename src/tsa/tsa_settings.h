@@ -39,6 +39,7 @@ struct TsaTarget {
   std::string cert, key;       // TLS client certificate files
   std::vector<std::string> https_ca;  // --ca-file, for an https TSA's server certificate
   TsaTrust trust;              // for the token's signer: the system store, --tsa-ca, --ca-file
+  long timeout_ms = 15000;     // the whole exchange, connection included (--tsa-timeout)
 };
 
 // Checks every URL and file before anything is sent; throws UsageError (one sentence) otherwise.

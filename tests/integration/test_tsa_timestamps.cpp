@@ -8,7 +8,13 @@
 #include <openssl/ts.h>
 #include <sqlite3.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -147,6 +153,38 @@ TEST_CASE("TSAs that are down, answer HTTP 500, garbage or an untrusted token: r
   CHECK_MESSAGE(v.exit_code == 0, v.err);
   CHECK(v.out.find("2 RFC 3161 time-stamp tokens over 2 tree heads from 1 TSA(s)") != std::string::npos);
   CHECK(v.out.find("8 failed time-stamp attempts recorded") != std::string::npos);
+}
+
+TEST_CASE("a TSA that accepts the connection and never answers: unreachable after --tsa-timeout, run exits 0") {
+  const Lab lab;
+  TempDir dir;
+  // A listening socket nobody accepts on: the kernel completes the handshake, the request is sent,
+  // and no byte ever comes back.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::string silent = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/tsa";
+  const std::string ledger = dir / "ledger";
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_dnswitness(run_args(lab, ledger) + " --tsa " + silent + " --tsa-timeout 1 --tsa " +
+                                lab.get("TSA_URL") + " --tsa-ca " + lab.get("TSA_CA"));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::close(fd);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(seconds < 8);  // the 15 s default would have been waited for otherwise
+  CHECK(r.err.find("WARNING: the TSA " + silent) != std::string::npos);
+  CHECK(sql(ledger + "/ledger.sqlite", "SELECT tsa_url || '|' || status FROM timestamps ORDER BY id") ==
+        silent + "|unreachable\n" + lab.get("TSA_URL") + "|granted");
+  // Out of range: refused before anything is sent.
+  const auto bad = run_dnswitness(run_args(lab, dir / "other") + " --tsa " + silent + " --tsa-timeout 0");
+  CHECK(bad.exit_code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir / "other"));
 }
 
 TEST_CASE("a token over another tree head, or altered, fails verify-ledger with exit 4 naming it") {
