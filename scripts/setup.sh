@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libc-ares-dev libldns-dev libjemalloc-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev doctest-dev
+  libc-ares-dev libldns-dev libgoogle-perftools-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev doctest-dev
   libssl-dev openssl libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
   knot knot-dnsutils unbound
   clang libclang-rt-14-dev
