@@ -34,9 +34,9 @@ std::string names_file(const TempDir& dir, int count) {
 }
 
 // Peak RSS in KiB of one dnswitness run, from GNU time (or getrusage through it).
-long peak_rss_kib(const std::string& args, const TempDir& dir) {
+long peak_rss_kib(const std::string& env, const std::string& args, const TempDir& dir) {
   const std::string rss = dir / "rss";
-  const auto r = run_command("/usr/bin/time -f %M -o " + rss + " " + DNSWITNESS_BINARY + " " + args);
+  const auto r = run_command(env + "/usr/bin/time -f %M -o " + rss + " " + DNSWITNESS_BINARY + " " + args);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   return std::stol(test::read_file(rss));
 }
@@ -82,15 +82,23 @@ TEST_CASE("5,000 names from a file: every one in the JSON and the ledger, verify
   const auto v = run_dnswitness("verify-ledger -q --ledger " + ledger);
   CHECK_MESSAGE(v.exit_code == 0, (v.out + v.err));
 
-  // Memory: ten times the names costs far less than the ~6 KB per observation of holding them.
-  const long small = peak_rss_kib("resolve-snapshot --ledger " + ledger + " --domains-file " + names_file(dir, 500) +
-                                      " --json " + json + common,
-                                  dir);
-  const long large = peak_rss_kib("resolve-snapshot --ledger " + ledger + " --domains-file " +
-                                      names_file(dir, 5000) + " --json " + json + common,
-                                  dir);
+  // Memory: observations stream out instead of piling up, so ten times the names costs only the
+  // names themselves (Release: ~0.2 KiB a name), far from the ~6 KiB an observation held in memory
+  // costs. Measured without the ledger, whose SQLite page cache legitimately grows to its 64 MiB cap.
+  // Under AddressSanitizer every allocation carries redzones and memory freed on the sink thread is
+  // reused late, so the bound there is looser (and the quarantine, which keeps all freed memory, off).
+#if defined(__SANITIZE_ADDRESS__)
+  const std::string env = "ASAN_OPTIONS=\"$ASAN_OPTIONS:quarantine_size_mb=0\" ";
+  const long per_name_limit = 4096;
+#else
+  const std::string env;
+  const long per_name_limit = 1024;
+#endif
+  const std::string streamed = "resolve-snapshot --no-ledger --json " + json + common + " --domains-file ";
+  const long small = peak_rss_kib(env, streamed + names_file(dir, 500), dir);
+  const long large = peak_rss_kib(env, streamed + names_file(dir, 5000), dir);
   MESSAGE("peak RSS: 500 names " << small << " KiB, 5,000 names " << large << " KiB");
-  CHECK(large - small < 8 * 1024);
+  CHECK((large - small) * 1024 / 4500 < per_name_limit);
 }
 
 TEST_CASE("--qps holds each resolver to its rate, DNS over HTTPS included") {
