@@ -187,6 +187,24 @@ TEST_CASE("a TSA that accepts the connection and never answers: unreachable afte
   CHECK_FALSE(std::filesystem::exists(dir / "other"));
 }
 
+TEST_CASE("an https TSA that requires a client certificate: granted with --tsa-cert/--tsa-key, refused without") {
+  const Lab lab;
+  TempDir dir;
+  const std::string url = lab.get("TSA_MTLS_URL");
+  const std::string common = " --tsa " + url + " --tsa-ca " + lab.get("TSA_CA") + " --ca-file " + lab.get("LAB_CA");
+  const std::string with = dir / "with", without = dir / "without";
+  const auto r = run_dnswitness(run_args(lab, with) + common + " --tsa-cert " + lab.get("TSA_CLIENT_CERT") +
+                                " --tsa-key " + lab.get("TSA_CLIENT_KEY"));
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(sql(with + "/ledger.sqlite", "SELECT tsa_url || '|' || status FROM timestamps") == url + "|granted");
+  CHECK(run_dnswitness("verify-ledger -q --ledger " + with).exit_code == 0);
+  // Without the certificate the server ends the TLS handshake: recorded, warned, the run succeeds.
+  const auto n = run_dnswitness(run_args(lab, without) + common);
+  CHECK_MESSAGE(n.exit_code == 0, n.err);
+  CHECK(sql(without + "/ledger.sqlite", "SELECT status FROM timestamps") == "unreachable");
+  CHECK(n.err.find("WARNING: the TSA " + url) != std::string::npos);
+}
+
 TEST_CASE("a token over another tree head, or altered, fails verify-ledger with exit 4 naming it") {
   const Lab lab;
   TempDir dir;

@@ -9,6 +9,8 @@
 #   TSA_DOWN_URL       nothing listens there (connection refused)
 #   TSA_AUTH_URL       like TSA_URL, but only with HTTP Basic TSA_AUTH_USER / the password in
 #                      TSA_AUTH_PASSWORD_FILE; HTTP 401 otherwise
+#   TSA_MTLS_URL       like TSA_URL over HTTPS (server certificate from the lab CA, LAB_CA), only for
+#                      a client presenting TSA_CLIENT_CERT / TSA_CLIENT_KEY (issued by the lab CA)
 # The keys are P-256 (made in a few milliseconds at every start); each signer certificate has
 # extendedKeyUsage=critical,timeStamping as RFC 3161 requires.
 
@@ -18,7 +20,7 @@ build_tsa_server() {
   local bin=$1/tsa_server
   if [[ ! -x $bin || $TSA_SERVER_SRC -nt $bin ]]; then
     log "compiling tsa_server"
-    g++ -std=c++20 -O1 -o "$bin.tmp.$$" "$TSA_SERVER_SRC" || { rm -f -- "$bin.tmp.$$"; die "cannot compile $TSA_SERVER_SRC"; }
+    g++ -std=c++20 -O1 -o "$bin.tmp.$$" "$TSA_SERVER_SRC" -lssl -lcrypto || { rm -f -- "$bin.tmp.$$"; die "cannot compile $TSA_SERVER_SRC"; }
     mv -f -- "$bin.tmp.$$" "$bin"
   fi
 }
@@ -67,10 +69,20 @@ tsa_start() {
   make_tsa "$t" lab || die "cannot make the lab TSA's certificates (see $t/openssl.log)"
   make_tsa "$t" untrusted || die "cannot make the untrusted TSA's certificates (see $t/openssl.log)"
   printf 'lab-secret\n' >"$t/auth.pass"
+  # A client certificate from the lab CA (tls/, made by lab.sh) for the mutual-TLS endpoint.
+  { openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$t/client.key" -out "$t/client.csr" \
+      -subj "/O=dnswitness lab/CN=dnswitness lab TSA client" &&
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
+      >"$t/client.ext" &&
+    openssl x509 -req -in "$t/client.csr" -CA "$d/tls/ca.pem" -CAkey "$d/tls/ca.key" -CAcreateserial -days 30 \
+      -extfile "$t/client.ext" -out "$t/client.pem"; } >>"$t/openssl.log" 2>&1 ||
+    die "cannot make the lab TSA client certificate (see $t/openssl.log)"
   pick_port; TSA_AUTH_PORT=$PICKED
+  pick_port; TSA_MTLS_PORT=$PICKED
   launch "$d" tsa_server "$d/tsa_server.log" "$d/tsa_server" "$t" \
     "reply=$TSA_PORT:$t/lab.cnf" "reply=$TSA_UNTRUSTED_PORT:$t/untrusted.cnf" \
-    "error=$TSA_ERROR_PORT" "garbage=$TSA_GARBAGE_PORT" "auth=$TSA_AUTH_PORT:$t/lab.cnf"
+    "error=$TSA_ERROR_PORT" "garbage=$TSA_GARBAGE_PORT" "auth=$TSA_AUTH_PORT:$t/lab.cnf" \
+    "mtls=$TSA_MTLS_PORT:$t/lab.cnf:$d/tls/doh.pem:$d/tls/doh.key:$d/tls/ca.pem"
 }
 
 # True once tsa_server accepts connections on PORT.
@@ -90,6 +102,9 @@ TSA_DOWN_URL=http://127.0.0.1:$CLOSED_PORT/tsa
 TSA_AUTH_URL=http://127.0.0.1:$TSA_AUTH_PORT/tsa
 TSA_AUTH_USER=lab
 TSA_AUTH_PASSWORD_FILE=$d/tsa/auth.pass
+TSA_MTLS_URL=https://localhost:$TSA_MTLS_PORT/tsa
+TSA_CLIENT_CERT=$d/tsa/client.pem
+TSA_CLIENT_KEY=$d/tsa/client.key
 TSA_PID=$(pid_of "$d" tsa_server)
 EOF
 }

@@ -9,12 +9,16 @@
 //              64 random bytes that are no DER at all
 //     auth     like reply, but only with HTTP Basic user "lab" and password "lab-secret"; HTTP 401
 //              (with a WWW-Authenticate challenge) otherwise
+//     mtls     like reply, over HTTPS (mtls=PORT:CONFIG:CERT:KEY:CLIENT_CA), and only for a client
+//              that presents a certificate issued by CLIENT_CA: the handshake fails otherwise
 // The time-stamping itself is OpenSSL's own responder: this program only carries bytes between
 // HTTP and the openssl command (query and reply files go into WORKDIR). Every port is bound on
 // TCP 127.0.0.1 only; one connection is served at a time, each closed after its answer. It exits
-// with status 0 on SIGTERM or SIGINT. No dependencies beyond POSIX and the C++ library.
+// with status 0 on SIGTERM or SIGINT. Needs POSIX, the C++ library and OpenSSL (-lssl -lcrypto).
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -35,13 +39,30 @@
 
 namespace {
 
-enum class Mode { reply, error, garbage, auth };
+enum class Mode { reply, error, garbage, auth, mtls };
 
 struct Listener {
   Mode mode;
   int port;
   std::string config;
   int fd;
+  SSL_CTX* tls = nullptr;  // mtls only
+};
+
+// One accepted connection: plain TCP, or TLS over it.
+struct Conn {
+  int fd;
+  SSL* ssl = nullptr;
+  ssize_t recv_some(char* buf, std::size_t n) const {
+    if (!ssl) return ::recv(fd, buf, n, 0);
+    const int r = SSL_read(ssl, buf, static_cast<int>(n));
+    return r > 0 ? r : -1;
+  }
+  ssize_t send_some(const char* buf, std::size_t n) const {
+    if (!ssl) return ::send(fd, buf, n, MSG_NOSIGNAL);
+    const int r = SSL_write(ssl, buf, static_cast<int>(n));
+    return r > 0 ? r : -1;
+  }
 };
 
 volatile std::sig_atomic_t stop_requested = 0;
@@ -53,7 +74,7 @@ std::string workdir;
 // Reads one HTTP request (headers and a Content-Length body of at most 64 KiB). Returns false on
 // a malformed or truncated request. The socket has a receive timeout, so a silent client cannot
 // block the server for long.
-bool read_request(int fd, std::string& head, std::string& body) {
+bool read_request(const Conn& fd, std::string& head, std::string& body) {
   std::string data;
   char buf[4096];
   std::size_t header_end = std::string::npos;
@@ -75,22 +96,22 @@ bool read_request(int fd, std::string& head, std::string& body) {
       return true;
     }
     if (data.size() > 70000) return false;
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    const ssize_t n = fd.recv_some(buf, sizeof buf);
     if (n <= 0) return false;
     data.append(buf, static_cast<std::size_t>(n));
   }
 }
 
-void send_all(int fd, const std::string& s) {
+void send_all(const Conn& fd, const std::string& s) {
   std::size_t off = 0;
   while (off < s.size()) {
-    const ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    const ssize_t n = fd.send_some(s.data() + off, s.size() - off);
     if (n <= 0) return;
     off += static_cast<std::size_t>(n);
   }
 }
 
-void respond(int fd, int status, const char* reason, const char* type, const std::string& body) {
+void respond(const Conn& fd, int status, const char* reason, const char* type, const std::string& body) {
   std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
   send_all(fd, head + body);
@@ -121,9 +142,7 @@ std::string openssl_reply(const std::string& config, const std::string& query) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-void serve(const Listener& l, int fd, std::mt19937& rng) {
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+void serve(const Listener& l, const Conn& fd, std::mt19937& rng) {
   std::string head, body;
   if (!read_request(fd, head, body)) {
     respond(fd, 400, "Bad Request", "text/plain", "bad request\n");
@@ -147,6 +166,7 @@ void serve(const Listener& l, int fd, std::mt19937& rng) {
   }
   switch (l.mode) {
     case Mode::auth:
+    case Mode::mtls:
     case Mode::reply: {
       const std::string reply = openssl_reply(l.config, body);
       if (reply.empty()) {
@@ -178,6 +198,7 @@ bool parse_listener(std::string_view arg, Listener& l) {
   else if (mode == "error") l.mode = Mode::error;
   else if (mode == "garbage") l.mode = Mode::garbage;
   else if (mode == "auth") l.mode = Mode::auth;
+  else if (mode == "mtls") l.mode = Mode::mtls;
   else return false;
   const auto colon = rest.find(':');
   if (colon != std::string::npos) {
@@ -185,7 +206,25 @@ bool parse_listener(std::string_view arg, Listener& l) {
     rest.resize(colon);
   }
   l.port = std::atoi(rest.c_str());
-  return l.port > 0 && l.port < 65536 && ((l.mode != Mode::reply && l.mode != Mode::auth) || !l.config.empty());
+  if (l.mode == Mode::mtls) {
+    // CONFIG:CERT:KEY:CLIENT_CA
+    std::vector<std::string> parts;
+    std::string::size_type from = 0;
+    for (auto at = l.config.find(':'); ; at = l.config.find(':', from)) {
+      parts.push_back(l.config.substr(from, at == std::string::npos ? std::string::npos : at - from));
+      if (at == std::string::npos) break;
+      from = at + 1;
+    }
+    if (parts.size() != 4) return false;
+    l.config = parts[0];
+    l.tls = SSL_CTX_new(TLS_server_method());
+    if (!l.tls || SSL_CTX_use_certificate_chain_file(l.tls, parts[1].c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(l.tls, parts[2].c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_load_verify_locations(l.tls, parts[3].c_str(), nullptr) != 1)
+      return false;
+    SSL_CTX_set_verify(l.tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  }
+  return l.port > 0 && l.port < 65536 && (l.mode == Mode::error || l.mode == Mode::garbage || !l.config.empty());
 }
 
 }  // namespace
@@ -231,7 +270,24 @@ int main(int argc, char** argv) {
       if (!(fds[i].revents & POLLIN)) continue;
       const int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;
-      serve(listeners[i], c, rng);
+      timeval tv{2, 0};  // a silent client cannot block the server for long
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      Conn conn{c};
+      if (listeners[i].tls) {
+        conn.ssl = SSL_new(listeners[i].tls);
+        SSL_set_fd(conn.ssl, c);
+        if (SSL_accept(conn.ssl) == 1) {
+          serve(listeners[i], conn, rng);
+          SSL_shutdown(conn.ssl);
+        } else {
+          std::fprintf(stderr, "tsa_server: TLS handshake on port %d refused (no valid client certificate?)\n",
+                       listeners[i].port);
+          ERR_clear_error();
+        }
+        SSL_free(conn.ssl);
+      } else {
+        serve(listeners[i], conn, rng);
+      }
       ::shutdown(c, SHUT_WR);
       ::close(c);
     }
