@@ -20,6 +20,22 @@ std::string text_or(const json& j, const char* key, const std::string& fallback)
   return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
+const json& at(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  const auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += sep;
+    out += v[i];
+  }
+  return out;
+}
+
 BundleView read_bundle_view(const std::filesystem::path& path) {
   BundleView v;
   std::ifstream in(path, std::ios::binary);

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reports/candidates.h"
@@ -41,5 +42,11 @@ BundleView read_bundle_view(const std::filesystem::path& report_json);
 
 // A string member, or `fallback` when absent or not a string.
 std::string text_or(const nlohmann::json& j, const char* key, const std::string& fallback = "");
+
+// A member, or null when absent or when `j` is not an object (never throws, unlike json::at).
+const nlohmann::json& at(const nlohmann::json& j, const char* key);
+
+// The strings joined with `sep` between them.
+std::string join(const std::vector<std::string>& v, std::string_view sep);
 
 }  // namespace dnswitness::pdf

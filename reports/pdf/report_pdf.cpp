@@ -19,13 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-const json& at(const json& j, const char* key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  const auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
 std::string str(const json& j, const char* key) { return text_or(j, key); }
 
 std::uint64_t num(const json& j, const char* key) {
@@ -38,15 +31,6 @@ std::vector<std::string> strings(const json& list) {
   if (list.is_array())
     for (const auto& x : list)
       if (x.is_string()) out.push_back(x.get<std::string>());
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
   return out;
 }
 
