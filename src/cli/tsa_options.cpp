@@ -26,13 +26,13 @@ void add_tsa_options(CLI::App* sub, TsaOptions& o) {
   sub->add_option("--tsa-password-file", o.password_file, "File whose first line is that user's password")
       ->option_text("FILE");
   sub->add_option("--tsa-cert", o.cert, "PEM client certificate for the one TSA given")->option_text("FILE");
+  sub->add_option("--tsa-key", o.key, "PEM private key of --tsa-cert (when not in the same file)")
+      ->option_text("FILE");
   sub->add_option("--tsa-timeout", o.timeout_s,
                   "Seconds each TSA may take to answer, connection included (default: 15); one that takes longer "
                   "is recorded as unreachable and asked again on the next run")
       ->check(CLI::Range(1, 300))
       ->option_text("SECONDS");
-  sub->add_option("--tsa-key", o.key, "PEM private key of --tsa-cert (when not in the same file)")
-      ->option_text("FILE");
 }
 
 void tsa_options_to_settings(const CLI::App* sub, const TsaOptions& o, SnapshotSettings& cli) {
