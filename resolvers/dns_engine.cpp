@@ -287,23 +287,13 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
     attempt(task, transport);
     return;
   }
-  // The final outcome: malformed if any attempt got junk, else the last failure.
-  task->obs.outcome = outcome;
-  for (const auto& e : task->obs.exchanges)
-    if (e.result == "malformed") task->obs.outcome = Outcome::malformed;
+  task->obs.outcome = final_failure_outcome(task->obs, outcome);
   finish(task);
 }
 
 void DnsEngine::finish(Task* raw) {
   std::unique_ptr<Task> task(raw);
-  Observation& obs = task->obs;
-  if (!obs.exchanges.empty()) {
-    const Exchange& last = obs.exchanges.back();
-    obs.transport = last.transport;
-    obs.rtt_us = last.rtt_us;
-    obs.query_wire = last.query_wire;
-    obs.response_wire = last.response_wire;
-  }
+  take_final_exchange(task->obs);
   ResolverState* rs = task->resolver;
   --outstanding_;
   Handler done = std::move(task->done);

@@ -35,12 +35,10 @@ struct DohEngine::Task {
   Handler done;
   Observation obs;
   int retries_left = 0;
-  ResolverQueue* queue = nullptr;
 };
 
 DohEngine::DohEngine(boost::asio::io_context& io, const EngineOptions& options)
     : options_(options), client_(io, client_options(options)) {
-  if (options_.max_in_flight < 1) options_.max_in_flight = 1;
   if (options_.retries < 0) options_.retries = 0;
 }
 
@@ -55,17 +53,6 @@ void DohEngine::submit(QueryRequest request, Handler done) {
   task->obs.qtype = task->request.qtype;
   task->obs.resolver = task->request.resolver;
   task->obs.transport = Transport::https;
-  task->queue = &resolvers_[task->request.resolver.name];
-  ++outstanding_;
-  if (task->queue->in_flight >= options_.max_in_flight) {
-    task->queue->waiting.push_back(std::move(task));
-    return;
-  }
-  start(std::move(task));
-}
-
-void DohEngine::start(std::unique_ptr<Task> task) {
-  ++task->queue->in_flight;
   attempt(task.release());  // owned by its callbacks until finish()
 }
 
@@ -153,34 +140,18 @@ void DohEngine::on_result(Task* task, Exchange ex, DohResult&& r) {
     attempt(task);
     return;
   }
-  // The final outcome: malformed if any attempt got junk, else the last failure.
-  task->obs.outcome = outcome;
-  for (const auto& e : task->obs.exchanges)
-    if (e.result == "malformed") task->obs.outcome = Outcome::malformed;
+  task->obs.outcome = final_failure_outcome(task->obs, outcome);
   finish(task);
 }
 
 void DohEngine::finish(Task* raw) {
   std::unique_ptr<Task> task(raw);
-  Observation& obs = task->obs;
-  if (!obs.exchanges.empty()) {
-    const Exchange& last = obs.exchanges.back();
-    obs.rtt_us = last.rtt_us;
-    obs.query_wire = last.query_wire;
-    obs.response_wire = last.response_wire;
-  }
-  ResolverQueue* q = task->queue;
-  --outstanding_;
+  take_final_exchange(task->obs);
   Handler done = std::move(task->done);
   Observation out = std::move(task->obs);
   task.reset();
-  // This runs from an Asio handler, outside any libcurl callback, so the next query may start here.
-  --q->in_flight;
-  if (!q->waiting.empty()) {
-    auto next = std::move(q->waiting.front());
-    q->waiting.pop_front();
-    start(std::move(next));
-  }
+  // This runs from an Asio handler, outside any libcurl callback, so the caller may start the next
+  // query from `done`.
   done(std::move(out));
 }
 

@@ -22,6 +22,21 @@ bool outcome_has_response(Outcome o) {
   return o != Outcome::timeout && o != Outcome::network_error && o != Outcome::malformed && o != Outcome::tls_error;
 }
 
+Outcome final_failure_outcome(const Observation& o, Outcome last) {
+  for (const auto& e : o.exchanges)
+    if (e.result == "malformed") return Outcome::malformed;
+  return last;
+}
+
+void take_final_exchange(Observation& o) {
+  if (o.exchanges.empty()) return;
+  const Exchange& last = o.exchanges.back();
+  o.transport = last.transport;
+  o.rtt_us = last.rtt_us;
+  o.query_wire = last.query_wire;
+  o.response_wire = last.response_wire;
+}
+
 std::string_view transport_name(Transport t) {
   switch (t) {
     case Transport::udp: return "udp";

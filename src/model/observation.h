@@ -116,6 +116,12 @@ struct Observation {
   std::optional<ClientSubnetFacts> client_subnet{};
 };
 
+// The outcome of a query whose last attempt failed with `last` and that will not be retried:
+// malformed when any attempt received junk (those bytes are evidence), else `last`.
+Outcome final_failure_outcome(const Observation& o, Outcome last);
+// Copies the final exchange's transport, RTT and wire bytes to the observation's top level.
+void take_final_exchange(Observation& o);
+
 std::string rcode_name(int rcode);
 
 }  // namespace dnswitness
