@@ -139,14 +139,8 @@ void DnsEngine::start(std::unique_ptr<Task> task) {
     if (!doh_) doh_ = std::make_unique<DohEngine>(io_, options_);
     Task* raw = task.release();
     doh_->submit(std::move(raw->request), [this, raw](Observation&& o) {
-      std::unique_ptr<Task> t(raw);
-      ResolverState* owner = t->resolver;
-      Handler done = std::move(t->done);
-      t.reset();
-      --outstanding_;
-      --owner->in_flight;
-      if (!owner->queue.empty()) post_pump(*owner);
-      done(std::move(o));
+      raw->obs = std::move(o);
+      finish(raw);
     });
     return;
   }
