@@ -3,6 +3,7 @@
 #include "resolvers/wire.h"
 
 #include <arpa/inet.h>
+#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
@@ -104,6 +105,7 @@ AresChannel::AresChannel(boost::asio::io_context& io, const ResolverSpec& server
 }
 
 AresChannel::~AresChannel() {
+  *alive_ = false;  // a posted flush finds the channel gone; queued datagrams are dropped
   // Before the watches go: ares_destroy reports each socket closed through on_sock_state.
   ares_destroy(channel_);
 }
@@ -116,13 +118,61 @@ std::uint16_t AresChannel::reserve_id() {
       random_ids_left_ = random_ids_.size();
     }
     const std::uint16_t id = random_ids_[--random_ids_left_];
-    if (ids_in_flight_.insert(id).second) return id;
+    if (!ids_in_flight_[id]) {
+      ids_in_flight_[id] = true;
+      return id;
+    }
   }
 }
 
 void AresChannel::release_id(std::uint16_t id) {
-  ids_in_flight_.erase(id);
+  ids_in_flight_[id] = false;
   replies_.erase(id);
+  sent_.erase(id);
+}
+
+std::optional<SentDatagram> AresChannel::take_sent(std::uint16_t id) {
+  auto it = sent_.find(id);
+  if (it == sent_.end()) return std::nullopt;
+  SentDatagram out = it->second;
+  sent_.erase(it);
+  return out;
+}
+
+void AresChannel::flush_sends() {
+  flush_posted_ = false;
+  constexpr std::size_t kBatch = 64;
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iovs{};
+  std::size_t i = 0;
+  while (i < pending_.size()) {
+    // One sendmmsg per run of datagrams on the same socket (a UDP channel normally has one).
+    const int fd = pending_[i].fd;
+    std::size_t n = 0;
+    while (n < kBatch && i + n < pending_.size() && pending_[i + n].fd == fd) {
+      PendingSend& p = pending_[i + n];
+      iovs[n] = {p.bytes.data(), p.bytes.size()};
+      msgs[n] = {};
+      msgs[n].msg_hdr.msg_iov = &iovs[n];
+      msgs[n].msg_hdr.msg_iovlen = 1;
+      ++n;
+    }
+    const UtcTime at = utc_now();
+    const SteadyTime steady = steady_now();
+    const int sent = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    // sendmmsg stops at the first datagram that fails and reports it only when it was the first
+    // of the call: record that one's error and go on with the rest.
+    const std::size_t ok = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    const int error = sent < 0 ? errno : 0;
+    for (std::size_t k = 0; k < ok; ++k) sent_[pending_[i + k].id] = SentDatagram{at, steady, 0};
+    if (ok < n) {
+      sent_[pending_[i + ok].id] = SentDatagram{at, steady, error != 0 ? error : EIO};
+      i += ok + 1;
+    } else {
+      i += n;
+    }
+  }
+  pending_.clear();
 }
 
 void AresChannel::send(const Bytes& query, Callback done) {
@@ -220,7 +270,11 @@ ares_socket_t AresChannel::hook_socket(int domain, int type, int protocol, void*
 
 int AresChannel::hook_close(ares_socket_t fd, void* data) {
   auto* self = static_cast<AresChannel*>(data);
+  // c-ares has ended or moved the queries of this socket; their queued datagrams must not go out
+  // later on whatever socket reuses the number.
+  std::erase_if(self->pending_, [fd](const PendingSend& p) { return p.fd == fd; });
   self->udp_fds_.erase(fd);
+  self->received_.erase(fd);  // anything buffered was captured when it was read
   self->local_addresses_.erase(fd);
   return ::close(fd);
 }
@@ -239,32 +293,85 @@ int AresChannel::hook_connect(ares_socket_t fd, const struct sockaddr* addr, are
   return rc;
 }
 
+void AresChannel::capture(int fd, const std::uint8_t* bytes, std::size_t n, UtcTime at, SteadyTime steady) {
+  CapturedDatagram d{at, steady, Bytes(bytes, bytes + n), local_addresses_[fd]};
+  if (n >= 2) {
+    const auto id = static_cast<std::uint16_t>(d.bytes[0] << 8 | d.bytes[1]);
+    if (ids_in_flight_[id]) {
+      replies_[id].push_back(std::move(d));
+      return;
+    }
+  }
+  // Bounded: a flood of junk must not grow memory without limit.
+  if (unmatched_.size() < 64) unmatched_.push_back(std::move(d));
+}
+
 ares_ssize_t AresChannel::hook_recvfrom(ares_socket_t fd, void* buf, size_t len, int flags,
                                         struct sockaddr* from, ares_socklen_t* from_len, void* data) {
   auto* self = static_cast<AresChannel*>(data);
-  const ares_ssize_t n = ::recvfrom(fd, buf, len, flags, from, from_len);
-  if (n >= 0 && self->udp_fds_.count(fd)) {
-    const int saved = errno;
-    CapturedDatagram d{utc_now(), steady_now(),
-                       Bytes(static_cast<std::uint8_t*>(buf), static_cast<std::uint8_t*>(buf) + n),
-                       self->local_addresses_[fd]};
-    if (n >= 2) {
-      const auto id = static_cast<std::uint16_t>(d.bytes[0] << 8 | d.bytes[1]);
-      if (self->ids_in_flight_.count(id)) {
-        self->replies_[id].push_back(std::move(d));
-        errno = saved;
-        return n;
-      }
+  if (!self->udp_fds_.count(fd) || flags != 0 || len == 0) {
+    const ares_ssize_t n = ::recvfrom(fd, buf, len, flags, from, from_len);
+    return n;
+  }
+  RecvBuffer& rb = self->received_[fd];
+  if (rb.next == rb.ready.size()) {
+    rb.ready.clear();
+    rb.next = 0;
+    rb.slot = len;
+    rb.data.resize(kRecvBatch * len);
+    std::array<mmsghdr, kRecvBatch> msgs{};
+    std::array<iovec, kRecvBatch> iovs{};
+    std::array<sockaddr_storage, kRecvBatch> names{};
+    for (std::size_t k = 0; k < kRecvBatch; ++k) {
+      iovs[k] = {rb.data.data() + k * len, len};
+      msgs[k].msg_hdr.msg_iov = &iovs[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+      msgs[k].msg_hdr.msg_name = &names[k];
+      msgs[k].msg_hdr.msg_namelen = sizeof names[k];
     }
-    // Bounded: a flood of junk must not grow memory without limit.
-    if (self->unmatched_.size() < 64) self->unmatched_.push_back(std::move(d));
+    const int got = ::recvmmsg(fd, msgs.data(), kRecvBatch, MSG_DONTWAIT, nullptr);
+    if (got <= 0) return got;  // errno as recvfrom would leave it (EAGAIN ends c-ares' read loop)
+    const int saved = errno;
+    const UtcTime at = utc_now();
+    const SteadyTime steady = steady_now();
+    for (int k = 0; k < got; ++k) {
+      const std::size_t offset = static_cast<std::size_t>(k) * len;
+      const std::size_t size = msgs[k].msg_len;
+      // Every datagram is evidence from the moment it is read, even if c-ares never asks for it.
+      self->capture(fd, rb.data.data() + offset, size, at, steady);
+      rb.ready.push_back(Received{offset, size, names[k], msgs[k].msg_hdr.msg_namelen});
+    }
     errno = saved;
   }
-  return n;
+  const Received& r = rb.ready[rb.next++];
+  const std::size_t n = std::min(r.size, len);
+  std::memcpy(buf, rb.data.data() + r.offset, n);
+  if (from != nullptr && from_len != nullptr) {
+    const socklen_t copy = std::min<socklen_t>(*from_len, r.from_len);
+    std::memcpy(from, &r.from, copy);
+    *from_len = r.from_len;
+  }
+  return static_cast<ares_ssize_t>(n);
 }
 
-ares_ssize_t AresChannel::hook_sendv(ares_socket_t fd, const struct iovec* iov, int iovcnt, void* /*data*/) {
-  return ::writev(fd, iov, iovcnt);
+ares_ssize_t AresChannel::hook_sendv(ares_socket_t fd, const struct iovec* iov, int iovcnt, void* data) {
+  auto* self = static_cast<AresChannel*>(data);
+  if (!self->udp_fds_.count(fd)) return ::writev(fd, iov, iovcnt);  // TCP: c-ares needs the real result
+  PendingSend p{fd, 0, {}};
+  for (int k = 0; k < iovcnt; ++k) {
+    const auto* b = static_cast<const std::uint8_t*>(iov[k].iov_base);
+    p.bytes.insert(p.bytes.end(), b, b + iov[k].iov_len);
+  }
+  if (p.bytes.size() >= 2) p.id = static_cast<std::uint16_t>(p.bytes[0] << 8 | p.bytes[1]);
+  const auto len = static_cast<ares_ssize_t>(p.bytes.size());
+  self->pending_.push_back(std::move(p));
+  if (!self->flush_posted_) {
+    self->flush_posted_ = true;
+    boost::asio::post(self->io_, [self, alive = self->alive_] {
+      if (*alive) self->flush_sends();
+    });
+  }
+  return len;
 }
 
 }  // namespace dnswitness

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 
 #include "resolvers/doh_engine.h"
@@ -177,9 +178,17 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
                           int status, ByteView response) {
   AresChannel& ch = channel(*task->resolver, transport);
   std::vector<CapturedDatagram> replies = ch.take_replies(id);
+  const std::optional<SentDatagram> sent = ch.take_sent(id);
   ch.release_id(id);
   const SteadyTime now = steady_now();
   ex.local_address = ch.last_local_address();
+  if (sent && sent->error == 0) {
+    // UDP datagrams leave in batches (resolvers/ares_channel.h): the exchange's time is when its
+    // datagram was handed to the kernel, not when it was queued.
+    ex.sent_at = sent->at;
+    started = sent->steady;
+    if (task->obs.exchanges.empty()) task->obs.sent_at = sent->at;
+  }
 
   if (status == ARES_SUCCESS && !response.empty()) {
     // Prefer the datagram as it crossed the wire: c-ares may hand back a clipped copy.
@@ -246,6 +255,11 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
     outcome = Outcome::malformed;
     task->obs.error = describe_junk(ex.response_wire, id, task->request) +
                       (junk.size() > 1 ? fmt::format(" ({} such datagrams)", junk.size()) : "");
+  } else if (sent && sent->error != 0) {
+    // c-ares believed the datagram sent (it was queued); the kernel refused it.
+    ex.result = "network_error";
+    outcome = Outcome::network_error;
+    task->obs.error = fmt::format("the query could not be sent: {}", std::strerror(sent->error));
   } else if (status == ARES_ETIMEOUT) {
     ex.result = "timeout";
     ++stats_.attempt_timeouts;

@@ -72,6 +72,19 @@ std::string rdf_text(const ldns_rdf* rdf) {
     case LDNS_RDF_TYPE_AAAA: {
       const bool v4 = ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_A;
       if (ldns_rdf_size(rdf) != (v4 ? 4u : 16u)) break;
+      if (v4) {  // glibc's inet_ntop formats IPv4 with sprintf
+        const std::uint8_t* b = ldns_rdf_data(rdf);
+        std::string out;
+        out.reserve(15);
+        for (int i = 0; i < 4; ++i) {
+          if (i) out += '.';
+          const unsigned v = b[i];
+          if (v >= 100) out += static_cast<char>('0' + v / 100);
+          if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
+          out += static_cast<char>('0' + v % 10);
+        }
+        return out;
+      }
       char text[INET6_ADDRSTRLEN];
       if (inet_ntop(v4 ? AF_INET : AF_INET6, ldns_rdf_data(rdf), text, sizeof text) == nullptr) break;
       return text;

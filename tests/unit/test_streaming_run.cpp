@@ -112,6 +112,13 @@ TEST_CASE("pretty_json of nested and empty values") {
   std::string out;
   pretty_json(j.dump(), 0, out);
   CHECK(out == j.dump(2));
+  // Escaped backslashes right before a closing quote, escaped quotes, control characters, deep
+  // nesting that outgrows the first buffer estimate, and appending after existing text.
+  nlohmann::json deep = nlohmann::json::parse(R"({"k":"x\\","m":"\\\"q","n":"\u0001\t","o":[[[[[[[[[[[[1]]]]]]]]]]]]})");
+  for (int i = 0; i < 40; ++i) deep = nlohmann::json{{"w", deep}, {"v", {1, "a\\\"b"}}};
+  std::string appended = "prefix";
+  pretty_json(deep.dump(), 0, appended);
+  CHECK(appended == "prefix" + deep.dump(2));
 }
 
 TEST_CASE("the fanout hands every observation once to every sink, in plan order for small runs, off the loop") {
