@@ -141,16 +141,23 @@ std::optional<SentDatagram> AresChannel::take_sent(std::uint16_t id) {
 
 void AresChannel::flush_sends() {
   flush_posted_ = false;
+  std::vector<PendingSend> batch;
+  batch.swap(pending_);  // a retry started from a callback below queues into a fresh list
   constexpr std::size_t kBatch = 64;
   std::array<mmsghdr, kBatch> msgs{};
   std::array<iovec, kBatch> iovs{};
+  std::map<int, int> failed;  // fd -> errno of a send the kernel refused (e.g. port unreachable)
   std::size_t i = 0;
-  while (i < pending_.size()) {
+  while (i < batch.size()) {
     // One sendmmsg per run of datagrams on the same socket (a UDP channel normally has one).
-    const int fd = pending_[i].fd;
+    const int fd = batch[i].fd;
+    if (failed.count(fd)) {  // c-ares ends these below, with the socket's error
+      ++i;
+      continue;
+    }
     std::size_t n = 0;
-    while (n < kBatch && i + n < pending_.size() && pending_[i + n].fd == fd) {
-      PendingSend& p = pending_[i + n];
+    while (n < kBatch && i + n < batch.size() && batch[i + n].fd == fd) {
+      PendingSend& p = batch[i + n];
       iovs[n] = {p.bytes.data(), p.bytes.size()};
       msgs[n] = {};
       msgs[n].msg_hdr.msg_iov = &iovs[n];
@@ -160,19 +167,39 @@ void AresChannel::flush_sends() {
     const UtcTime at = utc_now();
     const SteadyTime steady = steady_now();
     const int sent = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
-    // sendmmsg stops at the first datagram that fails and reports it only when it was the first
-    // of the call: record that one's error and go on with the rest.
     const std::size_t ok = sent > 0 ? static_cast<std::size_t>(sent) : 0;
-    const int error = sent < 0 ? errno : 0;
-    for (std::size_t k = 0; k < ok; ++k) sent_[pending_[i + k].id] = SentDatagram{at, steady, 0};
-    if (ok < n) {
-      sent_[pending_[i + ok].id] = SentDatagram{at, steady, error != 0 ? error : EIO};
-      i += ok + 1;
-    } else {
+    for (std::size_t k = 0; k < ok; ++k) sent_[batch[i + k].id] = SentDatagram{at, steady, 0};
+    if (ok == n) {
       i += n;
+      continue;
     }
+    // sendmmsg stops at the first datagram that fails and reports its error only when it was the
+    // first of the call: send that one alone to learn what the kernel says.
+    PendingSend& bad = batch[i + ok];
+    int error = sent < 0 ? errno : 0;
+    if (error == 0) {
+      const UtcTime again_at = utc_now();
+      const SteadyTime again_steady = steady_now();
+      if (::send(fd, bad.bytes.data(), bad.bytes.size(), MSG_DONTWAIT) >= 0) {
+        sent_[bad.id] = SentDatagram{again_at, again_steady, 0};
+        i += ok + 1;
+        continue;
+      }
+      error = errno;
+    }
+    sent_[bad.id] = SentDatagram{at, steady, error};
+    // A full buffer fails only this datagram (its query times out and is retried); anything else
+    // (port unreachable, network down) is the socket's, as a direct writev would have told c-ares.
+    if (error != EAGAIN && error != EWOULDBLOCK && error != ENOBUFS && error != EINTR) failed[fd] = error;
+    i += ok + 1;
   }
-  pending_.clear();
+  // c-ares reads the error on its next receive and ends or moves every query of the socket, as it
+  // does when writev fails.
+  for (const auto& [fd, error] : failed) {
+    if (!udp_fds_.count(fd)) continue;
+    socket_errors_[fd] = error;
+    ares_process_fd(channel_, fd, ARES_SOCKET_BAD);
+  }
 }
 
 void AresChannel::send(const Bytes& query, Callback done) {
@@ -275,6 +302,7 @@ int AresChannel::hook_close(ares_socket_t fd, void* data) {
   std::erase_if(self->pending_, [fd](const PendingSend& p) { return p.fd == fd; });
   self->udp_fds_.erase(fd);
   self->received_.erase(fd);  // anything buffered was captured when it was read
+  self->socket_errors_.erase(fd);
   self->local_addresses_.erase(fd);
   return ::close(fd);
 }
@@ -309,6 +337,11 @@ void AresChannel::capture(int fd, const std::uint8_t* bytes, std::size_t n, UtcT
 ares_ssize_t AresChannel::hook_recvfrom(ares_socket_t fd, void* buf, size_t len, int flags,
                                         struct sockaddr* from, ares_socklen_t* from_len, void* data) {
   auto* self = static_cast<AresChannel*>(data);
+  if (auto e = self->socket_errors_.find(fd); e != self->socket_errors_.end()) {
+    errno = e->second;  // a refused send of flush_sends, handed to c-ares as a receive error
+    self->socket_errors_.erase(e);
+    return -1;
+  }
   if (!self->udp_fds_.count(fd) || flags != 0 || len == 0) {
     const ares_ssize_t n = ::recvfrom(fd, buf, len, flags, from, from_len);
     return n;

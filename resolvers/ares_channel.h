@@ -140,6 +140,7 @@ class AresChannel {
     std::size_t next = 0;
   };
   std::map<int, RecvBuffer> received_;
+  std::map<int, int> socket_errors_;  // fd -> errno for c-ares' next receive (see flush_sends)
   void capture(int fd, const std::uint8_t* bytes, std::size_t n, UtcTime at, SteadyTime steady);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   // Query IDs come from the CSPRNG in batches: one RAND_bytes call per 256 IDs instead of one per

@@ -2,6 +2,8 @@
 // config file, and bad input, against the lab's real servers.
 #include <doctest/doctest.h>
 
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 #include "crypto/encoding.h"
@@ -90,6 +92,26 @@ TEST_CASE("exit 3 when no resolver gives any DNS response; the run is still repo
   CHECK(doc["observations"][1]["outcome"] == "network_error");
   CHECK_FALSE(doc["observations"][0].contains("response_wire"));
   CHECK(r.err.find("no resolver gave any DNS response") != std::string::npos);
+}
+
+TEST_CASE("many queries to a closed port are all network errors at once, none a timeout") {
+  // UDP datagrams leave in batches (one sendmmsg); the port-unreachable error the kernel reports
+  // for one of them must still reach every query of the socket, as with one send per query.
+  Lab lab;
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains a.test,b.test,c.test,d.test,e.test,"
+                                "f.test,g.test,h.test --types A,AAAA --timeout 3000 --retries 1 --resolver closed=" +
+                                lab.odd("CLOSED_PORT"));
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(r.exit_code == 3);
+  const auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["observations"].size() == 16);
+  for (const auto& o : doc["observations"]) {
+    CAPTURE(o.dump());
+    CHECK(o["outcome"] == "network_error");
+    CHECK(o["attempts"] == 2);
+  }
+  CHECK(elapsed < std::chrono::milliseconds(2500));  // no query waited for its 3 s timeout
 }
 
 TEST_CASE("'system' reads the resolv.conf it is given") {
