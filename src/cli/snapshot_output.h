@@ -20,6 +20,7 @@ class TableSink : public ObservationSink {
   TableSink(const SnapshotPlan& plan, std::ostream& out);
   void add(const Observation& o, std::string_view canonical) override;
   void end(const RunRecord& run) override;
+  [[nodiscard]] bool wants_text() const override { return false; }
 
  private:
   struct Row {

@@ -6,7 +6,19 @@
 
 namespace dnswitness {
 
+namespace {
+
+// Before SQLite initialises (the first connection): no global memory statistics, which take a
+// process-wide mutex on every allocation; nothing here reads them.
+const bool kConfigured = [] {
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  return true;
+}();
+
+}  // namespace
+
 Db::Db(const std::filesystem::path& path, bool read_only, bool create) : path_(path) {
+  (void)kConfigured;
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
   flags |= SQLITE_OPEN_NOMUTEX;

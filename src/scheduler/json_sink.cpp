@@ -19,33 +19,52 @@ constexpr std::array<bool, 256> special_table() {
 }
 constexpr auto kSpecial = special_table();
 
+// Appends through a raw pointer into a string grown ahead of each token: per-byte push_back was
+// most of pretty_json's cost on a bulk run's --json output.
+class RawAppender {
+ public:
+  RawAppender(std::string& out, std::size_t expect) : out_(out) {
+    const std::size_t used = out_.size();
+    out_.resize(used + expect);
+    p_ = out_.data() + used;
+    end_ = out_.data() + out_.size();
+  }
+  ~RawAppender() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+  RawAppender(const RawAppender&) = delete;
+  RawAppender& operator=(const RawAppender&) = delete;
+
+  void need(std::size_t k) {
+    if (static_cast<std::size_t>(end_ - p_) < k) grow(k);
+  }
+  void byte(char c) { *p_++ = c; }  // after need()
+  void bytes(const char* from, std::size_t k) {
+    need(k);
+    std::memcpy(p_, from, k);
+    p_ += k;
+  }
+  void newline(std::size_t spaces) {
+    need(spaces + 1);
+    *p_++ = '\n';
+    std::memset(p_, ' ', spaces);
+    p_ += spaces;
+  }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t k) {
+    const auto used = static_cast<std::size_t>(p_ - out_.data());
+    out_.resize(std::max(out_.size() * 2, used + k + 256));
+    p_ = out_.data() + used;
+    end_ = out_.data() + out_.size();
+  }
+  std::string& out_;
+  char* p_;
+  char* end_;
+};
+
 }  // namespace
 
 void pretty_json(std::string_view s, int indent, std::string& out) {
-  // Written through a raw pointer into `out`, grown ahead of each token: per-byte push_back was
-  // most of this function's cost on a bulk run's --json output.
-  std::size_t used = out.size();
-  out.resize(used + s.size() * 2 + 256);
-  char* p = out.data() + used;
-  char* end = out.data() + out.size();
-  const auto need = [&](std::size_t k) {
-    if (static_cast<std::size_t>(end - p) >= k) return;
-    used = static_cast<std::size_t>(p - out.data());
-    out.resize(std::max(out.size() * 2, used + k + 256));
-    p = out.data() + used;
-    end = out.data() + out.size();
-  };
-  const auto put = [&](const char* from, std::size_t k) {
-    need(k);
-    std::memcpy(p, from, k);
-    p += k;
-  };
-  const auto newline = [&](std::size_t spaces) {
-    need(spaces + 1);
-    *p++ = '\n';
-    std::memset(p, ' ', spaces);
-    p += spaces;
-  };
+  RawAppender w(out, s.size() + s.size() / 2 + 256);
   auto depth = static_cast<std::size_t>(indent);
   std::size_t i = 0;
   const std::size_t n = s.size();
@@ -53,7 +72,7 @@ void pretty_json(std::string_view s, int indent, std::string& out) {
     // A run of bytes that are copied as they are (numbers, and nothing else outside strings).
     std::size_t j = i;
     while (j < n && !kSpecial[static_cast<unsigned char>(s[j])]) ++j;
-    put(s.data() + i, j - i);
+    w.bytes(s.data() + i, j - i);
     if (j == n) break;
     const char c = s[j];
     i = j + 1;
@@ -74,46 +93,44 @@ void pretty_json(std::string_view s, int indent, std::string& out) {
           if (slashes % 2 == 0) break;
           ++k;
         }
-        need(k - i + 2);
-        *p++ = '"';
-        std::memcpy(p, s.data() + i, k - i);
-        p += k - i;
-        if (k < n) *p++ = '"';
+        w.need(k - i + 2);
+        w.byte('"');
+        w.bytes(s.data() + i, k - i);
+        if (k < n) w.byte('"');
         i = k + 1;
         break;
       }
       case '{':
       case '[':
         if (i < n && (s[i] == '}' || s[i] == ']')) {  // empty: "{}" or "[]" on one line
-          need(2);
-          *p++ = c;
-          *p++ = s[i++];
+          w.need(2);
+          w.byte(c);
+          w.byte(s[i++]);
           break;
         }
-        need(1);
-        *p++ = c;
+        w.need(1);
+        w.byte(c);
         depth += 2;
-        newline(depth);
+        w.newline(depth);
         break;
       case '}':
       case ']':
         depth = depth >= 2 ? depth - 2 : 0;
-        newline(depth);
-        need(1);
-        *p++ = c;
+        w.newline(depth);
+        w.need(1);
+        w.byte(c);
         break;
       case ',':
-        need(1);
-        *p++ = ',';
-        newline(depth);
+        w.need(1);
+        w.byte(',');
+        w.newline(depth);
         break;
       case ':':
-        put(": ", 2);
+        w.bytes(": ", 2);
         break;
       default: break;
     }
   }
-  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 void JsonSink::begin(const RunRecord& /*run*/) {

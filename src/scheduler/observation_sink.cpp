@@ -1,5 +1,6 @@
 #include "scheduler/observation_sink.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace dnswitness {
@@ -8,6 +9,7 @@ SinkFanout::SinkFanout(std::vector<ObservationSink*> sinks, Options options)
     : sinks_(std::move(sinks)), errors_(sinks_.size()), options_(options) {
   if (options_.batch < 1) options_.batch = 1;
   reorder_ = options_.planned <= options_.reorder_limit;
+  encode_ = std::any_of(sinks_.begin(), sinks_.end(), [](const ObservationSink* s) { return s->wants_text(); });
   if (options_.background) worker_ = std::thread([this] { worker_loop(); });
 }
 
@@ -143,6 +145,10 @@ void SinkFanout::consume(std::vector<Item>& batch) {
         each_sink([&](ObservationSink& s) { s.begin(*item.run); });
         break;
       case Item::Kind::observation: {
+        if (!encode_) {
+          each_sink([&](ObservationSink& s) { s.add(item.obs, std::string_view()); });
+          break;
+        }
         if (!encoder_) encoder_ = std::make_unique<ObservationLeafEncoder>(std::string());
         const std::string& text = encoder_->encode(item.obs);  // once, for every sink
         each_sink([&](ObservationSink& s) { s.add(item.obs, text); });

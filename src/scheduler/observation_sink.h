@@ -40,6 +40,9 @@ class ObservationSink {
   // One observation and its canonical text, canonical_dump(observation_json(o, run_id)) (it may
   // exceed the ledger's entry limit; see ledger_leaf).
   virtual void add(const Observation& o, std::string_view canonical) = 0;
+  // False for a sink that never reads `canonical`: when no sink of a run wants it, the fanout
+  // skips encoding (a table-only or summary-only run pays nothing for the leaf text).
+  [[nodiscard]] virtual bool wants_text() const { return true; }
   // After the last observation, with the complete run record.
   virtual void end(const RunRecord& run) { (void)run; }
 };
@@ -82,6 +85,7 @@ class SinkFanout {
 
   std::vector<ObservationSink*> sinks_;
   std::vector<std::exception_ptr> errors_;
+  bool encode_ = true;  // some sink wants the canonical text
   Options options_;
   bool reorder_ = false;
   std::uint64_t next_in_order_ = 0;

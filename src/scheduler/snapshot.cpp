@@ -348,6 +348,7 @@ class CollectingSink : public ObservationSink {
  public:
   explicit CollectingSink(std::vector<Observation>& out) : out_(out) {}
   void add(const Observation& o, std::string_view /*canonical*/) override { out_.push_back(o); }
+  [[nodiscard]] bool wants_text() const override { return false; }
 
  private:
   std::vector<Observation>& out_;

@@ -81,6 +81,11 @@ class Collect : public ObservationSink {
   bool same_thread = true;
 };
 
+class TextBlind : public Collect {
+ public:
+  [[nodiscard]] bool wants_text() const override { return false; }
+};
+
 class Failing : public ObservationSink {
  public:
   void add(const Observation&, std::string_view) override { throw std::runtime_error("disk full"); }
@@ -158,6 +163,30 @@ TEST_CASE("the fanout hands every observation once to every sink, in plan order 
           CHECK(c->texts[k] == canonical_dump(observation_json(observation(static_cast<int>(i)), run.run_id)));
         }
       }
+    }
+  }
+}
+
+TEST_CASE("the fanout encodes only when some sink wants the text") {
+  for (const bool with_reader : {false, true}) {
+    CAPTURE(with_reader);
+    TextBlind blind;
+    Collect reader;
+    std::vector<ObservationSink*> sinks{&blind};
+    if (with_reader) sinks.push_back(&reader);
+    SinkFanout::Options fo;
+    fo.planned = 3;
+    SinkFanout fanout(sinks, fo);
+    const RunRecord run = record(3);
+    fanout.begin(run);
+    for (int i = 0; i < 3; ++i) fanout.add(static_cast<std::uint64_t>(i), observation(i));
+    fanout.end(run);
+    REQUIRE(blind.texts.size() == 3);
+    CHECK(fanout.encoded_fast() == (with_reader ? 3u : 0u));
+    for (int i = 0; i < 3; ++i) {
+      const std::string text = canonical_dump(observation_json(observation(i), run.run_id));
+      CHECK(blind.texts[static_cast<std::size_t>(i)] == (with_reader ? text : std::string()));
+      if (with_reader) CHECK(reader.texts[static_cast<std::size_t>(i)] == text);
     }
   }
 }
