@@ -1,6 +1,7 @@
 #pragma once
 // DNS wire bytes: the one bounds-checked reader for the few fields we read ourselves (header, ID),
-// and the decoding of whole responses, which is left to ldns (RFC 1035 §4.1 formats).
+// and the decoding of whole responses (RFC 1035 §4.1 formats): common ones directly, the rest by
+// ldns.
 // Thread-safety: pure functions; WireReader is a cursor over bytes the caller owns.
 #include <cstdint>
 #include <optional>
@@ -71,6 +72,13 @@ std::string rdf_text(const ldns_struct_rdf* rdf);
 
 // Decodes a response and checks that it answers (qname, qtype): QR set, one question equal to
 // ours (case-insensitive), every section parseable. Never reads outside `message`.
+// Common messages are read directly; anything unusual goes to ldns (decode_response_ldns), with
+// the same result either way.
 DecodedResponse decode_response(ByteView message, const std::string& qname, std::uint16_t qtype);
+// The direct reader alone: nullopt when the message is not one it reads (then ldns decides).
+std::optional<DecodedResponse> decode_response_direct(ByteView message, const std::string& qname,
+                                                      std::uint16_t qtype);
+// The same, always through ldns_wire2pkt: the reference the direct reader is tested against.
+DecodedResponse decode_response_ldns(ByteView message, const std::string& qname, std::uint16_t qtype);
 
 }  // namespace dnswitness
