@@ -104,16 +104,18 @@ Stmt& Stmt::bind(int i, std::int64_t v) {
   return *this;
 }
 
-Stmt& Stmt::bind(int i, std::string_view text) {
-  const int rc = sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+Stmt& Stmt::bind(int i, std::string_view text, Lifetime lifetime) {
+  const int rc = sqlite3_bind_text64(stmt_, i, text.data(), text.size(),
+                                     lifetime == Lifetime::copy ? SQLITE_TRANSIENT : SQLITE_STATIC, SQLITE_UTF8);
   if (rc != SQLITE_OK) db_->fail(rc, "preparing a query");
   return *this;
 }
 
-Stmt& Stmt::bind_blob(int i, ByteView blob) {
+Stmt& Stmt::bind_blob(int i, ByteView blob, Lifetime lifetime) {
   // A zero-length blob must still be a blob, not NULL: pass a non-null pointer.
   static const std::uint8_t empty = 0;
-  const int rc = sqlite3_bind_blob64(stmt_, i, blob.empty() ? &empty : blob.data(), blob.size(), SQLITE_TRANSIENT);
+  const int rc = sqlite3_bind_blob64(stmt_, i, blob.empty() ? &empty : blob.data(), blob.size(),
+                                     lifetime == Lifetime::copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
   if (rc != SQLITE_OK) db_->fail(rc, "preparing a query");
   return *this;
 }

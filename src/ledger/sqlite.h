@@ -67,9 +67,12 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt();
 
+  // `copy` (the default) lets SQLite copy the value; `borrow` skips the copy, for values that
+  // stay alive and unchanged until run() or reset() (the hot path of appending a run).
+  enum class Lifetime { copy, borrow };
   Stmt& bind(int i, std::int64_t v);
-  Stmt& bind(int i, std::string_view text);
-  Stmt& bind_blob(int i, ByteView blob);
+  Stmt& bind(int i, std::string_view text, Lifetime lifetime = Lifetime::copy);
+  Stmt& bind_blob(int i, ByteView blob, Lifetime lifetime = Lifetime::copy);
   // True when a row is ready, false when done. Throws LedgerError (with `doing` in the message).
   bool step(std::string_view doing = "reading the ledger");
   // Steps to completion expecting no row, then resets.

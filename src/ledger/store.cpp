@@ -306,16 +306,18 @@ void LedgerRunAppender::add(std::string_view leaf, const IndexRow* row) {
   const Hash h = leaf_hash(bytes);
   // Index first_index_ is the run leaf's, written by finish().
   const auto idx = static_cast<std::int64_t>(first_index_ + 1 + hashes_.size());
-  put_leaf_.bind(1, idx).bind_blob(2, h).bind_blob(3, bytes);
+  // Borrowed, not copied: every bound value outlives the run() that resets the statement.
+  constexpr auto borrow = Stmt::Lifetime::borrow;
+  put_leaf_.bind(1, idx).bind_blob(2, h, borrow).bind_blob(3, bytes, borrow);
   put_leaf_.run("appending the run's leaves");
   if (row) {
-    put_row_.bind(1, row->qname)
+    put_row_.bind(1, row->qname, borrow)
         .bind(2, row->time_ns)
         .bind(3, idx)
-        .bind(4, row->qtype)
-        .bind(5, row->resolver)
-        .bind(6, row->outcome)
-        .bind(7, row->addresses);
+        .bind(4, row->qtype, borrow)
+        .bind(5, row->resolver, borrow)
+        .bind(6, row->outcome, borrow)
+        .bind(7, row->addresses, borrow);
     put_row_.run("indexing the run's observations");
   }
   hashes_.push_back(h);
