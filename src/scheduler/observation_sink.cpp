@@ -10,18 +10,23 @@ SinkFanout::SinkFanout(std::vector<ObservationSink*> sinks, Options options)
   if (options_.batch < 1) options_.batch = 1;
   reorder_ = options_.planned <= options_.reorder_limit;
   encode_ = std::any_of(sinks_.begin(), sinks_.end(), [](const ObservationSink* s) { return s->wants_text(); });
-  if (options_.background) worker_ = std::thread([this] { worker_loop(); });
+  if (options_.background) {
+    encoding_thread_ = std::thread([this] { encoder_loop(); });
+    sink_thread_ = std::thread([this] { sink_loop(); });
+  }
 }
 
-SinkFanout::~SinkFanout() {
-  if (worker_.joinable()) {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    has_work_.notify_all();
-    worker_.join();
+SinkFanout::~SinkFanout() { stop_workers(); }
+
+void SinkFanout::stop_workers() {
+  if (!encoding_thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
   }
+  has_work_.notify_all();
+  encoding_thread_.join();
+  sink_thread_.join();
 }
 
 std::exception_ptr SinkFanout::error(const ObservationSink* sink) const {
@@ -69,14 +74,7 @@ void SinkFanout::end(const RunRecord& run) {
   item.run = std::make_shared<const RunRecord>(run);
   deliver(std::move(item));
   flush_batch();
-  if (worker_.joinable()) {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    has_work_.notify_all();
-    worker_.join();
-  }
+  stop_workers();
 }
 
 void SinkFanout::deliver(Item&& item) {
@@ -87,6 +85,7 @@ void SinkFanout::deliver(Item&& item) {
 void SinkFanout::flush_batch() {
   if (batch_.empty()) return;
   if (!options_.background) {
+    encode(batch_);
     consume(batch_);
     batch_.clear();
     return;
@@ -105,25 +104,67 @@ void SinkFanout::flush_batch() {
   has_work_.notify_one();
 }
 
-void SinkFanout::worker_loop() {
+void SinkFanout::encoder_loop() {
   for (;;) {
     std::vector<std::vector<Item>> work;
     {
       std::unique_lock lock(mutex_);
       has_work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      if (queue_.empty() && stop_) return;
+      if (queue_.empty() && stop_) {
+        encoder_done_ = true;
+        has_encoded_.notify_one();
+        return;
+      }
       work.swap(queue_);
+    }
+    for (auto& batch : work) encode(batch);
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& batch : work) encoded_.push_back(std::move(batch));
+    }
+    has_encoded_.notify_one();
+  }
+}
+
+void SinkFanout::sink_loop() {
+  for (;;) {
+    std::vector<std::vector<Item>> work;
+    {
+      std::unique_lock lock(mutex_);
+      has_encoded_.wait(lock, [this] { return encoder_done_ || !encoded_.empty(); });
+      if (encoded_.empty() && encoder_done_) return;
+      work.swap(encoded_);
     }
     std::size_t n = 0;
     for (auto& batch : work) {
       consume(batch);
       n += batch.size();
     }
+    work.clear();  // the observations are freed here, outside the lock
     {
       std::lock_guard lock(mutex_);
       pending_ -= n;
     }
     has_room_.notify_one();
+  }
+}
+
+void SinkFanout::encode(std::vector<Item>& batch) {
+  for (auto& item : batch) {
+    switch (item.kind) {
+      case Item::Kind::begin: encoder_ = std::make_unique<ObservationLeafEncoder>(item.run->run_id); break;
+      case Item::Kind::observation:
+        if (!encode_) break;
+        if (!encoder_) encoder_ = std::make_unique<ObservationLeafEncoder>(std::string());
+        item.text = encoder_->encode(item.obs);  // once, for every sink
+        break;
+      case Item::Kind::end:
+        if (encoder_) {
+          encoded_fast_ = encoder_->written_fast();
+          writer_mismatch_ = encoder_->writer_mismatch();
+        }
+        break;
+    }
   }
 }
 
@@ -140,27 +181,9 @@ void SinkFanout::consume(std::vector<Item>& batch) {
   };
   for (auto& item : batch) {
     switch (item.kind) {
-      case Item::Kind::begin:
-        encoder_ = std::make_unique<ObservationLeafEncoder>(item.run->run_id);
-        each_sink([&](ObservationSink& s) { s.begin(*item.run); });
-        break;
-      case Item::Kind::observation: {
-        if (!encode_) {
-          each_sink([&](ObservationSink& s) { s.add(item.obs, std::string_view()); });
-          break;
-        }
-        if (!encoder_) encoder_ = std::make_unique<ObservationLeafEncoder>(std::string());
-        const std::string& text = encoder_->encode(item.obs);  // once, for every sink
-        each_sink([&](ObservationSink& s) { s.add(item.obs, text); });
-        break;
-      }
-      case Item::Kind::end:
-        if (encoder_) {
-          encoded_fast_ = encoder_->written_fast();
-          writer_mismatch_ = encoder_->writer_mismatch();
-        }
-        each_sink([&](ObservationSink& s) { s.end(*item.run); });
-        break;
+      case Item::Kind::begin: each_sink([&](ObservationSink& s) { s.begin(*item.run); }); break;
+      case Item::Kind::observation: each_sink([&](ObservationSink& s) { s.add(item.obs, item.text); }); break;
+      case Item::Kind::end: each_sink([&](ObservationSink& s) { s.end(*item.run); }); break;
     }
   }
 }

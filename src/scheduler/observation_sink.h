@@ -3,16 +3,17 @@
 // a watch loop's comparison. A run streams; nothing holds the whole run in memory.
 //
 // ObservationSink is what a consumer implements. SinkFanout is what a running snapshot feeds: it
-// puts small runs back in plan order, moves the observations in batches to one worker thread (so
-// serialising and storing never hold up the DNS loop), encodes each one once into its canonical
-// text (the ledger leaf bytes, see ledger/leaves.h), and hands it to every sink in turn.
+// puts small runs back in plan order, moves the observations in batches off the DNS loop, encodes
+// each one once into its canonical text (the ledger leaf bytes, see ledger/leaves.h), and hands it
+// to every sink in turn. In the background, encoding and the sinks are two stages on two threads,
+// so a bulk run's leaf encoding overlaps its SQLite inserts and JSON writing.
 //
 // Error policy: a sink that throws is dropped for the rest of the run and its exception kept
 // (SinkFanout::error); the other sinks and the run go on. The caller decides what the failure
 // means (the ledger's is an exit code, see cli/resolve_snapshot.cpp).
 //
 // Thread-safety: a SinkFanout is fed from one thread (the io_context's); with `background` its
-// sinks are called from its worker thread only, otherwise from the feeding thread. Sinks see
+// sinks are called from its sink thread only, otherwise from the feeding thread. Sinks see
 // begin, then add for each observation, then end, always from one thread.
 // Ownership: the fanout borrows its sinks; they must outlive it.
 #include <condition_variable>
@@ -77,11 +78,15 @@ class SinkFanout {
     enum class Kind { begin, observation, end } kind = Kind::observation;
     Observation obs;
     std::shared_ptr<const RunRecord> run;  // begin and end only
+    std::string text;                      // canonical text, set by encode()
   };
-  void deliver(Item&& item);   // to the worker, or straight to the sinks
+  void deliver(Item&& item);   // to the workers, or straight to the sinks
   void flush_batch();
-  void consume(std::vector<Item>& batch);  // runs the sinks
-  void worker_loop();
+  void encode(std::vector<Item>& batch);   // stage 1: canonical texts
+  void consume(std::vector<Item>& batch);  // stage 2: runs the sinks
+  void encoder_loop();
+  void sink_loop();
+  void stop_workers();  // lets both stages drain, then joins them
 
   std::vector<ObservationSink*> sinks_;
   std::vector<std::exception_ptr> errors_;
@@ -97,14 +102,15 @@ class SinkFanout {
   std::size_t encoded_fast_ = 0;
   bool writer_mismatch_ = false;
 
-  // Hand-over.
+  // Hand-over: feeder -> queue_ -> encoder thread -> encoded_ -> sink thread.
   std::vector<Item> batch_;
   std::mutex mutex_;
-  std::condition_variable has_work_, has_room_;
-  std::vector<std::vector<Item>> queue_;
-  std::size_t pending_ = 0;  // observations queued, not yet consumed
-  bool stop_ = false;
-  std::thread worker_;
+  std::condition_variable has_work_, has_encoded_, has_room_;
+  std::vector<std::vector<Item>> queue_, encoded_;
+  std::size_t pending_ = 0;  // observations queued, not yet consumed by the sinks
+  bool stop_ = false;          // no more batches for the encoder
+  bool encoder_done_ = false;  // the encoder has handed over its last batch
+  std::thread encoding_thread_, sink_thread_;
 };
 
 }  // namespace dnswitness
