@@ -5,8 +5,9 @@
 # back in the same run (the machine is shared: ratios, not absolute rates, are the figures):
 #
 #   1. throughput without the ledger: dnsperf sends the NAMES x (A, AAAA) queries once; then
-#      `dnswitness resolve-snapshot --no-ledger --json FILE` resolves the same names; every
-#      observation in the JSON is counted (lost = queries without an observation);
+#      `dnswitness resolve-snapshot --no-ledger` resolves the same names with its default table
+#      output written to a file (one row per query; lost = queries without a row), then again with
+#      `--json FILE` instead (lost = queries without an observation in the JSON);
 #   2. throughput with the durable ledger (synchronous=FULL, one transaction per run): dnsperf
 #      again, then the same snapshot into a fresh ledger; the leaves are counted in the database,
 #      then `verify-ledger` and `history` run on it (the ledger figures);
@@ -185,27 +186,41 @@ timed() {  # timed NAME CMD...: runs CMD under GNU time -> wall user sys rss_mb 
   [[ -s $work/$name.err ]] && sed 's/^/    stderr: /' "$work/$name.err" | head -5
   return 0
 }
-bulk_args=(resolve-snapshot --resolver "bench=127.0.0.1:$port" --domains-file "$work/domains.txt" --types A,AAAA
-           --timeout 1000 --retries 2 -q --ntp none)
+bulk_common=(resolve-snapshot --resolver "bench=127.0.0.1:$port" --domains-file "$work/domains.txt" --types A,AAAA
+             --timeout 1000 --retries 2 --ntp none)
+bulk_args=("${bulk_common[@]}" -q)
 failed=()
 check() {  # check DESCRIPTION CONDITION(bc)
   if [[ $(echo "$2" | bc) != 1 ]]; then failed+=("$1"); fi
 }
 
-# ---- 1. throughput, no ledger
-echo "== 1. $queries queries: dnsperf, then dnswitness --no-ledger --json"
+# ---- 1. throughput, no ledger: the default table output (one row per query, written to a file),
+# then the same with --json instead. Every query must have its row or observation.
+echo "== 1. $queries queries: dnsperf, then dnswitness --no-ledger (table to a file), then --no-ledger --json"
 run_dnsperf
 dp1=$dp_qps; dp1_lost=$dp_lost
 # shellcheck disable=SC2086
-timed nol "$bin" "${bulk_args[@]}" --no-ledger --json "$work/snapshot.json" ${DNSWITNESS_ARGS:-}
+timed nol "$bin" "${bulk_common[@]}" --no-ledger ${DNSWITNESS_ARGS:-}
 nol_rc=$rc nol_wall=$wall nol_cpu=$cpu nol_rss=$rss_mb
-# Each observation object holds exactly one "outcome" member, at six spaces (the run holds "outcomes").
-nol_obs=$(grep -c '^      "outcome": ' "$work/snapshot.json" || true)
-nol_timeouts=$(grep -c '^      "outcome": "timeout"' "$work/snapshot.json" || true)
+# One row per query: "n….bench.test  A|AAAA  bench  OUTCOME …"; the last line sums the outcomes.
+nol_obs=$(grep -c '^n[0-9]*\.bench\.test  *A' "$work/nol.out" || true)
+nol_timeouts=$(awk '$1 ~ /bench[.]test$/ && $4 == "timeout"' "$work/nol.out" | wc -l)
 nol_lost=$((queries - nol_obs))
 nol_qps=$(echo "$queries / $nol_wall" | bc)
 nol_ratio=$(echo "scale=2; $nol_qps / $dp1" | bc)
-echo "  $nol_obs observations ($nol_timeouts timeouts), $nol_lost lost; $nol_qps q/s = ${nol_ratio} x dnsperf"
+echo "  $nol_obs table rows ($nol_timeouts timeouts), $nol_lost lost; $nol_qps q/s = ${nol_ratio} x dnsperf"
+echo "  summary: $(tail -n 1 "$work/nol.out")"
+rm -f "$work/nol.out"
+# shellcheck disable=SC2086
+timed nolj "$bin" "${bulk_args[@]}" --no-ledger --json "$work/snapshot.json" ${DNSWITNESS_ARGS:-}
+nolj_rc=$rc nolj_wall=$wall nolj_cpu=$cpu nolj_rss=$rss_mb
+# Each observation object holds exactly one "outcome" member, at six spaces (the run holds "outcomes").
+nolj_obs=$(grep -c '^      "outcome": ' "$work/snapshot.json" || true)
+nolj_timeouts=$(grep -c '^      "outcome": "timeout"' "$work/snapshot.json" || true)
+nolj_lost=$((queries - nolj_obs))
+nolj_qps=$(echo "$queries / $nolj_wall" | bc)
+nolj_ratio=$(echo "scale=2; $nolj_qps / $dp1" | bc)
+echo "  $nolj_obs observations ($nolj_timeouts timeouts), $nolj_lost lost; $nolj_qps q/s = ${nolj_ratio} x dnsperf"
 rm -f "$work/snapshot.json"
 
 # ---- 2. throughput, durable ledger
@@ -252,21 +267,23 @@ echo "  $pre_answers answers; ledger now $pre_leaves leaves"
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-34s %10s %10s %7s %6s %8s %8s %8s %s\n' figure dnsperf dnswitness ratio lost wall_s cpu_s RSS_MiB target
-printf '%-34s %10s %10s %7s %6s %8s %8s %8s %s\n' "throughput, --no-ledger --json (q/s)" "$dp1" "$nol_qps" "$nol_ratio" "$nol_lost" "$nol_wall" "$nol_cpu" "$nol_rss" ">= 1.0, 0 lost"
+printf '%-34s %10s %10s %7s %6s %8s %8s %8s %s\n' "throughput, --no-ledger (q/s)" "$dp1" "$nol_qps" "$nol_ratio" "$nol_lost" "$nol_wall" "$nol_cpu" "$nol_rss" ">= 1.0, 0 lost"
+printf '%-34s %10s %10s %7s %6s %8s %8s %8s %s\n' "  the same with --json (q/s)" "$dp1" "$nolj_qps" "$nolj_ratio" "$nolj_lost" "$nolj_wall" "$nolj_cpu" "$nolj_rss" "0 lost"
 printf '%-34s %10s %10s %7s %6s %8s %8s %8s %s\n' "throughput, durable ledger (q/s)" "$dp2" "$led_qps" "$led_ratio" "$led_lost" "$led_wall" "$led_cpu" "$led_rss" ">= 0.6, 0 lost"
 printf '%-34s %10s %10s %7s %6s %8s %8s %8s %s\n' "x preset, 4 resolvers +${delay_ms} ms (ms)" "-" "$pre_ms" "-" "-" "$pre_wall" "$pre_cpu" "$pre_rss" "<= $pre_target ms"
 printf '%-34s %10s %10s\n' "ledger: bytes per observation" "-" "$((db_bytes / (queries + 1)))"
 printf '%-34s %10s %10s\n' "ledger: verify-ledger (leaves/s)" "-" "$verify_rate"
 printf '%-34s %10s %10s\n' "ledger: history one name (ms)" "-" "$history_ms"
-echo "(dnsperf lost: $dp1_lost, $dp2_lost; dnswitness exit codes: $nol_rc, $led_rc, $pre_rc; verify-ledger: $verify_rc)"
+echo "(dnsperf lost: $dp1_lost, $dp2_lost; dnswitness exit codes: $nol_rc, $nolj_rc, $led_rc, $pre_rc; verify-ledger: $verify_rc)"
 
 check "no-ledger throughput ${nol_ratio} x dnsperf < 1.0" "$nol_ratio >= 1.0"
 check "no-ledger run lost $nol_lost names" "$nol_lost == 0"
+check "no-ledger --json run lost $nolj_lost names" "$nolj_lost == 0"
 check "ledger throughput ${led_ratio} x dnsperf < 0.6" "$led_ratio >= 0.6"
 check "ledger run lost $led_lost names" "$led_lost == 0"
 check "preset latency $pre_ms ms > $pre_target ms" "$pre_ms <= $pre_target"
 check "verify-ledger failed" "$verify_rc == 0"
-check "a dnswitness run failed" "$nol_rc == 0 && $led_rc == 0 && $pre_rc == 0"
+check "a dnswitness run failed" "$nol_rc == 0 && $nolj_rc == 0 && $led_rc == 0 && $pre_rc == 0"
 
 if [[ -n ${DNS_BENCH_PERF:-} ]]; then
   echo "== perf record -g of the --no-ledger run into $DNS_BENCH_PERF"

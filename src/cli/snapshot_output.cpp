@@ -52,14 +52,53 @@ TableSink::TableSink(const SnapshotPlan& plan, std::ostream& out)
   }
 }
 
+namespace {
+
+bool ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+void pad(std::string& line, std::string_view cell, std::size_t width) {
+  line.append(cell);
+  if (cell.size() < width) line.append(width - cell.size(), ' ');
+}
+
+}  // namespace
+
+// One row as "{:<wd}  {:<5} {:<wr}  {:<13} {:>9}  {}\n" would print it, padded by hand for ASCII
+// cells (a bulk run prints hundreds of thousands of rows); fmt measures anything else.
+void TableSink::append_row(std::string& line, std::string_view qname, std::string_view type,
+                           std::string_view resolver, std::string_view outcome, std::string_view rtt,
+                           std::string_view addresses) const {
+  if (!ascii(qname) || !ascii(type) || !ascii(resolver) || !ascii(outcome) || !ascii(rtt)) {
+    line += fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", qname, wd_, type, resolver, wr_, outcome, rtt,
+                        addresses);
+    return;
+  }
+  pad(line, qname, wd_);
+  line.append("  ");
+  pad(line, type, 5);
+  line += ' ';
+  pad(line, resolver, wr_);
+  line.append("  ");
+  pad(line, outcome, 13);
+  line += ' ';
+  if (rtt.size() < 9) line.append(9 - rtt.size(), ' ');
+  line.append(rtt);
+  line.append("  ");
+  line.append(addresses);
+  line += '\n';
+}
+
 void TableSink::print_header() {
   out_ << fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", "DOMAIN", wd_, "TYPE", "RESOLVER", wr_, "OUTCOME",
                       "RTT", "ADDRESSES");
 }
 
 void TableSink::print(const Row& r) {
-  out_ << fmt::format("{:<{}}  {:<5} {:<{}}  {:<13} {:>9}  {}\n", r.qname, wd_, r.type, r.resolver, wr_, r.outcome,
-                      r.rtt, r.addresses);
+  std::string line;
+  append_row(line, r.qname, r.type, r.resolver, r.outcome, r.rtt, r.addresses);
+  out_ << line;
 }
 
 void TableSink::add(const Observation& o, std::string_view /*canonical*/) {
@@ -72,7 +111,12 @@ void TableSink::add(const Observation& o, std::string_view /*canonical*/) {
   row.rtt = o.rtt_us >= 0 ? fmt::format("{:.1f} ms", static_cast<double>(o.rtt_us) / 1000.0) : "-";
   row.addresses = addresses_cell(o) + subnet_note(o);
   if (!buffer_) {
-    print(row);
+    // Streamed rows go out in blocks of about 64 KiB instead of one stream insertion each.
+    append_row(pending_, row.qname, row.type, row.resolver, row.outcome, row.rtt, row.addresses);
+    if (pending_.size() >= 65536) {
+      out_ << pending_;
+      pending_.clear();
+    }
     return;
   }
   wd_ = std::max(wd_, row.qname.size());
@@ -81,6 +125,8 @@ void TableSink::add(const Observation& o, std::string_view /*canonical*/) {
 }
 
 void TableSink::end(const RunRecord& r) {
+  out_ << pending_;
+  pending_.clear();
   if (buffer_) {
     print_header();
     for (const auto& row : rows_) print(row);

@@ -28,6 +28,9 @@ class TableSink : public ObservationSink {
   };
   void print_header();
   void print(const Row& row);
+  void append_row(std::string& line, std::string_view qname, std::string_view type, std::string_view resolver,
+                  std::string_view outcome, std::string_view rtt, std::string_view addresses) const;
+  std::string pending_;  // streamed rows not yet written
   std::ostream& out_;
   bool buffer_;
   std::size_t wd_ = 6, wr_ = 8;
