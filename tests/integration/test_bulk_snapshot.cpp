@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -173,4 +174,38 @@ TEST_CASE("the progress line goes to a terminal only") {
   CHECK(tty.out.find("queries/s") != std::string::npos);
   CHECK(tty.out.find("names ") != std::string::npos);
   CHECK(tty.out.find("of 40") != std::string::npos);
+}
+
+TEST_CASE("a run too large to hold streams its table: one aligned row per query, then the summary") {
+  Lab lab;
+  TempDir dir;
+  // 6,000 names x 2 types = 12,000 rows, above the 10,000 the table keeps to size its columns.
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --domains-file " + names_file(dir, 6000) +
+                                " --types A,AAAA --resolver knot=" + lab.knot() + " --timeout 1000 --retries 2");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  std::istringstream lines(r.out);
+  std::string header, line;
+  REQUIRE(std::getline(lines, header));
+  const auto type_col = header.find("TYPE"), outcome_col = header.find("OUTCOME"),
+             rtt_end = header.find("RTT") + 3, addr_col = header.find("ADDRESSES");
+  REQUIRE(addr_col != std::string::npos);
+  int rows = 0;
+  std::set<std::string> names;
+  while (std::getline(lines, line) && !line.empty()) {
+    ++rows;
+    CAPTURE(line);
+    REQUIRE(line.size() > addr_col);
+    CHECK((line.compare(type_col, 2, "A ") == 0 || line.compare(type_col, 4, "AAAA") == 0));
+    CHECK(line[type_col - 1] == ' ');
+    CHECK(line[outcome_col - 1] == ' ');
+    CHECK(line[outcome_col] != ' ');
+    CHECK(line.compare(rtt_end - 2, 2, "ms") == 0);
+    CHECK(line[addr_col - 1] == ' ');
+    CHECK(line[addr_col] != ' ');
+    names.insert(line.substr(0, line.find(' ')));
+  }
+  CHECK(rows == 12000);
+  CHECK(names.size() == 6000);
+  REQUIRE(std::getline(lines, line));
+  CHECK(line.find("12000 queries to 1 resolver(s)") == 0);
 }
