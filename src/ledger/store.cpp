@@ -104,6 +104,12 @@ LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string&
     : paths_(paths), db_(open_database(paths, mode)) {
   sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
   if (mode == Mode::read_write) {
+    // Only takes effect on a new, empty database (older ledgers keep their 4 KiB pages). An
+    // observation leaf is about 900 bytes, four to a 4 KiB page; with 32 KiB pages a bulk run of
+    // 400,000 observations appends about 6 % faster and the file is 10 % smaller, while a small
+    // run writes more (about 0.5 MB of WAL and checkpoint for the x preset instead of 0.12 MB).
+    // docs/performance.md has the figures for 4, 16, 32 and 64 KiB.
+    db_.exec("PRAGMA page_size=32768");
     db_.exec("PRAGMA journal_mode=WAL");
     create_schema(origin);
   }
