@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 #include <sstream>
 
 #include "dnswitness/version.h"
@@ -85,11 +87,21 @@ std::vector<std::string> load_preset(const std::string& name) {
 }
 
 std::vector<std::string> unique_names(std::vector<std::string> names) {
-  std::set<std::string> seen;
-  std::vector<std::string> out;
-  for (auto& n : names)
-    if (seen.insert(n).second) out.push_back(std::move(n));
-  return out;
+  // Kept in place: a name moves only onto an earlier slot, so the views in `seen` stay valid.
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(names.size());
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!seen.insert(names[i]).second) continue;
+    if (kept != i) {
+      seen.erase(names[i]);
+      names[kept] = std::move(names[i]);
+      seen.insert(names[kept]);
+    }
+    ++kept;
+  }
+  names.resize(kept);
+  return names;
 }
 
 }  // namespace dnswitness

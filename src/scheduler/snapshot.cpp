@@ -81,7 +81,7 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
   }
   if (s.domains_file) {
     auto more = read_domain_list_file(*s.domains_file);
-    domains.insert(domains.end(), more.begin(), more.end());
+    domains.insert(domains.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
   if (s.preset || domains.empty()) {
     auto more = load_preset(s.preset.value_or("x"));

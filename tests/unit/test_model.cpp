@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "config/domain_list.h"
 #include "model/address.h"
 #include "model/errors.h"
 #include "model/resolver_spec.h"
@@ -101,4 +102,16 @@ TEST_CASE("addresses order numerically, IPv4 before IPv6, text last") {
   CHECK(address_less("2001:db8::9", "2001:db8::10"));
   CHECK(address_less("2001:db8::ffff", "not-an-address"));
   CHECK_FALSE(address_less("10.0.0.1", "10.0.0.1"));
+}
+
+TEST_CASE("unique_names keeps the first of each name, in order") {
+  // Long names live on the heap, short ones inside the string: both must survive being moved up.
+  const std::string long_a(40, 'a'), long_b(40, 'b');
+  std::vector<std::string> names = {"x.com", long_a, "x.com", "t.co", long_a, long_b, "t.co", "api.x.com", long_b};
+  CHECK(dnswitness::unique_names(names) == std::vector<std::string>{"x.com", long_a, "t.co", long_b, "api.x.com"});
+  std::vector<std::string> many;
+  for (int i = 0; i < 5000; ++i) many.push_back("n" + std::to_string(i % 3000) + ".example");
+  const auto unique = dnswitness::unique_names(many);
+  REQUIRE(unique.size() == 3000);
+  for (int i = 0; i < 3000; ++i) CHECK(unique[static_cast<std::size_t>(i)] == "n" + std::to_string(i) + ".example");
 }
