@@ -72,31 +72,25 @@ UtcTime utc_now() {
 }
 
 std::string format_rfc3339_ns(UtcTime t) {
-  // Written digit by digit: every observation leaf carries several of these, and fmt's
-  // general formatter was a twentieth of a bulk run's leaf encoding. Same bytes as
-  // "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z" for years 0-9999 (tests/unit/test_timestamp.cpp).
+  // Written digit by digit: every observation leaf carries several of these, and fmt's general
+  // formatter was a twentieth of a bulk run's leaf encoding. Same bytes as
+  // "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z" (tests/unit/test_time_and_encoding.cpp).
   const Civil c = to_civil(t, 0);
   if (c.year < 0 || c.year > 9999)
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", c.year, c.month, c.day, c.hour,
                        c.minute, c.second, c.nanos);
-  std::string out(30, '0');
-  const auto put = [&out](std::size_t at, long long v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
-  };
-  put(0, c.year, 4);
-  out[4] = '-';
-  put(5, c.month, 2);
-  out[7] = '-';
-  put(8, c.day, 2);
-  out[10] = 'T';
-  put(11, c.hour, 2);
-  out[13] = ':';
-  put(14, c.minute, 2);
-  out[16] = ':';
-  put(17, c.second, 2);
-  out[19] = '.';
-  put(20, c.nanos, 9);
-  out[29] = 'Z';
+  const std::int64_t fields[] = {c.year, c.month, c.day, c.hour, c.minute, c.second, c.nanos};
+  constexpr int kWidths[] = {4, 2, 2, 2, 2, 2, 9};
+  constexpr char kAfter[] = "--T::.Z";
+  std::string out;
+  out.reserve(30);
+  for (int f = 0; f < 7; ++f) {
+    char digits[9];
+    std::int64_t v = fields[f];
+    for (int i = kWidths[f] - 1; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+    out.append(digits, static_cast<std::size_t>(kWidths[f]));
+    out += kAfter[f];
+  }
   return out;
 }
 
