@@ -17,5 +17,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto decoded = dnswitness::decode_response(bytes, qname, qtype);
   if (decoded.ok && decoded.addresses.size() > decoded.answers.size()) std::abort();
   if (decoded.ok && decoded.header.ancount != decoded.answers.size()) std::abort();
+  // The direct reader, when it takes a message, must say exactly what ldns says.
+  if (const auto direct = dnswitness::decode_response_direct(bytes, qname, qtype)) {
+    const auto reference = dnswitness::decode_response_ldns(bytes, qname, qtype);
+    if (direct->ok != reference.ok || direct->problem != reference.problem || direct->rcode != reference.rcode ||
+        direct->addresses != reference.addresses || direct->answers.size() != reference.answers.size())
+      std::abort();
+    for (std::size_t i = 0; i < direct->answers.size(); ++i) {
+      const auto &a = direct->answers[i], &b = reference.answers[i];
+      if (a.name != b.name || a.type != b.type || a.ttl != b.ttl || a.data != b.data) std::abort();
+    }
+  }
   return 0;
 }
