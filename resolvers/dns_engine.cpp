@@ -192,18 +192,19 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
 
   if (status == ARES_SUCCESS && !response.empty()) {
     // Prefer the datagram as it crossed the wire: c-ares may hand back a clipped copy.
-    Bytes wire(response.begin(), response.end());
     SteadyTime received = now;
+    bool captured = false;
     for (auto& d : replies) {
       if (d.bytes.size() >= response.size() && std::equal(response.begin(), response.end(), d.bytes.begin())) {
-        wire = std::move(d.bytes);
+        ex.response_wire = std::move(d.bytes);
         received = d.steady;
-        if (!d.local_address.empty()) ex.local_address = d.local_address;
+        if (!d.local_address.empty()) ex.local_address = std::move(d.local_address);
+        captured = true;
         break;
       }
     }
+    if (!captured) ex.response_wire.assign(response.begin(), response.end());
     ex.rtt_us = micros_between(started, received);
-    ex.response_wire = std::move(wire);
     DecodedResponse decoded = decode_response(ex.response_wire, task->request.qname, task->request.qtype);
     if (!decoded.ok) {
       ex.result = "malformed";

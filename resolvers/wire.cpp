@@ -191,6 +191,14 @@ namespace {
 // The answer records of qtype at the end of qname's CNAME chain (RFC 1034 §3.6.2), sorted;
 // bounded so a loop cannot spin.
 void collect_addresses(DecodedResponse& out, const std::string& qname, std::uint16_t qtype) {
+  const std::string wanted = qtype_name(qtype);
+  const bool chain = std::any_of(out.answers.begin(), out.answers.end(), [](const ResourceRecord& r) { return r.type == "CNAME"; });
+  if (!chain) {  // the common case: no CNAME to follow, no set of names seen
+    for (const auto& rec : out.answers)
+      if (rec.type == wanted && lower_no_dot(rec.name) == qname) out.addresses.push_back(rec.data);
+    sort_addresses(out.addresses);
+    return;
+  }
   std::string current = qname;
   std::set<std::string> seen{current};
   for (int hop = 0; hop < 16; ++hop) {
@@ -206,7 +214,6 @@ void collect_addresses(DecodedResponse& out, const std::string& qname, std::uint
     }
     if (!moved) break;
   }
-  const std::string wanted = qtype_name(qtype);
   for (const auto& rec : out.answers)
     if (rec.type == wanted && lower_no_dot(rec.name) == current) out.addresses.push_back(rec.data);
   sort_addresses(out.addresses);
