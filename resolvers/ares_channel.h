@@ -13,7 +13,7 @@
 // system call and one wake-up of the server per batch instead of per query is a large part of a
 // bulk run's cost; a lone query leaves a few microseconds later than before. The time each
 // datagram was actually handed to the kernel is recorded (take_sent), and a send that failed is
-// reported there with its errno.
+// reported there with its errno. Receives are batched too (recvmmsg, see RecvBuffer below).
 //
 // Thread-safety: none; use from the io_context's thread only (c-ares 1.18 has no locking).
 // Ownership: owns the ares_channel; callbacks must not destroy the channel (destroy it after
