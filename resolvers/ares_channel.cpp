@@ -35,6 +35,12 @@ std::string sockaddr_text(const sockaddr_storage& ss) {
   return {};
 }
 
+// The ID field of a DNS message (its first two bytes), whatever follows.
+std::optional<std::uint16_t> message_id(ByteView bytes) {
+  if (bytes.size() < 2) return std::nullopt;
+  return static_cast<std::uint16_t>(bytes[0] << 8 | bytes[1]);
+}
+
 void library_init_once() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -323,12 +329,9 @@ int AresChannel::hook_connect(ares_socket_t fd, const struct sockaddr* addr, are
 
 void AresChannel::capture(int fd, const std::uint8_t* bytes, std::size_t n, UtcTime at, SteadyTime steady) {
   CapturedDatagram d{at, steady, Bytes(bytes, bytes + n), local_addresses_[fd]};
-  if (n >= 2) {
-    const auto id = static_cast<std::uint16_t>(d.bytes[0] << 8 | d.bytes[1]);
-    if (ids_in_flight_[id]) {
-      replies_[id].push_back(std::move(d));
-      return;
-    }
+  if (const auto id = message_id(d.bytes); id && ids_in_flight_[*id]) {
+    replies_[*id].push_back(std::move(d));
+    return;
   }
   // Bounded: a flood of junk must not grow memory without limit.
   if (unmatched_.size() < 64) unmatched_.push_back(std::move(d));
@@ -342,15 +345,20 @@ ares_ssize_t AresChannel::hook_recvfrom(ares_socket_t fd, void* buf, size_t len,
     self->socket_errors_.erase(e);
     return -1;
   }
-  if (!self->udp_fds_.count(fd) || flags != 0 || len == 0) {
+  const bool udp = self->udp_fds_.count(fd) != 0;
+  if (!udp || flags != 0 || len == 0) {  // not the plain UDP read c-ares makes: one datagram at a time
     const ares_ssize_t n = ::recvfrom(fd, buf, len, flags, from, from_len);
+    if (n >= 0 && udp) {
+      const int saved = errno;
+      self->capture(fd, static_cast<const std::uint8_t*>(buf), static_cast<std::size_t>(n), utc_now(), steady_now());
+      errno = saved;
+    }
     return n;
   }
   RecvBuffer& rb = self->received_[fd];
   if (rb.next == rb.ready.size()) {
     rb.ready.clear();
     rb.next = 0;
-    rb.slot = len;
     rb.data.resize(kRecvBatch * len);
     std::array<mmsghdr, kRecvBatch> msgs{};
     std::array<iovec, kRecvBatch> iovs{};
@@ -395,7 +403,7 @@ ares_ssize_t AresChannel::hook_sendv(ares_socket_t fd, const struct iovec* iov, 
     const auto* b = static_cast<const std::uint8_t*>(iov[k].iov_base);
     p.bytes.insert(p.bytes.end(), b, b + iov[k].iov_len);
   }
-  if (p.bytes.size() >= 2) p.id = static_cast<std::uint16_t>(p.bytes[0] << 8 | p.bytes[1]);
+  p.id = message_id(p.bytes).value_or(0);
   const auto len = static_cast<ares_ssize_t>(p.bytes.size());
   self->pending_.push_back(std::move(p));
   if (!self->flush_posted_) {

@@ -134,8 +134,7 @@ class AresChannel {
     socklen_t from_len = 0;
   };
   struct RecvBuffer {
-    std::size_t slot = 0;  // bytes per datagram: the length c-ares asks for
-    Bytes data;
+    Bytes data;  // kRecvBatch slots of the length c-ares asks for
     std::vector<Received> ready;
     std::size_t next = 0;
   };

@@ -191,17 +191,12 @@ namespace {
 // The answer records of qtype at the end of qname's CNAME chain (RFC 1034 §3.6.2), sorted;
 // bounded so a loop cannot spin.
 void collect_addresses(DecodedResponse& out, const std::string& qname, std::uint16_t qtype) {
-  const std::string wanted = qtype_name(qtype);
-  const bool chain = std::any_of(out.answers.begin(), out.answers.end(), [](const ResourceRecord& r) { return r.type == "CNAME"; });
-  if (!chain) {  // the common case: no CNAME to follow, no set of names seen
-    for (const auto& rec : out.answers)
-      if (rec.type == wanted && lower_no_dot(rec.name) == qname) out.addresses.push_back(rec.data);
-    sort_addresses(out.addresses);
-    return;
-  }
   std::string current = qname;
-  std::set<std::string> seen{current};
-  for (int hop = 0; hop < 16; ++hop) {
+  // The common case has no CNAME at all: no chain to walk, no set of names seen.
+  const bool chain = std::any_of(out.answers.begin(), out.answers.end(), [](const ResourceRecord& r) { return r.type == "CNAME"; });
+  std::set<std::string> seen;
+  if (chain) seen.insert(current);
+  for (int hop = 0; chain && hop < 16; ++hop) {
     bool moved = false;
     for (const auto& rec : out.answers) {
       if (rec.type == "CNAME" && lower_no_dot(rec.name) == current) {
@@ -214,6 +209,7 @@ void collect_addresses(DecodedResponse& out, const std::string& qname, std::uint
     }
     if (!moved) break;
   }
+  const std::string wanted = qtype_name(qtype);
   for (const auto& rec : out.answers)
     if (rec.type == wanted && lower_no_dot(rec.name) == current) out.addresses.push_back(rec.data);
   sort_addresses(out.addresses);
@@ -298,11 +294,9 @@ class FastDecoder {
     }
     if (pos_ != m_.size()) return std::nullopt;
     if (lower_no_dot(question) != qname || asked != qtype) {
-      DecodedResponse wrong;
-      wrong.header = h;
-      wrong.rcode = h.rcode();
-      wrong.problem = "answers a different question";
-      return wrong;
+      out.answers.clear();  // as ldns's path reports it: header and rcode only
+      out.problem = "answers a different question";
+      return out;
     }
     out.rcode = ext_rcode << 4 | h.rcode();
     collect_addresses(out, qname, qtype);
