@@ -8,7 +8,11 @@ install(DIRECTORY presets/ DESTINATION ${CMAKE_INSTALL_DATADIR}/dnswitness/prese
 set(DNSWITNESS_MAN_PAGE ${CMAKE_BINARY_DIR}/dnswitness.1)
 add_custom_command(OUTPUT ${DNSWITNESS_MAN_PAGE}
   COMMAND sh ${CMAKE_SOURCE_DIR}/cmake/man_page.sh $<TARGET_FILE:dnswitness> ${DNSWITNESS_MAN_PAGE}
-  DEPENDS dnswitness ${CMAKE_SOURCE_DIR}/cmake/man_page.sh
+  DEPENDS dnswitness ${CMAKE_SOURCE_DIR}/cmake/man_page.sh ${CMAKE_SOURCE_DIR}/cmake/dnswitness.h2m
   COMMENT "Generating the dnswitness(1) man page from --help")
-add_custom_target(dnswitness_man ALL DEPENDS ${DNSWITNESS_MAN_PAGE})
-install(FILES ${DNSWITNESS_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Installed compressed, as Debian's man expects; -n keeps the bytes the same from build to build.
+add_custom_command(OUTPUT ${DNSWITNESS_MAN_PAGE}.gz
+  COMMAND gzip -9nkf ${DNSWITNESS_MAN_PAGE}
+  DEPENDS ${DNSWITNESS_MAN_PAGE})
+add_custom_target(dnswitness_man ALL DEPENDS ${DNSWITNESS_MAN_PAGE} ${DNSWITNESS_MAN_PAGE}.gz)
+install(FILES ${DNSWITNESS_MAN_PAGE}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

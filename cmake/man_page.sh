@@ -1,10 +1,12 @@
 #!/bin/sh
 # Writes the dnswitness(1) man page from the binary's own --help texts: help2man for the main
 # page (when installed), plus one section holding every command's --help, so the page never
-# disagrees with the program. Usage: cmake/man_page.sh BINARY OUTPUT
+# disagrees with the program, and the hand-written EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES and
+# SEE ALSO sections of cmake/dnswitness.h2m. Usage: cmake/man_page.sh BINARY OUTPUT
 set -eu
 bin=$1
 out=$2
+sections=$(dirname "$0")/dnswitness.h2m
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 commands=$("$bin" --help | awk '/^Subcommands:/ {on = 1; next} on && /^$/ {on = 0} on && /^  [a-z]/ {print $1}')
@@ -16,9 +18,7 @@ commands=$("$bin" --help | awk '/^Subcommands:/ {on = 1; next} on && /^$/ {on = 
     "$bin" "$c" --help | sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\&'/"
     echo '.fi'
   done
-  echo '[SEE ALSO]'
-  echo 'The formats and checks are described in the docs/ folder of the source: ledger.md, report.md,'
-  echo 'operation.md (watch, schedule, status, events), json-schema.md.'
+  cat "$sections"
 } >"$tmp/include"
 if command -v help2man >/dev/null 2>&1; then
   help2man --no-info --name='record and prove what DNS said about X domains' \

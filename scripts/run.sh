@@ -4,6 +4,6 @@
 #   scripts/run.sh --resolver lab=127.0.0.1:5300
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh   # what building and running need; the test lab is not installed
 scripts/build.sh build >&2
 exec build/dnswitness resolve-snapshot "$@"

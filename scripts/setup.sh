@@ -1,22 +1,43 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package dnswitness needs to build, test and benchmark.
+# Installs the Debian 12 packages dnswitness needs.
+#
+#   scripts/setup.sh          what building and running need (a machine that only records)
+#   scripts/setup.sh --dev    that plus the test lab (Knot, Unbound, dnsdist, chrony), fuzzing,
+#                             benchmark and profiling tools: what scripts/test.sh and bench/ call
+#
 # Idempotent: packages already present are skipped, and apt is not touched when none is missing.
 # The lab runs its own Knot/Unbound instances, so the distribution's services are kept from
 # starting during installation (policy-rc.d exit 101) and stopped if they were running.
 set -euo pipefail
 
+dev=0
+case ${1:-} in
+  --dev) dev=1 ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--dev]" >&2; exit 2 ;;
+esac
+
+# Building and running: compiler and CMake, the libraries, the fonts the Japanese PDF is set in,
+# help2man for the man page the build writes.
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libc-ares-dev libldns-dev libgoogle-perftools-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev doctest-dev
-  libssl-dev openssl libsqlite3-dev sqlite3 libcli11-dev libfmt-dev
-  knot knot-dnsutils unbound
-  clang libclang-rt-14-dev
-  dnsperf iproute2 procps bc   # bc: the bench scripts
-  faketime jq xxd   # simulated time for report tests; the openssl recipe of docs/report.md
-  libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils qpdf   # the PDF report and its checks
-  dnsdist chrony bind9-dnsutils knot-module-geoip   # lab: DoH, NTP, dig, per-subnet answers
-  cron help2man linux-perf valgrind   # schedule tests, man page, profiling
+  libc-ares-dev libldns-dev libgoogle-perftools-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev
+  libssl-dev openssl libsqlite3-dev libcli11-dev libfmt-dev
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk help2man
 )
+if ((dev)); then
+  packages+=(
+    doctest-dev                                       # the unit and integration tests
+    knot knot-dnsutils unbound dnsdist chrony bind9-dnsutils knot-module-geoip   # the lab: DNS, DoH, NTP
+    clang libclang-rt-14-dev                          # libFuzzer
+    dnsperf iproute2 procps bc time                   # bench scripts; GNU time measures peak memory in tests
+    faketime jq xxd sqlite3 util-linux bsdutils       # simulated clocks, the openssl recipes, ledger checks
+    poppler-utils qpdf                                # the PDF report's checks
+    cron                                              # schedule tests (crontab)
+    linux-perf valgrind                               # profiling (bench/README.md)
+    dpkg-dev file                                     # the Debian package: cpack -G DEB and its checks
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
