@@ -16,16 +16,6 @@ struct Civil {
   std::int64_t nanos;
 };
 
-// Days from civil date, proleptic Gregorian (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 Civil to_civil(UtcTime t, std::int64_t offset_seconds) {
   std::int64_t ns = t.ns + offset_seconds * kNsPerSecond;
   std::int64_t secs = ns / kNsPerSecond;
@@ -64,6 +54,16 @@ bool expect(std::string_view& s, char c) {
 }
 
 }  // namespace
+
+// Howard Hinnant's algorithm.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
 
 UtcTime utc_now() {
   return UtcTime{std::chrono::duration_cast<std::chrono::nanoseconds>(

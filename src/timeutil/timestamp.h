@@ -16,6 +16,9 @@ struct UtcTime {
 
 UtcTime utc_now();
 
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1-12, day 1-31).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+
 // RFC 3339 with exactly nine fraction digits and 'Z': 2023-11-21T02:10:15.000000000Z.
 std::string format_rfc3339_ns(UtcTime t);
 // RFC 3339 to the second, 'Z': 2023-11-21T02:10:15Z.

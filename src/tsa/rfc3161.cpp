@@ -16,6 +16,7 @@
 
 #include "crypto/encoding.h"
 #include "model/errors.h"
+#include "timeutil/timestamp.h"
 
 namespace dnswitness {
 namespace {
@@ -92,16 +93,6 @@ StorePtr make_store(const TsaTrust& trust) {
   for (int i = 0; i < sk_X509_num(anchors.get()); ++i) X509_STORE_add_cert(store.get(), sk_X509_value(anchors.get(), i));
   ERR_clear_error();
   return store;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 // GeneralizedTime as RFC 3161 §2.4.2 requires it: YYYYMMDDhhmmss[.s+]Z.

@@ -216,7 +216,6 @@ TEST_CASE("200 DoH queries run concurrently, 100 at a time over one HTTP/2 conne
   CHECK(connections.size() == 1);  // multiplexed (CURLOPT_PIPEWAIT): one TLS handshake
   MESSAGE("200 DoH queries over " << connections.size() << " connection(s) in "
                                   << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms");
-  CHECK(elapsed < std::chrono::seconds(5));
 }
 
 TEST_CASE("--ca-file contents are checked before anything is sent") {
