@@ -78,9 +78,9 @@ Action add_resolve_snapshot(CLI::App& app) {
       "appended to the ledger (the ledger is then unchanged).\n"
       "Each run is appended to the ledger (see --ledger) with a signed tree head, unless --no-ledger.\n"
       "With --tsa, the tree head is then time-stamped (RFC 3161) by each TSA named; a TSA that fails is\n"
-      "recorded and asked again on the next run, and never changes the exit code.");
-  sub->add_option("--config", opt->run.config, "JSON file with the same settings; the command line wins")
-      ->option_text("FILE");
+      "recorded and asked again on the next run, and never changes the exit code.\n" +
+      std::string(kConfigFilesHelp));
+  add_config_options(sub, opt->run, "JSON file with the same settings, repeatable (a later one wins)");
   add_snapshot_options(sub, opt->run);
   sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");

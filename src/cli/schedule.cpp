@@ -7,7 +7,11 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/forward_options.h"
 #include "cli/ledger_options.h"
+#include "cli/snapshot_options.h"
+#include "cli/tsa_options.h"
+#include "config/config_sources.h"
 #include "config/snapshot_settings.h"
 #include "crypto/sha256.h"
 #include "ledger/coverage.h"
@@ -27,10 +31,14 @@ struct ScheduleOptions {
   std::string every = "5m";
   bool user = false;
   bool cron = false;
-  std::string config;
   LedgerOptions ledger;
+  std::string origin;
   std::string log;
   std::string on_change;
+  int on_change_timeout_s = 30;
+  SnapshotCliOptions run;  // watch's run options, checked now and written into the scheduled command
+  TsaOptions tsa;
+  std::vector<const CLI::Option*> run_options;  // those of `run` and `tsa` as registered
 };
 
 fs::path absolute_path(const std::string& p) { return fs::absolute(fs::path(p)).lexically_normal(); }
@@ -52,21 +60,50 @@ int run_systemctl(bool user, const std::string& args) {
   return status == 0 ? 0 : 1;
 }
 
-int install(const ScheduleOptions& o) {
+// What the scheduled runs need besides the ledger, as watch arguments: the config files read now
+// (named, so a run under cron or systemd, whose environment differs from this shell's, reads the
+// same ones), the run options given here, and the environment settings that change a run.
+std::vector<std::string> scheduled_run_args(const ScheduleOptions& o, const CLI::App* inst) {
+  // Checked now, so a bad config or option fails here rather than in every scheduled run.
+  SnapshotSettings settings = snapshot_settings(o.run, inst);
+  SnapshotSettings tsa_cli;
+  tsa_options_to_settings(inst, o.tsa, tsa_cli);
+  settings.override_with(tsa_cli);
+  make_plan(settings);
+  tsa_targets(inst, o.tsa, settings);
+
+  std::vector<std::string> args = {"--no-default-config"};
+  for (const auto& f : settings.files) args.insert(args.end(), {"--config", f.path});
+  const auto given = given_option_args(o.run_options);
+  args.insert(args.end(), given.begin(), given.end());
+  // $DNSWITNESS_NTP applies only where no file or option names the NTP servers; cron would not
+  // have it, and its runs would then ask the default public servers.
+  if (!settings.ntp)
+    if (const auto ntp = ntp_servers_from_environment()) {
+      if (ntp->empty()) args.insert(args.end(), {"--ntp", "none"});
+      for (const auto& server : *ntp) args.insert(args.end(), {"--ntp", server});
+    }
+  return args;
+}
+
+std::string shell_command(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + shell_quote(a);
+  return out;
+}
+
+int install(const ScheduleOptions& o, const CLI::App* inst) {
   const auto interval = parse_interval(o.every, "--every");
   const LedgerPaths ledger = {absolute_path(ledger_paths(o.ledger.ledger).dir.string())};
   std::vector<std::string> argv = {this_binary().string(), "watch", "--once", "--quiet", "--ledger",
                                    ledger.dir.string()};
-  if (!o.config.empty()) {
-    const fs::path config = absolute_path(o.config);
-    make_plan(load_settings_file(config));  // a bad config fails now, not in every scheduled run
-    argv.insert(argv.end(), {"--config", config.string()});
-  } else {
-    make_plan(SnapshotSettings{});
-  }
+  const auto run_args = scheduled_run_args(o, inst);
+  argv.insert(argv.end(), run_args.begin(), run_args.end());
   const fs::path log = o.log.empty() ? ledger.dir / "watch.log" : absolute_path(o.log);
   argv.insert(argv.end(), {"--log", log.string()});
   if (!o.on_change.empty()) argv.insert(argv.end(), {"--on-change", o.on_change});
+  if (inst->count("--on-change-timeout"))
+    argv.insert(argv.end(), {"--on-change-timeout", std::to_string(o.on_change_timeout_s)});
 
   const bool systemd = use_systemd(o);
   const auto fields = cron_time_fields(interval);
@@ -78,7 +115,7 @@ int install(const ScheduleOptions& o) {
 
   // The ledger and its key are made now, so their creation is seen here and not in a cron mail.
   {
-    LedgerStore store(ledger, LedgerStore::Mode::read_write, {}, o.ledger.lock_timeout_s * 1000);
+    LedgerStore store(ledger, LedgerStore::Mode::read_write, o.origin, o.ledger.lock_timeout_s * 1000);
     bool created = false;
     const auto key = store.load_or_create_key(&created);
     if (created)
@@ -102,7 +139,8 @@ int install(const ScheduleOptions& o) {
                                base, o.user ? "--user " : "", kSystemdUnitName);
       return kExitInternal;
     }
-    std::cout << fmt::format("installed: {}.timer, every {}\n", base, format_interval(interval));
+    std::cout << fmt::format("installed: {}.timer, every {}\ncommand: {}\n", base, format_interval(interval),
+                             shell_command(argv));
     return kExitOk;
   }
 
@@ -111,8 +149,8 @@ int install(const ScheduleOptions& o) {
   if (!text.empty() && text.back() != '\n') text += '\n';
   text += cron_entry_lines(*fields, argv, fmt::format("every {}; managed by 'dnswitness schedule'", format_interval(interval)));
   write_crontab(text);
-  std::cout << fmt::format("{}: every {} in {}: {}\n", removed ? "replaced" : "installed", format_interval(interval),
-                           crontab_location(), *fields);
+  std::cout << fmt::format("{}: every {} in {}: {}\ncommand: {}\n", removed ? "replaced" : "installed",
+                           format_interval(interval), crontab_location(), *fields, shell_command(argv));
   return kExitOk;
 }
 
@@ -188,11 +226,14 @@ Action add_schedule(CLI::App& app) {
   sub->footer(
       "Where systemd runs, a timer and a service (dnswitness-watch) are installed: user units with --user,\n"
       "else system units (as root). Elsewhere, or with --cron, a crontab entry is. Each scheduled run is\n"
-      "'dnswitness watch --once --quiet' with the ledger, config and log given here (as absolute paths):\n"
+      "'dnswitness watch --once --quiet' with the ledger, the log, the config files read now and the run\n"
+      "options given here (as absolute paths; $DNSWITNESS_NTP becomes --ntp), printed by install:\n"
       "silent on success, one line per problem on stderr (cron mails it), one line per run in the log\n"
       "(default: watch.log in the ledger folder). Installing again replaces the entry; remove is safe to repeat.\n"
       "DNSWITNESS_CRONTAB_FILE=FILE makes these commands read and write FILE instead of the user's crontab\n"
       "(for tests, or to review the entry first).\n"
+      "Config files are found as watch finds them ('dnswitness watch --help'); install names the ones present now\n"
+      "in the scheduled command, so install again after adding or removing one.\n"
       "Exit codes: 0 done; 1 the crontab or the units could not be written; 2 bad usage or config;\n"
       "5 (status) nothing is installed.");
   CLI::App* inst = sub->add_subcommand("install", "Install (or replace) the scheduled runs");
@@ -200,12 +241,22 @@ Action add_schedule(CLI::App& app) {
       ->option_text("INTERVAL");
   inst->add_flag("--user", opt->user, "systemd: install user units instead of system units");
   inst->add_flag("--cron", opt->cron, "Use a crontab entry even where systemd runs");
-  inst->add_option("--config", opt->config, "JSON settings file each run reads (default: the built-in defaults)")
-      ->option_text("FILE");
+  add_config_options(inst, opt->run,
+                     "JSON settings file each run reads, repeatable (a later one wins); the default files found "
+                     "now are named in the scheduled command too");
+  opt->run_options = options_added_by(inst, [opt](CLI::App* a) {
+    add_snapshot_options(a, opt->run);
+    add_tsa_options(a, opt->tsa);
+  });
   add_ledger_options(inst, opt->ledger);
+  inst->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
+      ->option_text("NAME");
   inst->add_option("--log", opt->log, "Log file (default: LEDGER/watch.log)")->option_text("FILE");
   inst->add_option("--on-change", opt->on_change, "Shell command run for each change, with the event JSON on stdin")
       ->option_text("COMMAND");
+  inst->add_option("--on-change-timeout", opt->on_change_timeout_s, "Seconds --on-change may take (default: 30)")
+      ->check(CLI::Range(1, 3600))
+      ->option_text("SECONDS");
   CLI::App* stat = sub->add_subcommand("status", "Show what is installed and when it last ran");
   stat->add_flag("--cron", opt->cron, "Look at the crontab even where systemd runs");
   stat->add_flag("--user", opt->user, "systemd: user units");
@@ -216,7 +267,7 @@ Action add_schedule(CLI::App& app) {
 
   return [opt, inst, stat, rem]() -> int {
     try {
-      if (inst->parsed()) return install(*opt);
+      if (inst->parsed()) return install(*opt, inst);
       if (stat->parsed()) return status(*opt);
       if (rem->parsed()) return remove(*opt);
       return kExitUsage;

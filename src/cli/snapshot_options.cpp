@@ -1,7 +1,15 @@
 // The shared run options of resolve-snapshot and watch (see snapshot_options.h).
 #include "cli/snapshot_options.h"
 
+#include "config/config_sources.h"
+
 namespace dnswitness::cli {
+
+void add_config_options(CLI::App* sub, SnapshotCliOptions& o, const std::string& help) {
+  sub->add_option("--config", o.config, help)->option_text("FILE");
+  sub->add_flag("--no-default-config", o.no_default_config,
+                "Read no default config file (/etc/dnswitness/config.json, ~/.config/dnswitness/config.json)");
+}
 
 void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
   sub->add_option("--preset", o.preset, "Named domain list (default: x, the X/Twitter domains)")->option_text("NAME");
@@ -57,8 +65,7 @@ void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
 }
 
 SnapshotSettings snapshot_settings(const SnapshotCliOptions& o, const CLI::App* sub) {
-  SnapshotSettings settings;
-  if (!o.config.empty()) settings = load_settings_file(o.config);
+  SnapshotSettings settings = load_config_files(o.config, !o.no_default_config);
   SnapshotSettings cli;
   if (sub->count("--preset")) cli.preset = o.preset;
   if (sub->count("--domains")) cli.domains = o.domains;

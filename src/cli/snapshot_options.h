@@ -1,8 +1,8 @@
 #pragma once
 // The options that say what a run resolves and how (domains, types, resolvers, timeouts, pacing,
 // authoritative and client-subnet queries, DoH trust, the clock check), shared by resolve-snapshot
-// and watch so both commands accept the same names with the same meaning. --config, the outputs
-// and the TSA options stay with each command.
+// and watch (and schedule install, which passes them on to watch) so the commands accept the same
+// names with the same meaning. The outputs and the TSA options stay with each command.
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
@@ -12,7 +12,8 @@
 namespace dnswitness::cli {
 
 struct SnapshotCliOptions {
-  std::string config;  // registered by each command (its help text differs)
+  std::vector<std::string> config;  // --config, repeatable; the default files come first
+  bool no_default_config = false;
   std::string preset;
   std::vector<std::string> domains;
   std::string domains_file;
@@ -30,10 +31,18 @@ struct SnapshotCliOptions {
   std::vector<std::string> ntp;
 };
 
+// One line for a command's footer: where settings are read from, and which wins.
+inline constexpr const char* kConfigFilesHelp =
+    "Settings: /etc/dnswitness/config.json, then $XDG_CONFIG_HOME (else ~/.config)/dnswitness/config.json, then\n"
+    "each --config, then the command line, the later winning setting by setting; a missing default file is skipped.";
+
+// --config (with `help` for what the command does with it) and --no-default-config.
+void add_config_options(CLI::App* sub, SnapshotCliOptions& o, const std::string& help);
 void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o);
 
-// The --config file (when given) with the options given on the command line laid over it. Reads
-// the file each call, so watch picks up an edit on SIGHUP. Throws UsageError for a bad file.
+// The config files (config/config_sources.h) with the options given on the command line laid
+// over them. Reads the files each call, so watch picks up an edit on SIGHUP. Throws UsageError for
+// a bad file.
 SnapshotSettings snapshot_settings(const SnapshotCliOptions& o, const CLI::App* sub);
 
 }  // namespace dnswitness::cli

@@ -136,6 +136,12 @@ void TableSink::end(const RunRecord& r) {
   for (const auto& [name, count] : r.outcomes) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", count, name);
   out_ << fmt::format("\n{} queries to {} resolver(s) in {:.2f} s: {}.\n", r.observation_count, r.resolvers.size(),
                       static_cast<double>(r.finished_at.ns - r.started_at.ns) / 1e9, summary);
+  // Default config files apply without being named, so say which ones did.
+  if (!r.config_files.empty()) {
+    std::string files;
+    for (const auto& f : r.config_files) files += (files.empty() ? "" : ", ") + f.path;
+    out_ << fmt::format("Settings read from {} (and the command line).\n", files);
+  }
   out_.flush();
 }
 

@@ -32,7 +32,7 @@ struct WatchCliOptions {
   TsaOptions tsa;
 };
 
-// The --config file with the command line laid over it, read again each time the plan is made,
+// The config files with the command line laid over them, read again each time the plan is made,
 // so SIGHUP picks up an edited file.
 SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) { return make_plan(snapshot_settings(o.run, sub)); }
 
@@ -61,16 +61,16 @@ Action add_watch(CLI::App& app) {
       "  dnswitness watch --resolver lab=127.0.0.1:5300 --interval 1m --on-change 'mail -s \"X DNS change\" me@example.jp'\n"
       "  dnswitness watch --once --quiet ...      # one run now, for cron and systemd timers\n"
       "\n"
-      "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads --config\n"
-      "(the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
+      "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads the config\n"
+      "files (the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
       "time-stamped as by resolve-snapshot.\n"
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
       "after --on-change-timeout seconds; its failure is logged and the watch goes on.\n"
       "Exit codes: 0 stopped normally; 1 a run could not be recorded (the ledger was busy, the disk full, ...);\n"
       "2 bad usage or config; 3 (--once) no resolver gave any response (the run is recorded); 4 the ledger\n"
-      "contradicts itself (run 'dnswitness verify-ledger').");
-  sub->add_option("--config", opt->run.config, "JSON settings file (re-read on SIGHUP); the command line wins")
-      ->option_text("FILE");
+      "contradicts itself (run 'dnswitness verify-ledger').\n" +
+      std::string(kConfigFilesHelp));
+  add_config_options(sub, opt->run, "JSON settings file, repeatable (a later one wins); all are re-read on SIGHUP");
   add_snapshot_options(sub, opt->run);
   add_ledger_options(sub, opt->ledger);
   sub->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
@@ -108,15 +108,19 @@ Action add_watch(CLI::App& app) {
     w.quiet = opt->quiet;
     w.origin = opt->origin;
     w.lock_timeout_ms = opt->ledger.lock_timeout_s * 1000;
-    w.config_description = opt->run.config.empty() ? "settings from the command line" : "config " + opt->run.config;
     w.load_plan = [opt, sub] { return load_plan(*opt, sub); };
     {
       // The time-stamping authorities (--tsa or the config's "tsa"), read once at start.
-      SnapshotSettings settings;
-      if (!opt->run.config.empty()) settings = load_settings_file(opt->run.config);
+      SnapshotSettings settings = snapshot_settings(opt->run, sub);
       SnapshotSettings cli;
       tsa_options_to_settings(sub, opt->tsa, cli);
       settings.override_with(cli);
+      w.config_description = "settings from the command line";
+      if (!settings.files.empty()) {
+        std::string files;
+        for (const auto& f : settings.files) files += (files.empty() ? "" : ", ") + f.path;
+        w.config_description = "config " + files;
+      }
       auto tsas = tsa_targets(sub, opt->tsa, settings);
       if (!tsas.empty())
         w.after_append = [tsas = std::move(tsas), quiet = opt->quiet](LedgerStore& store, const std::string& note) {

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <iterator>
 #include <set>
 
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
 #include "model/errors.h"
 
 namespace dnswitness {
@@ -58,6 +61,7 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(insecure, o.insecure);
   take(ntp, o.ntp);
   take(qps, o.qps);
+  files.insert(files.end(), o.files.begin(), o.files.end());
 }
 
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source) {
@@ -101,15 +105,28 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
 }
 
 SnapshotSettings load_settings_file(const std::filesystem::path& path) {
+  const std::string cannot_read = fmt::format("Cannot read the config file {}; check the path and its permissions.",
+                                              path.string());
+  std::error_code ec;
+  // A folder opens as a stream on Linux and would then read as empty, "not valid JSON".
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError(fmt::format("The config file {} is a folder; name the JSON file in it.", path.string()));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("Cannot read the config file {}; check the path.", path.string()));
+  if (!in) throw UsageError(cannot_read);
+  // The bytes are read once, so the hash recorded is that of exactly what was parsed.
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw UsageError(cannot_read);
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(bytes);
   } catch (const nlohmann::json::parse_error& e) {
     throw UsageError(fmt::format("The config file {} is not valid JSON (at byte {}).", path.string(), e.byte));
   }
-  return parse_settings_json(j, "the config file " + path.string());
+  SnapshotSettings s = parse_settings_json(j, "the config file " + path.string());
+  // Absolute, so the record still names the file when read where the run's folder is unknown.
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  s.files.push_back({(ec ? path : absolute.lexically_normal()).string(), hex_encode(sha256(as_bytes(bytes)))});
+  return s;
 }
 
 }  // namespace dnswitness

@@ -1,6 +1,7 @@
 #pragma once
-// The settings of a snapshot: what to resolve, where, and how patiently. They come from a JSON
-// config file (--config) and the command line; the command line wins, field by field.
+// The settings of a snapshot: what to resolve, where, and how patiently. They come from JSON
+// config files (the default ones and --config, config/config_sources.h) and the command line; the
+// command line wins, field by field.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -12,6 +13,12 @@
 #include "tsa/tsa_settings.h"
 
 namespace dnswitness {
+
+// A config file that was read: the run records it, so the evidence says which settings applied.
+struct SettingsFile {
+  std::string path;
+  std::string sha256;  // hex SHA-256 of the bytes parsed
+};
 
 struct SnapshotSettings {
   std::optional<std::string> preset;
@@ -33,13 +40,15 @@ struct SnapshotSettings {
   std::optional<bool> insecure;                        // DoH certificate checks not enforced: tests only
   std::optional<std::vector<std::string>> ntp;  // NTP servers; ["none"] or [] = no clock check
   std::optional<int> qps;            // per resolver; 0 = no limit
+  std::vector<SettingsFile> files;   // where the settings above came from, in the order read
 
-  // Fields set in `over` replace those here.
+  // Fields set in `over` replace those here; its files are appended (they were read later).
   void override_with(const SnapshotSettings& over);
 };
 
-// Reads a JSON config file. Throws UsageError (one sentence naming the file and the problem) when
-// it cannot be read, is not JSON, has an unknown key or a value of the wrong type.
+// Reads a JSON config file (and records it in `files`). Throws UsageError (one sentence naming the
+// file and the problem) when it cannot be read, is not JSON, has an unknown key or a value of the
+// wrong type.
 SnapshotSettings load_settings_file(const std::filesystem::path& path);
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source);
 

@@ -137,6 +137,12 @@ nlohmann::json run_json(const RunRecord& r) {
   }
   if (r.https || r.insecure) j["certificate_verification"] = r.insecure ? "not enforced (--insecure)" : "enforced";
   if (!r.ca_file.empty()) j["ca_file"] = {{"path", r.ca_file}, {"sha256", r.ca_file_sha256}};
+  // Only when a file was read, so runs configured on the command line keep the form they had.
+  if (!r.config_files.empty()) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : r.config_files) files.push_back({{"path", f.path}, {"sha256", f.sha256}});
+    j["config_files"] = std::move(files);
+  }
   if (r.vantage) j["vantage"] = vantage_json(*r.vantage);
   if (r.clock) j["clock"] = clock_json(*r.clock);
   return j;

@@ -31,6 +31,11 @@ struct RunRecord {
   std::string tool_version;
   std::string tool_commit;
   std::string config_hash;  // hex SHA-256 of the canonical JSON of the effective settings
+  struct ConfigFile {
+    std::string path;
+    std::string sha256;  // hex SHA-256 of the bytes read
+  };
+  std::vector<ConfigFile> config_files;  // the config files read, in order (later ones won); may be empty
   std::string hostname;
   std::string os;           // uname: sysname release machine
   std::vector<ResolverSpec> resolvers;

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <boost/asio/post.hpp>
 
+#include "config/config_sources.h"
 #include "config/domain_list.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
@@ -45,25 +46,10 @@ std::string os_description() {
   return fmt::format("{} {} {}", u.sysname, u.release, u.machine);
 }
 
-// The NTP setting: the config or command line, else $DNSWITNESS_NTP (comma-separated, or "none"),
-// else absent (the defaults). The variable lets a test environment or a cron job without internet
-// switch the check off for every run without touching each command line.
+// The NTP setting: the config or command line, else $DNSWITNESS_NTP, else absent (the defaults).
 std::optional<std::vector<std::string>> ntp_setting(const SnapshotSettings& s) {
   if (s.ntp) return s.ntp;
-  const char* env = std::getenv("DNSWITNESS_NTP");
-  if (!env) return std::nullopt;
-  std::vector<std::string> out;
-  std::string item;
-  for (const char* c = env;; ++c) {
-    if (*c == ',' || *c == '\0') {
-      if (!item.empty()) out.push_back(item);
-      item.clear();
-      if (*c == '\0') break;
-    } else if (*c != ' ') {
-      item += *c;
-    }
-  }
-  return out;
+  return ntp_servers_from_environment();
 }
 
 }  // namespace
@@ -169,6 +155,7 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
   for (const auto& n : plan.ntp.servers) canon["ntp"].push_back(n.text);
   for (const auto& n : plan.ntp.fallback) canon["ntp"].push_back(n.text);
   plan.config_hash = hex_encode(sha256(as_bytes(canonical_dump(canon))));
+  plan.config_files = s.files;
   return plan;
 }
 
@@ -190,6 +177,7 @@ RunRecord new_run_record(const SnapshotPlan& plan) {
   run.insecure = plan.engine.insecure;
   run.ca_file = plan.ca_file;
   run.ca_file_sha256 = plan.ca_file_sha256;
+  for (const auto& f : plan.config_files) run.config_files.push_back({f.path, f.sha256});
   return run;
 }
 

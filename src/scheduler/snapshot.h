@@ -35,6 +35,9 @@ struct SnapshotPlan {
   std::vector<ResolverSpec> resolvers;   // "system" already expanded
   EngineOptions engine;
   std::string config_hash;               // hex SHA-256 of the canonical plan JSON
+  // The config files the settings were read from: provenance, outside config_hash, which covers
+  // what was asked however it was configured.
+  std::vector<SettingsFile> config_files;
   // Set when the resolvers include "authoritative" (resolvers/authoritative.h).
   std::optional<AuthoritativeOptions> authoritative;
   std::string ca_file, ca_file_sha256;   // --ca-file as given and the SHA-256 of what was read

@@ -89,3 +89,73 @@ TEST_CASE("schedule: install, reinstall, status, the job itself, remove, on a cr
   CHECK(read_file(crontab) == others);
   CHECK(run_command(bin + "schedule status").exit_code == 5);
 }
+
+TEST_CASE("schedule install writes the run options, the config files found and DNSWITNESS_NTP into the job") {
+  Lab lab;
+  TempDir home;
+  const std::string crontab = home / "crontab", ledger = home / "ledger", system = home / "system.json";
+  std::filesystem::create_directories(home.path() / "xdg" / "dnswitness");
+  const std::string user = (home.path() / "xdg" / "dnswitness" / "config.json").string();
+  write_file(system, R"({"domains": ["t.co"], "types": ["AAAA"]})");
+  write_file(user, R"({"types": ["A"], "timeout_ms": 500})");
+  write_file(home / "names.txt", "t.co\n");
+  const std::string env = "HOME=" + home.path().string() + " DNSWITNESS_CRONTAB_FILE=" + crontab +
+                          " DNSWITNESS_SYSTEM_CONFIG=" + system + " XDG_CONFIG_HOME=" + (home / "xdg") + " ";
+  const std::string bin = env + "DNSWITNESS_NTP=none " + DNSWITNESS_BINARY + " ";
+  const std::string bin_without_ntp = "env -u DNSWITNESS_NTP " + env + DNSWITNESS_BINARY + " ";
+  const std::string resolver = "lab=" + lab.knot();
+
+  // Options are checked now: a bad one writes nothing.
+  const auto bad = run_command(bin + "schedule install --every 5m --ledger " + ledger + " --resolver 127.0.0.1:99999");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("invalid port") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(crontab));
+  CHECK_FALSE(std::filesystem::exists(ledger));
+
+  // A relative --domains-file is written as an absolute path: cron runs elsewhere.
+  const auto installed = run_command("cd " + home.path().string() + " && " + bin +
+                                     "schedule install --every 5m --ledger " + ledger + " --resolver " + resolver +
+                                     " --retries 0 --domains-file names.txt");
+  REQUIRE_MESSAGE(installed.exit_code == 0, installed.err);
+  const std::string job = job_line(read_file(crontab));
+  CHECK(job.find("'--resolver' '" + resolver + "'") != std::string::npos);
+  CHECK(job.find("'--retries' '0'") != std::string::npos);
+  CHECK(job.find("'--domains-file' '" + (home / "names.txt") + "'") != std::string::npos);
+  CHECK(job.find("'--ntp' 'none'") != std::string::npos);
+  CHECK(job.find("'--no-default-config' '--config' '" + system + "' '--config' '" + user + "'") !=
+        std::string::npos);
+  // The exact command is printed.
+  std::string command = job.substr(job.find('\''));
+  CHECK(installed.out.find("command: " + command + "\n") != std::string::npos);
+
+  // The job as cron runs it: none of this shell's variables, yet the same settings (the user
+  // file's A, its 500 ms timeout, the lab resolver) and no clock check.
+  const auto ran = run_command("env -u DNSWITNESS_NTP -u DNSWITNESS_SYSTEM_CONFIG -u XDG_CONFIG_HOME HOME=" +
+                               home.path().string() + " " + command);
+  CHECK_MESSAGE(ran.exit_code == 0, ran.err);
+  CHECK(ran.err.empty());
+  const std::string log = read_file(ledger + "/watch.log");
+  CHECK(log.find(" recorded: 1 observations (1 answer)") != std::string::npos);
+
+  // Settings in a file are not repeated as options; DNSWITNESS_NTP is only written where nothing
+  // else names the NTP servers; flags and TSA options pass through.
+  write_file(user, R"({"types": ["A"], "ntp": "none"})");
+  const auto again = run_command(bin + "schedule install --every 5m --ledger " + ledger + " --resolver " + resolver +
+                                 " --insecure --tsa-timeout 20");
+  REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+  const std::string job2 = job_line(read_file(crontab));
+  CHECK(job2.find("'--ntp'") == std::string::npos);
+  CHECK(job2.find("'--insecure'") != std::string::npos);
+  CHECK(job2.find("'--tsa-timeout' '20'") != std::string::npos);
+  CHECK(job2.find("'--retries'") == std::string::npos);  // not given this time
+
+  // Without DNSWITNESS_NTP and with no NTP setting, nothing is added: the run uses the defaults.
+  write_file(user, R"({"types": ["A"]})");
+  const auto plain = run_command(bin_without_ntp + "schedule install --every 5m --ledger " + ledger +
+                                 " --resolver " + resolver + " --no-default-config");
+  REQUIRE_MESSAGE(plain.exit_code == 0, plain.err);
+  const std::string job3 = job_line(read_file(crontab));
+  CHECK(job3.find("'--ntp'") == std::string::npos);
+  CHECK(job3.find("'--config'") == std::string::npos);
+  CHECK(run_command(bin + "schedule remove").exit_code == 0);
+}
