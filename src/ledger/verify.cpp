@@ -90,7 +90,7 @@ IndexRow row_from_index(const Stmt& s) {
                   std::string(s.text(4)), std::string(s.text(5)), std::string(s.text(6))};
 }
 
-constexpr const char* kIndexColumns = "SELECT leaf_index, qname, qtype, time_ns, resolver, outcome, addresses FROM "
+constexpr const char* kIndexRowsQuery = "SELECT leaf_index, qname, qtype, time_ns, resolver, outcome, addresses FROM "
                                       "observation_index";
 
 std::string describe_row(const IndexRow& r) {
@@ -104,7 +104,7 @@ std::string locate_index_mismatch(LedgerStore& store, std::uint64_t bucket) {
   const auto hi = static_cast<std::int64_t>((bucket + 1) * kBucket);
   std::multimap<std::uint64_t, IndexRow> stored;
   {
-    Stmt s(store.db(), fmt::format("{} WHERE leaf_index >= ?1 AND leaf_index < ?2", kIndexColumns).c_str());
+    Stmt s(store.db(), fmt::format("{} WHERE leaf_index >= ?1 AND leaf_index < ?2", kIndexRowsQuery).c_str());
     s.bind(1, lo).bind(2, hi);
     while (s.step("reading the index")) {
       IndexRow r = row_from_index(s);
@@ -248,7 +248,7 @@ LedgerVerification verify_ledger(LedgerStore& store, const Ed25519PublicKey& tru
     return fail(fmt::format("{}; the leaf is signed, but it is not a record this tool writes", *first_bad_record));
   std::map<std::uint64_t, Digest> stored_rows;
   {
-    Stmt rows(store.db(), kIndexColumns);
+    Stmt rows(store.db(), kIndexRowsQuery);
     while (rows.step("reading the index")) {
       add_row(stored_rows, row_hasher, row_from_index(rows));
       ++v.index_rows;

@@ -25,6 +25,16 @@ AddressKey key_of(const std::string& text) {
 
 }  // namespace
 
+bool is_ipv4(const std::string& text) {
+  in_addr a{};
+  return inet_pton(AF_INET, text.c_str(), &a) == 1;
+}
+
+bool is_ipv6(const std::string& text) {
+  in6_addr a{};
+  return inet_pton(AF_INET6, text.c_str(), &a) == 1;
+}
+
 bool address_less(const std::string& a, const std::string& b) {
   const AddressKey ka = key_of(a), kb = key_of(b);
   return std::tie(ka.family_rank, ka.bytes, a) < std::tie(kb.family_rank, kb.bytes, b);

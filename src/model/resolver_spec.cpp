@@ -9,19 +9,11 @@
 #include <set>
 #include <sstream>
 
+#include "model/address.h"
 #include "model/errors.h"
 
 namespace dnswitness {
 namespace {
-
-bool is_ipv4(const std::string& s) {
-  in_addr a{};
-  return inet_pton(AF_INET, s.c_str(), &a) == 1;
-}
-bool is_ipv6(const std::string& s) {
-  in6_addr a{};
-  return inet_pton(AF_INET6, s.c_str(), &a) == 1;
-}
 
 std::uint16_t parse_port(std::string_view text, std::string_view whole) {
   unsigned value = 0;

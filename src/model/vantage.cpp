@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "crypto/encoding.h"
+#include "model/address.h"
 #include "model/observation.h"
 #include "model/target.h"
 
@@ -37,11 +38,6 @@ constexpr std::string_view kNoAnswer =
 constexpr std::string_view kAllSkipped =
     "The clock was not checked in this run: every NTP server address was asked less than 3 minutes ago (by an "
     "earlier run; see last_query_at), and servers ask clients not to poll more often.";
-
-bool is_ipv6(const std::string& text) {
-  in6_addr v6{};
-  return inet_pton(AF_INET6, text.c_str(), &v6) == 1;
-}
 
 }  // namespace
 

@@ -9,7 +9,6 @@
 #include "crypto/encoding.h"
 #include "resolvers/wire.h"
 #include "support/lab.h"
-#include "timeutil/timestamp.h"
 
 using namespace dnswitness;
 using dnswitness::test::Lab;
@@ -111,12 +110,10 @@ TEST_CASE("many queries to a closed port are all network errors at once, none a 
     CAPTURE(o.dump());
     CHECK(o["outcome"] == "network_error");
     CHECK(o["attempts"] == 2);
-    // The retry followed the error, not the 3 s timeout: read from the recorded send times.
-    REQUIRE(o["exchanges"].size() == 2);
-    const auto first = parse_rfc3339(o["exchanges"][0]["sent_at"].get<std::string>());
-    const auto second = parse_rfc3339(o["exchanges"][1]["sent_at"].get<std::string>());
-    REQUIRE((first && second));
-    CHECK(second->ns - first->ns < 3'000'000'000);
+    // Both attempts ended in the kernel's error, neither waited for the 3 s timeout: read from
+    // the recorded exchanges, not from a stopwatch, so a slow machine cannot make it fail.
+    REQUIRE(o["prior_exchanges"].size() == 1);
+    CHECK(o["prior_exchanges"][0]["result"] == "network_error");
   }
   MESSAGE("16 queries to a closed port in " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
                                            << " ms");
