@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
       cli::add_verify_ledger(app),
       cli::add_history(app),
       cli::add_reindex(app),
+      cli::add_backup(app),
+      cli::add_migrate(app),
       cli::add_logins(app),
       cli::add_report(app),
       cli::add_verify(app),

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <system_error>
@@ -11,6 +12,7 @@
 #include "crypto/encoding.h"
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
+#include "ledger/migrate.h"
 #include "ledger/signed_note.h"
 #include "ledger/timestamps.h"
 
@@ -100,9 +102,43 @@ std::string default_origin() {
   return fmt::format("dnswitness/{}/{}", hostname_for_origin(), hex_encode(ByteView(rnd, sizeof rnd)));
 }
 
+std::optional<int> stored_schema_version(Db& db) {
+  {
+    Stmt probe(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
+    probe.step("opening the ledger");
+    if (probe.i64(0) == 0) return std::nullopt;
+  }
+  Stmt get(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  std::string text;
+  if (get.step("reading the ledger's settings")) text = std::string(get.text(0));
+  int version = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    throw LedgerError(LedgerError::Kind::unreadable,
+                      fmt::format("The ledger {} has no readable schema version (it says '{}'); check the --ledger "
+                                  "folder, or restore the ledger from a backup.",
+                                  db.path().string(), text));
+  return version;
+}
+
+void require_current_schema(int version, const std::filesystem::path& ledger_dir) {
+  if (version < kLedgerSchemaVersion)
+    throw LedgerError(LedgerError::Kind::usage,
+                      fmt::format("The ledger {} has schema version {} and this dnswitness uses version {}; run "
+                                  "'dnswitness migrate --ledger {}' to upgrade it (it makes a backup first).",
+                                  ledger_dir.string(), version, kLedgerSchemaVersion, ledger_dir.string()));
+  if (version > kLedgerSchemaVersion)
+    throw LedgerError(LedgerError::Kind::usage,
+                      fmt::format("The ledger {} has schema version {}, newer than version {} that this dnswitness "
+                                  "uses; use a newer dnswitness (this one leaves the ledger untouched).",
+                                  ledger_dir.string(), version, kLedgerSchemaVersion));
+}
+
 LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string& origin, int busy_timeout_ms)
     : paths_(paths), db_(open_database(paths, mode)) {
   sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
+  // Before anything could write to it: even switching the journal mode below changes the file.
+  if (const auto version = stored_schema_version(db_)) require_current_schema(*version, paths_.dir);
   if (mode == Mode::read_write) {
     // Only takes effect on a new, empty database (older ledgers keep their 4 KiB pages). An
     // observation leaf is about 900 bytes, four to a 4 KiB page; with 32 KiB pages a bulk run of
@@ -117,7 +153,6 @@ LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string&
   // 64 MiB of page cache (default 2 MiB): a large run touches many index pages at once.
   db_.exec("PRAGMA cache_size=-65536");
   load_meta();
-  if (mode == Mode::read_write) ensure_timestamps_table(db_);  // older ledgers gain the table here
   if (mode == Mode::read_write && !origin.empty() && origin != origin_)
     throw LedgerError(LedgerError::Kind::usage,
                       fmt::format("The ledger at {} already has the origin '{}'; --origin only names a new ledger, "
@@ -144,6 +179,8 @@ void LedgerStore::create_schema(const std::string& origin) {
   if (probe.i64(0) != 0) return;
   probe.reset();
   db_.exec(kSchema);
+  db_.exec(timestamps_schema());
+  db_.exec(migrations_schema());
   Stmt put(db_, "INSERT INTO meta(key, value) VALUES (?1, ?2)");
   put.bind(1, "schema_version").bind(2, std::to_string(kLedgerSchemaVersion)).run("creating the ledger");
   put.bind(1, "origin").bind(2, name).run("creating the ledger");
@@ -152,22 +189,22 @@ void LedgerStore::create_schema(const std::string& origin) {
 }
 
 void LedgerStore::load_meta() {
+  const auto version = stored_schema_version(db_);
+  if (version) require_current_schema(*version, paths_.dir);
   {
     Stmt probe(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
-                    "('meta','leaves','checkpoints','observation_index')");
+                    "('meta','leaves','checkpoints','observation_index','timestamps','migrations')");
     probe.step("opening the ledger");
-    if (probe.i64(0) != 4)
+    if (!version || probe.i64(0) != 6)
       throw LedgerError(LedgerError::Kind::unreadable,
                         fmt::format("{} is an SQLite file but not a dnswitness ledger (its tables are missing); "
                                     "check the --ledger folder.",
                                     paths_.database().string()));
   }
   Stmt get(db_, "SELECT key, value FROM meta");
-  std::string version;
   while (get.step("reading the ledger's settings")) {
     const std::string key(get.text(0));
     const std::string value(get.text(1));
-    if (key == "schema_version") version = value;
     if (key == "origin") origin_ = value;
     if (key == "public_key") {
       const auto raw = base64_decode(value);
@@ -178,11 +215,6 @@ void LedgerStore::load_meta() {
       bound_key_ = Ed25519PublicKey::from_raw(*raw);
     }
   }
-  if (version != std::to_string(kLedgerSchemaVersion))
-    throw LedgerError(LedgerError::Kind::unreadable,
-                      fmt::format("The ledger {} has schema version '{}', which this dnswitness does not read "
-                                  "(it reads version {}); use a matching dnswitness.",
-                                  paths_.database().string(), version, kLedgerSchemaVersion));
   if (origin_.empty() || !is_valid_key_name(origin_))
     throw LedgerError(LedgerError::Kind::integrity,
                       fmt::format("The ledger {} has no valid origin in its settings; it cannot be trusted as is.",

@@ -9,14 +9,20 @@
 // the frontier still yields the previous signed root, so every checkpoint it signs extends the
 // previous one (no fork).
 //
-// Schema (version 1, frozen by tests/unit/test_ledger_store.cpp; see docs/ledger.md):
+// Schema (version 2, frozen by tests/unit/test_ledger_store.cpp; see docs/ledger.md):
 //   meta(key TEXT PRIMARY KEY, value TEXT)            schema_version, origin, created_at, public_key
 //   leaves(idx INTEGER PRIMARY KEY, hash BLOB, data BLOB)   data exactly as hashed
 //   checkpoints(size INTEGER PRIMARY KEY, root BLOB, note TEXT, compact_range BLOB, run_id TEXT)
 //   observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses)
 //                     WITHOUT ROWID, PRIMARY KEY (qname, time_ns, leaf_index)
+//   timestamps(...)   RFC 3161 attempts, see ledger/timestamps.h
+//   migrations(...)   schema upgrades of this ledger, see ledger/migrate.h
 // Triggers refuse UPDATE and DELETE on leaves and checkpoints (a guard against accidents; integrity
 // rests on hashes and signatures, which verify-ledger checks).
+//
+// A ledger of another schema version is refused before anything is written to it, whatever the
+// mode: an older one must be upgraded with `dnswitness migrate` (ledger/migrate.h), which backs it
+// up first; a newer one needs a newer dnswitness.
 //
 // Ownership: a LedgerStore owns its connection. Thread-safety: none; one object per thread. Several
 // processes may use one ledger at once: writers queue on SQLite's lock for at most the busy timeout.
@@ -34,7 +40,7 @@
 
 namespace dnswitness {
 
-inline constexpr int kLedgerSchemaVersion = 1;
+inline constexpr int kLedgerSchemaVersion = 2;
 
 // The files of one ledger folder.
 struct LedgerPaths {
@@ -48,6 +54,15 @@ struct LedgerPaths {
 // --ledger PATH, else $DNSWITNESS_HOME, else $XDG_DATA_HOME/dnswitness, else
 // ~/.local/share/dnswitness. Throws LedgerError(usage) when none can be determined.
 LedgerPaths ledger_paths(const std::string& flag);
+
+// The schema_version recorded in the meta table of `db`; nullopt when it has no meta table (a new,
+// empty database, or not a ledger at all). Throws LedgerError(unreadable) when the value is
+// missing or not a number.
+std::optional<int> stored_schema_version(Db& db);
+
+// Throws LedgerError(usage) for a ledger (in `ledger_dir`) of schema `version` other than
+// kLedgerSchemaVersion, saying what to do: run migrate (older) or use a newer dnswitness (newer).
+void require_current_schema(int version, const std::filesystem::path& ledger_dir);
 
 // "dnswitness/<host name>/<8 random hex digits>", with any character a key name may not hold
 // replaced by '-'.

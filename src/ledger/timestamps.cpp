@@ -3,6 +3,7 @@
 namespace dnswitness {
 namespace {
 
+// IF NOT EXISTS: the migration to schema version 2 runs it on ledgers that may already have the table.
 constexpr const char* kTimestampsSchema = R"sql(
 CREATE TABLE IF NOT EXISTS timestamps(id INTEGER PRIMARY KEY, size INTEGER NOT NULL, tsa_url TEXT NOT NULL,
                                       accredited INTEGER NOT NULL, requested_at TEXT NOT NULL, gen_time TEXT,
@@ -13,23 +14,11 @@ CREATE TRIGGER IF NOT EXISTS timestamps_append_only_d BEFORE DELETE ON timestamp
 
 }  // namespace
 
-bool has_timestamps_table(Db& db) {
-  Stmt probe(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='timestamps'");
-  probe.step("opening the ledger");
-  return probe.i64(0) != 0;
-}
-
-void ensure_timestamps_table(Db& db) {
-  if (has_timestamps_table(db)) return;
-  WriteTransaction tx(db);
-  db.exec(kTimestampsSchema);
-  tx.commit();
-}
+const char* timestamps_schema() { return kTimestampsSchema; }
 
 void insert_timestamps(Db& db, std::vector<TimestampRow>& rows) {
   if (rows.empty()) return;
   WriteTransaction tx(db);
-  db.exec(kTimestampsSchema);
   Stmt put(db,
            "INSERT INTO timestamps(size, tsa_url, accredited, requested_at, gen_time, status, response, chain, "
            "error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -52,7 +41,6 @@ void insert_timestamps(Db& db, std::vector<TimestampRow>& rows) {
 
 std::vector<TimestampRow> read_timestamps(Db& db) {
   std::vector<TimestampRow> out;
-  if (!has_timestamps_table(db)) return out;
   Stmt all(db,
            "SELECT id, size, tsa_url, accredited, requested_at, gen_time, status, response, chain, error FROM "
            "timestamps ORDER BY id");

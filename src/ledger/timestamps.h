@@ -13,9 +13,9 @@
 //              chain BLOB,            PEM certificates, signer first, up to the trust anchor (granted)
 //              error TEXT)            what went wrong (non-granted rows)
 //
-// Role: the table's schema and its reads and writes, apart from the run-append path (store.cpp
-// only calls ensure_timestamps_table when it opens a ledger for writing, so ledgers made before
-// this table existed gain it on their next run). Rows are append-only (triggers), like leaves.
+// Role: the table's schema and its reads and writes, apart from the run-append path. The table is
+// part of the schema since version 2 (a new ledger has it, `migrate` adds it to older ledgers that
+// lack it). Rows are append-only (triggers), like leaves.
 // Ownership: borrows the Db. Thread-safety: none (one Db per thread).
 #include <cstdint>
 #include <optional>
@@ -39,13 +39,11 @@ struct TimestampRow {
   std::string error;
 };
 
-// Creates the table and its triggers when missing. Needs a read-write connection.
-void ensure_timestamps_table(Db& db);
-// True when the ledger has the table (older ledgers opened read-only may not).
-bool has_timestamps_table(Db& db);
-// Appends rows in one write transaction (creating the table when missing); sets their ids.
+// The CREATE statements of the table and its triggers (CREATE ... IF NOT EXISTS).
+const char* timestamps_schema();
+// Appends rows in one write transaction; sets their ids.
 void insert_timestamps(Db& db, std::vector<TimestampRow>& rows);
-// Every row, by id; empty when the table does not exist.
+// Every row, by id.
 std::vector<TimestampRow> read_timestamps(Db& db);
 
 }  // namespace dnswitness

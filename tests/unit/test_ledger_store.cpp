@@ -178,7 +178,7 @@ TEST_CASE("inclusion and consistency proofs from stored hashes for every (index,
   }
 }
 
-TEST_CASE("frozen schema (version 1)") {
+TEST_CASE("frozen schema (version 2)") {
   TempDir dir;
   LedgerStore store(LedgerPaths{dir.path()}, LedgerStore::Mode::read_write, "schema");
   auto columns = [&store](const char* table) {
@@ -194,10 +194,18 @@ TEST_CASE("frozen schema (version 1)") {
   CHECK(columns("observation_index") ==
         "qname:TEXT:1,time_ns:INTEGER:2,leaf_index:INTEGER:3,qtype:TEXT:0,resolver:TEXT:0,outcome:TEXT:0,"
         "addresses:TEXT:0");
-  // Added after version 1 (docs/ledger.md, "Time-stamps"): older ledgers gain it when opened for writing.
+  // Part of the schema since version 2 (docs/ledger.md, "Schema versions"); `migrate` adds both.
   CHECK(columns("timestamps") ==
         "id:INTEGER:1,size:INTEGER:0,tsa_url:TEXT:0,accredited:INTEGER:0,requested_at:TEXT:0,gen_time:TEXT:0,"
         "status:TEXT:0,response:BLOB:0,chain:BLOB:0,error:TEXT:0");
+  CHECK(columns("migrations") ==
+        "id:INTEGER:1,from_version:INTEGER:0,to_version:INTEGER:0,migrated_at:TEXT:0,backup:TEXT:0,"
+        "tool_version:TEXT:0");
+  {
+    Stmt version(store.db(), "SELECT value FROM meta WHERE key = 'schema_version'");
+    REQUIRE(version.step());
+    CHECK(version.text(0) == "2");
+  }
   {
     Stmt mode(store.db(), "PRAGMA journal_mode");
     REQUIRE(mode.step());

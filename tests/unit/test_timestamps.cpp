@@ -1,4 +1,4 @@
-// RFC 3161 pieces that need no TSA: the timestamps table on old and new ledgers, the request bytes
+// RFC 3161 pieces that need no TSA: the timestamps table of a new ledger, the request bytes
 // (read back by stock `openssl ts -query -text`), the imprint over the checkpoint text, answers that
 // are not time-stamp responses, and the TSA settings of the config file.
 #include <doctest/doctest.h>
@@ -19,23 +19,10 @@
 using namespace dnswitness;
 using namespace dnswitness::test;
 
-TEST_CASE("a ledger made before the timestamps table opens read-only, and gains the table when written") {
+TEST_CASE("the timestamps table is part of a new ledger; rows are written, read back and append-only") {
   TempDir dir;
-  const LedgerPaths paths{dir.path()};
-  {
-    LedgerStore store(paths, LedgerStore::Mode::read_write, "old-ledger");
-    REQUIRE(has_timestamps_table(store.db()));
-    // What a ledger of the first schema looked like.
-    store.db().exec("DROP TRIGGER timestamps_append_only_u; DROP TRIGGER timestamps_append_only_d; "
-                    "DROP TABLE timestamps");
-  }
-  {
-    LedgerStore store(paths, LedgerStore::Mode::read_only);
-    CHECK_FALSE(has_timestamps_table(store.db()));
-    CHECK(read_timestamps(store.db()).empty());
-  }
-  LedgerStore store(paths, LedgerStore::Mode::read_write);
-  CHECK(has_timestamps_table(store.db()));
+  LedgerStore store(LedgerPaths{dir.path()}, LedgerStore::Mode::read_write, "new-ledger");
+  CHECK(read_timestamps(store.db()).empty());
   std::vector<TimestampRow> rows(1);
   rows[0].size = 7;
   rows[0].tsa_url = "http://127.0.0.1:1/tsa";
