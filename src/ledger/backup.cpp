@@ -90,7 +90,7 @@ void make_folder(const fs::path& dir, CreatedFiles& created) {
   fs::permissions(dir, fs::perms::owner_all, ec);
 }
 
-std::string read_small_file(const fs::path& path) {
+std::string read_key_file(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail_io(fmt::format("Cannot read {} ({}); check its permissions.", path.string(), std::strerror(errno)));
   std::string out;
@@ -220,7 +220,7 @@ LedgerCopy copy_ledger(const LedgerPaths& from, const std::filesystem::path& to,
       std::error_code type_ec;
       if (!entry.is_regular_file(type_ec)) continue;
       const std::string name = entry.path().filename().string();
-      if (!write_private_file(dest.keys_dir() / name, read_small_file(entry.path()), created))
+      if (!write_private_file(dest.keys_dir() / name, read_key_file(entry.path()), created))
         copy.warnings.push_back(fmt::format("the file system of {} cannot restrict {} to its owner (mode 0600); keep "
                                             "that disk locked away",
                                             to.string(), name));
