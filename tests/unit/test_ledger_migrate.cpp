@@ -194,6 +194,12 @@ TEST_CASE("migrate 1 -> 2 keeps every leaf, tree head, token and signature, reco
   CHECK(mode_of(backup.keys_dir()) == 0700);
   CHECK(mode_of(backup.private_key()) == 0600);
   CHECK(read_file(backup.private_key()) == read_file(paths.private_key()));
+  // Being a plain (rollback journal) file, it would show any write at once, even a switch to WAL:
+  // this dnswitness refuses it before that.
+  const std::string backup_bytes = read_file(backup.database());
+  CHECK(refusal(backup, LedgerStore::Mode::read_write).find("has schema version 1") != std::string::npos);
+  CHECK(read_file(backup.database()) == backup_bytes);
+  CHECK(dump(backup.database(), "PRAGMA journal_mode") == "delete\n");
 
   // The upgraded ledger has exactly the schema of a new one.
   TempDir fresh;
