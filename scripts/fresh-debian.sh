@@ -37,6 +37,9 @@ mkdir -p "$work"
 mounted=()
 mount_into() {  # ROOT: what a chroot needs to build and test (processes, devices, ptys, /dev/shm)
   local r=$1
+  # The root a mount point of its own, as on a real machine: `unshare -m` (the fault tests) makes
+  # the mounts of / private and fails on a plain folder.
+  mount --bind "$r" "$r" && mounted+=("$r")
   mount -t proc proc "$r/proc" && mounted+=("$r/proc")
   mount -t sysfs sysfs "$r/sys" && mounted+=("$r/sys")
   mount --bind /dev "$r/dev" && mounted+=("$r/dev")
