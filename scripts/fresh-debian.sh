@@ -79,7 +79,11 @@ fi
 
 fresh_root() {  # NAME: a new copy of the pristine root
   local r=$work/$1
-  rm -rf "$r"
+  # Never delete through a mount left behind (the host's /dev or /proc would go with it).
+  if awk -v r="$r" '$2 == r || index($2, r "/") == 1 {found = 1} END {exit !found}' /proc/mounts; then
+    die "something is still mounted under $r; unmount it (umount -R $r) and try again."
+  fi
+  rm -rf --one-file-system "$r"
   cp -a "$pristine" "$r"
   rm -f "$r/.complete"
   echo "$r"
