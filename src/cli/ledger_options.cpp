@@ -22,6 +22,14 @@ void add_ledger_options(CLI::App* sub, LedgerOptions& opt) {
       ->option_text("SECONDS");
 }
 
+void retire_ledger_for_new_start(const LedgerPaths& paths) {
+  const auto moved = retire_ledger_files(paths);
+  if (moved)
+    std::cerr << fmt::format("dnswitness: --new-ledger: moved the old ledger's database and keys to {} (nothing was "
+                             "deleted); a new ledger with a new key and origin starts in {}.\n",
+                             moved->string(), paths.dir.string());
+}
+
 int report_ledger_error(const LedgerError& e) {
   std::cerr << "dnswitness: " << e.what() << '\n';
   switch (e.kind()) {

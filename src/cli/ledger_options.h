@@ -19,6 +19,11 @@ struct LedgerOptions {
 // Adds --ledger and --lock-timeout to `sub`.
 void add_ledger_options(CLI::App* sub, LedgerOptions& opt);
 
+// --new-ledger: a deliberate fresh start. Moves the ledger's database and key folder (whatever
+// their state) into <ledger>/retired-<UTC time>/ and says where on stderr; the next open creates a
+// new ledger with a new key and origin. Nothing is deleted.
+void retire_ledger_for_new_start(const LedgerPaths& paths);
+
 // The exit code for a ledger error, after printing its message (one sentence) on stderr.
 int report_ledger_error(const LedgerError& e);
 // The same for the errors any ledger command can meet (LedgerError, CryptoError, NoteError);

@@ -33,6 +33,7 @@ struct Options {
   bool no_progress = false;
   LedgerOptions ledger;
   bool no_ledger = false;
+  bool new_ledger = false;
   std::string origin;
   TsaOptions tsa;
 };
@@ -92,6 +93,9 @@ Action add_resolve_snapshot(CLI::App& app) {
   sub->add_option("--origin", opt->origin,
                   "Name of a new ledger (default: dnswitness/<host>/<random>); no spaces or '+'")
       ->option_text("NAME");
+  sub->add_flag("--new-ledger", opt->new_ledger,
+                "Start a new ledger (new key and origin) on purpose: the old database and keys/ are moved to "
+                "<ledger>/retired-<time>/, never deleted");
   add_tsa_options(sub, opt->tsa);
 
   return [opt, sub]() -> int {
@@ -111,8 +115,11 @@ Action add_resolve_snapshot(CLI::App& app) {
     // Open the ledger (and make its key on first use) before any query is sent, for the same reason.
     std::unique_ptr<LedgerStore> store;
     std::optional<Ed25519PrivateKey> key;
+    if (opt->no_ledger && opt->new_ledger)
+      throw UsageError("--new-ledger starts a new ledger and cannot be combined with --no-ledger; drop one of them.");
     if (!opt->no_ledger) {
       try {
+        if (opt->new_ledger) retire_ledger_for_new_start(ledger_paths(opt->ledger.ledger));
         store = std::make_unique<LedgerStore>(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_write,
                                               opt->origin, opt->ledger.lock_timeout_s * 1000);
         bool created = false;

@@ -4,11 +4,14 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "cli/ledger_options.h"
 #include "crypto/encoding.h"
+#include "ledger/guard.h"
 #include "ledger/signed_note.h"
 #include "ledger/verify.h"
+#include "timeutil/timestamp.h"
 #include "tsa/rfc3161.h"
 #include "tsa/verify_timestamps.h"
 
@@ -21,7 +24,127 @@ struct VerifyOptions {
   std::string verifier_key;
   std::vector<std::string> tsa_ca;
   bool quiet = false;
+  bool restore_guard = false;
 };
+
+// The database against keys/checkpoint (ledger/guard.h), after the ledger itself verified: the
+// guarded tree head must be one of its checkpoints. Returns the exit code; with --restore-guard a
+// missing, damaged or older guard is (re)written from the last checkpoint, which was just verified.
+int check_ledger_against_guard(LedgerStore& store, const Ed25519PublicKey& trusted, const VerifyOptions& opt) {
+  namespace fs = std::filesystem;
+  const LedgerPaths& paths = store.paths();
+  const fs::path file = paths.checkpoint_guard();
+  const auto cps = store.checkpoints();
+  const GuardFile g = read_guard_file(file, store.origin(), trusted);
+  const auto rewrite = [&](const char* why) {
+    write_guard_file(file, cps.back().note);
+    std::cout << fmt::format("  tree-head guard {}: {}; written again from tree head {} (root {})\n", file.string(),
+                             why, cps.back().size, base64_encode(cps.back().root));
+  };
+  if (g.state == GuardFile::State::valid) {
+    const Checkpoint& head = *g.head;
+    const CheckpointRow* same = nullptr;
+    for (const auto& cp : cps)
+      if (cp.size == head.size) same = &cp;
+    if (!same || same->root != head.root) {
+      const std::string held = cps.empty() ? std::string("no tree head at all")
+                                           : fmt::format("tree heads up to size {} (root {}){}", cps.back().size,
+                                                         base64_encode(cps.back().root),
+                                                         same ? ", with another root at that size" : "");
+      std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: it last signed {} (kept in {}), but the "
+                               "database holds {}; restore ledger.sqlite from a backup at least as new as that tree "
+                               "head, or start a new ledger with --new-ledger.\n",
+                               paths.dir.string(), describe_guarded_head(head, g.written_at), file.string(), held);
+      return kExitTampered;
+    }
+    if (opt.restore_guard && cps.back().size > head.size) {
+      rewrite("older than the database, which extends it");
+    } else if (!opt.quiet) {
+      std::cout << fmt::format("  tree-head guard {}: tree head {} is in the ledger{}\n", file.string(), head.size,
+                               cps.back().size > head.size ? " (the ledger extends it; the next run brings it forward)"
+                                                           : "");
+    }
+    return kExitOk;
+  }
+  if (cps.empty()) {
+    if (g.state == GuardFile::State::damaged)
+      std::cerr << fmt::format("dnswitness: warning: {} is damaged ({}) and this ledger has no tree head to write it "
+                               "from; move it away before the first run.\n",
+                               file.string(), g.why);
+    return kExitOk;
+  }
+  bool issued = false;
+  {
+    Stmt get(store.db(), "SELECT value FROM meta WHERE key = ?1");
+    get.bind(1, kGuardIssuedMetaKey);
+    issued = get.step("reading the ledger's settings") && get.text(0) == "1";
+  }
+  if (g.state == GuardFile::State::absent) {
+    if (opt.restore_guard) {
+      rewrite("missing");
+    } else if (issued) {
+      std::cerr << fmt::format("dnswitness: warning: the tree-head guard {} is missing although this ledger had one, "
+                               "so runs refuse to sign; if the ledger is the one you expect, run 'dnswitness "
+                               "verify-ledger --restore-guard --ledger {}' to write it again from its last tree head.\n",
+                               file.string(), paths.dir.string());
+    } else if (!opt.quiet) {
+      std::cout << fmt::format("  tree-head guard {}: none yet (a ledger made before guards); the next run writes "
+                               "it\n",
+                               file.string());
+    }
+    return kExitOk;
+  }
+  // Damaged: kept beside the new one, never deleted.
+  if (opt.restore_guard) {
+    std::string stamp = format_rfc3339_s(utc_now());
+    std::erase(stamp, ':');
+    fs::path kept = file;
+    kept += ".damaged-" + stamp;
+    std::error_code ec;
+    fs::rename(file, kept, ec);
+    if (ec)
+      throw LedgerError(LedgerError::Kind::io, fmt::format("Cannot move the damaged {} to {} ({}); move it away by hand.",
+                                                           file.string(), kept.string(), ec.message()));
+    std::cout << fmt::format("  the damaged guard was moved to {}\n", kept.string());
+    rewrite("damaged");
+    return kExitOk;
+  }
+  std::cerr << fmt::format("dnswitness: warning: the tree-head guard {} is damaged ({}), so runs refuse to sign; if "
+                           "you did not change it on purpose, run 'dnswitness verify-ledger --restore-guard --ledger "
+                           "{}' to keep it aside and write it again from the ledger's last tree head.\n",
+                           file.string(), g.why, paths.dir.string());
+  return kExitOk;
+}
+
+// verify-ledger on a ledger whose database is gone, empty or foreign while keys/checkpoint says a
+// tree was signed: a fork risk (exit 4), not merely an unreadable file.
+bool report_lost_database_under_guard(const LedgerPaths& paths, const LedgerError& e) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::symlink_status(paths.checkpoint_guard(), ec).type() == fs::file_type::not_found) return false;
+  // Only a database that is gone, empty or a readable SQLite file without the ledger's tables; a
+  // damaged file keeps its own error (exit 1).
+  if (fs::symlink_status(paths.database(), ec).type() != fs::file_type::not_found) {
+    const auto bytes = fs::file_size(paths.database(), ec);
+    if (ec || bytes != 0) {
+      try {
+        Db probe(paths.database(), true, false);
+        if (stored_schema_version(probe)) return false;
+      } catch (const LedgerError&) {
+        return false;
+      }
+    }
+  }
+  std::string written_at;
+  const auto head = peek_guard_file(paths.checkpoint_guard(), &written_at);
+  if (!head) return false;
+  std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: it last signed {} (kept in {}), but its "
+                           "database cannot be used ({}); restore ledger.sqlite from a backup at least as new as "
+                           "that tree head, or start a new ledger with --new-ledger.\n",
+                           paths.dir.string(), describe_guarded_head(*head, written_at),
+                           paths.checkpoint_guard().string(), e.what());
+  return true;
+}
 
 }  // namespace
 
@@ -36,6 +159,9 @@ Action add_verify_ledger(CLI::App& app) {
       "and checks the derived observation index against the leaves. RFC 3161 tokens stored with the\n"
       "tree heads are checked offline: message imprint, signature, and the TSA's certificate chain at the\n"
       "token's time, to the --tsa-ca anchors when given, else to the root stored with the token.\n"
+      "The database is also checked against keys/checkpoint, the last signed tree head kept outside it: a\n"
+      "database that lost it or holds another tree is a fork risk (exit 4); a missing or damaged guard is a\n"
+      "warning, and runs refuse to sign until --restore-guard writes it again from the verified ledger.\n"
       "Exit codes: 0 intact; 4 tampered or inconsistent (the first problem is named); 1 unreadable;\n"
       "2 bad usage.");
   add_ledger_options(sub, opt->ledger);
@@ -48,10 +174,21 @@ Action add_verify_ledger(CLI::App& app) {
                   "(default: the root stored with each token)")
       ->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Print only problems");
+  sub->add_flag("--restore-guard", opt->restore_guard,
+                "After the ledger verifies, write keys/checkpoint (the tree-head guard) again from its last tree "
+                "head when the guard is missing, damaged or older; never over a guard the ledger contradicts");
   return [opt]() -> int {
     try {
       const LedgerPaths paths = ledger_paths(opt->ledger.ledger);
-      LedgerStore store(paths, LedgerStore::Mode::read_only, {}, opt->ledger.lock_timeout_s * 1000);
+      std::unique_ptr<LedgerStore> opened;
+      try {
+        opened = std::make_unique<LedgerStore>(paths, LedgerStore::Mode::read_only, std::string(),
+                                               opt->ledger.lock_timeout_s * 1000);
+      } catch (const LedgerError& e) {
+        if (e.kind() != LedgerError::Kind::busy && report_lost_database_under_guard(paths, e)) return kExitTampered;
+        throw;
+      }
+      LedgerStore& store = *opened;
       std::optional<Ed25519PublicKey> trusted;
       std::string key_source;
       if (!opt->verifier_key.empty()) {
@@ -115,6 +252,8 @@ Action add_verify_ledger(CLI::App& app) {
         std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: {}.\n", paths.dir.string(), t.failure);
         return kExitTampered;
       }
+      if (const int guard_exit = check_ledger_against_guard(store, *trusted, *opt); guard_exit != kExitOk)
+        return guard_exit;
       if (!opt->quiet) {
         const auto cps = store.checkpoints();
         if (cps.empty())

@@ -21,6 +21,7 @@ struct WatchCliOptions {
   SnapshotCliOptions run;
   LedgerOptions ledger;
   std::string origin;
+  bool new_ledger = false;
   std::string interval = "5m";
   std::string jitter;
   std::uint64_t count = 0;
@@ -75,6 +76,9 @@ Action add_watch(CLI::App& app) {
   add_ledger_options(sub, opt->ledger);
   sub->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
       ->option_text("NAME");
+  sub->add_flag("--new-ledger", opt->new_ledger,
+                "Start a new ledger (new key and origin) on purpose: the old database and keys/ are moved to "
+                "<ledger>/retired-<time>/, never deleted");
   sub->add_option("--interval", opt->interval,
                   "Time between runs: 30s, 5m, 1h, 1h30m (default: 5m; down to 100ms, for tests and benchmarks)")
       ->option_text("INTERVAL");
@@ -137,6 +141,7 @@ Action add_watch(CLI::App& app) {
     }
     try {
       w.ledger = ledger_paths(opt->ledger.ledger);
+      if (opt->new_ledger) retire_ledger_for_new_start(w.ledger);
       const WatchResult r = run_watch(w);
       if (r.integrity_error) return kExitTampered;
       if (r.unrecorded > 0) return kExitInternal;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -207,6 +208,12 @@ LedgerCopy copy_ledger(const LedgerPaths& from, const std::filesystem::path& to,
   partial_journal += "-journal";
   created.add(partial_journal);
   created.add(partial);
+  // The tree-head guard (ledger/guard.h) is read BEFORE the database is copied: it is written after
+  // each commit, so this copy is never newer than the database copy, and a restore of the backup
+  // finds the database equal to it or ahead of it (accepted), never behind (refused as a fork).
+  std::optional<std::string> guard_bytes;
+  if (std::error_code gec; fs::is_regular_file(from.checkpoint_guard(), gec))
+    guard_bytes = read_key_file(from.checkpoint_guard());
   copy_database(from.database(), partial, busy_timeout_ms);
   fs::rename(partial, dest.database(), ec);
   if (ec)
@@ -220,7 +227,9 @@ LedgerCopy copy_ledger(const LedgerPaths& from, const std::filesystem::path& to,
       std::error_code type_ec;
       if (!entry.is_regular_file(type_ec)) continue;
       const std::string name = entry.path().filename().string();
-      if (!write_private_file(dest.keys_dir() / name, read_key_file(entry.path()), created))
+      const bool is_guard = entry.path().filename() == from.checkpoint_guard().filename();
+      if (is_guard && !guard_bytes) continue;  // appeared during the copy: newer than the database copy
+      if (!write_private_file(dest.keys_dir() / name, is_guard ? *guard_bytes : read_key_file(entry.path()), created))
         copy.warnings.push_back(fmt::format("the file system of {} cannot restrict {} to its owner (mode 0600); keep "
                                             "that disk locked away",
                                             to.string(), name));

@@ -1,16 +1,19 @@
 #include "ledger/store.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/rand.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <system_error>
 
 #include "crypto/encoding.h"
 #include "ledger/checkpoint.h"
+#include "ledger/guard.h"
 #include "ledger/merkle.h"
 #include "ledger/migrate.h"
 #include "ledger/signed_note.h"
@@ -62,6 +65,35 @@ Db open_database(const LedgerPaths& paths, LedgerStore::Mode mode) {
   return Db(db_path, false, true);
 }
 
+// A read-write open that would start a new tree (no database, or one without the ledger's tables)
+// while keys/checkpoint says a tree was already signed: refused before anything is created, since
+// the next run would sign other roots at sizes already signed under the same key (a fork).
+[[noreturn]] void refuse_fresh_tree_under_guard(const LedgerPaths& paths, const std::string& holds) {
+  std::string written_at;
+  const auto head = peek_guard_file(paths.checkpoint_guard(), &written_at);
+  const std::string last = head ? fmt::format("{} of origin '{}'", describe_guarded_head(*head, written_at),
+                                              head->origin)
+                                : fmt::format("the tree head kept in {}", paths.checkpoint_guard().string());
+  throw LedgerError(LedgerError::Kind::integrity,
+                    fmt::format("This ledger last signed {}, but {} {}, so a new run would sign a different tree "
+                                "under the same key; nothing was signed: restore ledger.sqlite from a backup at least "
+                                "as new as that tree head, or start a new ledger with --new-ledger.",
+                                last, paths.database().string(), holds));
+}
+
+bool guard_file_present(const LedgerPaths& paths) {
+  std::error_code ec;
+  return fs::symlink_status(paths.checkpoint_guard(), ec).type() != fs::file_type::not_found;
+}
+
+const LedgerPaths& guard_checked_ledger_paths(const LedgerPaths& paths, LedgerStore::Mode mode) {
+  std::error_code ec;
+  if (mode == LedgerStore::Mode::read_write && guard_file_present(paths) &&
+      fs::symlink_status(paths.database(), ec).type() == fs::file_type::not_found)
+    refuse_fresh_tree_under_guard(paths, "does not exist");
+  return paths;
+}
+
 Hash hash_from(ByteView b, std::string_view what) {
   if (b.size() != 32)
     throw LedgerError(LedgerError::Kind::integrity, fmt::format("{} is not a 32-byte hash", what));
@@ -102,6 +134,42 @@ std::string default_origin() {
   return fmt::format("dnswitness/{}/{}", hostname_for_origin(), hex_encode(ByteView(rnd, sizeof rnd)));
 }
 
+std::optional<fs::path> retire_ledger_files(const LedgerPaths& paths) {
+  std::vector<fs::path> present;
+  for (const fs::path& p : {paths.database(), fs::path(paths.database().string() + "-wal"),
+                            fs::path(paths.database().string() + "-shm"), paths.keys_dir()}) {
+    std::error_code ec;
+    if (fs::symlink_status(p, ec).type() != fs::file_type::not_found) present.push_back(p);
+  }
+  if (present.empty()) return std::nullopt;
+  std::string stamp = format_rfc3339_s(utc_now());
+  std::erase(stamp, ':');
+  fs::path dest = paths.dir / ("retired-" + stamp);
+  std::error_code ec;
+  for (int n = 2; fs::symlink_status(dest, ec).type() != fs::file_type::not_found; ++n)
+    dest = paths.dir / fmt::format("retired-{}-{}", stamp, n);
+  if (!fs::create_directory(dest, ec) || ec)
+    throw LedgerError(LedgerError::Kind::io,
+                      fmt::format("Cannot create {} to move the old ledger into ({}); check the ledger folder's "
+                                  "permissions.",
+                                  dest.string(), ec ? ec.message() : "it exists"));
+  fs::permissions(dest, fs::perms::owner_all, ec);
+  for (const fs::path& p : present) {
+    fs::rename(p, dest / p.filename(), ec);
+    if (ec)
+      throw LedgerError(LedgerError::Kind::io,
+                        fmt::format("Cannot move {} into {} ({}); nothing was deleted, move the old ledger away by "
+                                    "hand.",
+                                    p.string(), dest.string(), ec.message()));
+  }
+  const int dfd = ::open(paths.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return dest;
+}
+
 std::optional<int> stored_schema_version(Db& db) {
   {
     Stmt probe(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
@@ -135,10 +203,16 @@ void require_current_schema(int version, const std::filesystem::path& ledger_dir
 }
 
 LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string& origin, int busy_timeout_ms)
-    : paths_(paths), db_(open_database(paths, mode)) {
+    : paths_(guard_checked_ledger_paths(paths, mode)), db_(open_database(paths, mode)) {
   sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
   // Before anything could write to it: even switching the journal mode below changes the file.
   if (const auto version = stored_schema_version(db_)) require_current_schema(*version, paths_.dir);
+  if (mode == Mode::read_write && !stored_schema_version(db_) && guard_file_present(paths_)) {
+    std::error_code ec;
+    const auto bytes = fs::file_size(paths_.database(), ec);
+    refuse_fresh_tree_under_guard(paths_, !ec && bytes == 0 ? "is empty"
+                                                            : "holds no ledger (its tables are missing)");
+  }
   if (mode == Mode::read_write) {
     // Only takes effect on a new, empty database (older ledgers keep their 4 KiB pages). An
     // observation leaf is about 900 bytes, four to a 4 KiB page; with 32 KiB pages a bulk run of
@@ -278,6 +352,7 @@ CompactRange LedgerStore::checked_frontier(const Ed25519PrivateKey& key) {
     throw LedgerError(LedgerError::Kind::usage, "The signing key is not the one bound to this ledger.");
   // The frontier of the last signed tree head: appending extends exactly that tree.
   CompactRange range;
+  std::string last_note;
   {
     Stmt last(db_, "SELECT size, root, note, compact_range FROM checkpoints ORDER BY size DESC LIMIT 1");
     if (last.step("reading the last tree head")) {
@@ -296,6 +371,7 @@ CompactRange LedgerStore::checked_frontier(const Ed25519PrivateKey& key) {
                                       "key; nothing was appended, run 'dnswitness verify-ledger'.",
                                       paths_.database().string(), size));
       range = std::move(*restored);
+      last_note = std::string(last.text(2));
     }
   }
   {
@@ -307,7 +383,87 @@ CompactRange LedgerStore::checked_frontier(const Ed25519PrivateKey& key) {
                                     "appended, run 'dnswitness verify-ledger'.",
                                     paths_.database().string(), count.i64(0), range.size()));
   }
+  guard_on_disk_ = check_tree_head_guard(range, last_note, key);
   return range;
+}
+
+bool LedgerStore::check_tree_head_guard(const CompactRange& range, const std::string& last_note,
+                                        const Ed25519PrivateKey& key) {
+  const fs::path file = paths_.checkpoint_guard();
+  const GuardFile guard = read_guard_file(file, origin_, key.public_key());
+  const std::string held = range.size() == 0 ? std::string("nothing")
+                                             : fmt::format("{} leaves with root {}", range.size(),
+                                                           base64_encode(range.root()));
+  const std::string restore_hint =
+      fmt::format("run 'dnswitness verify-ledger --restore-guard --ledger {}' to check the ledger and write the guard "
+                  "again from its last tree head",
+                  paths_.dir.string());
+  if (guard.state == GuardFile::State::damaged)
+    throw LedgerError(LedgerError::Kind::integrity,
+                      fmt::format("The tree-head guard {} is damaged ({}), so nothing was signed; if you did not "
+                                  "change it on purpose, {}.",
+                                  file.string(), guard.why, restore_hint));
+  if (guard.state == GuardFile::State::absent) {
+    if (range.size() == 0) return false;  // a new ledger: the first commit writes the guard
+    bool issued = false;
+    {
+      Stmt get(db_, "SELECT value FROM meta WHERE key = ?1");
+      get.bind(1, kGuardIssuedMetaKey);
+      issued = get.step("reading the ledger's settings") && get.text(0) == "1";
+    }
+    if (issued)
+      throw LedgerError(LedgerError::Kind::integrity,
+                        fmt::format("The tree-head guard {} is missing although this ledger had one, so nothing was "
+                                    "signed; {}.",
+                                    file.string(), restore_hint));
+    // A ledger made before guards existed: its last tree head was just checked (frontier and
+    // signature), so it becomes the guard, once.
+    write_guard_file(file, last_note);
+    std::cerr << fmt::format("dnswitness: note: kept the last signed tree head (size {}) of the ledger {} in {}, "
+                             "the guard against forks; back it up with the key.\n",
+                             range.size(), paths_.dir.string(), file.string());
+    return true;
+  }
+  const Checkpoint& g = *guard.head;
+  const std::string last = describe_guarded_head(g, guard.written_at);
+  const auto fork = [&](const char* how) {
+    return LedgerError(LedgerError::Kind::integrity,
+                       fmt::format("This ledger last signed {}, but the database {} now holds {} ({}), so nothing "
+                                   "was signed: restore ledger.sqlite from a backup at least as new as that tree head, "
+                                   "or start a new ledger with --new-ledger.",
+                                   last, paths_.database().string(), held, how));
+  };
+  if (g.size > range.size()) throw fork("it lost signed leaves");
+  if (g.size == range.size()) {
+    if (g.root != range.root()) throw fork("a different tree of the same size");
+    return true;
+  }
+  // The database is ahead (a kill between its commit and the guard's write): accepted only if it
+  // extends the guarded tree head, proven by an RFC 9162 §2.1.4 consistency proof.
+  bool extends = false;
+  if (g.size == 0) {
+    extends = g.root == empty_root();
+  } else {
+    const auto proof = consistency_proof(g.size, range.size(),
+                                         [this](std::uint64_t b, std::uint64_t e) { return subtree_root(b, e); });
+    extends = verify_consistency(g.size, range.size(), g.root, range.root(), proof);
+  }
+  if (!extends) throw fork("a tree that does not extend it");
+  write_guard_file(file, last_note);
+  std::cerr << fmt::format("dnswitness: note: brought the tree-head guard {} forward from size {} to {}, which "
+                           "extends it.\n",
+                           file.string(), g.size, range.size());
+  return true;
+}
+
+void LedgerStore::advance_tree_head_guard(const std::string& note) {
+  try {
+    write_guard_file(paths_.checkpoint_guard(), note);
+  } catch (const LedgerError& e) {
+    // The run is committed; the next run finds the database ahead of the guard and catches up.
+    std::cerr << fmt::format("dnswitness: warning: the run is recorded, but the tree-head guard was not updated: {}\n",
+                             e.what());
+  }
 }
 
 AppendResult LedgerStore::append_run(const RunLeaves& run, const Ed25519PrivateKey& key) {
@@ -384,7 +540,15 @@ AppendResult LedgerRunAppender::finish(std::string_view run_leaf, const std::str
         .bind(5, run_id);
     put.run("signing the new tree head");
   }
+  if (store_.guard_on_disk_) {
+    // From now on a missing guard is an alarm (deleted), not a ledger made before guards.
+    Stmt issued(store_.db_, "INSERT OR IGNORE INTO meta(key, value) VALUES (?1, '1')");
+    issued.bind(1, kGuardIssuedMetaKey).run("signing the new tree head");
+  }
   tx_.commit();
+  // After the commit, never before: a kill between the two leaves the database ahead of the guard
+  // by a consistent extension, which the next run accepts (docs/ledger.md, "The tree-head guard").
+  store_.advance_tree_head_guard(result.note);
   finished_ = true;
   hashes_.clear();
   hashes_.shrink_to_fit();

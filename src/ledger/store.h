@@ -7,10 +7,14 @@
 // all, whatever happens to the process. Appending never reads earlier leaves: the Merkle frontier
 // (CompactRange) of each checkpoint is stored beside it, and before signing the store checks that
 // the frontier still yields the previous signed root, so every checkpoint it signs extends the
-// previous one (no fork).
+// previous one (no fork). Because the database cannot vouch for itself (emptied, replaced, deleted
+// or rolled back, it would start a new tree under the same key), the last signed checkpoint is also
+// kept outside it, in keys/checkpoint (ledger/guard.h): nothing is signed unless the tree extends
+// that guard, and a read-write open refuses to create a new tree while the guard exists.
 //
 // Schema (version 2, frozen by tests/unit/test_ledger_store.cpp; see docs/ledger.md):
-//   meta(key TEXT PRIMARY KEY, value TEXT)            schema_version, origin, created_at, public_key
+//   meta(key TEXT PRIMARY KEY, value TEXT)            schema_version, origin, created_at, public_key,
+//                                                     key_fingerprint, guard_issued (ledger/guard.h)
 //   leaves(idx INTEGER PRIMARY KEY, hash BLOB, data BLOB)   data exactly as hashed
 //   checkpoints(size INTEGER PRIMARY KEY, root BLOB, note TEXT, compact_range BLOB, run_id TEXT)
 //   observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses)
@@ -49,11 +53,18 @@ struct LedgerPaths {
   [[nodiscard]] std::filesystem::path keys_dir() const { return dir / "keys"; }
   [[nodiscard]] std::filesystem::path private_key() const { return dir / "keys" / "ledger.key"; }
   [[nodiscard]] std::filesystem::path public_key() const { return dir / "keys" / "ledger.pub"; }
+  // The tree-head guard (ledger/guard.h): the last signed checkpoint, kept outside the database.
+  [[nodiscard]] std::filesystem::path checkpoint_guard() const { return dir / "keys" / "checkpoint"; }
 };
 
 // --ledger PATH, else $DNSWITNESS_HOME, else $XDG_DATA_HOME/dnswitness, else
 // ~/.local/share/dnswitness. Throws LedgerError(usage) when none can be determined.
 LedgerPaths ledger_paths(const std::string& flag);
+
+// For --new-ledger: moves the ledger's database (with its -wal and -shm) and key folder, whatever
+// state they are in, into a new folder <dir>/retired-<UTC time>/ (never deleting anything) and
+// returns that folder; nullopt when there was nothing to move. Throws LedgerError(io) on failure.
+std::optional<std::filesystem::path> retire_ledger_files(const LedgerPaths& paths);
 
 // The schema_version recorded in the meta table of `db`; nullopt when it has no meta table (a new,
 // empty database, or not a ledger at all). Throws LedgerError(unreadable) when the value is
@@ -125,6 +136,13 @@ class LedgerStore {
   // Inside a write transaction: the Merkle frontier of the last signed tree head after checking it
   // against its root, its signature under `key` and the number of stored leaves.
   CompactRange checked_frontier(const Ed25519PrivateKey& key);
+  // Inside a write transaction, with the last signed tree head (`range`, `last_note`) already
+  // checked: refuses (LedgerError integrity) unless it extends keys/checkpoint (ledger/guard.h);
+  // creates the guard once for a ledger made before guards, and brings an older guard forward.
+  // Returns true when a valid guard is on disk.
+  bool check_tree_head_guard(const CompactRange& range, const std::string& last_note, const Ed25519PrivateKey& key);
+  // After a commit: the guard now holds `note` (a failure is a warning; the next run catches up).
+  void advance_tree_head_guard(const std::string& note);
   void create_schema(const std::string& origin);
   void load_meta();
   void bind_public_key(const Ed25519PublicKey& key);
@@ -133,6 +151,7 @@ class LedgerStore {
   Db db_;
   std::string origin_;
   std::optional<Ed25519PublicKey> bound_key_;
+  bool guard_on_disk_ = false;  // set by check_tree_head_guard for the appender's commit
 };
 
 // Streams one run into the ledger while it happens, keeping the promise of append_run: the run is in
