@@ -1137,7 +1137,7 @@ std::string Writer::format_ns(std::int64_t ns) { return format_rfc3339_ns(UtcTim
 
 }  // namespace
 
-PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, const std::filesystem::path& out) {
+PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd) {
   const Lang L{options.english};
   const std::string case_name = text_or(bundle.doc, "case");
   const std::string title = L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report");
@@ -1152,7 +1152,7 @@ PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options
   const std::string created = text_or(bundle.doc, "created_at");
   if (const auto t = parse_rfc3339(created)) meta.create_date = format_rfc3339_s(*t);
 
-  Typesetter ts(out, PageSetup{}, meta, options.english ? "en" : "ja-jp");
+  Typesetter ts(out_fd, PageSetup{}, meta, options.english ? "en" : "ja-jp");
   ts.set_running_text(case_name.empty() ? title : rt(L("事件：{}", "Case: {}"), case_name),
                       fmt::format("{}　{}", title, date_of(created, L)));
   Writer(bundle, options, ts).all();

@@ -23,7 +23,8 @@ struct PdfWritten {
   std::size_t pages = 0;
 };
 
-// Writes the PDF to `out`. Throws std::runtime_error when it cannot be written.
-PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, const std::filesystem::path& out);
+// Writes the PDF to the open file `out_fd` (borrowed: a SafeFile's temporary file, so cairo never
+// opens a path itself). Throws std::runtime_error when it cannot be written.
+PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd);
 
 }  // namespace dnswitness::pdf

@@ -4,8 +4,10 @@
 #include <cairo.h>
 #include <fmt/format.h>
 #include <pango/pangocairo.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <stdexcept>
 
@@ -37,6 +39,19 @@ struct LineBox {
   double x = 0, top = 0, bottom = 0, baseline = 0;
 };
 
+// cairo's stream callback: `closure` points to the descriptor.
+cairo_status_t typesetter_write_to_fd(void* closure, const unsigned char* data, unsigned int length) {
+  const int fd = *static_cast<const int*>(closure);
+  std::size_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::write(fd, data + done, length - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return CAIRO_STATUS_WRITE_ERROR;
+    done += static_cast<std::size_t>(n);
+  }
+  return CAIRO_STATUS_SUCCESS;
+}
+
 }  // namespace
 
 struct Typesetter::Impl {
@@ -57,6 +72,7 @@ struct Typesetter::Impl {
   Metadata metadata;
   std::string language;
   std::string header_left, footer_left;
+  int out_fd = -1;  // borrowed: where cairo's stream goes
   cairo_surface_t* surface = nullptr;
   cairo_t* cr = nullptr;
   PangoContext* context = nullptr;
@@ -228,17 +244,18 @@ struct Typesetter::Impl {
   }
 };
 
-Typesetter::Typesetter(const std::filesystem::path& file, PageSetup setup, Metadata metadata, std::string language)
+Typesetter::Typesetter(int fd, PageSetup setup, Metadata metadata, std::string language)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.setup = setup;
   m.metadata = std::move(metadata);
   m.language = std::move(language);
-  m.surface = cairo_pdf_surface_create(file.c_str(), setup.width, setup.height);
+  m.out_fd = fd;
+  m.surface = cairo_pdf_surface_create_for_stream(&typesetter_write_to_fd, &m.out_fd, setup.width, setup.height);
   if (cairo_surface_status(m.surface) != CAIRO_STATUS_SUCCESS) {
     const std::string why = cairo_status_to_string(cairo_surface_status(m.surface));
     m.release();
-    throw std::runtime_error(fmt::format("cannot create the PDF {} ({})", file.string(), why));
+    throw std::runtime_error(fmt::format("cannot create the PDF ({})", why));
   }
   m.cr = cairo_create(m.surface);
   m.context = pango_cairo_create_context(m.cr);

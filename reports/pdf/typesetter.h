@@ -62,8 +62,9 @@ struct Table {
 
 class Typesetter {
  public:
-  // Opens the PDF file (written by finish()). Throws std::runtime_error when cairo cannot.
-  Typesetter(const std::filesystem::path& file, PageSetup setup, Metadata metadata, std::string language);
+  // Writes the PDF to the open descriptor `fd` (borrowed; it must outlive the Typesetter), which
+  // cairo is given as a stream, never as a path. Throws std::runtime_error when cairo cannot.
+  Typesetter(int fd, PageSetup setup, Metadata metadata, std::string language);
   ~Typesetter();
   Typesetter(const Typesetter&) = delete;
   Typesetter& operator=(const Typesetter&) = delete;

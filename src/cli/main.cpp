@@ -11,6 +11,7 @@
 #include "cli/ledger_options.h"
 #include "dnswitness/version.h"
 #include "model/errors.h"
+#include "model/safe_file.h"
 
 using namespace dnswitness;
 
@@ -57,6 +58,10 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "dnswitness: " << e.what() << '\n';
     return cli::kExitUsage;
+  } catch (const FileWriteError& e) {
+    // An output file that could not be made or written: its sentence says which and what to do.
+    std::cerr << "dnswitness: " << e.what() << '\n';
+    return e.stage() == FileWriteError::Stage::create ? cli::kExitUsage : cli::kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "dnswitness: internal error: " << e.what() << '\n';
     return cli::kExitInternal;

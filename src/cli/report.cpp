@@ -54,25 +54,6 @@ struct ReportOptions {
 
 inline constexpr const char* kEvidenceDescriptionName = "evidence-description.txt";
 
-// A file written by someone else (cairo) at a temporary name, renamed on commit, removed otherwise.
-struct TempFile {
-  std::filesystem::path target, temp;
-  bool committed = false;
-  explicit TempFile(std::filesystem::path t)
-      : target(std::move(t)), temp(target.parent_path() / fmt::format(".report-pdf.tmp.{}", ::getpid())) {}
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (committed) return;
-    std::error_code ec;
-    std::filesystem::remove(temp, ec);
-  }
-  void commit() {
-    std::filesystem::rename(temp, target);
-    committed = true;
-  }
-};
-
 std::string sha256_of_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   Sha256 h;
@@ -306,7 +287,7 @@ Action add_report(CLI::App& app) {
           json_file.write(chunk);
         });
         std::string sums = fmt::format("{}  report.json\n", hex_encode(written.sha256));
-        std::optional<TempFile> pdf_file;
+        std::optional<OutputFile> pdf_file;
         std::optional<OutputFile> description_file;
         if (want_pdf) {
           // The PDF is typeset from the bundle just written, read back from its file, so every
@@ -328,10 +309,10 @@ Action add_report(CLI::App& app) {
           po.english = english;
           po.fullwidth = opt->fullwidth;
           po.pdf_name = name;
-          pdf_written = pdf::render_report_pdf(view, po, pdf_file->temp);
+          pdf_written = pdf::render_report_pdf(view, po, pdf_file->flushed_fd());
           description_file.emplace(description_path);
           description_file->write(evidence_description_text(evidence_description(view.doc, name, english), english));
-          sums += fmt::format("{}  {}\n", sha256_of_file(pdf_file->temp), name);
+          sums += fmt::format("{}  {}\n", sha256_of_file(pdf_file->flushed_temp()), name);
           sums += fmt::format("{}  {}\n", sha256_of_file(description_file->flushed_temp()), kEvidenceDescriptionName);
         }
         sum_file.write(sums);

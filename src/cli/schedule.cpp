@@ -16,6 +16,7 @@
 #include "crypto/sha256.h"
 #include "ledger/coverage.h"
 #include "model/errors.h"
+#include "model/safe_file.h"
 #include "schedule/crontab.h"
 #include "schedule/installed.h"
 #include "schedule/interval.h"
@@ -128,10 +129,10 @@ int install(const ScheduleOptions& o, const CLI::App* inst) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     const std::string base = (dir / kSystemdUnitName).string();
-    std::ofstream(base + ".service", std::ios::trunc) << systemd_service_text(argv);
-    std::ofstream(base + ".timer", std::ios::trunc)
-        << systemd_timer_text(interval, std::chrono::duration_cast<std::chrono::seconds>(
-                                            std::min<std::chrono::seconds>(interval / 10, std::chrono::seconds(30))));
+    write_file_safely(base + ".service", systemd_service_text(argv));
+    const auto accuracy = std::chrono::duration_cast<std::chrono::seconds>(
+        std::min<std::chrono::seconds>(interval / 10, std::chrono::seconds(30)));
+    write_file_safely(base + ".timer", systemd_timer_text(interval, accuracy));
     if (run_systemctl(o.user, "daemon-reload") != 0 ||
         run_systemctl(o.user, fmt::format("enable --now {}.timer", kSystemdUnitName)) != 0) {
       std::cerr << fmt::format("dnswitness: wrote {}.timer and .service but systemctl could not enable them; run "

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "model/safe_file.h"
+
 namespace dnswitness {
 namespace {
 
@@ -43,9 +45,15 @@ std::optional<UtcTime> NtpRateLimit::claim(const std::string& key, UtcTime now) 
   memory_[key] = now;
   if (path_.empty()) return std::nullopt;
 
-  Fd f{::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)};
-  if (f.fd < 0 || ::flock(f.fd, LOCK_EX) != 0) return std::nullopt;
-  const auto state = nlohmann::json::parse(read_all(f.fd), nullptr, false);
+  // The lock is taken on the folder, because the file itself is replaced (SafeFile: a new file
+  // renamed over it) and never opened for writing in place, so a link planted at its name is
+  // never written through.
+  std::filesystem::path dir = path_.parent_path();
+  if (dir.empty()) dir = ".";
+  Fd lock{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (lock.fd < 0 || ::flock(lock.fd, LOCK_EX) != 0) return std::nullopt;
+  Fd f{::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
+  const auto state = nlohmann::json::parse(f.fd >= 0 ? read_all(f.fd) : std::string(), nullptr, false);
   nlohmann::json next = nlohmann::json::object();
   std::optional<UtcTime> earlier;
   if (state.is_object()) {
@@ -63,10 +71,10 @@ std::optional<UtcTime> NtpRateLimit::claim(const std::string& key, UtcTime now) 
     return earlier;
   }
   next[key] = format_rfc3339_ns(now);
-  const std::string text = next.dump(1) + "\n";
-  if (::ftruncate(f.fd, 0) == 0 && ::lseek(f.fd, 0, SEEK_SET) == 0) {
-    ssize_t written = ::write(f.fd, text.data(), text.size());
-    (void)written;  // a failed write leaves the in-memory rule, as documented
+  try {
+    write_file_safely(path_, next.dump(1) + "\n", SafeFileOptions::owner_only());
+  } catch (const FileWriteError&) {
+    // a failed write leaves the in-memory rule, as documented
   }
   return std::nullopt;
 }

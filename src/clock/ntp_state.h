@@ -1,8 +1,9 @@
 #pragma once
 // The "not more often than every 3 minutes" rule for NTP servers (NICT asks clients not to poll
 // often). The last query time of each server address is kept in a small JSON file in the ledger
-// folder (ntp-state.json), so it holds across runs and across processes; the file is locked while
-// it is read and rewritten, so two overlapping runs cannot both ask the same server.
+// folder (ntp-state.json), so it holds across runs and across processes; the folder is locked
+// (flock) while the file is read and replaced (SafeFile, never written in place), so two
+// overlapping runs cannot both ask the same server.
 //
 // Thread-safety: none needed beyond the file lock; one object per run.
 #include <filesystem>

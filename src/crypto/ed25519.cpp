@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/encoding.h"
+#include "model/safe_file.h"
 
 namespace dnswitness {
 namespace {
@@ -66,37 +67,24 @@ BioPtr open_for_reading(const std::filesystem::path& path, const char* what) {
   return bio;
 }
 
-// Creates `path` exclusively with `mode` and writes `data` to it. O_EXCL makes "refuse to overwrite"
-// atomic (no check-then-create race) and O_NOFOLLOW refuses a planted symlink; the file is fsynced so
-// a key reported as saved survives a crash. On any failure the partial file is removed.
+// Creates `path` with exactly `mode` through SafeFile (model/safe_file.h): written and fsynced under
+// a random temporary name made with O_EXCL|O_NOFOLLOW, then moved to `path` without ever replacing
+// an existing file or link (RENAME_NOREPLACE), so a key is never overwritten, never written
+// through a planted symlink, and never seen half-written, even after a crash.
 void write_new_file(const std::filesystem::path& path, std::string_view data, mode_t mode, const char* what) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == EEXIST)
+  SafeFileOptions options = SafeFileOptions::owner_only().no_replace();
+  options.mode = mode;
+  try {
+    write_file_safely(path, data, options);
+  } catch (const FileWriteError& e) {
+    if (e.error() == EEXIST && e.stage() == FileWriteError::Stage::write)
       fail(std::string("The ") + what + " file " + quoted(path) +
            " already exists; refusing to overwrite it, choose another path or move the old file away first.");
-    fail(std::string("Cannot create the ") + what + " file " + quoted(path) + " (" + errno_text(err) +
-         "); check that the directory exists and is writable.");
-  }
-  int err = 0;
-  // The umask may only have removed bits; set the mode exactly so the owner can read the key back.
-  if (::fchmod(fd, mode) != 0) err = errno;
-  std::size_t done = 0;
-  while (err == 0 && done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-    } else {
-      done += static_cast<std::size_t>(n);
-    }
-  }
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0) {
-    ::unlink(path.c_str());
-    fail(std::string("Cannot write the ") + what + " file " + quoted(path) + " (" + errno_text(err) +
+    if (e.stage() == FileWriteError::Stage::create && (e.error() == EEXIST || e.error() == ELOOP)) fail(e.what());
+    if (e.stage() == FileWriteError::Stage::create)
+      fail(std::string("Cannot create the ") + what + " file " + quoted(path) + " (" + errno_text(e.error()) +
+           "); check that the directory exists and is writable.");
+    fail(std::string("Cannot write the ") + what + " file " + quoted(path) + " (" + errno_text(e.error()) +
          "); check the free space and permissions of its directory.");
   }
 }

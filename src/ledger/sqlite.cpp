@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <string>
 
 namespace dnswitness {
 
@@ -15,14 +18,62 @@ const bool kConfigured = [] {
   return true;
 }();
 
+// "file:" + the absolute path with the characters a URI gives meaning to escaped (RFC 3986 via
+// https://sqlite.org/uri.html), so any folder name works.
+std::string read_only_db_uri(const std::filesystem::path& path, bool immutable) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path, ec);
+  if (ec) abs = path;
+  std::string uri = "file:";
+  for (const char ch : abs.string()) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '%' || c == '?' || c == '#' || c <= 0x20 || c >= 0x7f)
+      uri += fmt::format("%{:02X}", c);
+    else
+      uri += ch;
+  }
+  uri += immutable ? "?mode=ro&immutable=1" : "?mode=ro";
+  return uri;
+}
+
+bool sqlite_wal_nonempty(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(p, ec);
+  return !ec && size > 0;
+}
+
+// Whether a read-only connection to `path` must be immutable, i.e. SQLite may create no -shm file
+// beside it. Throws when the folder holds a write-ahead log that cannot be read from there.
+bool read_only_needs_immutable(const std::filesystem::path& path) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (::access(dir.c_str(), W_OK) == 0) return false;
+  std::filesystem::path wal = path, shm = path;
+  wal += "-wal";
+  shm += "-shm";
+  if (!sqlite_wal_nonempty(wal)) return true;  // nothing committed outside the main file
+  std::error_code ec;
+  if (std::filesystem::exists(shm, ec)) return false;  // SQLite reads a live or copied -shm read-only
+  throw LedgerError(LedgerError::Kind::io,
+                    fmt::format("The ledger {} has a write-ahead log ({}) without its -shm file in a folder that "
+                                "cannot be written; copy the whole ledger folder to a writable disk and read it "
+                                "there.",
+                                path.string(), wal.filename().string()));
+}
+
 }  // namespace
 
-Db::Db(const std::filesystem::path& path, bool read_only, bool create) : path_(path) {
+Db::Db(const std::filesystem::path& path, bool read_only, bool create) : path_(path), read_only_(read_only) {
   (void)kConfigured;
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (create && !read_only) flags |= SQLITE_OPEN_CREATE;
   flags |= SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  int rc = SQLITE_OK;
+  if (read_only) {
+    const std::string uri = read_only_db_uri(path, read_only_needs_immutable(path));
+    rc = sqlite3_open_v2(uri.c_str(), &db_, flags | SQLITE_OPEN_URI, nullptr);
+  } else {
+    rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  }
   if (rc != SQLITE_OK) {
     sqlite3_close(db_);  // sqlite3_open_v2 may hand back a handle even on failure
     db_ = nullptr;
@@ -39,6 +90,7 @@ Db& Db::operator=(Db&& other) noexcept {
     sqlite3_close(db_);
     db_ = other.db_;
     path_ = std::move(other.path_);
+    read_only_ = other.read_only_;
     other.db_ = nullptr;
   }
   return *this;
@@ -81,6 +133,11 @@ void Db::fail(int rc, std::string_view doing) const {
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
     case SQLITE_IOERR:
+      if (read_only_)
+        throw LedgerError(LedgerError::Kind::io,
+                          fmt::format("Cannot read the ledger {} while {} ({}); check that you may read its folder "
+                                      "and the files in it.",
+                                      path_.string(), doing, detail));
       throw LedgerError(LedgerError::Kind::io,
                         fmt::format("Cannot write to the ledger {} while {} ({}); the ledger is unchanged, check that "
                                     "its folder is writable and the disk is healthy.",

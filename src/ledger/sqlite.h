@@ -39,8 +39,14 @@ class LedgerError : public std::runtime_error {
 class Db {
  public:
   // Opens `path` read-write (creating it when `create`) or read-only. Throws LedgerError.
+  // Read-only opens the URI "file:PATH?mode=ro", which never writes the database; when the folder
+  // is not writable (read-only media, another user's ledger) and no write-ahead log is there,
+  // "&immutable=1" as well, since a WAL-mode database cannot make its -shm file there. A -wal
+  // file without its -shm in such a folder cannot be read consistently and is refused.
   Db(const std::filesystem::path& path, bool read_only, bool create);
-  Db(Db&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) { other.db_ = nullptr; }
+  Db(Db&& other) noexcept : db_(other.db_), path_(std::move(other.path_)), read_only_(other.read_only_) {
+    other.db_ = nullptr;
+  }
   Db& operator=(Db&& other) noexcept;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -56,6 +62,7 @@ class Db {
  private:
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
+  bool read_only_ = false;
 };
 
 class Stmt {

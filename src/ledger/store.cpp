@@ -13,6 +13,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/checkpoint.h"
+#include "ledger/key_access.h"
 #include "ledger/guard.h"
 #include "ledger/merkle.h"
 #include "ledger/migrate.h"
@@ -304,6 +305,9 @@ void LedgerStore::bind_public_key(const Ed25519PublicKey& key) {
 
 Ed25519PrivateKey LedgerStore::load_or_create_key(bool* created) {
   if (created) *created = false;
+  // Every command that signs comes here: warn when others may read the key, refuse when they may
+  // replace it (ledger/key_access.h).
+  warn_about_key_access(paths_);
   WriteTransaction tx(db_);  // one process at a time decides whether a key must be made
   load_meta();               // another process may have bound a key since we opened the ledger
   std::error_code ec;

@@ -74,12 +74,12 @@ SafeFile::SafeFile(std::filesystem::path target, SafeFileOptions options)
     const int err = errno;
     if (err == EEXIST || err == ELOOP)
       throw FileWriteError(FileWriteError::Stage::create, err,
-                           fmt::format("Cannot write {}: something already exists at its temporary name {} (perhaps "
+                           fmt::format("Cannot write to {}: something already exists at its temporary name {} (perhaps "
                                        "a planted symbolic link, which is never written through); remove it and "
                                        "check who else can write to that folder.",
                                        target_.string(), temp_.string()));
     throw FileWriteError(FileWriteError::Stage::create, err,
-                         fmt::format("Cannot write {} ({}); check that the folder exists and is writable.",
+                         fmt::format("Cannot write to {} ({}); check that the folder exists and is writable.",
                                      target_.string(), safe_file_errno_text(err)));
   }
   if (options_.exact_mode && ::fchmod(fd_, options_.mode) != 0) fail_write(errno, "setting the mode of");

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "model/errors.h"
+#include "model/safe_file.h"
 
 namespace dnswitness {
 namespace {
@@ -133,16 +134,7 @@ std::string read_crontab() {
 
 void write_crontab(const std::string& text) {
   if (const char* f = crontab_file_override()) {
-    const std::filesystem::path path(f);
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << text;
-      if (!out) throw std::runtime_error(fmt::format("cannot write {}; check the folder's permissions.", tmp.string()));
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw std::runtime_error(fmt::format("cannot replace {} ({}).", path.string(), ec.message()));
+    write_file_safely(f, text);
     return;
   }
   std::unique_ptr<FILE, PipeCloser> p(::popen("crontab -", "w"));
