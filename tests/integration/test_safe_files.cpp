@@ -225,3 +225,35 @@ TEST_CASE("a ledger owned by another user, readable by all: every command that o
   CHECK(write.err.find("internal error") == std::string::npos);
   CHECK_MESSAGE(write.err.find(ledger) != std::string::npos, write.err);
 }
+
+TEST_CASE("ntp-state.json and key files: links planted at their names are never written through") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  REQUIRE(run_dnswitness(snapshot(lab, ledger)).exit_code == 0);
+
+  // The 3-minute rule's state file is replaced, not written in place (a closed port: nothing answers).
+  write_file(dir / "victim.txt", "precious");
+  fs::remove(ledger + "/ntp-state.json");
+  fs::create_symlink(dir / "victim.txt", ledger + "/ntp-state.json");
+  const auto r = run_dnswitness(snapshot(lab, ledger) + " --ntp " + lab.odd("CLOSED_PORT"));
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(read_file(dir / "victim.txt") == "precious");
+  CHECK(!fs::is_symlink(ledger + "/ntp-state.json"));
+  CHECK(read_file(ledger + "/ntp-state.json").find(lab.get("CLOSED_PORT")) != std::string::npos);
+  CHECK(temporaries_in(ledger).empty());
+
+  // A dangling link where a new key would go: the key is never written through it.
+  for (const std::string name : {"ledger.key", "ledger.pub"}) {
+    INFO(name);
+    const std::string fresh = dir / ("fresh-" + name);
+    fs::create_directories(fresh + "/keys");
+    ::chmod((fresh + "/keys").c_str(), 0700);
+    fs::create_symlink(dir / ("created-" + name), fresh + "/keys/" + name);
+    const auto k = run_dnswitness("keygen --ledger " + fresh);
+    CHECK(k.exit_code != 0);
+    CHECK(k.err.find("internal error") == std::string::npos);
+    CHECK_MESSAGE(k.err.find("already exists") != std::string::npos, k.err);
+    CHECK(!fs::exists(dir / ("created-" + name)));
+  }
+}
