@@ -51,7 +51,7 @@ int check_ledger_against_guard(LedgerStore& store, const Ed25519PublicKey& trust
                                            : fmt::format("tree heads up to size {} (root {}){}", cps.back().size,
                                                          base64_encode(cps.back().root),
                                                          same ? ", with another root at that size" : "");
-      std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: it last signed {} (kept in {}), but the "
+      std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: it last signed {}, kept in {}, but the "
                                "database holds {}; restore ledger.sqlite from a backup at least as new as that tree "
                                "head, or start a new ledger with --new-ledger.\n",
                                paths.dir.string(), describe_guarded_head(head, g.written_at), file.string(), held);
@@ -118,15 +118,18 @@ int check_ledger_against_guard(LedgerStore& store, const Ed25519PublicKey& trust
 
 // verify-ledger on a ledger whose database is gone, empty or foreign while keys/checkpoint says a
 // tree was signed: a fork risk (exit 4), not merely an unreadable file.
-bool report_lost_database_under_guard(const LedgerPaths& paths, const LedgerError& e) {
+bool report_lost_database_under_guard(const LedgerPaths& paths) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::symlink_status(paths.checkpoint_guard(), ec).type() == fs::file_type::not_found) return false;
   // Only a database that is gone, empty or a readable SQLite file without the ledger's tables; a
   // damaged file keeps its own error (exit 1).
+  std::string holds = "does not exist";
   if (fs::symlink_status(paths.database(), ec).type() != fs::file_type::not_found) {
     const auto bytes = fs::file_size(paths.database(), ec);
+    holds = "is empty";
     if (ec || bytes != 0) {
+      holds = "holds no ledger (its tables are missing)";
       try {
         Db probe(paths.database(), true, false);
         if (stored_schema_version(probe)) return false;
@@ -138,11 +141,11 @@ bool report_lost_database_under_guard(const LedgerPaths& paths, const LedgerErro
   std::string written_at;
   const auto head = peek_guard_file(paths.checkpoint_guard(), &written_at);
   if (!head) return false;
-  std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: it last signed {} (kept in {}), but its "
-                           "database cannot be used ({}); restore ledger.sqlite from a backup at least as new as "
-                           "that tree head, or start a new ledger with --new-ledger.\n",
+  std::cerr << fmt::format("dnswitness: the ledger {} is NOT intact: it last signed {}, kept in {}, but {} {}; "
+                           "restore ledger.sqlite from a backup at least as new as that tree head, or start a new "
+                           "ledger with --new-ledger.\n",
                            paths.dir.string(), describe_guarded_head(*head, written_at),
-                           paths.checkpoint_guard().string(), e.what());
+                           paths.checkpoint_guard().string(), paths.database().string(), holds);
   return true;
 }
 
@@ -185,7 +188,7 @@ Action add_verify_ledger(CLI::App& app) {
         opened = std::make_unique<LedgerStore>(paths, LedgerStore::Mode::read_only, std::string(),
                                                opt->ledger.lock_timeout_s * 1000);
       } catch (const LedgerError& e) {
-        if (e.kind() != LedgerError::Kind::busy && report_lost_database_under_guard(paths, e)) return kExitTampered;
+        if (e.kind() != LedgerError::Kind::busy && report_lost_database_under_guard(paths)) return kExitTampered;
         throw;
       }
       LedgerStore& store = *opened;
