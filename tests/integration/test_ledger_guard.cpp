@@ -249,3 +249,23 @@ TEST_CASE("--new-ledger moves the old database and keys away and starts a new or
   CHECK(run_dnswitness("verify-ledger -q --ledger " + g.ledger).exit_code == 0);
   CHECK(run_dnswitness(g.run_args + " --new-ledger --no-ledger").exit_code == 2);
 }
+
+TEST_CASE("watch refuses to sign over an emptied database too, and --new-ledger starts it over") {
+  const GuardLedger g;
+  g.runs(2);
+  const std::string guard = guard_of(g.ledger);
+  write_file(g.ledger + "/ledger.sqlite", "");
+  const std::string watch = "watch --once -q --timeout 1000 --retries 0 --ledger " + g.ledger +
+                            " --resolver knot=" + g.lab.knot() + " --domains x.com";
+  const auto r = run_dnswitness(watch);
+  CHECK(r.exit_code == 4);
+  CHECK_MESSAGE(has(r.err, "is empty"), r.err);
+  CHECK(has(r.err, "nothing was signed"));
+  CHECK(guard_of(g.ledger) == guard);
+  CHECK(fs::file_size(g.ledger + "/ledger.sqlite") == 0);
+  const auto fresh = run_dnswitness(watch + " --new-ledger");
+  CHECK_MESSAGE(fresh.exit_code == 0, fresh.err);
+  CHECK(has(fresh.err, "retired-"));
+  CHECK(checkpoint_count(g.ledger) == "1");
+  CHECK(guard_of(g.ledger) == last_note(g.ledger));
+}
