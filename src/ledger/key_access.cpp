@@ -36,9 +36,9 @@ std::vector<std::string> check_key_access(const LedgerPaths& paths) {
                                     "signed until you run 'chmod 600 {}' and check that the key is still yours.",
                                     key, mode, key));
     if ((mode & 077) != 0)
-      warnings.push_back(fmt::format("the private key {} has mode {:04o}, so other users may read or change it; run "
-                                     "'chmod 600 {}' (and treat the key as possibly copied)",
-                                     key, mode, key));
+      warnings.push_back(fmt::format("the private key {} has mode {:04o}, so other users may {} it; run 'chmod 600 "
+                                     "{}' (and treat the key as possibly copied)",
+                                     key, mode, (mode & 020) != 0 ? "read or change" : "read", key));
   }
   return warnings;
 }

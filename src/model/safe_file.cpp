@@ -67,6 +67,11 @@ SafeFile::SafeFile(std::filesystem::path target, SafeFileOptions options)
   if (target_.empty() || !target_.has_filename())
     throw FileWriteError(FileWriteError::Stage::create, EINVAL,
                          fmt::format("'{}' is not a file name; give the path of a file to write.", target_.string()));
+  // A folder at the target's name would only fail at the rename, after all the work: say so now.
+  struct stat existing {};
+  if (::lstat(target_.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode))
+    throw FileWriteError(FileWriteError::Stage::create, EISDIR,
+                         fmt::format("Cannot write to {}: it is a folder; give the path of a file.", target_.string()));
   temp_ = options_.temp_path_for_tests.empty() ? safe_file_temp_path(target_, safe_file_random_hex())
                                                : options_.temp_path_for_tests;
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, options_.mode);

@@ -67,10 +67,11 @@ TEST_CASE("--json FILE: a symbolic link at the file's name is replaced, the file
   CHECK(read_file(out).find("\"observations\"") != std::string::npos);
   CHECK(temporaries_in(dir.path()).empty());
 
-  // A folder in the way: a clear sentence, exit 2, nothing left behind.
+  // A folder in the way: a clear sentence and exit 2 before any query, nothing left behind.
   fs::create_directory(dir / "taken");
   const auto bad = run_dnswitness(snapshot(lab, dir / "ledger") + " --json " + (dir / "taken"));
-  CHECK(bad.exit_code != 0);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("it is a folder") != std::string::npos);
   CHECK(bad.err.find("internal error") == std::string::npos);
   CHECK_MESSAGE(bad.err.find(dir / "taken") != std::string::npos, bad.err);
   CHECK(temporaries_in(dir.path()).empty());
