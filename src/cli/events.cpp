@@ -1,6 +1,7 @@
 // `dnswitness events`: the binding changes (and delayed runs) recorded by watch, in ledger order.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 
 #include "cli/ledger_options.h"
@@ -43,6 +44,15 @@ void print_table(const std::vector<ListedEvent>& events) {
       std::cout << fmt::format("{}  delayed  {} run(s) missed since {}: {}  (leaf {})\n", when,
                                j.value("missed_runs", std::uint64_t{0}), j.value("scheduled_at", "?"),
                                j.value("reason", "?"), e.leaf_index);
+    } else if (j.value("event", "") == "clock_step" && j.contains("step_ns") && j["step_ns"].is_number_integer()) {
+      std::cout << fmt::format("{}  clock    the wall clock was stepped {} by {:.3f} s  (leaf {})\n", when,
+                               j.value("direction", "?"),
+                               std::abs(static_cast<double>(j["step_ns"].get<std::int64_t>())) / 1e9, e.leaf_index);
+    } else if (j.value("event", "") == "on_change_problems") {
+      std::cout << fmt::format("{}  hooks    --on-change: {} dropped (queue full), {} timed out, {} failed since {}  "
+                               "(leaf {})\n",
+                               when, j.value("dropped", std::uint64_t{0}), j.value("timed_out", std::uint64_t{0}),
+                               j.value("failed", std::uint64_t{0}), j.value("since", "?"), e.leaf_index);
     } else {
       std::cout << fmt::format("{}  {}  (leaf {})\n", when, j.value("event", "?"), e.leaf_index);
     }

@@ -53,9 +53,11 @@ Action add_watch(CLI::App& app) {
       "watch", "Keep resolving the target domains every interval, recording each run and every change of addresses.");
   sub->footer(
       "Runs start on the wall clock (every 5m: at :00, :05, :10 ... UTC) plus a small random jitter, never two at\n"
-      "once. After each run, each (domain, type, resolver) address set is compared with the previous answer; a\n"
-      "change is recorded in the ledger as an event, printed, and passed to --on-change. Timeouts and refusals\n"
-      "are recorded as observations but are not changes. See docs/operation.md.\n"
+      "once; the wait is measured on the monotonic clock, so setting the clock never stalls the watch (a clock\n"
+      "step is recorded as an event and the schedule realigns). After each run, each (domain, type, resolver)\n"
+      "address set is compared with the previous answer; a change is recorded in the ledger as an event,\n"
+      "printed, and passed to --on-change. Timeouts and refusals are recorded as observations but are not\n"
+      "changes. See docs/operation.md.\n"
       "\n"
       "Examples:\n"
       "  dnswitness watch --interval 5m --config /etc/dnswitness.json --log /var/log/dnswitness.log\n"
@@ -66,7 +68,8 @@ Action add_watch(CLI::App& app) {
       "files (the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
       "time-stamped as by resolve-snapshot.\n"
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
-      "after --on-change-timeout seconds; its failure is logged and the watch goes on.\n"
+      "after --on-change-timeout seconds; its failure is logged and the watch goes on. Commands run beside the\n"
+      "runs, never delaying one: 4 at once, 256 waiting; more are dropped, logged and counted in the ledger.\n"
       "Exit codes: 0 stopped normally; 1 a run could not be recorded (the ledger was busy, the disk full, ...);\n"
       "2 bad usage or config; 3 (--once) no resolver gave any response (the run is recorded); 4 the ledger\n"
       "contradicts itself (run 'dnswitness verify-ledger').\n" +

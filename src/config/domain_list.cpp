@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <sstream>
 
+#include "config/input_file.h"
 #include "dnswitness/version.h"
 #include "model/errors.h"
 #include "model/target.h"
@@ -38,11 +39,8 @@ std::vector<std::string> parse_domain_list(const std::string& text, const std::s
 }
 
 std::vector<std::string> read_domain_list_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("Cannot read the domain list {}; check the path.", path.string()));
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto names = parse_domain_list(buf.str(), path.string());
+  // Never a FIFO or a device (watch re-reads the list on SIGHUP and must not block), never unbounded.
+  auto names = parse_domain_list(read_input_file(path, "domain list", kMaxDomainListBytes), path.string());
   if (names.empty()) throw UsageError(fmt::format("The domain list {} names no domain.", path.string()));
   return names;
 }

@@ -10,6 +10,10 @@ namespace dnswitness {
 // Parses a domain list; every name is checked. Throws UsageError naming `source` and the line
 // number of the first bad name.
 std::vector<std::string> parse_domain_list(const std::string& text, const std::string& source);
+// The largest domain list read (a million long names fit).
+inline constexpr long long kMaxDomainListBytes = 64LL * 1024 * 1024;
+// Reads and parses a domain list file: only a regular file of at most kMaxDomainListBytes
+// (config/input_file.h); throws UsageError otherwise, or when it names no domain.
 std::vector<std::string> read_domain_list_file(const std::filesystem::path& path);
 
 // Where presets are looked up, in order: $DNSWITNESS_PRESETS_DIR, presets/ beside the binary

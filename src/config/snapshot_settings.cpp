@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <iterator>
 #include <set>
 
+#include "config/input_file.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "model/errors.h"
@@ -105,17 +104,8 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
 }
 
 SnapshotSettings load_settings_file(const std::filesystem::path& path) {
-  const std::string cannot_read = fmt::format("Cannot read the config file {}; check the path and its permissions.",
-                                              path.string());
-  std::error_code ec;
-  // A folder opens as a stream on Linux and would then read as empty, "not valid JSON".
-  if (std::filesystem::is_directory(path, ec))
-    throw UsageError(fmt::format("The config file {} is a folder; name the JSON file in it.", path.string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(cannot_read);
   // The bytes are read once, so the hash recorded is that of exactly what was parsed.
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw UsageError(cannot_read);
+  const std::string bytes = read_input_file(path, "config file", kMaxConfigFileBytes);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(bytes);
@@ -124,6 +114,7 @@ SnapshotSettings load_settings_file(const std::filesystem::path& path) {
   }
   SnapshotSettings s = parse_settings_json(j, "the config file " + path.string());
   // Absolute, so the record still names the file when read where the run's folder is unknown.
+  std::error_code ec;
   const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
   s.files.push_back({(ec ? path : absolute.lexically_normal()).string(), hex_encode(sha256(as_bytes(bytes)))});
   return s;

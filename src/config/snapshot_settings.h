@@ -46,9 +46,13 @@ struct SnapshotSettings {
   void override_with(const SnapshotSettings& over);
 };
 
+// The largest config file read: a config holds a few settings; anything bigger is the wrong file.
+inline constexpr long long kMaxConfigFileBytes = 1024 * 1024;
+
 // Reads a JSON config file (and records it in `files`). Throws UsageError (one sentence naming the
-// file and the problem) when it cannot be read, is not JSON, has an unknown key or a value of the
-// wrong type.
+// file and the problem) when it does not exist, is not a regular file (a folder, a FIFO, a device:
+// refused without blocking), is larger than kMaxConfigFileBytes, cannot be read, is not JSON, has
+// an unknown key or a value of the wrong type.
 SnapshotSettings load_settings_file(const std::filesystem::path& path);
 SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string& source);
 

@@ -71,6 +71,30 @@ nlohmann::json delayed_run_json(const DelayedRun& d) {
           {"reason", d.reason}};
 }
 
+nlohmann::json clock_step_json(const ClockStep& c) {
+  return {{"kind", "event"},
+          {"event", "clock_step"},
+          {"run_id", c.run_id},
+          {"step_ns", c.step_ns},
+          {"direction", c.step_ns < 0 ? "backward" : "forward"},
+          {"before", format_rfc3339_ns(UtcTime{c.before_ns})},
+          {"after", format_rfc3339_ns(UtcTime{c.after_ns})},
+          {"elapsed_ns", c.elapsed_ns}};
+}
+
+nlohmann::json on_change_problems_json(const OnChangeProblems& p) {
+  return {{"kind", "event"},
+          {"event", "on_change_problems"},
+          {"run_id", p.run_id},
+          {"dropped", p.dropped},
+          {"timed_out", p.timed_out},
+          {"failed", p.failed},
+          {"queue_limit", p.queue_limit},
+          {"concurrency", p.concurrency},
+          {"since", format_rfc3339_ns(UtcTime{p.since_ns})},
+          {"until", format_rfc3339_ns(UtcTime{p.until_ns})}};
+}
+
 std::vector<BindingChange> ChangeDetector::compare(LedgerStore& store, std::span<const Observation> observations,
                                                    const std::string& run_id) {
   std::vector<BindingChange> changes;
@@ -148,8 +172,13 @@ std::vector<ListedEvent> list_events(LedgerStore& store, std::optional<std::int6
     auto j = nlohmann::json::parse(b.begin(), b.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object() || j.value("kind", "") != "event") continue;
     std::string when;
-    if (j.value("event", "") == "binding_change" && j.contains("current") && j["current"].is_object())
+    const std::string kind = j.value("event", "");
+    if (kind == "binding_change" && j.contains("current") && j["current"].is_object())
       when = j["current"].value("observed_at", "");
+    else if (kind == "clock_step")
+      when = j.value("after", "");
+    else if (kind == "on_change_problems")
+      when = j.value("until", "");
     else
       when = j.value("started_at", "");
     const auto t = parse_rfc3339(when);

@@ -15,7 +15,11 @@
 //                   current{addresses, outcome, observed_at}, added, removed, run_id
 //   delayed_run:    run_id, interval_ms, scheduled_at, started_at, missed_runs, reason (watch could
 //                   not start a run in its slot: the run before was still going, or the process
-//                   was suspended or the clock jumped)
+//                   was suspended)
+//   clock_step:     run_id, step_ns, direction, before, after, elapsed_ns (watch saw the wall clock
+//                   move by step_ns more than its monotonic clock did: a clock set by hand or by NTP)
+//   on_change_problems: run_id, dropped, timed_out, failed, queue_limit, concurrency, since, until
+//                   (--on-change calls lost or failed since the previous such event)
 // They are not observations: the observation index and reports ignore them; verify-ledger checks
 // their hashes like every leaf.
 //
@@ -58,6 +62,29 @@ struct DelayedRun {
 
 nlohmann::json delayed_run_json(const DelayedRun& d);
 
+// The wall clock moved by step_ns more (forward, > 0) or less (backward, < 0) than the monotonic
+// clock between two readings of both: wall time `before_ns` at the first, `after_ns` at the second,
+// `elapsed_ns` of monotonic time between them. step_ns = (after - before) - elapsed.
+struct ClockStep {
+  std::string run_id;  // the run recorded with it (the first after the step was seen)
+  std::int64_t step_ns = 0;
+  std::int64_t before_ns = 0, after_ns = 0, elapsed_ns = 0;
+};
+
+nlohmann::json clock_step_json(const ClockStep& c);
+
+// --on-change calls that were lost or failed in [since, until]: `dropped` never ran (the queue of
+// `queue_limit` waiting calls was full), `timed_out` were killed after --on-change-timeout,
+// `failed` ended with an error. The binding changes themselves are in the ledger either way.
+struct OnChangeProblems {
+  std::string run_id;
+  std::uint64_t dropped = 0, timed_out = 0, failed = 0;
+  std::uint64_t queue_limit = 0, concurrency = 0;
+  std::int64_t since_ns = 0, until_ns = 0;
+};
+
+nlohmann::json on_change_problems_json(const OnChangeProblems& p);
+
 // Conclusive outcomes, the only ones compared.
 bool outcome_is_conclusive(Outcome o);
 
@@ -88,7 +115,8 @@ class ChangeDetector {
 };
 
 // An event leaf as listed: its index, its time (the current observation's time for a binding
-// change, the start of the delayed run for a delayed_run) and its JSON.
+// change, the start of the delayed run for a delayed_run, `after` for a clock_step, `until` for
+// on_change_problems) and its JSON.
 struct ListedEvent {
   std::uint64_t leaf_index = 0;
   std::int64_t time_ns = 0;

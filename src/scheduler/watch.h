@@ -3,17 +3,29 @@
 // events it saw, on one Boost.Asio loop that also receives the signals.
 //
 // Timing: runs start at multiples of the interval since the Unix epoch (wall clock, UTC) plus a
-// random jitter in [0, jitter]; never two at once. A run that is still going at its successor's
-// slot delays it to the next free slot, and a run that starts more than one interval after its slot
-// (the process was suspended, the clock jumped) runs once, not once per missed slot; both are
-// recorded as a "delayed_run" event leaf with the number of runs missed.
+// random jitter in [0, jitter]; never two at once. The wait for a slot is measured on the
+// monotonic clock (CLOCK_BOOTTIME), so a step of the wall clock during it neither stalls nor
+// bursts the schedule. Each time watch reads the clock (before and after every run) it compares
+// the wall time elapsed with the monotonic time elapsed; a difference beyond 1 s (plus 1 ms per
+// second elapsed) is a clock step, recorded as a "clock_step" event leaf with the next run, and
+// the next slot is taken on the wall clock as it now reads (the schedule realigns). A run that is
+// still going at its successor's slot delays it to the next free slot, and a run that starts more
+// than one interval (of monotonic time) after its slot (the process was stopped or the machine
+// suspended) runs once, not once per missed slot; both are recorded as a "delayed_run" event leaf
+// with the number of runs missed.
+// Hooks: --on-change calls run on OnChangeQueue's workers (watch_hooks.h), never on the run loop:
+// at most 4 at once, at most 256 waiting; calls beyond that are dropped, logged and counted in an
+// "on_change_problems" event with the next run (with the calls that timed out or failed).
 // Signals: SIGTERM and SIGINT stop the watch once the current run is recorded (a run is one ledger
 // transaction, so an abandoned run would leave nothing; finishing it keeps what was measured);
-// SIGHUP reloads the settings, keeping the old ones when the new ones are wrong.
+// running --on-change commands then get at most 5 s more before they are killed. SIGHUP reloads
+// the settings, keeping the old ones when the new ones are wrong or cannot be read (a config
+// replaced by a folder or a FIFO is refused without blocking).
 // Memory: nothing grows with the number of runs. Each run's observations are released once
 // recorded; the ledger is opened per run (its page cache goes with it); the change detector keeps
 // one entry per (domain, type, resolver).
-// Ownership: run_watch owns everything it makes. Thread-safety: call from one thread.
+// Ownership: run_watch owns everything it makes. Thread-safety: call from one thread (the hook
+// workers it starts are joined before it returns).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -48,7 +60,10 @@ struct WatchResult {
   std::uint64_t unrecorded = 0;      // runs measured but not appended (ledger busy, disk full, ...)
   std::uint64_t no_response = 0;     // recorded runs in which no resolver answered at all
   std::uint64_t events = 0;
-  std::uint64_t hook_failures = 0;
+  std::uint64_t hook_failures = 0;    // --on-change calls that failed or timed out
+  std::uint64_t hooks_dropped = 0;    // --on-change calls never run (queue full, or still waiting at the end)
+  std::uint64_t hooks_timed_out = 0;  // --on-change calls killed after --on-change-timeout
+  std::uint64_t clock_steps = 0;      // wall-clock steps seen
   bool integrity_error = false;      // stopped because the ledger contradicts itself
   int stop_signal = 0;               // the signal that stopped it, 0 otherwise
 };

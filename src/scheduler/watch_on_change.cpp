@@ -41,9 +41,12 @@ std::int64_t ms_left(SteadyTime deadline) {
 
 }  // namespace
 
-HookResult run_on_change(const std::string& command, const std::string& stdin_text, std::chrono::milliseconds timeout) {
+HookResult run_on_change(const std::string& command, const std::string& stdin_text, std::chrono::milliseconds timeout,
+                         const std::atomic<bool>* abandon) {
+  const auto abandoned = [abandon] { return abandon && abandon->load(std::memory_order_relaxed); };
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return {false, fmt::format("cannot make a pipe ({})", std::strerror(errno))};
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return {false, false, false, fmt::format("cannot make a pipe ({})", std::strerror(errno))};
   Fd read_end(fds[0]), write_end(fds[1]);
 
   posix_spawn_file_actions_t actions;
@@ -67,7 +70,7 @@ HookResult run_on_change(const std::string& command, const std::string& stdin_te
   const int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return {false, fmt::format("cannot start /bin/sh ({})", std::strerror(rc))};
+  if (rc != 0) return {false, false, false, fmt::format("cannot start /bin/sh ({})", std::strerror(rc))};
   read_end.close();
 
   const SteadyTime deadline = steady_now() + timeout;
@@ -84,7 +87,7 @@ HookResult run_on_change(const std::string& command, const std::string& stdin_te
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
       const auto left = ms_left(deadline);
-      if (left <= 0) break;
+      if (left <= 0 || abandoned()) break;
       pollfd p{write_end.get(), POLLOUT, 0};
       ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left, 100)));
       continue;
@@ -97,23 +100,27 @@ HookResult run_on_change(const std::string& command, const std::string& stdin_te
   for (;;) {
     const pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) break;
-    if (w < 0 && errno != EINTR) return {false, fmt::format("lost track of the command ({})", std::strerror(errno))};
-    if (ms_left(deadline) <= 0) {
+    if (w < 0 && errno != EINTR)
+      return {false, false, false, fmt::format("lost track of the command ({})", std::strerror(errno))};
+    const bool late = ms_left(deadline) <= 0;
+    if (late || abandoned()) {
       ::kill(-pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
-      return {false, fmt::format("did not finish within {} s and was stopped",
-                                 std::chrono::duration_cast<std::chrono::seconds>(timeout).count())};
+      if (!late) return {false, false, true, "was stopped because the watch stopped"};
+      return {false, true, false,
+              fmt::format("did not finish within {} s and was stopped",
+                          std::chrono::duration_cast<std::chrono::seconds>(timeout).count())};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (WIFEXITED(status)) {
-    if (WEXITSTATUS(status) == 0) return {true, {}};
-    if (WEXITSTATUS(status) == 127) return {false, "could not be found by /bin/sh (exit status 127)"};
-    return {false, fmt::format("exited with status {}", WEXITSTATUS(status))};
+    if (WEXITSTATUS(status) == 0) return {true, false, false, {}};
+    if (WEXITSTATUS(status) == 127) return {false, false, false, "could not be found by /bin/sh (exit status 127)"};
+    return {false, false, false, fmt::format("exited with status {}", WEXITSTATUS(status))};
   }
-  if (WIFSIGNALED(status)) return {false, fmt::format("was killed by signal {}", WTERMSIG(status))};
-  return {false, "ended abnormally"};
+  if (WIFSIGNALED(status)) return {false, false, false, fmt::format("was killed by signal {}", WTERMSIG(status))};
+  return {false, false, false, "ended abnormally"};
 }
 
 }  // namespace dnswitness

@@ -6,7 +6,9 @@
 // network) goes only to its stdin, so nothing in an answer can be executed. The command runs in
 // its own process group with stdout discarded and stderr inherited; after `timeout` the whole
 // group is killed. A failure is reported to the caller, who logs it: it never stops a watch.
-// Ownership: none kept. Thread-safety: one call at a time per process (it waits for its child).
+// Ownership: none kept. Thread-safety: calls on different threads are independent (each waits only
+// for its own child, by pid); watch runs them on the workers of OnChangeQueue (watch_hooks.h).
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -14,9 +16,14 @@ namespace dnswitness {
 
 struct HookResult {
   bool ok = false;
+  bool timed_out = false;  // killed after `timeout`
+  bool abandoned = false;  // killed because `abandon` was set (the watch stopped)
   std::string problem;  // plain text when !ok: "exited with status 3", "timed out after 30 s", ...
 };
 
-HookResult run_on_change(const std::string& command, const std::string& stdin_text, std::chrono::milliseconds timeout);
+// Runs `command` and waits for it, at most `timeout`; when `abandon` is given and becomes true,
+// the command is killed at once (within a few milliseconds).
+HookResult run_on_change(const std::string& command, const std::string& stdin_text, std::chrono::milliseconds timeout,
+                         const std::atomic<bool>* abandon = nullptr);
 
 }  // namespace dnswitness
