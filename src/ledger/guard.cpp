@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/rand.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,6 +135,25 @@ void write_guard_file(const fs::path& file, std::string_view note) {
     if (rc != 0)
       guard_io_failure(fmt::format("Cannot flush the folder of {} to disk ({}); check the disk.", file.string(),
                                    std::strerror(ferr)));
+  }
+}
+
+bool advance_guard_file(const fs::path& file, std::string_view note, std::uint64_t size) {
+  const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  const int lock_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd >= 0) {
+    while (::flock(lock_fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  try {
+    const auto current = peek_guard_file(file);
+    const bool newer_on_disk = current && current->size > size;
+    if (!newer_on_disk) write_guard_file(file, note);
+    if (lock_fd >= 0) ::close(lock_fd);  // releases the flock
+    return !newer_on_disk;
+  } catch (...) {
+    if (lock_fd >= 0) ::close(lock_fd);
+    throw;
   }
 }
 

@@ -55,6 +55,11 @@ std::optional<Checkpoint> peek_guard_file(const std::filesystem::path& file, std
 // fsynced. Throws LedgerError(io) on failure (the old guard is then unchanged).
 void write_guard_file(const std::filesystem::path& file, std::string_view note);
 
+// The same, unless the guard on disk already holds a larger tree head (another process committed
+// and wrote after us: a late writer must not move the guard back). The check and the write hold an
+// flock on the guard's folder, so two writers never interleave them. Returns false when skipped.
+bool advance_guard_file(const std::filesystem::path& file, std::string_view note, std::uint64_t size);
+
 // "tree head 8 (root abc...=, guard written 2026-12-05T06:00:00Z)": how messages name a guard.
 std::string describe_guarded_head(const Checkpoint& head, const std::string& written_at);
 

@@ -422,7 +422,7 @@ bool LedgerStore::check_tree_head_guard(const CompactRange& range, const std::st
                                     file.string(), restore_hint));
     // A ledger made before guards existed: its last tree head was just checked (frontier and
     // signature), so it becomes the guard, once.
-    write_guard_file(file, last_note);
+    advance_guard_file(file, last_note, range.size());
     std::cerr << fmt::format("dnswitness: note: kept the last signed tree head (size {}) of the ledger {} in {}, "
                              "the guard against forks; back it up with the key.\n",
                              range.size(), paths_.dir.string(), file.string());
@@ -453,7 +453,7 @@ bool LedgerStore::check_tree_head_guard(const CompactRange& range, const std::st
     extends = verify_consistency(g.size, range.size(), g.root, range.root(), proof);
   }
   if (!extends) throw fork("a tree that does not extend it");
-  write_guard_file(file, last_note);
+  advance_guard_file(file, last_note, range.size());
   std::cerr << fmt::format("dnswitness: note: brought the tree-head guard {} forward from size {} to {}, which "
                            "extends it.\n",
                            file.string(), g.size, range.size());
@@ -462,7 +462,9 @@ bool LedgerStore::check_tree_head_guard(const CompactRange& range, const std::st
 
 void LedgerStore::advance_tree_head_guard(const std::string& note) {
   try {
-    write_guard_file(paths_.checkpoint_guard(), note);
+    // Another writer may have committed and written a larger tree head meanwhile: never go back.
+    const auto cp = Checkpoint::parse(note.substr(0, note.find("\n\n") + 1));
+    advance_guard_file(paths_.checkpoint_guard(), note, cp ? cp->size : 0);
   } catch (const LedgerError& e) {
     // The run is committed; the next run finds the database ahead of the guard and catches up.
     std::cerr << fmt::format("dnswitness: warning: the run is recorded, but the tree-head guard was not updated: {}\n",

@@ -63,6 +63,12 @@ TEST_CASE("the guard follows every run and verify-ledger checks the database aga
     CHECK(guard_of(g.ledger) == last_note(g.ledger));
   }
   CHECK(guard_test_query(g.ledger, "SELECT value FROM meta WHERE key = 'guard_issued'") == "1");
+  // Four writers at once: each commits in turn, and the guard ends at the last tree head, never behind.
+  std::string four;
+  for (int i = 0; i < 4; ++i) four += std::string(DNSWITNESS_BINARY) + " " + g.run_args + " & ";
+  REQUIRE(run_command(four + "wait").exit_code == 0);
+  CHECK(checkpoint_count(g.ledger) == "9");
+  CHECK(guard_of(g.ledger) == last_note(g.ledger));
   CHECK((fs::status(g.ledger + "/keys/checkpoint").permissions() & fs::perms::others_read) == fs::perms::none);
   const auto v = run_dnswitness("verify-ledger --ledger " + g.ledger);
   CHECK_MESSAGE(v.exit_code == 0, v.err);

@@ -72,6 +72,15 @@ TEST_CASE("guard files: written atomically at 0600, read back valid; edited, sym
   REQUIRE(peek_guard_file(file));
   CHECK(peek_guard_file(file)->size == 4);  // messages can still say what it claims
 
+  // A late writer never moves the guard back to a smaller tree head.
+  write_guard_file(file, note);
+  const std::string smaller = sign_checkpoint(Checkpoint{"guard.test/1", 2, Hash{}}, key);
+  CHECK_FALSE(advance_guard_file(file, smaller, 2));
+  CHECK(read_file(file) == note);
+  const std::string larger = sign_checkpoint(Checkpoint{"guard.test/1", 5, Hash{}}, key);
+  CHECK(advance_guard_file(file, larger, 5));
+  CHECK(read_file(file) == larger);
+
   write_file(dir.path() / "real", note);
   fs::remove(file);
   fs::create_symlink(dir.path() / "real", file);
