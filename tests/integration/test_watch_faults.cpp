@@ -29,6 +29,12 @@ namespace {
 
 const char* kFaketimeLib = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
+// Replaces the libfaketime control file in one step (never seen empty or half written).
+void set_fake_offset(const std::string& control, const std::string& offset) {
+  write_file(control + ".new", offset + "\n");
+  std::filesystem::rename(control + ".new", control);
+}
+
 // A dnswitness child of this process (so its exit status can be collected), output to `out`.
 pid_t start_watch(const std::string& env, const std::string& args, const std::string& out) {
   const std::string cmd = "exec env " + env + " " + std::string(DNSWITNESS_BINARY) + " " + args + " >" + out + " 2>&1";
@@ -168,7 +174,7 @@ TEST_CASE("the wall clock stepped back 40 s and forward 40 s: runs go on at the 
   const std::string ledger = dir / "ledger", log = dir / "watch.log", control = dir / "faketime.rc";
   // libfaketime re-reads the offset from `control` at every clock call (FAKETIME_NO_CACHE); the
   // monotonic clocks stay real (FAKETIME_DONT_FAKE_MONOTONIC), as on a machine whose clock is set.
-  write_file(control, "+0\n");
+  set_fake_offset(control, "+0");
   const std::string env = "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 LD_PRELOAD=" +
                           std::string(kFaketimeLib) + " FAKETIME_TIMESTAMP_FILE=" + control +
                           " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 DONT_FAKE_MONOTONIC=1";
@@ -181,7 +187,7 @@ TEST_CASE("the wall clock stepped back 40 s and forward 40 s: runs go on at the 
   // Back 40 s: before, the watch waited for the wall clock to reach its slot again (40 s, no run).
   std::size_t before = occurrences(read_file(log), " recorded: ");
   auto t0 = std::chrono::steady_clock::now();
-  write_file(control, "-40\n");
+  set_fake_offset(control, "-40");
   wait_for_text(log, " recorded: ", before + 4);
   const auto after_back = std::chrono::steady_clock::now() - t0;
   CHECK_MESSAGE(after_back < 15s, "4 runs at a 1 s interval took " << std::chrono::duration<double>(after_back).count()
@@ -190,7 +196,7 @@ TEST_CASE("the wall clock stepped back 40 s and forward 40 s: runs go on at the 
   // Forward 40 s: no burst of runs and no delayed run that claims 40 missed runs.
   before = occurrences(read_file(log), " recorded: ");
   t0 = std::chrono::steady_clock::now();
-  write_file(control, "+0\n");
+  set_fake_offset(control, "+0");
   wait_for_text(log, " recorded: ", before + 4);
   const auto after_forward = std::chrono::steady_clock::now() - t0;
   CHECK(after_forward < 15s);
