@@ -14,6 +14,7 @@
 
 #include "config/config_sources.h"
 #include "config/domain_list.h"
+#include "config/input_file.h"
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
 #include "dnswitness/version.h"
@@ -32,13 +33,8 @@ std::string host_name() {
   return buf;
 }
 
-std::string read_ca_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("Cannot read the CA file {}; check the path given to --ca-file.", path));
-  std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw UsageError(fmt::format("Cannot read the CA file {}; check the path given to --ca-file.", path));
-  return pem;
-}
+// Read again on every SIGHUP of watch: never a FIFO or a device (that would block), never unbounded.
+std::string read_ca_file(const std::string& path) { return read_input_file(path, "CA file", 16LL * 1024 * 1024); }
 
 std::string os_description() {
   utsname u{};

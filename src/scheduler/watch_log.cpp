@@ -13,7 +13,9 @@
 namespace dnswitness {
 
 void WatchLog::append(const std::string& line) {
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  // Non-blocking: a log replaced by a FIFO nobody reads fails here (the line goes to stderr)
+  // instead of blocking the watch; for a regular file the flag changes nothing.
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0640);
   bool ok = fd >= 0;
   const int err = ok ? 0 : errno;
   if (ok) {

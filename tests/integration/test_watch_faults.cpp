@@ -278,7 +278,7 @@ TEST_CASE("--on-change commands that hang while every run has 60 changes: runs k
   expect_ledger_valid(ledger);
 }
 
-TEST_CASE("SIGHUP with the config replaced by a folder, a FIFO, a huge file, a dangling link or broken JSON") {
+TEST_CASE("SIGHUP with the config replaced by a folder, a FIFO, a huge file, a dangling link, broken JSON, or naming a FIFO") {
   Lab lab;
   TempDir dir;
   const std::string ledger = dir / "ledger", log = dir / "watch.log", config = dir / "config.json";
@@ -327,6 +327,14 @@ TEST_CASE("SIGHUP with the config replaced by a folder, a FIFO, a huge file, a d
 
   write_file(config, R"({"resolvers": [)");
   hup_refused("The config file " + config + " is not valid JSON");
+
+  // Files the config names are read on SIGHUP too: a FIFO there is refused just as well.
+  const std::string fifo = dir / "named.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  write_file(config, R"({"resolvers": ["knot=)" + lab.knot() + R"("], "domains_file": ")" + fifo + R"("})");
+  hup_refused("The domain list " + fifo + " is not a regular file (it is a FIFO)");
+  write_file(config, settings("t.co").substr(0, settings("t.co").size() - 1) + R"(, "ca_file": ")" + fifo + R"("})");
+  hup_refused("The CA file " + fifo + " is not a regular file (it is a FIFO)");
 
   write_file(config, settings("x.com"));
   ::kill(pid, SIGHUP);
