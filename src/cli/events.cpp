@@ -1,4 +1,5 @@
-// `dnswitness events`: the binding changes (and delayed runs) recorded by watch, in ledger order.
+// `dnswitness events`: the binding changes (and delayed runs, clock steps, --on-change problems) recorded
+// by watch, in ledger order.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -64,7 +65,8 @@ void print_table(const std::vector<ListedEvent>& events) {
 Action add_events(CLI::App& app) {
   auto opt = std::make_shared<EventsOptions>();
   CLI::App* sub = app.add_subcommand(
-      "events", "List the address changes (and delayed runs) that 'watch' recorded in the ledger.");
+      "events", "List the address changes (and delayed runs, clock steps, --on-change problems) that 'watch' "
+      "recorded in the ledger.");
   sub->footer(
       "Examples:\n"
       "  dnswitness events --since 2026-11-01T00:00:00+09:00\n"
