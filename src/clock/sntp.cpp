@@ -189,11 +189,13 @@ void read_sntp_response(ByteView b, ByteView request, std::int64_t elapsed_ns, S
     return;
   }
   // Differences in 32.32 fixed point relative to T1 (wrapping arithmetic, RFC 5905 §6), so the
-  // NTP era boundary of 2036 does not matter.
+  // NTP era boundary of 2036 does not matter and any offset within ±68 years comes out right.
+  // The two halves are added, not the whole differences: for a clock decades off (one at 1970),
+  // d2 + d3 would overflow 64 bits.
   const std::int64_t d2 = static_cast<std::int64_t>(t2 - t1);
   const std::int64_t d3 = static_cast<std::int64_t>(t3 - t1);
   const std::int64_t d4 = ns_to_fixed(elapsed_ns);
-  out.offset_ns = fixed_to_ns((d2 + (d3 - d4)) / 2);
+  out.offset_ns = fixed_to_ns(d2 / 2 + (d3 - d4) / 2);
   out.delay_ns = fixed_to_ns(d4 - (d3 - d2));
   if (out.leap == 3 || out.stratum > 15) {
     out.outcome = "unsynchronized";

@@ -19,6 +19,7 @@
 #include "ledger/migrate.h"
 #include "ledger/signed_note.h"
 #include "ledger/timestamps.h"
+#include "timeutil/clock_range.h"
 
 namespace dnswitness {
 namespace {
@@ -54,6 +55,8 @@ Db open_database(const LedgerPaths& paths, LedgerStore::Mode mode) {
                                     paths.dir.string()));
     return Db(db_path, true, false);
   }
+  // Before anything is created: a new ledger would carry the wrong creation time.
+  if (const auto problem = clock_range_problem()) throw LedgerError(LedgerError::Kind::io, *problem);
   std::error_code ec;
   if (!fs::exists(paths.dir, ec)) {
     fs::create_directories(paths.dir, ec);
@@ -494,7 +497,11 @@ LedgerRunAppender::LedgerRunAppender(LedgerStore& store, const Ed25519PrivateKey
       put_leaf_(store.db_, "INSERT INTO leaves(idx, hash, data) VALUES (?1, ?2, ?3)"),
       put_row_(store.db_,
                "INSERT INTO observation_index(qname, time_ns, leaf_index, qtype, resolver, outcome, addresses) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {}
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") {
+  // Checked here, where every run's leaves begin: a clock outside the storable range would have
+  // its times signed wrapped or meaningless. The transaction above is rolled back.
+  if (const auto problem = clock_range_problem()) throw LedgerError(LedgerError::Kind::io, *problem);
+}
 
 LedgerRunAppender::~LedgerRunAppender() = default;
 

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "clock/ntp_state.h"
@@ -78,6 +80,19 @@ TEST_CASE("offset and delay follow RFC 4330 for skewed and slow servers") {
     CHECK(r.leap == 0);
     CHECK(r.reference_id == "133.243.238.163");
     CHECK(r.response.size() == 48);
+  }
+  // Clocks decades off (RFC 5905 era arithmetic holds within ±68 years): ours at 1970 against a
+  // server in 2026, ours at 1990, ours 60 years ahead. The sums of the differences would overflow.
+  for (const auto& [ours, skew] : {std::pair<std::int64_t, std::int64_t>{86'400, 1'764'892'800LL - 86'400},
+                                   {631'152'000, 1'764'892'800LL - 631'152'000},
+                                   {1'764'892'800LL + 60LL * 31'556'952, -60LL * 31'556'952}}) {
+    const UtcTime t{ours * kSecond};
+    const Bytes q = build_sntp_request(t);
+    SntpResult far;
+    read_sntp_response(reply(q, t, skew * kSecond, 10'000'000, 0), q, 10'000'000, far);
+    CAPTURE(ours);
+    REQUIRE(far.offset_ns);
+    CHECK(std::llabs(*far.offset_ns - skew * kSecond) <= 2);
   }
   // Across the 2036 era boundary: T1 just before, server just after.
   const UtcTime before{2'085'978'495LL * kSecond + 900'000'000};
