@@ -22,10 +22,10 @@ set(CPACK_PACKAGE_NAME dnswitness)
 set(CPACK_PACKAGE_VENDOR "dnswitness")
 set(CPACK_PACKAGE_CONTACT "dnswitness maintainers <dnswitness@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "record and prove what DNS said about X's domains")
-set(CPACK_PACKAGE_DESCRIPTION
-    "dnswitness resolves X's domains (twitter.com, x.com, t.co, ...) against several resolvers, keeps\n"
-    "every answer with its raw DNS bytes in a signed, append-only Merkle log, and writes evidence\n"
-    "reports (Japanese PDF and JSON) that anyone can verify offline.")
+# One string (separate strings would become a CMake list, joined with ';' in the control file).
+set(CPACK_PACKAGE_DESCRIPTION "dnswitness resolves X's domains (twitter.com, x.com, t.co, ...) against several \
+resolvers, keeps every answer with its raw DNS bytes in a signed, append-only Merkle log, and writes evidence \
+reports (Japanese PDF and JSON) that anyone can verify offline.")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # dnswitness_<version>_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
@@ -35,7 +35,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, ca-certificates, fonts-noto-cjk")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "cron | systemd-sysv")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-    ${DNSWITNESS_PACKAGING}/postinst ${DNSWITNESS_PACKAGING}/prerm ${DNSWITNESS_PACKAGING}/postrm)
+# conffiles: the admin's edit of the cron file (uncommenting the job) survives upgrades.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${DNSWITNESS_PACKAGING}/postinst ${DNSWITNESS_PACKAGING}/prerm
+    ${DNSWITNESS_PACKAGING}/postrm ${DNSWITNESS_PACKAGING}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

@@ -16,9 +16,11 @@ OnChangeQueue::OnChangeQueue(std::string command, std::chrono::milliseconds time
       on_finished_(std::move(on_finished)) {
   // The signals watch handles go to its loop thread, never to a worker (whose waits they would
   // only interrupt): the workers start with them blocked (a new thread inherits the mask).
+  // SIGPIPE too: a hook that closes its stdin early makes the worker's write fail with EPIPE
+  // instead of killing the whole process, whatever the process's own SIGPIPE setting is.
   sigset_t block, previous;
   sigemptyset(&block);
-  for (const int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&block, s);
+  for (const int s : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) sigaddset(&block, s);
   ::pthread_sigmask(SIG_BLOCK, &block, &previous);
   try {
     for (std::size_t i = 0; i < concurrency_; ++i) workers_.emplace_back([this] { work(); });

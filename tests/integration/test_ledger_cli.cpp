@@ -240,13 +240,14 @@ TEST_CASE("verify-ledger exits 4 and names the place for each kind of tampering"
        "tree head at size 27 (run"},
   };
   for (const auto& c : cases) {
-    CAPTURE(c.name);
+    const std::string name = c.name;
+    CAPTURE(name);
     const std::string copy = dir / "copy";
     std::filesystem::remove_all(copy);
     std::filesystem::copy(pristine, copy, std::filesystem::copy_options::recursive);
     sql(copy + "/ledger.sqlite", c.sql);
     const auto r = run_dnswitness("verify-ledger --ledger " + copy);
-    CHECK(r.exit_code == 4);
+    CHECK_MESSAGE(r.exit_code == 4, (r.out + r.err));
     CHECK_MESSAGE(r.err.find(c.expect) != std::string::npos, r.err);
     CHECK(r.err.find("NOT intact") != std::string::npos);
   }
