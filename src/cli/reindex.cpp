@@ -1,9 +1,12 @@
 // `dnswitness reindex`: rebuild the derived observation index from the leaves.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include "cli/ledger_options.h"
+#include "model/errors.h"
 
 namespace dnswitness::cli {
 
@@ -16,7 +19,13 @@ Action add_reindex(CLI::App& app) {
   add_ledger_options(sub, *opt);
   return [opt]() -> int {
     try {
-      LedgerStore store(ledger_paths(opt->ledger), LedgerStore::Mode::read_write, {}, opt->lock_timeout_s * 1000);
+      const LedgerPaths paths = ledger_paths(opt->ledger);
+      // Opening for writing would create a ledger where a mistyped --ledger points.
+      if (std::error_code ec; !std::filesystem::exists(paths.database(), ec))
+        throw UsageError(fmt::format("There is no ledger at {} (no ledger.sqlite there), so there is nothing to "
+                                     "reindex; check the --ledger folder.",
+                                     paths.dir.string()));
+      LedgerStore store(paths, LedgerStore::Mode::read_write, {}, opt->lock_timeout_s * 1000);
       const std::uint64_t rows = store.reindex([](std::uint64_t done, std::uint64_t total) {
         if (done < total) std::cerr << fmt::format("dnswitness: indexed {} of {} leaves...\n", done, total);
       });

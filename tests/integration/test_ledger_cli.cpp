@@ -202,6 +202,13 @@ TEST_CASE("history across runs whose answers change; --since, --until, --type, -
   CHECK_MESSAGE(re.exit_code == 0, re.err);
   CHECK(history("s.twitter.com")[0]["bindings"].size() == 2);
   CHECK(run_dnswitness("verify-ledger --ledger " + ledger).exit_code == 0);
+
+  // A mistyped --ledger is refused, and nothing is created where it points.
+  const std::string typo = ledger + "-typo";
+  const auto missing = run_dnswitness("reindex --ledger " + typo);
+  CHECK(missing.exit_code == 2);
+  CHECK_MESSAGE(missing.err.find("There is no ledger at " + typo) != std::string::npos, missing.err);
+  CHECK_FALSE(std::filesystem::exists(typo));
 }
 
 TEST_CASE("verify-ledger exits 4 and names the place for each kind of tampering") {
