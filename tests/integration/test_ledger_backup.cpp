@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_process.h"
 #include "support/lab.h"
 
 using namespace dnswitness::test;
@@ -57,48 +58,14 @@ mode_t mode_of(const std::string& path) {
   return st.st_mode & 0777;
 }
 
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-  return n;
-}
-
 // Waits until `file` holds `n` occurrences of `what` (the limit is only a safety net against a
 // watch that died, not a claim about speed).
-void wait_for(const std::string& file, const std::string& what, std::size_t n) {
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (count_of(read_file(file), what) < n) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("waited in vain for '" << what << "' in " << read_file(file));
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-// `dnswitness ARGS` as a child of this process (so its exit status can be collected), output to `log`.
-pid_t start(const std::string& args, const std::string& log) {
-  const std::string cmd = "exec " + std::string(DNSWITNESS_BINARY) + " " + args + " >" + log + " 2>&1";
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
-}
+void wait_for(const std::string& file, const std::string& what, std::size_t n) { wait_for_text(file, what, n, 120s); }
 
 // SIGTERM, then the exit code once the run in progress is recorded.
 int stop(pid_t pid) {
   ::kill(pid, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL("dnswitness watch did not stop");
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return wait_child_exit(pid, 120s);
 }
 
 // A private copy of the version 1 test ledger (git keeps no modes: the key is made 0600 again).
@@ -118,7 +85,7 @@ TEST_CASE("backup while watch appends a run every second: every copy verifies an
   const std::string ledger = dir / "ledger", log = ledger + "/watch.log";
   fs::create_directory(ledger);
   fs::permissions(ledger, fs::perms::owner_all);
-  const pid_t watch = start("watch --interval 1s --jitter 0 --ledger " + ledger + " --resolver knot=" + lab.knot() +
+  const pid_t watch = start_dnswitness("watch --interval 1s --jitter 0 --ledger " + ledger + " --resolver knot=" + lab.knot() +
                                 " --resolver unbound=" + lab.unbound() + " --domains x.com,t.co,api.x.com --log " + log,
                             dir / "watch.out");
   wait_for(log, " recorded: ", 1);

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "support/child_process.h"
 #include "support/lab.h"
 
 using namespace dnswitness::test;
@@ -37,45 +38,11 @@ void set_a(const Lab& lab, const std::string& name, const std::vector<std::strin
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
 }
 
-// A dnswitness child of this process (so its exit status can be collected), output to `log`.
-pid_t start(const std::string& args, const std::string& log) {
-  const std::string cmd = "exec " + std::string(DNSWITNESS_BINARY) + " " + args + " >" + log + " 2>&1";
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL("dnswitness watch did not stop in time");
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-  return n;
-}
-
-// Waits until `file` holds `n` occurrences of `what`.
+// Each test's own limits, on the shared helpers (support/child_process.h).
+pid_t start(const std::string& args, const std::string& log) { return start_dnswitness(args, log); }
+int wait_exit(pid_t pid, std::chrono::milliseconds limit = 20s) { return wait_child_exit(pid, limit); }
 void wait_for(const std::string& file, const std::string& what, std::size_t n, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (count_of(read_file(file), what) < n) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("waited in vain for '" << what << "' in " << read_file(file));
-    std::this_thread::sleep_for(10ms);
-  }
+  wait_for_text(file, what, n, limit);
 }
 
 std::int64_t scalar(const std::string& ledger, const std::string& sql) {

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_process.h"
 #include "support/lab.h"
 
 using namespace dnswitness::test;
@@ -35,47 +36,15 @@ void set_fake_offset(const std::string& control, const std::string& offset) {
   std::filesystem::rename(control + ".new", control);
 }
 
-// A dnswitness child of this process (so its exit status can be collected), output to `out`.
+// This file's limits, on the shared helpers (support/child_process.h).
 pid_t start_watch(const std::string& env, const std::string& args, const std::string& out) {
-  const std::string cmd = "exec env " + env + " " + std::string(DNSWITNESS_BINARY) + " " + args + " >" + out + " 2>&1";
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
+  return start_dnswitness(args, out, env);
 }
-
-int wait_watch_exit(pid_t pid, std::chrono::milliseconds limit = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL("dnswitness watch did not stop in time");
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::size_t occurrences(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-  return n;
-}
-
-// Waits until `file` holds `n` occurrences of `what`.
-void wait_for_text(const std::string& file, const std::string& what, std::size_t n,
-                   std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (occurrences(read_file(file), what) < n) {
-    if (std::chrono::steady_clock::now() > deadline)
-      FAIL("waited in vain for " << n << " x '" << what << "' in " << read_file(file));
-    std::this_thread::sleep_for(10ms);
-  }
+int wait_watch_exit(pid_t pid, std::chrono::milliseconds limit = 30s) { return wait_child_exit(pid, limit); }
+std::size_t occurrences(const std::string& text, const std::string& what) { return count_of(text, what); }
+void wait_for_log(const std::string& file, const std::string& what, std::size_t n,
+                  std::chrono::milliseconds limit = 20s) {
+  wait_for_text(file, what, n, limit);
 }
 
 std::vector<std::int64_t> column(const std::string& ledger, const std::string& sql) {
@@ -182,13 +151,13 @@ TEST_CASE("the wall clock stepped back 40 s and forward 40 s: runs go on at the 
                                 "watch --interval 1s --jitter 0 --ntp none --ledger " + ledger + " --resolver knot=" +
                                     lab.knot() + " --domains t.co --types A --log " + log,
                                 dir / "out");
-  wait_for_text(log, " recorded: ", 2);
+  wait_for_log(log, " recorded: ", 2);
 
   // Back 40 s: before, the watch waited for the wall clock to reach its slot again (40 s, no run).
   std::size_t before = occurrences(read_file(log), " recorded: ");
   auto t0 = std::chrono::steady_clock::now();
   set_fake_offset(control, "-40");
-  wait_for_text(log, " recorded: ", before + 4);
+  wait_for_log(log, " recorded: ", before + 4);
   const auto after_back = std::chrono::steady_clock::now() - t0;
   CHECK_MESSAGE(after_back < 15s, "4 runs at a 1 s interval took " << std::chrono::duration<double>(after_back).count()
                                                                    << " s after the clock was stepped back");
@@ -197,7 +166,7 @@ TEST_CASE("the wall clock stepped back 40 s and forward 40 s: runs go on at the 
   before = occurrences(read_file(log), " recorded: ");
   t0 = std::chrono::steady_clock::now();
   set_fake_offset(control, "+0");
-  wait_for_text(log, " recorded: ", before + 4);
+  wait_for_log(log, " recorded: ", before + 4);
   const auto after_forward = std::chrono::steady_clock::now() - t0;
   CHECK(after_forward < 15s);
   CHECK(after_forward > 2s);  // 4 runs at a 1 s interval, not a burst of missed ones
@@ -244,9 +213,9 @@ TEST_CASE("--on-change commands that hang while every run has 60 changes: runs k
                                     " --on-change 'sleep 100; true h7fmarker' --on-change-timeout 2",
                                 dir / "out");
   // Before, the second run's 60 calls alone held the loop for 120 s.
-  wait_for_text(log, " recorded: ", 10, 40s);
-  wait_for_text(log, "were dropped because 256 were already waiting", 1, 20s);
-  wait_for_text(log, "--on-change since", 1, 20s);  // the count recorded with a later run
+  wait_for_log(log, " recorded: ", 10, 40s);
+  wait_for_log(log, "were dropped because 256 were already waiting", 1, 20s);
+  wait_for_log(log, "--on-change since", 1, 20s);  // the count recorded with a later run
   ::kill(pid, SIGTERM);
   const auto t0 = std::chrono::steady_clock::now();
   CHECK(wait_watch_exit(pid) == 0);
@@ -290,15 +259,15 @@ TEST_CASE("SIGHUP with the config replaced by a folder, a FIFO, a huge file, a d
                                 "watch --interval 1s --jitter 0 --ledger " + ledger + " --config " + config +
                                     " --log " + log,
                                 dir / "out");
-  wait_for_text(log, " recorded: ", 1);
+  wait_for_log(log, " recorded: ", 1);
   std::size_t refused = 0;
   // Each odd config is refused with a sentence saying why, and the watch records on with the old one.
   const auto hup_refused = [&](const std::string& why) {
     ::kill(pid, SIGHUP);
-    wait_for_text(log, "settings not reloaded, the previous ones stay in use", ++refused);
+    wait_for_log(log, "settings not reloaded, the previous ones stay in use", ++refused);
     const std::string text = read_file(log);
     CHECK_MESSAGE(text.find(why) != std::string::npos, "no '" << why << "' in " << text);
-    wait_for_text(log, " recorded: ", occurrences(text, " recorded: ") + 2);
+    wait_for_log(log, " recorded: ", occurrences(text, " recorded: ") + 2);
   };
 
   std::filesystem::remove(config);
@@ -338,8 +307,8 @@ TEST_CASE("SIGHUP with the config replaced by a folder, a FIFO, a huge file, a d
 
   write_file(config, settings("x.com"));
   ::kill(pid, SIGHUP);
-  wait_for_text(log, "settings reloaded on SIGHUP (changed)", 1);
-  wait_for_text(log, " recorded: ", occurrences(read_file(log), " recorded: ") + 1);
+  wait_for_log(log, "settings reloaded on SIGHUP (changed)", 1);
+  wait_for_log(log, " recorded: ", occurrences(read_file(log), " recorded: ") + 1);
   ::kill(pid, SIGTERM);
   CHECK(wait_watch_exit(pid) == 0);
   CHECK(read_file(log).find("internal error") == std::string::npos);
