@@ -10,6 +10,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/coverage.h"
 #include "reports/coverage_gaps.h"
+#include "reports/manifest.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
 #include "tsa/bundle_tokens.h"
@@ -288,6 +289,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
 
   bundle["operator"] = req.operator_name ? json(*req.operator_name) : json();
   bundle["tool"] = {{"name", "dnswitness"}, {"version", kToolVersion}, {"commit", kToolCommit}};
+  bundle["manifest_signature"] = req.manifest_signed ? json(kManifestSignedValue) : json();
   bundle["ledger"] = {{"origin", store.origin()},
                       {"public_key_pem", key->pem()},
                       {"public_key_raw_base64", base64_encode(key->raw())},

@@ -40,6 +40,10 @@ struct ReportRequest {
   // The expected time between runs, for the coverage gaps (--interval); nullopt: the median spacing
   // of the ledger's runs near the windows (reports/coverage_gaps.h).
   std::optional<std::int64_t> interval_ns;
+  // True when `report` signs the bundle's manifest (reports/manifest.h): report.json then names
+  // manifest.sig in "manifest_signature", and verify requires it. False writes null there (the
+  // user who made the report could not read the ledger's private key).
+  bool manifest_signed = false;
 };
 
 // Reads the login inputs as `report` and `verify` both do: each file with parse_logins, the --at

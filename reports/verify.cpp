@@ -15,6 +15,7 @@
 #include "reports/bundle.h"
 #include "reports/candidates.h"
 #include "reports/coverage_gaps.h"
+#include "reports/manifest.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
 #include "tsa/bundle_tokens.h"
@@ -155,6 +156,11 @@ void verify_all(const json& b, BundleVerification& v) {
   if (v.verifier_key != str(ledger, "verifier_key", "ledger"))
     fail("ledger.verifier_key does not belong to the key and origin");
   const std::uint64_t newest_size = u64(ledger, "newest_size", "ledger");
+  if (const auto m = b.find("manifest_signature"); m != b.end()) {
+    if (!m->is_null() && *m != kManifestSignedValue)
+      fail(fmt::format("manifest_signature is neither \"{}\" nor null", kManifestSignedValue));
+    v.manifest_signed = !m->is_null();
+  }
 
   // Tree heads, and the RFC 3161 tokens that date them.
   const json& cps = arr(b, "checkpoints", "the report");

@@ -27,6 +27,10 @@ struct BundleVerification {
   // Which of the parts bundles made before them lack were present and checked.
   bool run_facts_checked = false, resolvers_checked = false, coverage_checked = false;
   std::optional<bool> sha256_checked;  // set when report.sha256 was given
+  // report.json's "manifest_signature": true for "manifest.sig" (report signed the manifest, so
+  // manifest.sig must be there), false for null (made unsigned); nullopt when the bundle predates
+  // signed manifests. The signature itself is checked by check_manifest (reports/manifest.h).
+  std::optional<bool> manifest_signed;
   std::vector<std::string> pdfs;       // PDFs checked against report.sha256 and this bundle
   std::vector<std::string> warnings;    // from the tables, for the summary
 };

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "cli/ledger_options.h"
+#include "cli/manifest_key.h"
 #include "cli/output_file.h"
 #include "config/domain_list.h"
 #include "crypto/sha256.h"
@@ -23,6 +24,7 @@
 #include "reports/bundle.h"
 #include "reports/evidence_description.h"
 #include "reports/file_name.h"
+#include "reports/manifest.h"
 #include "reports/pdf/bundle_view.h"
 #include "reports/pdf/report_pdf.h"
 #include "reports/pdf/wording.h"
@@ -122,7 +124,8 @@ Action add_report(CLI::App& app) {
       "  dnswitness report --from 2023-11-01T00:00:00Z --until 2023-11-02T00:00:00Z --domains x.com --out r\n"
       "  dnswitness report --logins x.txt --case '令和8年(ワ)第123号' --lang en --name case123_report.pdf --out r\n"
       "Writes report.json, the PDF for e-filing (A4, fonts embedded, no password, a name the e-filing system\n"
-      "accepts), evidence-description.txt (a draft row of the 証拠説明書 to edit) and report.sha256 (all of them).\n"
+      "accepts), evidence-description.txt (a draft row of the 証拠説明書 to edit), report.sha256 (all of them) and\n"
+      "manifest.sig (the same list, signed with the ledger's key; docs/manifest.md).\n"
       "Windows: --before (default 1h) and --after (default 10m) around each login time; 90s, 10m, 1h, 2d.\n"
       "Gaps: periods in the windows longer than twice the expected interval between runs with no run are\n"
       "listed (--interval, or the median spacing of the ledger's runs).\n"
@@ -247,7 +250,9 @@ Action add_report(CLI::App& app) {
     const std::filesystem::path dir(opt->out);
     const auto json_path = dir / "report.json", sum_path = dir / "report.sha256";
     const auto description_path = dir / kEvidenceDescriptionName;
+    const auto manifest_path = dir / kManifestFileName;
     if (!opt->force && (std::filesystem::exists(json_path) || std::filesystem::exists(sum_path) ||
+                        std::filesystem::exists(manifest_path) ||
                         (!opt->name.empty() && std::filesystem::exists(dir / opt->name))))
       throw UsageError(fmt::format("{} already holds a report; choose another --out folder or add --force to "
                                    "replace it.",
@@ -269,6 +274,9 @@ Action add_report(CLI::App& app) {
       LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},
                         opt->ledger.lock_timeout_s * 1000);
       req.created_at = utc_now();
+      // The key is read before anything is written: report.json states whether its manifest is signed.
+      const ManifestKey manifest_key = load_manifest_key(store);
+      req.manifest_signed = manifest_key.key.has_value();
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
       if (ec)
@@ -287,6 +295,7 @@ Action add_report(CLI::App& app) {
           json_file.write(chunk);
         });
         std::string sums = fmt::format("{}  report.json\n", hex_encode(written.sha256));
+        std::vector<ManifestEntry> manifest{{"report.json", hex_encode(written.sha256)}};
         std::optional<OutputFile> pdf_file;
         std::optional<OutputFile> description_file;
         if (want_pdf) {
@@ -312,14 +321,28 @@ Action add_report(CLI::App& app) {
           pdf_written = pdf::render_report_pdf(view, po, pdf_file->flushed_fd());
           description_file.emplace(description_path);
           description_file->write(evidence_description_text(evidence_description(view.doc, name, english), english));
-          sums += fmt::format("{}  {}\n", sha256_of_file(pdf_file->flushed_temp()), name);
-          sums += fmt::format("{}  {}\n", sha256_of_file(description_file->flushed_temp()), kEvidenceDescriptionName);
+          manifest.push_back({name, sha256_of_file(pdf_file->flushed_temp())});
+          manifest.push_back({kEvidenceDescriptionName, sha256_of_file(description_file->flushed_temp())});
+          sums += fmt::format("{}  {}\n", manifest[1].sha256_hex, name);
+          sums += fmt::format("{}  {}\n", manifest[2].sha256_hex, kEvidenceDescriptionName);
         }
         sum_file.write(sums);
+        // The manifest lists exactly what report.sha256 lists, signed (reports/manifest.h).
+        std::optional<OutputFile> manifest_file;
+        if (manifest_key.key) {
+          manifest_file.emplace(manifest_path);
+          manifest_file->write(sign_manifest(manifest, store.origin(), *manifest_key.key));
+        }
         json_file.commit();
         if (pdf_file) pdf_file->commit();
         if (description_file) description_file->commit();
         sum_file.commit();
+        if (manifest_file) manifest_file->commit();
+      }
+      // --force over a signed report with an unsigned one: its manifest.sig names the old files.
+      if (!manifest_key.key) {
+        std::error_code gone;
+        std::filesystem::remove(manifest_path, gone);
       }
       made_dir.active = false;
       // --force: files the replaced report listed and this one did not (a PDF of another date or
@@ -341,6 +364,15 @@ Action add_report(CLI::App& app) {
         std::cout << fmt::format("Wrote {} ({} pages, {} bytes) and {} (a draft for the evidence description).\n",
                                  pdf_path.string(), pdf_written.pages, std::filesystem::file_size(pdf_path),
                                  description_path.string());
+      if (manifest_key.key)
+        std::cout << fmt::format("Wrote {}: the SHA-256 of every file above, signed with the ledger's key.\n",
+                                 manifest_path.string());
+      else
+        std::cerr << fmt::format("dnswitness: warning: the report is not signed as a whole ({}); its PDF and "
+                                 "evidence description are covered only by report.sha256, which anyone can "
+                                 "recompute, and verify will say so. Make the report as the user who runs the "
+                                 "ledger to sign it.\n",
+                                 manifest_key.unsigned_because);
       const std::size_t warnings = written.table_warnings;
       if (warnings) std::cout << fmt::format("  {} warning(s) in the tables; read them before filing.\n", warnings);
       std::cout << fmt::format("Check it with: dnswitness verify {}\n", json_path.string());

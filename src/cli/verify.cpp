@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/verify_manifest.h"
 #include "reports/verify.h"
 
 namespace dnswitness::cli {
@@ -43,6 +44,8 @@ Action add_verify(CLI::App& app) {
       "(from the operator, or 'dnswitness keygen --show' on the ledger's machine).\n"
       "A PDF or evidence-description.txt in the same folder must be listed in report.sha256 and match it,\n"
       "and the PDF must name this report.json's SHA-256 (it was typeset from this bundle).\n"
+      "manifest.sig beside it must be signed with the bundle's key and list every file of the report with\n"
+      "its SHA-256; a bundle from a dnswitness that did not sign reports gets a warning (docs/manifest.md).\n"
       "Exit codes: 0 valid; 4 invalid (the first failing item is named); 1 the file cannot be read.");
   sub->add_option("report", *report, "report.json")->required()->option_text("REPORT.json");
   sub->add_flag("--quiet,-q", *quiet, "Print only problems");
@@ -88,10 +91,22 @@ Action add_verify(CLI::App& app) {
       std::cerr << fmt::format("dnswitness: {} is not JSON; it cannot be a dnswitness report.\n", path.string());
       return kExitInternal;
     }
+    // The signed manifest: checked after the bundle, so a tampered bundle is named by what in it fails.
+    ManifestOutcome manifest;
+    if (v.ok) {
+      std::vector<std::string> must_list = beside;
+      for (const auto& f : files) must_list.push_back(f.name);
+      manifest = verify_manifest_beside(path, *text, v, must_list);
+      if (!manifest.failure.empty()) {
+        v.ok = false;
+        v.failure = manifest.failure;
+      }
+    }
     if (!v.ok) {
       std::cerr << fmt::format("dnswitness: the report {} is NOT valid: {}.\n", path.string(), v.failure);
       return kExitTampered;
     }
+    if (!manifest.warning.empty()) std::cerr << fmt::format("dnswitness: warning: {}.\n", manifest.warning);
     if (!*quiet) {
       std::cout << fmt::format("Report {} is valid.\n", path.string())
                 << fmt::format("  made {}{}\n", v.created_at, v.case_name.empty() ? "" : ", case " + v.case_name)
@@ -132,6 +147,7 @@ Action add_verify(CLI::App& app) {
       std::cout
                 << fmt::format("  report.sha256: {}\n", v.sha256_checked ? "every listed file matches"
                                                                         : "not present beside the report");
+      std::cout << fmt::format("  {}\n", manifest.summary);
       for (const auto& pdf : v.pdfs)
         std::cout << fmt::format("  {}: listed in report.sha256 and typeset from this report.json\n", pdf);
       if (!v.warnings.empty()) {

@@ -50,6 +50,7 @@ TEST_CASE("report's streamed report.json equals build_bundle's dump(1) on a lab 
   const auto created = parse_rfc3339(parsed["created_at"].get<std::string>());
   REQUIRE(created);
   req.created_at = *created;
+  req.manifest_signed = true;  // report signed it with the ledger's key (docs/manifest.md)
   LedgerStore store(ledger_paths(ledger), LedgerStore::Mode::read_only);
   const std::string expected = build_bundle(store, req).dump(1) + "\n";
   REQUIRE(written.size() == expected.size());

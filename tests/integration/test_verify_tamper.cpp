@@ -189,6 +189,7 @@ TEST_CASE("verify CLI: exit 4 naming the item, report.sha256 checked, exit 1 whe
 
   // A whitespace change keeps the JSON's meaning; only report.sha256 beside it can notice.
   std::filesystem::copy_file(f.dir / "r/report.sha256", dir + "/report.sha256");
+  std::filesystem::copy_file(f.dir / "r/manifest.sig", dir + "/manifest.sig");
   write_file(dir + "/report.json", f.report + " ");
   r = run_dnswitness("verify " + dir + "/report.json");
   CHECK(r.exit_code == 4);
