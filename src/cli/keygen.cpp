@@ -37,9 +37,7 @@ Action add_keygen(CLI::App& app) {
       "form (origin+keyID+base64(0x01||key)) that checks the ledger's signed tree heads.\n"
       "Exit codes: 0 done; 1 a key already exists or the files cannot be written; 2 bad usage.");
   add_ledger_options(sub, opt->ledger);
-  sub->add_option("--origin", opt->origin,
-                  "Name of a new ledger (default: dnswitness/<host>/<random>); no spaces or '+'")
-      ->option_text("NAME");
+  add_origin_option(sub, opt->origin);
   sub->add_flag("--show", opt->show, "Print the existing key's fingerprint and verifier key instead");
   return [opt]() -> int {
     try {

@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "crypto/sha256.h"
+#include "ledger/origin.h"
 #include "ledger/signed_note.h"
+#include "model/printable.h"
 #include "model/errors.h"
 #include "timeutil/timestamp.h"
 
@@ -22,6 +24,15 @@ void add_ledger_options(CLI::App* sub, LedgerOptions& opt) {
       ->option_text("SECONDS");
 }
 
+CLI::Option* add_origin_option(CLI::App* sub, std::string& origin) {
+  return sub
+      ->add_option("--origin", origin,
+                   "Name of a new ledger, at most 255 bytes without spaces or '+' "
+                   "(default: dnswitness/<host>/<random>)")
+      ->check(CLI::Validator([](const std::string& value) { return origin_problem(value); }, "", "origin"))
+      ->option_text("NAME");
+}
+
 void retire_ledger_for_new_start(const LedgerPaths& paths) {
   const auto moved = retire_ledger_files(paths);
   if (moved)
@@ -31,7 +42,7 @@ void retire_ledger_for_new_start(const LedgerPaths& paths) {
 }
 
 int report_ledger_error(const LedgerError& e) {
-  std::cerr << "dnswitness: " << e.what() << '\n';
+  std::cerr << "dnswitness: " << printable(e.what()) << '\n';
   switch (e.kind()) {
     case LedgerError::Kind::integrity:
       return kExitTampered;
@@ -49,10 +60,10 @@ int report_current_exception() {
     return report_ledger_error(e);
   } catch (const CryptoError& e) {
     // CryptoError messages name the file and never contain key material.
-    std::cerr << "dnswitness: " << e.what() << '\n';
+    std::cerr << "dnswitness: " << printable(e.what()) << '\n';
     return kExitInternal;
   } catch (const NoteError& e) {
-    std::cerr << "dnswitness: " << e.what() << '\n';
+    std::cerr << "dnswitness: " << printable(e.what()) << '\n';
     return kExitUsage;
   }
 }

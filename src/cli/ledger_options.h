@@ -19,6 +19,10 @@ struct LedgerOptions {
 // Adds --ledger and --lock-timeout to `sub`.
 void add_ledger_options(CLI::App* sub, LedgerOptions& opt);
 
+// --origin NAME for the commands that may create a ledger; a name origin_problem() refuses is a
+// usage error at parse time, before any file is made.
+CLI::Option* add_origin_option(CLI::App* sub, std::string& origin);
+
 // --new-ledger: a deliberate fresh start. Moves the ledger's database and key folder (whatever
 // their state) into <ledger>/retired-<UTC time>/ and says where on stderr; the next open creates a
 // new ledger with a new key and origin. Nothing is deleted.

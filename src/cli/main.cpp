@@ -9,7 +9,9 @@
 
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
+#include "cli/option_checks.h"
 #include "dnswitness/version.h"
+#include "model/printable.h"
 #include "model/errors.h"
 #include "model/safe_file.h"
 
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
       cli::add_status(app),
       cli::add_events(app),
   };
+  cli::apply_option_rules(app);
   std::map<CLI::App*, cli::Action> actions;
   const auto subs = app.get_subcommands({});
   for (std::size_t i = 0; i < subs.size() && i < registered.size(); ++i) actions[subs[i]] = registered[i];
@@ -48,19 +51,21 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? cli::kExitOk : cli::kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11's messages quote the arguments as given: escaped, like every message we print.
+    std::cerr << printable(e.what()) << "\nRun with --help for more information.\n";
+    return cli::kExitUsage;
   }
   try {
     for (auto* sub : app.get_subcommands())
       if (auto it = actions.find(sub); it != actions.end()) return it->second();
     return cli::kExitUsage;
   } catch (const UsageError& e) {
-    std::cerr << "dnswitness: " << e.what() << '\n';
+    std::cerr << "dnswitness: " << printable(e.what()) << '\n';
     return cli::kExitUsage;
   } catch (const FileWriteError& e) {
     // An output file that could not be made or written: its sentence says which and what to do.
-    std::cerr << "dnswitness: " << e.what() << '\n';
+    std::cerr << "dnswitness: " << printable(e.what()) << '\n';
     return e.stage() == FileWriteError::Stage::create ? cli::kExitUsage : cli::kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "dnswitness: internal error: " << e.what() << '\n';

@@ -16,6 +16,7 @@
 #include "ledger/leaves.h"
 #include "ledger/store.h"
 #include "model/errors.h"
+#include "model/printable.h"
 #include "model/record_json.h"
 #include "model/target.h"
 #include "cli/snapshot_output.h"
@@ -90,9 +91,7 @@ Action add_resolve_snapshot(CLI::App& app) {
                 "gets on stderr");
   add_ledger_options(sub, opt->ledger);
   sub->add_flag("--no-ledger", opt->no_ledger, "Only print; do not append the run to the ledger");
-  sub->add_option("--origin", opt->origin,
-                  "Name of a new ledger (default: dnswitness/<host>/<random>); no spaces or '+'")
-      ->option_text("NAME");
+  add_origin_option(sub, opt->origin);
   sub->add_flag("--new-ledger", opt->new_ledger,
                 "Start a new ledger (new key and origin) on purpose: the old database and keys/ are moved to "
                 "<ledger>/retired-<time>/, never deleted");
@@ -189,7 +188,7 @@ Action add_resolve_snapshot(CLI::App& app) {
       if (e) std::rethrow_exception(e);  // --json or the table failed: an internal error (exit 1)
     if (json_out) json_out->commit();
     if (summary.run.authoritative)
-      for (const auto& problem : summary.run.authoritative->problems) std::cerr << "dnswitness: " << problem << "\n";
+      for (const auto& problem : summary.run.authoritative->problems) std::cerr << "dnswitness: " << printable(problem) << "\n";
     if (summary.run.clock)
       for (const auto& w : summary.run.clock->warnings) std::cerr << "dnswitness: warning: " << w << "\n";
     if (ledger_rc != kExitOk) return ledger_rc;

@@ -77,8 +77,7 @@ Action add_watch(CLI::App& app) {
   add_config_options(sub, opt->run, "JSON settings file, repeatable (a later one wins); all are re-read on SIGHUP");
   add_snapshot_options(sub, opt->run);
   add_ledger_options(sub, opt->ledger);
-  sub->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
-      ->option_text("NAME");
+  add_origin_option(sub, opt->origin);
   sub->add_flag("--new-ledger", opt->new_ledger,
                 "Start a new ledger (new key and origin) on purpose: the old database and keys/ are moved to "
                 "<ledger>/retired-<time>/, never deleted");

@@ -1,4 +1,5 @@
 #include "ledger/store.h"
+#include "ledger/origin.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -88,6 +89,13 @@ Db open_database(const LedgerPaths& paths, LedgerStore::Mode mode) {
 bool guard_file_present(const LedgerPaths& paths) {
   std::error_code ec;
   return fs::symlink_status(paths.checkpoint_guard(), ec).type() != fs::file_type::not_found;
+}
+
+// A bad --origin is refused before the database file is opened, so that nothing is created.
+const LedgerPaths& origin_checked(const LedgerPaths& paths, const std::string& origin) {
+  if (origin.empty()) return paths;
+  if (const std::string why = origin_problem(origin); !why.empty()) throw LedgerError(LedgerError::Kind::usage, why);
+  return paths;
 }
 
 const LedgerPaths& guard_checked_ledger_paths(const LedgerPaths& paths, LedgerStore::Mode mode) {
@@ -207,7 +215,7 @@ void require_current_schema(int version, const std::filesystem::path& ledger_dir
 }
 
 LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string& origin, int busy_timeout_ms)
-    : paths_(guard_checked_ledger_paths(paths, mode)), db_(open_database(paths, mode)) {
+    : paths_(guard_checked_ledger_paths(origin_checked(paths, origin), mode)), db_(open_database(paths, mode)) {
   sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
   // Before anything could write to it: even switching the journal mode below changes the file.
   if (const auto version = stored_schema_version(db_)) require_current_schema(*version, paths_.dir);
@@ -245,11 +253,7 @@ void LedgerStore::create_schema(const std::string& origin) {
     if (probe.i64(0) != 0) return;
   }
   const std::string name = origin.empty() ? default_origin() : origin;
-  if (!is_valid_key_name(name))
-    throw LedgerError(LedgerError::Kind::usage,
-                      fmt::format("The origin '{}' cannot name a ledger: it must be non-empty UTF-8 without spaces, "
-                                  "'+' or control characters, e.g. example-law.jp/ledger-1.",
-                                  name));
+  if (const std::string why = origin_problem(name); !why.empty()) throw LedgerError(LedgerError::Kind::usage, why);
   WriteTransaction tx(db_);
   // Another process may have created the ledger while we waited for the lock.
   Stmt probe(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");

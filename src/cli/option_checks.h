@@ -1,0 +1,19 @@
+#pragma once
+// Checks that apply to every command's options at once, so that no command can forget them.
+#include <CLI/CLI.hpp>
+
+namespace dnswitness::cli {
+
+// Applies the rules below to every option of `app` and its subcommands, recursively:
+//
+// One value per occurrence. `--domains x.com typo` must not resolve "typo": a list is given
+// comma-separated (`--domains x.com,t.co`) or by repeating the option, and a word after a value
+// is an unexpected argument, as in the usual command-line habit.
+//
+// Refuses an empty value for every option and argument that takes one (`--origin ""`,
+// `--json ""`, `--tz ""`, a trailing comma in a list...): an empty value is always a slip in a
+// script (an unset variable), and silently falling back to the default would record evidence
+// under settings nobody chose. The error is CLI11's usage error, so the exit code is 2.
+void apply_option_rules(CLI::App& app);
+
+}  // namespace dnswitness::cli
