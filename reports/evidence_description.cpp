@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "model/printable.h"
 #include "reports/pdf/bundle_view.h"
 #include "reports/pdf/wording.h"
 
@@ -81,7 +82,10 @@ EvidenceDescription evidence_description(const json& b, const std::string& pdf_n
 std::string evidence_description_text(const EvidenceDescription& d, bool english) {
   const Lang L{english};
   std::string out = L("証拠説明書（案）\n\n", "Evidence description (draft)\n\n");
-  for (const auto& [label, value] : d.fields) out += fmt::format("{}{}{}\n\n", label, L("：", ": "), value);
+  // The values quote the case name and the report's file names: a control character in them is
+  // shown as an escape, never written into the text a lawyer pastes into a filing.
+  for (const auto& [label, value] : d.fields)
+    out += fmt::format("{}{}{}\n\n", label, L("：", ": "), printable(value, true));
   out += L("※ dnswitness が報告書の記録から作成した下書きです。提出前に内容を確認し、必要に応じて修正してください。\n",
            "Note: a draft made by dnswitness from the report's records. Check and edit it before filing.\n");
   return out;

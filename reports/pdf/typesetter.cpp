@@ -11,6 +11,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "model/printable.h"
+
 namespace dnswitness::pdf {
 namespace {
 
@@ -106,7 +108,10 @@ struct Typesetter::Impl {
     pango_layout_set_alignment(l, align);
     if (indent != 0) pango_layout_set_indent(l, to_pango(indent));
     if (spacing != 1.0) pango_layout_set_line_spacing(l, static_cast<float>(spacing));
-    pango_layout_set_text(l, text.data(), static_cast<int>(text.size()));
+    // Text from the bundle (case name, login file names, accounts) may hold control characters or
+    // bidirectional overrides that would hide or reorder what the reader sees: shown escaped.
+    const std::string shown = printable(text, true);
+    pango_layout_set_text(l, shown.data(), static_cast<int>(shown.size()));
     return l;
   }
 
@@ -473,7 +478,7 @@ void Typesetter::finish() {
   if (m.finished) return;
   m.finished = true;
   const auto meta = [&](cairo_pdf_metadata_t key, const std::string& value) {
-    if (!value.empty()) cairo_pdf_surface_set_metadata(m.surface, key, value.c_str());
+    if (!value.empty()) cairo_pdf_surface_set_metadata(m.surface, key, printable(value).c_str());
   };
   meta(CAIRO_PDF_METADATA_TITLE, m.metadata.title);
   meta(CAIRO_PDF_METADATA_AUTHOR, m.metadata.author);

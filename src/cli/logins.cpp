@@ -4,10 +4,13 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <string_view>
+#include <type_traits>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "model/printable.h"
 #include "model/errors.h"
 #include "reports/logins.h"
 #include "reports/source_ip.h"
@@ -45,11 +48,27 @@ Summary summarize(const LoginImport& in) {
   return s;
 }
 
+// The table holds text from the file (accounts, the file's name): every line is printed through
+// printable() so a control character in a disclosure cannot reach the terminal. Line by line, so a
+// large file's table is never held in memory twice.
+struct PrintableOut {
+  template <typename T>
+  PrintableOut& operator<<(const T& piece) {
+    if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+      std::cout << printable(std::string_view(piece), true);
+    } else {
+      std::cout << piece;
+    }
+    return *this;
+  }
+};
+
 void print_text(const LoginImport& in, const std::string& file) {
   const Summary s = summarize(in);
-  std::cout << fmt::format("{}: {} login record(s); read as {}: {}.\n", file, in.records.size(),
+  PrintableOut out;
+  out << fmt::format("{}: {} login record(s); read as {}: {}.\n", file, in.records.size(),
                            login_format_name(in.format), in.detected_because);
-  std::cout << fmt::format("Times written without a zone were read as {}.\n\n", in.zone.name);
+  out << fmt::format("Times written without a zone were read as {}.\n\n", in.zone.name);
 
   std::size_t wip = 9, wacc = 7;
   bool any_port = false;
@@ -59,7 +78,7 @@ void print_text(const LoginImport& in, const std::string& file) {
     any_port = any_port || r.source_port.has_value();
   }
   const std::string port_head = any_port ? fmt::format("{:>5}  ", "PORT") : "";
-  std::cout << fmt::format("{:>6}  {:<24}  {:<24}  {:<{}}  {}{:<{}}  {}\n", "LINE", "UTC", "JST", "SOURCE IP", wip,
+  out << fmt::format("{:>6}  {:<24}  {:<24}  {:<{}}  {}{:<{}}  {}\n", "LINE", "UTC", "JST", "SOURCE IP", wip,
                            port_head, "ACCOUNT", wacc, "SOURCE IP CLASS");
   for (const auto& r : in.records) {
     std::string cls = "-";
@@ -70,35 +89,35 @@ void print_text(const LoginImport& in, const std::string& file) {
     }
     const std::string port =
         any_port ? fmt::format("{:>5}  ", r.source_port ? std::to_string(*r.source_port) : "-") : "";
-    std::cout << fmt::format("{:>6}  {:<24}  {:<24}  {:<{}}  {}{:<{}}  {}\n", r.line, format_utc_display(r.at),
+    out << fmt::format("{:>6}  {:<24}  {:<24}  {:<{}}  {}{:<{}}  {}\n", r.line, format_utc_display(r.at),
                              format_jst_display(r.at), r.source_ip.value_or("-"), wip, port, r.account.value_or("-"),
                              wacc, cls);
   }
 
-  std::cout << "\nBy account:\n";
-  for (const auto& [account, n] : s.by_account) std::cout << fmt::format("  {:<{}}  {:>6}\n", account, wacc, n);
-  std::cout << "By source IP class:\n";
+  out << "\nBy account:\n";
+  for (const auto& [account, n] : s.by_account) out << fmt::format("  {:<{}}  {:>6}\n", account, wacc, n);
+  out << "By source IP class:\n";
   for (const auto& [cls, n] : s.by_class)
-    std::cout << fmt::format("  {:<26}  {:>6}\n", source_ip_class_label(cls), n);
-  if (s.without_ip) std::cout << fmt::format("  {:<26}  {:>6}\n", "no source IP", s.without_ip);
-  if (in.duplicates) std::cout << fmt::format("Duplicates dropped: {}\n", in.duplicates);
+    out << fmt::format("  {:<26}  {:>6}\n", source_ip_class_label(cls), n);
+  if (s.without_ip) out << fmt::format("  {:<26}  {:>6}\n", "no source IP", s.without_ip);
+  if (in.duplicates) out << fmt::format("Duplicates dropped: {}\n", in.duplicates);
 
   if (s.not_usable) {
-    std::cout << fmt::format("\n{} record(s) have a source IP that a carrier cannot look up:\n", s.not_usable);
+    out << fmt::format("\n{} record(s) have a source IP that a carrier cannot look up:\n", s.not_usable);
     for (const auto& r : in.records) {
       if (!r.source_ip) continue;
       const auto c = classify_source_ip(*r.source_ip);
       if (!c.usable_for_carrier_request)
-        std::cout << fmt::format("  line {} ({}): {}: {}\n", r.line, format_utc_display(r.at), c.address, c.reason);
+        out << fmt::format("  line {} ({}): {}: {}\n", r.line, format_utc_display(r.at), c.address, c.reason);
     }
   }
   if (s.ipv6)
-    std::cout << fmt::format(
+    out << fmt::format(
         "\n{} record(s) have a public IPv6 source: the carrier may find the subscriber without a destination IP.\n",
         s.ipv6);
   if (!in.warnings.empty()) {
-    std::cout << "\nNotes:\n";
-    for (const auto& w : in.warnings) std::cout << "  " << w << '\n';
+    out << "\nNotes:\n";
+    for (const auto& w : in.warnings) out << "  " << w << '\n';
   }
 }
 

@@ -3,6 +3,7 @@
 // Everything the user gave is checked before the ledger is read, and nothing is written unless the
 // whole report was built.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unistd.h>
 
@@ -19,7 +20,9 @@
 #include "config/domain_list.h"
 #include "crypto/sha256.h"
 #include "crypto/encoding.h"
+#include "ledger/queries.h"
 #include "model/errors.h"
+#include "model/printable.h"
 #include "model/target.h"
 #include "reports/bundle.h"
 #include "reports/evidence_description.h"
@@ -64,17 +67,6 @@ std::string sha256_of_file(const std::filesystem::path& p) {
     h.update(ByteView(reinterpret_cast<const std::uint8_t*>(block), static_cast<std::size_t>(in.gcount())));
   if (in.bad()) throw std::runtime_error(fmt::format("cannot read back {}", p.string()));
   return hex_encode(h.finish());
-}
-
-std::string read_small_file(const std::string& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  std::ifstream in(path, std::ios::binary);
-  if (ec || !in)
-    throw UsageError(fmt::format("Cannot read the login records file {}; check the path.", path));
-  if (size > 64u * 1024 * 1024)
-    throw UsageError(fmt::format("The login records file {} is larger than 64 MiB; split it.", path));
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 std::int64_t duration(const std::string& text, const char* option) {
@@ -157,9 +149,20 @@ Action add_report(CLI::App& app) {
   sub->add_option("--resolver", opt->resolvers, "Only these resolvers (repeatable or comma-separated)")
       ->delimiter(',')
       ->option_text("NAME");
+  // Printed on the PDF, in its metadata and in evidence-description.txt: plain UTF-8 text only.
+  const CLI::Validator plain_text(
+      [](const std::string& v) -> std::string {
+        if (is_printable(v)) return {};
+        return "holds a control character or bytes that are not UTF-8 (shown escaped: " + printable(v) +
+               "); type it as plain text";
+      },
+      "", "plain text");
   sub->add_option("--case", opt->case_name, "Case name or number, as it should appear in the report")
+      ->check(plain_text)
       ->option_text("TEXT");
-  sub->add_option("--operator", opt->operator_name, "Who runs this ledger (name, firm)")->option_text("TEXT");
+  sub->add_option("--operator", opt->operator_name, "Who runs this ledger (name, firm)")
+      ->check(plain_text)
+      ->option_text("TEXT");
   sub->add_flag("--force", opt->force, "Replace a report already in DIR");
   sub->add_option("--format", opt->formats,
                   "What to write: pdf,json (default) or json. The PDF is typeset from report.json and cites its "
@@ -202,8 +205,9 @@ Action add_report(CLI::App& app) {
     if (!opt->logins.empty()) {
       LoginInput in;
       in.kind = "file";
-      in.name = std::filesystem::path(opt->logins).filename().string();
-      in.content = read_small_file(opt->logins);
+      // The name goes into report.json, which holds UTF-8 only: a name that is not is kept escaped.
+      in.name = printable(std::filesystem::path(opt->logins).filename().string());
+      in.content = read_logins_text(opt->logins);
       req.inputs.push_back(std::move(in));
     }
     if (!opt->at.empty()) {
@@ -273,6 +277,15 @@ Action add_report(CLI::App& app) {
     try {
       LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},
                         opt->ledger.lock_timeout_s * 1000);
+      // A resolver named wrong would select nothing and write a report with no observation in it.
+      if (!o.resolvers.empty()) {
+        const auto known = recorded_resolvers(store);
+        for (const auto& r : o.resolvers)
+          if (std::find(known.begin(), known.end(), r) == known.end())
+            throw UsageError(fmt::format("--resolver '{}' names no resolver of this ledger; it has {}.", r,
+                                         known.empty() ? std::string("no observations yet")
+                                                       : fmt::format("{}", fmt::join(known, ", "))));
+      }
       req.created_at = utc_now();
       // The key is read before anything is written: report.json states whether its manifest is signed.
       const ManifestKey manifest_key = load_manifest_key(store);

@@ -15,6 +15,7 @@
 #include "config/snapshot_settings.h"
 #include "crypto/sha256.h"
 #include "ledger/coverage.h"
+#include "model/printable.h"
 #include "model/errors.h"
 #include "model/safe_file.h"
 #include "schedule/crontab.h"
@@ -165,9 +166,11 @@ int status(const ScheduleOptions& o) {
   std::cout << fmt::format("installed:  {} ({})\n", s->backend, s->where)
             << fmt::format("every:      {}{}\n", s->interval ? format_interval(*s->interval) : "?", " (" + s->when + ")")
             << fmt::format("command:    {}\n", s->command);
-  // When it last ran: the newest run in the ledger the entry writes to.
+  // When it last ran: the newest run in the ledger the entry writes to (not $DNSWITNESS_HOME's,
+  // which may be another ledger); --ledger overrides it.
+  const std::string ledger = !o.ledger.ledger.empty() ? o.ledger.ledger : s->ledger.value_or(std::string());
   try {
-    LedgerStore store(ledger_paths(o.ledger.ledger), LedgerStore::Mode::read_only, {}, o.ledger.lock_timeout_s * 1000);
+    LedgerStore store(ledger_paths(ledger), LedgerStore::Mode::read_only, {}, o.ledger.lock_timeout_s * 1000);
     if (const auto last = last_run(store)) {
       const UtcTime t{last->time.started_ns};
       const auto age_s = (utc_now().ns - t.ns) / 1'000'000'000;
@@ -250,8 +253,7 @@ Action add_schedule(CLI::App& app) {
     add_tsa_options(a, opt->tsa);
   });
   add_ledger_options(inst, opt->ledger);
-  inst->add_option("--origin", opt->origin, "Name of a new ledger (default: dnswitness/<host>/<random>)")
-      ->option_text("NAME");
+  add_origin_option(inst, opt->origin);
   inst->add_option("--log", opt->log, "Log file (default: LEDGER/watch.log)")->option_text("FILE");
   inst->add_option("--on-change", opt->on_change, "Shell command run for each change, with the event JSON on stdin")
       ->option_text("COMMAND");
@@ -279,7 +281,7 @@ Action add_schedule(CLI::App& app) {
     } catch (const CryptoError&) {
       return report_current_exception();
     } catch (const std::runtime_error& e) {
-      std::cerr << "dnswitness: " << e.what() << '\n';
+      std::cerr << "dnswitness: " << printable(e.what()) << '\n';
       return kExitInternal;
     }
   };

@@ -24,6 +24,13 @@ constexpr const char* kIndexColumns = "leaf_index, qtype, time_ns, resolver, out
 
 }  // namespace
 
+std::vector<std::string> recorded_resolvers(LedgerStore& store) {
+  std::vector<std::string> names;
+  Stmt s(store.db(), "SELECT DISTINCT resolver FROM observation_index ORDER BY resolver");
+  while (s.step("listing the ledger's resolvers")) names.emplace_back(s.text(0));
+  return names;
+}
+
 LedgerReader::LedgerReader(LedgerStore& store)
     : store_(store),
       leaf_stmt_(store.db(), "SELECT data FROM leaves WHERE idx = ?1"),

@@ -26,6 +26,9 @@
 
 namespace dnswitness {
 
+// Every resolver name the ledger's observations carry (as `report --resolver` takes them), sorted.
+std::vector<std::string> recorded_resolvers(LedgerStore& store);
+
 class LedgerReader {
  public:
   explicit LedgerReader(LedgerStore& store);

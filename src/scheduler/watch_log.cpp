@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "model/printable.h"
 #include "timeutil/timestamp.h"
 
 namespace dnswitness {
@@ -30,7 +31,10 @@ void WatchLog::append(const std::string& line) {
   if (!ok) std::cerr << line;
 }
 
-void WatchLog::info(const std::string& text) {
+// Messages quote paths, hook commands and DNS names: escaped, so the log and the terminal only
+// ever hold printable text.
+void WatchLog::info(const std::string& raw) {
+  const std::string text = printable(raw);
   const std::string line = fmt::format("{} {}\n", format_rfc3339_s(utc_now()), text);
   if (!path_.empty())
     append(line);
@@ -38,7 +42,8 @@ void WatchLog::info(const std::string& text) {
     std::cerr << line;
 }
 
-void WatchLog::problem(const std::string& text) {
+void WatchLog::problem(const std::string& raw) {
+  const std::string text = printable(raw);
   const std::string line = fmt::format("{} {}\n", format_rfc3339_s(utc_now()), text);
   if (!path_.empty()) append(line);
   std::cerr << "dnswitness: " << text << '\n';
