@@ -239,7 +239,7 @@ NormalizedText normalize_text(std::string_view in) {
   out.origin.reserve(in.size() + 1);
   auto emit = [&](char c, std::size_t at) {
     out.text.push_back(c);
-    out.origin.push_back(at);
+    out.origin.push_back(static_cast<std::uint32_t>(at));
   };
   std::size_t i = 0;
   while (i < in.size()) {
@@ -287,7 +287,7 @@ NormalizedText normalize_text(std::string_view in) {
     }
     i += len;
   }
-  out.origin.push_back(out.invalid_utf8_at ? *out.invalid_utf8_at : in.size());
+  out.origin.push_back(static_cast<std::uint32_t>(out.invalid_utf8_at ? *out.invalid_utf8_at : in.size()));
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "reports/logins.h"
 
+#include "config/input_file.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 namespace dnswitness {
 namespace {
 
-constexpr std::uintmax_t kMaxFileBytes = 64u << 20;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -139,6 +140,7 @@ struct Token {
   std::size_t pos = 0;  // normalised offset of the brace or the key
   std::string key;      // lower case
   std::size_t value_begin = 0, value_end = 0;
+  bool cut_off = false;  // a quoted value without its closing quote on the line
 };
 
 bool is_key_char(char c) {
@@ -194,16 +196,19 @@ std::vector<Token> lex_paste(const std::string& t) {
       if (ve < n && t[ve] == q) {
         i = ve + 1;
       } else {
-        // No closing quote on this line: take the rest of the line without JSON punctuation.
+        // No closing quote on this line: the value was cut off (by the paste, or a line break in
+        // Word). The rest of the line is kept so the message can quote it; using it is refused.
         while (ve > vb && (is_space(t[ve - 1]) || t[ve - 1] == ',' || t[ve - 1] == '}')) --ve;
         i = ve;
+        out.push_back(Token{Token::pair, key_pos, key, vb, ve, true});
+        continue;
       }
     } else {
       while (ve < n && t[ve] != ',' && t[ve] != '}' && t[ve] != ']' && t[ve] != '\n' && t[ve] != '\r') ++ve;
       i = ve;
       while (ve > vb && is_space(t[ve - 1])) --ve;
     }
-    out.push_back(Token{Token::pair, key_pos, key, vb, ve});
+    out.push_back(Token{Token::pair, key_pos, key, vb, ve, false});
   }
   return out;
 }
@@ -225,6 +230,9 @@ bool has_paste_keys(const std::vector<Token>& tokens) {
 }
 
 void read_paste(const Source& src, const std::vector<Token>& tokens, const LoginTimeZone& zone, LoginImport& out) {
+  // At most one record per createdAt: reserved once (as in read_csv).
+  out.records.reserve(static_cast<std::size_t>(std::count_if(
+      tokens.begin(), tokens.end(), [](const Token& t) { return t.kind == Token::pair && one_of(t.key, kTimeKeys); })));
   const std::string& t = src.text();
   // Fields of the record being assembled; a record ends at a brace or when a field repeats (a
   // paste that lost its braces still separates records that way).
@@ -246,6 +254,15 @@ void read_paste(const Source& src, const std::vector<Token>& tokens, const Login
       current.clear();
       return;
     }
+    // A cut-off time could be read as another time (2023-11-01T03:25:06.8 without its Z is read in
+    // --tz); a cut-off address could be another address (192.0.2.1 of 192.0.2.17).
+    for (const auto& [key, tok] : current)
+      if (tok->cut_off)
+        src.fail(src.line_of(tok->pos),
+                 fmt::format("the {} value '{}' has no closing quote, so it may be cut off; paste the whole record "
+                             "again",
+                             one_of(key, kTimeKeys) ? "createdAt" : one_of(key, kIpKeys) ? "loginIp" : key,
+                             src.original(tok->value_begin, tok->value_end)));
     LoginRecord r;
     r.line = src.line_of(time->pos);
     r.origin = "x-paste";
@@ -409,6 +426,13 @@ std::optional<CsvLayout> detect_csv(const Source& src) {
                   : h.column == Column::port ? &layout.port
                   : h.column == Column::account ? &layout.account
                                                 : nullptr;
+      // Two time (or address) columns: which one is the login's cannot be guessed, and taking the
+      // first would silently report other times (e.g. an account's creation date).
+      if (slot && *slot >= 0 && (h.column == Column::time || h.column == Column::ip))
+        src.fail(n, fmt::format("the header names two {} columns, '{}' (column {}) and '{}' (column {}); keep the "
+                                "login's column and delete or rename the other",
+                                h.column == Column::time ? "time" : "source IP",
+                                (*cells)[static_cast<std::size_t>(*slot)], *slot + 1, (*cells)[i], i + 1));
       if (slot && *slot < 0) {
         *slot = static_cast<int>(i);
         if (h.column == Column::time) {
@@ -424,6 +448,9 @@ std::optional<CsvLayout> detect_csv(const Source& src) {
 }
 
 void read_csv(const Source& src, const CsvLayout& layout, const LoginTimeZone& zone, LoginImport& out) {
+  // At most one record a line: reserved once, so a large file never holds the records twice while
+  // the vector grows.
+  out.records.reserve(static_cast<std::size_t>(src.line_count()));
   for (int n = layout.header_line + 1; n <= src.line_count(); ++n) {
     const std::string_view raw = src.line(n);
     const std::string_view line = trim(raw);
@@ -464,6 +491,7 @@ void read_csv(const Source& src, const CsvLayout& layout, const LoginTimeZone& z
 // ---- one time per line ---------------------------------------------------------------------
 
 void read_lines(const Source& src, const LoginTimeZone& zone, LoginImport& out) {
+  out.records.reserve(static_cast<std::size_t>(src.line_count()));  // as in read_csv
   for (int n = 1; n <= src.line_count(); ++n) {
     const std::string_view line = trim(src.line(n));
     if (line.empty() || line.front() == '#') continue;
@@ -527,14 +555,20 @@ std::size_t sort_and_deduplicate(std::vector<LoginRecord>& records) {
   std::stable_sort(records.begin(), records.end(), [](const LoginRecord& a, const LoginRecord& b) {
     return std::tie(a.at, a.line) < std::tie(b.at, b.line);
   });
-  using Key = std::tuple<std::int64_t, std::optional<std::string>, std::optional<int>, std::optional<std::string>>;
-  std::set<Key> seen;
-  std::vector<LoginRecord> kept;
-  kept.reserve(records.size());
-  for (auto& r : records)
-    if (seen.insert(Key{r.at.ns, r.source_ip, r.source_port, r.account}).second) kept.push_back(std::move(r));
-  const std::size_t removed = records.size() - kept.size();
-  records = std::move(kept);
+  // Duplicates share their time, so after the sort each group of equal times is compared alone, and
+  // the records are compacted in place: no second copy of a large file's records.
+  using Key = std::tuple<std::optional<std::string>, std::optional<int>, std::optional<std::string>>;
+  std::set<Key> seen_at_this_time;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (kept > 0 && records[kept - 1].at.ns != records[i].at.ns) seen_at_this_time.clear();
+    if (!seen_at_this_time.insert(Key{records[i].source_ip, records[i].source_port, records[i].account}).second)
+      continue;
+    if (kept != i) records[kept] = std::move(records[i]);
+    ++kept;
+  }
+  const std::size_t removed = records.size() - kept;
+  records.erase(records.begin() + static_cast<std::ptrdiff_t>(kept), records.end());
   return removed;
 }
 
@@ -569,22 +603,13 @@ LoginImport parse_logins(std::string_view content, const LoginParseOptions& opti
   return out;
 }
 
+std::string read_logins_text(const std::filesystem::path& path) {
+  return read_input_file(path, "login records file", kMaxLoginFileBytes);
+}
+
 LoginImport read_logins_file(const std::filesystem::path& path, LoginParseOptions options) {
   if (options.source_name == LoginParseOptions{}.source_name) options.source_name = path.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw UsageError(fmt::format("{} is a folder; give the login records file inside it.", path.string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw UsageError(fmt::format("Cannot read {}: {}; check the path and the file's permissions.", path.string(),
-                                 std::strerror(errno)));
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > kMaxFileBytes)
-    throw UsageError(fmt::format("{} is larger than 64 MiB, which is far more than login records; check that it is "
-                                 "the right file.",
-                                 path.string()));
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_logins(content, options);
+  return parse_logins(read_logins_text(path), options);
 }
 
 LoginImport logins_from_command_line(const std::vector<std::string>& times, const LoginParseOptions& options) {

@@ -27,6 +27,17 @@ std::vector<std::string> string_list(const nlohmann::json& v, const std::string&
   return out;
 }
 
+// An empty list of what to resolve, or whom to ask, is a slip (a list emptied by a script): it must
+// not fall back to the preset or the default resolvers, which would record something else.
+std::vector<std::string> non_empty_list(const nlohmann::json& v, const std::string& key, const std::string& source) {
+  auto out = string_list(v, key, source);
+  if (out.empty())
+    throw UsageError(fmt::format("In {}, '{}' is an empty list; give at least one, or leave the setting out to use "
+                                 "the default.",
+                                 source, key));
+  return out;
+}
+
 int bounded_int(const nlohmann::json& v, const std::string& key, const std::string& source, int lo, int hi) {
   if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
     throw UsageError(fmt::format("In {}, '{}' must be a whole number from {} to {}.", source, key, lo, hi));
@@ -68,10 +79,10 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
   SnapshotSettings s;
   for (const auto& [key, value] : j.items()) {
     if (key == "preset") s.preset = text(value, key, source);
-    else if (key == "domains") s.domains = string_list(value, key, source);
+    else if (key == "domains") s.domains = non_empty_list(value, key, source);
     else if (key == "domains_file") s.domains_file = text(value, key, source);
-    else if (key == "types") s.types = string_list(value, key, source);
-    else if (key == "resolvers") s.resolvers = string_list(value, key, source);
+    else if (key == "types") s.types = non_empty_list(value, key, source);
+    else if (key == "resolvers") s.resolvers = non_empty_list(value, key, source);
     else if (key == "resolv_conf") s.resolv_conf = text(value, key, source);
     else if (key == "timeout_ms") s.timeout_ms = bounded_int(value, key, source, 10, 60000);
     else if (key == "retries") s.retries = bounded_int(value, key, source, 0, 10);
@@ -107,11 +118,28 @@ SnapshotSettings load_settings_file(const std::filesystem::path& path) {
   // The bytes are read once, so the hash recorded is that of exactly what was parsed.
   const std::string bytes = read_input_file(path, "config file", kMaxConfigFileBytes);
   nlohmann::json j;
+  // JSON leaves a repeated key to the reader (RFC 8259 §4) and nlohmann keeps the last; a setting
+  // given twice is a slip that would silently drop one value, so it is refused.
+  std::vector<std::set<std::string>> keys_seen;
+  std::string repeated;
+  const nlohmann::json::parser_callback_t refuse_repeated_keys = [&](int, nlohmann::json::parse_event_t event,
+                                                                     nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) keys_seen.emplace_back();
+    else if (event == E::object_end && !keys_seen.empty()) keys_seen.pop_back();
+    else if (event == E::key && !keys_seen.empty() && !keys_seen.back().insert(parsed.get<std::string>()).second &&
+             repeated.empty())
+      repeated = parsed.get<std::string>();
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(bytes);
+    j = nlohmann::json::parse(bytes, refuse_repeated_keys);
   } catch (const nlohmann::json::parse_error& e) {
     throw UsageError(fmt::format("The config file {} is not valid JSON (at byte {}).", path.string(), e.byte));
   }
+  if (!repeated.empty())
+    throw UsageError(fmt::format("The config file {} gives the setting '{}' more than once; keep one.", path.string(),
+                                 repeated));
   SnapshotSettings s = parse_settings_json(j, "the config file " + path.string());
   // Absolute, so the record still names the file when read where the run's folder is unknown.
   std::error_code ec;

@@ -116,8 +116,7 @@ TEST_CASE("bad input: exit 2, the file line and the reason on stderr, nothing on
        "file as 'CSV UTF-8' or UTF-8 text and run again.\n"},
       {"bad_empty.txt", "dnswitness: bad_empty.txt contains no login times; check that it is the right file.\n"},
       {"no_such_file.txt",
-       "dnswitness: Cannot read no_such_file.txt: No such file or directory; check the path and the file's "
-       "permissions.\n"},
+       "dnswitness: Cannot read the login records file no_such_file.txt: it does not exist; check the path.\n"},
       {"csv_japanese_jst_header.csv --tz UTC",
        "dnswitness: csv_japanese_jst_header.csv line 1: the time column 'ログイン日時(JST)' says JST but --tz says "
        "UTC; drop --tz or correct the header.\n"},

@@ -4,6 +4,7 @@
 #include "ledger/coverage.h"
 #include "model/errors.h"
 #include "schedule/crontab.h"
+#include "schedule/installed.h"
 #include "schedule/interval.h"
 #include "schedule/systemd_units.h"
 
@@ -104,4 +105,23 @@ TEST_CASE("gaps: longer than twice the interval, window edges included") {
   CHECK(gaps[0].from_ns == -1000 * s);
   CHECK(gaps[2].to_ns == 2500 * s);
   CHECK(find_gaps({}, 300s).empty());
+}
+
+TEST_CASE("the ledger of an installed command is read back through cron's and systemd's quoting") {
+  const std::vector<std::string> argv = {"/usr/bin/dnswitness", "watch", "--once", "--ledger", "/srv/led 100%'s $x\\y\"z",
+                                         "--log", "/srv/l.log"};
+  const auto cron = find_cron_entry(cron_entry_lines("*/10 * * * *", argv, "every 10m"));
+  REQUIRE(cron);
+  CHECK(installed_command_words(cron->command, false) == argv);
+  CHECK(ledger_of_words(installed_command_words(cron->command, false)) == "/srv/led 100%'s $x\\y\"z");
+
+  const std::string service = systemd_service_text(argv);
+  const auto at = service.find("ExecStart=");
+  REQUIRE(at != std::string::npos);
+  const std::string exec = service.substr(at + 10, service.find('\n', at) - at - 10);
+  CHECK(installed_command_words(exec, true) == argv);
+
+  CHECK(ledger_of_words({"dnswitness", "watch", "--ledger=/a/b"}) == "/a/b");
+  CHECK_FALSE(ledger_of_words({"dnswitness", "watch", "--once"}));
+  CHECK_FALSE(ledger_of_words({"dnswitness", "watch", "--ledger"}));
 }
