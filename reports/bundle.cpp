@@ -9,6 +9,7 @@
 #include "dnswitness/version.h"
 #include "ledger/checkpoint.h"
 #include "ledger/coverage.h"
+#include "reports/completeness.h"
 #include "reports/coverage_gaps.h"
 #include "reports/manifest.h"
 #include "reports/resolver_facts.h"
@@ -163,8 +164,14 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   };
   open(newest);
 
-  // 1. What the tables need, from the index.
-  const std::set<std::uint64_t> observations = select_observations(reader, logins, o);
+  // 1. What the tables need, from the index; and, for completeness (reports/completeness.h), every
+  // leaf of the runs that overlap a window and the run leaves of the runs around the windows.
+  std::set<std::uint64_t> observations = select_observations(reader, logins, o);
+  const std::vector<RunTime> all_runs = run_times(store);
+  const std::vector<ReportWindow> windows = report_windows(logins, o);
+  const CompletenessPlan completeness = plan_completeness(all_runs, windows, req.interval_ns.has_value());
+  for (const auto& run : completeness.whole_runs)
+    for (std::uint64_t i = run.run_leaf + 1; i < run.end; ++i) observations.insert(i);
 
   // 2. The runs those observations belong to, and the tree head signed with each run.
   std::map<std::uint64_t, LedgerReader::RunSpan> runs;  // by run leaf
@@ -176,6 +183,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
     spans.emplace_back(span.begin, span.end);
   }
   std::set<std::uint64_t> leaf_set = observations;
+  leaf_set.insert(completeness.run_leaves.begin(), completeness.run_leaves.end());
   std::set<std::uint64_t> checkpoint_sizes = {newest.size};
   for (const auto& [b, span] : runs) {
     leaf_set.insert(b);
@@ -212,12 +220,14 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
       {"case", req.case_name ? json(*req.case_name) : json()},
       {"checkpoints", std::move(checkpoints)},
   };
-  // Gaps in the windows, from every run of the ledger (before the leaves: "coverage" sorts first).
+  // Gaps in the windows (before the leaves: "coverage" sorts first), from the run leaves the bundle
+  // carries: every run around each window, so verify derives the same gaps.
   {
     std::vector<std::int64_t> starts;
-    for (const auto& rt : run_times(store)) starts.push_back(rt.started_ns);
+    for (const auto& rt : all_runs)
+      if (leaf_set.count(rt.run_leaf)) starts.push_back(rt.started_ns);
     std::sort(starts.begin(), starts.end());
-    bundle["coverage"] = coverage_of(starts, report_windows(logins, o), req.interval_ns);
+    bundle["coverage"] = coverage_of(starts, windows, req.interval_ns);
   }
   head(bundle);
 

@@ -20,7 +20,12 @@
 
 namespace dnswitness {
 
-inline constexpr const char* kReportFormat = "dnswitness-report/1";
+// Version 2 carries what completeness needs (reports/completeness.h), derives its coverage gaps
+// from its own run leaves and its candidates by the nearest-with-address rule; verify refuses
+// version 1 bundles with a sentence naming the older version to check them with (it cannot show
+// their completeness, and accepting them would let a bundle be "downgraded" to skip the check).
+inline constexpr const char* kReportFormat = "dnswitness-report/2";
+inline constexpr const char* kReportFormatV1 = "dnswitness-report/1";
 
 // Where the login records came from, kept in the bundle so `verify` can read them again.
 struct LoginInput {

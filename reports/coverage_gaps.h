@@ -29,9 +29,4 @@ std::vector<ReportWindow> report_windows(const std::vector<LoginRecord>& logins,
 nlohmann::json coverage_of(const std::vector<std::int64_t>& run_starts, const std::vector<ReportWindow>& windows,
                            std::optional<std::int64_t> interval_ns);
 
-// The problems `verify` can see in a `coverage` member without the ledger: a gap outside its
-// window, shorter than the threshold, with a wrong length, or with one of `run_starts` (the runs the
-// bundle holds) strictly inside it. Empty when none; otherwise one sentence.
-std::string coverage_problem(const nlohmann::json& coverage, const std::vector<std::int64_t>& run_starts);
-
 }  // namespace dnswitness

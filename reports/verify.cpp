@@ -14,6 +14,7 @@
 #include "ledger/signed_note.h"
 #include "reports/bundle.h"
 #include "reports/candidates.h"
+#include "reports/completeness.h"
 #include "reports/coverage_gaps.h"
 #include "reports/manifest.h"
 #include "reports/resolver_facts.h"
@@ -124,6 +125,11 @@ void check_sha256(const std::string& lines, const std::vector<ListedFile>& files
 }
 
 void verify_all(const json& b, BundleVerification& v) {
+  if (b.is_object() && b.value("format", "") == kReportFormatV1)
+    fail(fmt::format("the bundle is format {}, made by an older dnswitness that did not prove its completeness and "
+                     "derived its tables by older rules; check it with the dnswitness version named in its tool "
+                     "field",
+                     kReportFormatV1));
   if (!b.is_object() || b.value("format", "") != kReportFormat)
     fail(fmt::format("the file is not a {} bundle (format)", kReportFormat));
   v.created_at = str(b, "created_at", "the report");
@@ -203,6 +209,7 @@ void verify_all(const json& b, BundleVerification& v) {
   std::map<std::uint64_t, std::string> run_ids;  // run leaf -> run id
   std::map<std::uint64_t, json> run_facts;       // run leaf -> its facts, derived from its bytes
   std::vector<std::int64_t> run_starts;
+  std::vector<CarriedRun> carried_runs;
   ResolverFactsBuilder resolver_facts;
   std::set<std::uint64_t> seen;
   bool tlog_note_verified = false;
@@ -255,7 +262,13 @@ void verify_all(const json& b, BundleVerification& v) {
     } else {
       run_ids[index] = j.value("run_id", "");
       run_facts[index] = run_facts_of(j);
-      if (const auto t = parse_rfc3339(j.value("started_at", ""))) run_starts.push_back(t->ns);
+      const auto started = parse_rfc3339(j.value("started_at", ""));
+      const auto finished = parse_rfc3339(j.value("finished_at", ""));
+      const json count = j.value("observation_count", json());
+      if (!started || !finished || !count.is_number_unsigned())
+        fail(fmt::format("{}: the run leaf has no start, finish or observation count", where));
+      run_starts.push_back(started->ns);
+      carried_runs.push_back({index, count.get<std::uint64_t>(), started->ns, finished->ns, j.value("run_id", "")});
     }
   }
   v.leaves = leaves.size();
@@ -275,6 +288,11 @@ void verify_all(const json& b, BundleVerification& v) {
       fail(fmt::format("run {} (leaf {}): its run leaf is not in the bundle or has another run id", id, begin));
     if (!roots.count(end) || end <= begin)
       fail(fmt::format("run {}: the tree head signed with it (size {}) is not in the bundle", id, end));
+    // The run's end is also what its run leaf says: the run leaf, then its observations.
+    for (const auto& cr : carried_runs)
+        if (cr.run_leaf == begin && cr.end() != end)
+          fail(fmt::format("run {}: it ends at {} in runs[] but its run leaf counts {} observations (end {})", id,
+                           end, cr.observation_count, cr.end()));
     spans[begin] = {end, id};
     // The summary of the run's facts is what its leaf says (absent in bundles made before it existed).
     if (const auto f = runs[i].find("facts"); f != runs[i].end()) {
@@ -294,12 +312,6 @@ void verify_all(const json& b, BundleVerification& v) {
   }
   // Coverage gaps come from the whole ledger; the file can show they are well formed and that no
   // run it holds started inside one.
-  if (const auto c = b.find("coverage"); c != b.end()) {
-    if (const std::string why = coverage_problem(*c, run_starts); !why.empty()) fail(why);
-    v.coverage_checked = true;
-    for (const auto& w : c->value("windows", json::array()))
-      v.coverage_gaps += w.value("gaps", json::array()).size();
-  }
   for (const auto& r : rows) {
     auto it = spans.upper_bound(r.leaf_index);
     if (it == spans.begin() || (--it, r.leaf_index >= it->second.first) || it->second.second != r.run_id)
@@ -381,6 +393,34 @@ void verify_all(const json& b, BundleVerification& v) {
     o.until_ns = period("until");
   } catch (const json::exception&) {
     fail("the selection (domains, types, windows, resolvers, period) cannot be read");
+  }
+  // Completeness and coverage (reports/completeness.h): nothing left out of the windows, and the
+  // gaps as the carried run leaves give them.
+  {
+    const std::vector<ReportWindow> windows = report_windows(logins, o);
+    const json& c = field(b, "coverage", "the report");
+    const bool interval_given = c.value("interval_source", json()) == "--interval";
+    std::optional<std::int64_t> interval_ns;
+    if (interval_given) {
+      const json secs = c.value("interval_seconds", json());
+      if (!secs.is_number_unsigned()) fail("coverage.interval_seconds is not a number of seconds");
+      interval_ns = secs.get<std::int64_t>() * 1'000'000'000;
+    }
+    std::sort(carried_runs.begin(), carried_runs.end(),
+              [](const CarriedRun& x, const CarriedRun& y) { return x.run_leaf < y.run_leaf; });
+    if (const std::string why = completeness_problem(carried_runs, seen, windows, interval_given, newest_size,
+                                                     &v.warnings);
+        !why.empty())
+      fail(why);
+    std::vector<std::int64_t> starts = run_starts;
+    std::sort(starts.begin(), starts.end());
+    const json expected = coverage_of(starts, windows, interval_ns);
+    if (c != expected)
+      fail(fmt::format("the coverage at {} does not re-derive from the run leaves in the bundle",
+                       first_difference(c, expected, "coverage")));
+    v.coverage_checked = true;
+    v.completeness_checked = true;
+    for (const auto& w : c.value("windows", json::array())) v.coverage_gaps += w.value("gaps", json::array()).size();
   }
   const json derived = derive_tables(logins, rows, o);
   const json& tables = field(b, "tables", "the report");

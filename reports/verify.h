@@ -26,6 +26,9 @@ struct BundleVerification {
   std::size_t coverage_gaps = 0;  // gaps the bundle lists inside its windows (checked for form only)
   // Which of the parts bundles made before them lack were present and checked.
   bool run_facts_checked = false, resolvers_checked = false, coverage_checked = false;
+  // Format 2: every run around the windows and every leaf of the runs in them are carried
+  // (reports/completeness.h), and the coverage gaps re-derive from them.
+  bool completeness_checked = false;
   std::optional<bool> sha256_checked;  // set when report.sha256 was given
   // report.json's "manifest_signature": true for "manifest.sig" (report signed the manifest, so
   // manifest.sig must be there), false for null (made unsigned); nullopt when the bundle predates

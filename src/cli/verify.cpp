@@ -140,7 +140,12 @@ Action add_verify(CLI::App& app) {
       if (v.resolvers_checked)
         std::cout << "  resolver summary (TLS certificates, AA, client-subnet scopes) re-derived from the observation "
                      "leaves and matched\n";
-      if (v.coverage_checked)
+      if (v.completeness_checked)
+        std::cout << fmt::format("  complete: every run from before to after each window is carried, and every "
+                                 "leaf of the runs inside the windows; {} coverage gap(s) re-derived from the run "
+                                 "leaves and matched\n",
+                                 v.coverage_gaps);
+      else if (v.coverage_checked)
         std::cout << fmt::format("  {} coverage gap(s) listed (found from the whole ledger; checked for form and "
                                  "against the runs included)\n",
                                  v.coverage_gaps);
