@@ -18,6 +18,7 @@
 #include "ledger/merkle.h"
 #include "ledger/queries.h"
 #include "ledger/signed_note.h"
+#include "model/address.h"
 #include "timeutil/timestamp.h"
 
 namespace dnswitness {
@@ -48,6 +49,7 @@ ObservationRow row_of_index(IndexRow&& r) {
     o.addresses.push_back(r.addresses.substr(pos, end - pos));
     pos = end + 1;
   }
+  sort_addresses(o.addresses);  // the order the leaves' rows get, so change detection agrees
   return o;
 }
 
@@ -71,9 +73,14 @@ std::set<std::uint64_t> select_observations(LedgerReader& reader, const std::vec
           continue;
         std::vector<ObservationRow> rows;
         bool any_before = false, any_after = false;
+        bool address_before = false, address_after = false, address_in_window = false;
         for (auto& r : index) {
           if (r.qtype != type || !wanted(o.resolvers, r.resolver)) continue;
           (r.time_ns <= t ? any_before : any_after) = true;
+          if (!r.addresses.empty()) {
+            (r.time_ns <= t ? address_before : address_after) = true;
+            if (r.time_ns >= t - o.before_ns && r.time_ns <= t + o.after_ns) address_in_window = true;
+          }
           rows.push_back(row_of_index(std::move(r)));
           r.qtype.clear();  // moved from: matches no type from here on
         }
@@ -84,6 +91,12 @@ std::set<std::uint64_t> select_observations(LedgerReader& reader, const std::vec
           if (auto r = reader.nearest_row(q, type, t - hb, true, o.resolvers)) out.insert(r->leaf_index);
         if (!any_after)
           if (auto r = reader.nearest_row(q, type, t + ha, false, o.resolvers)) out.insert(r->leaf_index);
+        // A window without any address takes its candidates from the nearest observations with
+        // one (reports/candidates.h); beyond the horizon, the nearest one anywhere.
+        if (!address_in_window && !address_before)
+          if (auto r = reader.nearest_row(q, type, t - hb, true, o.resolvers, true)) out.insert(r->leaf_index);
+        if (!address_in_window && !address_after)
+          if (auto r = reader.nearest_row(q, type, t + ha, false, o.resolvers, true)) out.insert(r->leaf_index);
       }
     }
   }

@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "model/address.h"
 #include "reports/source_ip.h"
 #include "timeutil/timestamp.h"
 
@@ -32,12 +33,16 @@ json addresses_json(const std::vector<std::string>& a) {
   return out;
 }
 
-// Nearest row per resolver on one side of T: at or before T (before) or strictly after T.
+// Nearest row per resolver on one side of T: at or before T (before) or strictly after T; with
+// `with_address`, only rows that hold at least one address count (the fallback for a window whose
+// observations hold none: NXDOMAIN, NODATA, failures).
 std::map<std::string, const ObservationRow*> nearest_per_resolver(const std::vector<const ObservationRow*>& sorted,
-                                                                  std::int64_t t, bool before) {
+                                                                  std::int64_t t, bool before,
+                                                                  bool with_address = false) {
   std::map<std::string, const ObservationRow*> out;
   for (const ObservationRow* r : sorted) {
     if (before ? r->time_ns > t : r->time_ns <= t) continue;
+    if (with_address && r->addresses.empty()) continue;
     auto [it, fresh] = out.try_emplace(r->resolver, r);
     if (fresh) continue;
     // sorted ascending: for "before" the later one wins, for "after" the first one stays.
@@ -97,8 +102,13 @@ json address_stats(const std::vector<const ObservationRow*>& sorted, std::int64_
       if (auto t = r->ttls.find(a); t != r->ttls.end()) s.ttls.insert(t->second.begin(), t->second.end());
     }
   }
+  // Numeric address order (model/address.h), not the map's text order: 9.9.9.9 before 10.0.0.1.
+  std::vector<const std::pair<const std::string, Stat>*> ordered;
+  for (const auto& e : stats) ordered.push_back(&e);
+  std::sort(ordered.begin(), ordered.end(), [](const auto* x, const auto* y) { return address_less(x->first, y->first); });
   json addrs = json::array();
-  for (const auto& [a, s] : stats) {
+  for (const auto* e : ordered) {
+    const auto& [a, s] = *e;
     json res = json::object();
     for (const auto& [name, c] : s.resolvers) res[name] = c;
     addrs.push_back({{"address", a},
@@ -117,11 +127,11 @@ json address_stats(const std::vector<const ObservationRow*>& sorted, std::int64_
 }
 
 json side_json(const std::map<std::string, const ObservationRow*>& nearest, std::int64_t t, bool before) {
-  std::set<std::string> merged;
+  std::vector<std::string> merged;
   json by = json::array();
   std::optional<std::int64_t> closest;
   for (const auto& [resolver, r] : nearest) {
-    merged.insert(r->addresses.begin(), r->addresses.end());
+    merged.insert(merged.end(), r->addresses.begin(), r->addresses.end());
     const std::int64_t gap = before ? t - r->time_ns : r->time_ns - t;
     if (!closest || gap < *closest) closest = gap;
     by.push_back({{"resolver", resolver},
@@ -132,7 +142,8 @@ json side_json(const std::map<std::string, const ObservationRow*>& nearest, std:
                   {"addresses", addresses_json(r->addresses)},
                   {"gap_seconds", gap / kNsPerSecondReport}});
   }
-  json out = {{"addresses", std::vector<std::string>(merged.begin(), merged.end())}, {"by_resolver", by}};
+  sort_addresses(merged);
+  json out = {{"addresses", merged}, {"by_resolver", by}};
   if (closest) {
     out["gap_ns"] = *closest;
     out["gap_seconds"] = *closest / kNsPerSecondReport;
@@ -149,6 +160,28 @@ std::string human_gap(std::int64_t ns) {
   if (s < 2 * 3600) return fmt::format("{} min", s / 60);
   if (s < 2 * 86400) return fmt::format("{:.1f} h", static_cast<double>(s) / 3600.0);
   return fmt::format("{:.1f} days", static_cast<double>(s) / 86400.0);
+}
+
+// "leaf 12 (knot, 30 min earlier), leaf 13 (auth2, 30 min earlier)": the observations a fallback
+// took its candidates from, so the reader can find them in the bundle and see how far they are.
+std::string fallback_side_text(const std::map<std::string, const ObservationRow*>& nearest, std::int64_t t,
+                               bool before) {
+  if (nearest.empty()) return "none in this report";
+  std::string out;
+  for (const auto& [resolver, r] : nearest) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("leaf {} ({}, {} {})", r->leaf_index, resolver,
+                       human_gap(before ? t - r->time_ns : r->time_ns - t), before ? "earlier" : "later");
+  }
+  return out;
+}
+
+// "2 nxdomain, 1 timeout" from a window's without_address counts.
+std::string outcome_counts_text(const json& without_address) {
+  std::string out;
+  for (const auto& [outcome, count] : without_address.items())
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", count.get<std::uint64_t>(), outcome);
+  return out;
 }
 
 using Groups = std::map<std::pair<std::string, std::string>, std::vector<const ObservationRow*>>;
@@ -209,8 +242,7 @@ std::optional<ObservationRow> observation_row_of_json(std::uint64_t leaf_index, 
       r.addresses.push_back(x.get<std::string>());
     }
   }
-  std::sort(r.addresses.begin(), r.addresses.end());
-  r.addresses.erase(std::unique(r.addresses.begin(), r.addresses.end()), r.addresses.end());
+  sort_addresses(r.addresses);
   if (const auto ans = j.find("answers"); ans != j.end() && ans->is_array()) {
     for (const auto& rr : *ans) {
       if (!rr.is_object() || !rr.contains("type") || !rr.contains("data") || !rr.contains("ttl")) continue;
@@ -218,7 +250,7 @@ std::optional<ObservationRow> observation_row_of_json(std::uint64_t leaf_index, 
           !rr["ttl"].is_number_unsigned())
         continue;
       const std::string data = rr["data"].get<std::string>();
-      if (std::binary_search(r.addresses.begin(), r.addresses.end(), data)) {
+      if (std::find(r.addresses.begin(), r.addresses.end(), data) != r.addresses.end()) {
         auto& v = r.ttls[data];
         const auto ttl = rr["ttl"].get<std::uint32_t>();
         if (std::find(v.begin(), v.end(), ttl) == v.end()) v.push_back(ttl);
@@ -323,10 +355,27 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
                                    "window.",
                                    what, human_gap(d["after"]["gap_ns"].get<std::int64_t>()),
                                    format_report_duration(options.after_ns)));
+        // A window without any address (empty, or only NXDOMAIN, NODATA and failures) takes its
+        // candidates from the nearest observations that hold an address, per resolver on each
+        // side: an NXDOMAIN says nothing about where the name pointed a moment before or after.
         const bool window_empty = d["window"]["observations"].get<std::uint64_t>() == 0;
-        if (window_empty)
-          dw.push_back(fmt::format("No observation of {} lies inside the window; the nearest sets are shown instead.",
-                                   what));
+        const bool fallback = d["window"]["addresses"].empty();
+        std::map<std::string, const ObservationRow*> with_before, with_after;
+        d["nearest_with_address"] = nullptr;
+        if (fallback) {
+          with_before = nearest_per_resolver(sorted, t, true, true);
+          with_after = nearest_per_resolver(sorted, t, false, true);
+          d["nearest_with_address"] = {{"before", side_json(with_before, t, true)},
+                                       {"after", side_json(with_after, t, false)}};
+          const std::string opening =
+              window_empty ? fmt::format("No observation of {} lies inside the window", what)
+                           : fmt::format("The window holds no observation of {} with an address (only {})", what,
+                                         outcome_counts_text(d["window"]["without_address"]));
+          dw.push_back(fmt::format("{}; its candidates come from the nearest observations with an address on each "
+                                   "side: before the login time, {}; after it, {}.",
+                                   opening, fallback_side_text(with_before, t, true),
+                                   fallback_side_text(with_after, t, false)));
+        }
         const auto changes = changes_within(sorted, t);
         json ch = json::array();
         for (const auto& c : changes)
@@ -346,26 +395,31 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
           e.domains.insert(what);
           e.in_window = true;
         }
-        if (window_empty)
-          for (const auto* side : {&before, &after})
-            for (const auto& [res, r] : *side)
-              for (const auto& a : r->addresses) uni[a].domains.insert(what);
+        for (const auto* side : {&with_before, &with_after})
+          for (const auto& [res, r] : *side)
+            for (const auto& a : r->addresses) uni[a].domains.insert(what);
         d["warnings"] = dw;
         for (const auto& w : dw) warnings.push_back(w);
         domains.push_back(std::move(d));
       }
     }
     lt["domains"] = domains;
+    std::vector<const std::pair<const std::string, UnionEntry>*> ordered;
+    for (const auto& e : uni) ordered.push_back(&e);
+    std::sort(ordered.begin(), ordered.end(),
+              [](const auto* x, const auto* y) { return address_less(x->first, y->first); });
     json u = json::array();
-    for (const auto& [a, e] : uni)
+    for (const auto* entry : ordered) {
+      const auto& [a, e] = *entry;
       u.push_back({{"address", a},
                    {"family", family_of(a)},
                    {"domains", e.domains},
                    {"basis", e.in_window ? "seen in the window" : "nearest observation outside the window"}});
+    }
     lt["union"] = {{"destination_port", 443}, {"protocol", "tcp"}, {"addresses", u}};
     if (uni.empty())
-      warnings.push_back("No destination IP candidate at all: the ledger holds no answer for the selected domains "
-                         "near this login time.");
+      warnings.push_back("No destination IP candidate at all: the ledger holds no observation with an address for "
+                         "the selected domains and resolvers, inside the window or on either side of it.");
     lt["warnings"] = warnings;
     login_tables.push_back(std::move(lt));
   }
@@ -397,8 +451,14 @@ std::vector<std::uint64_t> leaves_needed_for_login(std::int64_t login_ns, std::s
   const std::int64_t lo = login_ns - options.before_ns, hi = login_ns + options.after_ns;
   for (const ObservationRow* r : sorted)
     if (r->time_ns >= lo && r->time_ns <= hi) out.insert(r->leaf_index);
-  for (const bool before : {true, false})
+  bool window_address = false;
+  for (const ObservationRow* r : sorted)
+    if (r->time_ns >= lo && r->time_ns <= hi && !r->addresses.empty()) window_address = true;
+  for (const bool before : {true, false}) {
     for (const auto& [res, r] : nearest_per_resolver(sorted, login_ns, before)) out.insert(r->leaf_index);
+    if (!window_address)
+      for (const auto& [res, r] : nearest_per_resolver(sorted, login_ns, before, true)) out.insert(r->leaf_index);
+  }
   for (const auto& c : changes_within(sorted, login_ns)) {
     out.insert(c.from->leaf_index);
     out.insert(c.to->leaf_index);

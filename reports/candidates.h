@@ -15,9 +15,15 @@
 //                 distance from T to the nearest of them; a gap beyond the window is a warning.
 //   changes       per resolver, consecutive observations with outcome "answer" inside
 //                 [T - 24 h, T + 24 h] whose address sets differ.
+//   nearest_with_address
+//                 only when the window holds no address for a domain/type (no observation, or
+//                 only NXDOMAIN, NODATA and failures): per resolver, the nearest observation that
+//                 holds an address at or before T / strictly after T, with a warning naming them.
 //   union         every address seen in a window over all selected domains (destination port
-//                 443/TCP); when a domain/type has no observation in the window, the nearest sets
-//                 outside it are added and marked as such.
+//                 443/TCP); a domain/type whose window holds no address adds its
+//                 nearest_with_address sets instead, marked as outside the window.
+//   order         address lists are in numeric order (model/address.h: IPv4 by value, then IPv6
+//                 by its 16 bytes), never text order.
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -43,7 +49,7 @@ struct ObservationRow {
   std::int64_t time_ns = 0;
   std::string resolver;
   std::string outcome;
-  std::vector<std::string> addresses;  // sorted, unique
+  std::vector<std::string> addresses;  // numeric order (sort_addresses), unique
   // TTLs of the answer records that carry each address (empty when built from the index alone).
   std::map<std::string, std::vector<std::uint32_t>> ttls;
 };
@@ -76,7 +82,8 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
 
 // What derive_tables needs to see, given every row the ledger holds for one domain and type within
 // a horizon around T (max(24 h, window) on each side): the window rows, the nearest row per
-// resolver on each side, and both rows of every change. Returns leaf indices (sorted, unique).
+// resolver on each side (and, when the window holds no address, the nearest row with an address),
+// and both rows of every change. Returns leaf indices (sorted, unique).
 // `rows` must hold one domain/type only; the caller adds the nearest rows beyond the horizon.
 std::vector<std::uint64_t> leaves_needed_for_login(std::int64_t login_ns, std::span<const ObservationRow> rows,
                                                    const CandidateOptions& options);

@@ -1,5 +1,7 @@
 #include "reports/resolver_facts.h"
 
+#include "model/address.h"
+
 namespace dnswitness {
 namespace {
 
@@ -108,8 +110,11 @@ json ResolverFactsBuilder::result() const {
       r["authoritative"] = {{"zones", f.zones}, {"servers", f.servers}, {"responses", f.responses}, {"aa", f.aa}};
     if (f.client_subnet) {
       json answers = json::array();
-      for (const auto& [key, set] : f.addresses)
-        answers.push_back({{"qname", key.first}, {"qtype", key.second}, {"addresses", set}});
+      for (const auto& [key, set] : f.addresses) {
+        std::vector<std::string> addresses(set.begin(), set.end());
+        sort_addresses(addresses);  // numeric, like every address list of the report
+        answers.push_back({{"qname", key.first}, {"qtype", key.second}, {"addresses", addresses}});
+      }
       r["client_subnet"] = {{"sent", f.sent},
                             {"scope_prefixes", counts(f.scopes, "scope_prefix")},
                             {"responses_without_option", f.without_option},

@@ -246,11 +246,17 @@ class Writer {
     ts_.text(L_("大規模なサービスは、利用者からの接続を複数のサーバに分散させるため、一つのドメイン名に複数のIPアドレスを同時に割り当て、"
                 "問い合わせのたびに順番や組合せを変えて回答します（負荷分散）。また、問い合わせる場所や使うDNSサーバ（リゾルバ）によって回答が異なることがあります。"
                 "そのため、本書は一つの答えではなく、ログイン時刻の前後に観測されたすべてのアドレスを候補として示し、"
-                "どのリゾルバがいつ何回その回答をしたかを併記します。",
+                "どのリゾルバがいつ何回その回答をしたかを併記します。"
+                "時間幅内にアドレスを含む観測がない場合（観測がない場合や、NXDOMAIN・NODATA・エラーのみの場合）は、"
+                "時間幅の前後それぞれでアドレスを含む最も近い観測のアドレスを候補とし、その旨と観測までの時間を明記します。"
+                "アドレスは数値の順（IPv4、次にIPv6）に並べています。",
                 "Large services spread connections over many servers: one name has several addresses at once, given "
                 "in changing order and combinations (load balancing), and the answer can depend on where the "
                 "question is asked and which DNS resolver is asked. This report therefore lists every address seen "
-                "around each login time as a candidate, with which resolver gave it, when and how often."),
+                "around each login time as a candidate, with which resolver gave it, when and how often. When the "
+                "window holds no observation with an address (none at all, or only NXDOMAIN, NODATA or errors), the "
+                "candidates are the addresses of the nearest observations with an address on each side of it, and "
+                "the report says so and how far they are. Addresses are in numeric order (IPv4, then IPv6)."),
              body());
     ts_.heading(L_("1.3　観測が申立て以前に行われたことの根拠", "1.3  Why these observations predate the petition"), 2);
     ts_.text(L_("各観測は、行われたその時に、作成者の鍵で電子署名される追記専用の記録（マークルツリー方式の台帳）に追加されています。"
@@ -423,16 +429,21 @@ class Writer {
         t.rows.push_back({cell_name(), aligned(addrs), cells[key][0], cells[key][1], cells[key][2]});
       for (const auto& [outcome, c] : at(w, "without_address").items())
         t.rows.push_back({cell_name(), rt(L_("（{}）", "({})"), outcome_label(outcome, L_)), "", plain(c), ""});
+      // Where the candidates came from when the window holds no address: the nearest observations
+      // with one on each side (nearest_with_address; bundles made before it existed filled this
+      // only for an empty window, from before/after).
+      const json& nearest = at(d, "nearest_with_address");
+      const bool fallback = nearest.is_object() || num(w, "observations") == 0;
       if (num(w, "observations") == 0 && at(at(d, "before"), "by_resolver").empty() &&
           at(at(d, "after"), "by_resolver").empty()) {
         t.rows.push_back({cell_name(), L_("（この種別の観測なし）", "(no observation of this type)"), "", "0", ""});
-      } else if (num(w, "observations") == 0) {
+      } else if (fallback) {
         for (const auto* side : {"before", "after"}) {
-          const json& s = at(d, side);
+          const json& s = nearest.is_object() ? at(nearest, side) : at(d, side);
           const bool before = std::string_view(side) == "before";
           if (at(s, "by_resolver").empty()) {
-            t.rows.push_back({cell_name(), before ? L_("（直前の観測なし）", "(no earlier observation)")
-                                                  : L_("（直後の観測なし）", "(no later observation)"),
+            t.rows.push_back({cell_name(), before ? L_("（アドレスのある直前の観測なし）", "(no earlier observation with an address)")
+                                                  : L_("（アドレスのある直後の観測なし）", "(no later observation with an address)"),
                               "", "", ""});
             continue;
           }
@@ -441,8 +452,8 @@ class Writer {
             auto addrs = strings(at(r, "addresses"));
             sort_addresses(addrs);
             t.rows.push_back({cell_name(),
-                              (before ? L_("時間幅外・直前：\n", "outside the window, before:\n")
-                                      : L_("時間幅外・直後：\n", "outside the window, after:\n")) +
+                              (before ? L_("時間幅外・アドレスのある直前の観測：\n", "outside the window, nearest with an address, before:\n")
+                                      : L_("時間幅外・アドレスのある直後の観測：\n", "outside the window, nearest with an address, after:\n")) +
                                   (addrs.empty() ? outcome_label(str(r, "outcome"), L_) : aligned(addrs)),
                               jst_short_of(str(r, "time")) + "\n" +
                                   (before ? rt(L_("（{}前）", "({} before)"), gap) : rt(L_("（{}後）", "({} after)"), gap)),
@@ -549,8 +560,11 @@ class Writer {
     box.space_after = 4;
     ts_.text(o_.fullwidth ? fullwidth(copy) : copy, box);
     if (outside)
-      ts_.text(L_("* 印：時間幅内に観測がなかったため、時間幅外で最も近い観測のアドレスを示したものです。",
-                  "*: no observation inside the window; the address is from the nearest observation outside it."),
+      ts_.text(L_("* 印：時間幅内にアドレスを含む観測がなかった（観測がないか、NXDOMAIN・NODATA・エラーのみであった）ため、"
+                  "前後それぞれでアドレスを含む最も近い観測（時間幅外）のアドレスを示したものです。",
+                  "*: no observation inside the window held an address (there was none, or only NXDOMAIN, NODATA or "
+                  "errors); the address is from the nearest observation with an address on either side, outside "
+                  "the window."),
                note());
   }
 
@@ -608,8 +622,14 @@ class Writer {
                duration_words(gap("after"), L_), window_words(str(sel, "after"), L_)),
             what);
       if (num(at(d, "window"), "observations") == 0)
-        add(L_("時間幅内に観測がなく、時間幅外で最も近い観測を示しているもの",
-               "No observation inside the window; the nearest ones outside it are shown"),
+        add(L_("時間幅内に観測がなく、候補を前後それぞれでアドレスを含む最も近い観測から取っているもの",
+               "No observation inside the window; the candidates come from the nearest observations with an "
+               "address on each side"),
+            what);
+      else if (at(d, "nearest_with_address").is_object())
+        add(L_("時間幅内の観測にアドレスがなく（NXDOMAIN・NODATA・エラーのみ）、候補を前後それぞれでアドレスを含む最も近い観測から取っているもの",
+               "The window's observations hold no address (only NXDOMAIN, NODATA or errors); the candidates come "
+               "from the nearest observations with an address on each side"),
             what);
       const std::size_t changes = at(at(d, "changes_24h"), "changes").size();
       if (changes)
@@ -629,9 +649,9 @@ class Writer {
                            duration_words(static_cast<std::int64_t>(num(g, "seconds")) * 1'000'000'000, L_),
                            jst_of(str(g, "from")), jst_of(str(g, "until"))));
     if (at(at(l, "union"), "addresses").empty())
-      out.push_back(L_("接続先IPアドレスの候補がありません。対象ドメインについて、ログイン時刻付近の回答が台帳にありません。",
-                       "No destination-IP candidate at all: the ledger holds no answer for the selected domains near "
-                       "this login time."));
+      out.push_back(L_("接続先IPアドレスの候補がありません。対象ドメイン・リゾルバについて、時間幅内にもその前後にも、アドレスを含む観測が台帳にありません。",
+                       "No destination-IP candidate at all: the ledger holds no observation with an address for the "
+                       "selected domains and resolvers, inside the window or on either side of it."));
     return out;
   }
 

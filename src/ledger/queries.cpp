@@ -209,13 +209,15 @@ std::vector<IndexRow> LedgerReader::index_rows(const std::string& qname, std::in
 }
 
 std::optional<IndexRow> LedgerReader::nearest_row(const std::string& qname, const std::string& qtype, std::int64_t t,
-                                                  bool before, const std::vector<std::string>& resolvers) {
+                                                  bool before, const std::vector<std::string>& resolvers,
+                                                  bool with_address) {
   Stmt& s = before ? before_stmt_ : after_stmt_;
   s.bind(1, qname).bind(2, t);
   std::optional<IndexRow> out;
   while (s.step("reading the index")) {
     if (s.text(1) != qtype) continue;
     if (!resolvers.empty() && std::find(resolvers.begin(), resolvers.end(), s.text(3)) == resolvers.end()) continue;
+    if (with_address && s.text(5).empty()) continue;
     out = row_from(s, qname);
     break;
   }

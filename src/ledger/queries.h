@@ -55,9 +55,11 @@ class LedgerReader {
   // Index rows of one domain with time in [lo, hi] (inclusive), in index order.
   std::vector<IndexRow> index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi);
   // The nearest index row of (qname, qtype) strictly before `t` (before=true) or strictly after,
-  // among the given resolvers (empty: all), or nullopt.
+  // among the given resolvers (empty: all), or nullopt. With `with_address`, only a row that holds
+  // at least one address counts.
   std::optional<IndexRow> nearest_row(const std::string& qname, const std::string& qtype, std::int64_t t,
-                                      bool before, const std::vector<std::string>& resolvers);
+                                      bool before, const std::vector<std::string>& resolvers,
+                                      bool with_address = false);
 
  private:
   // Subtrees of up to 64 leaves are hashed from the leaf hashes, a 64-leaf aligned block at a time.
