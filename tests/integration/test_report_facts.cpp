@@ -216,5 +216,5 @@ TEST_CASE("report: run facts, TLS certificate, AA, client-subnet scopes and a co
     g["seconds"] = until - from;
   });
   CHECK(v.exit_code == 4);
-  CHECK(v.err.find("a run in this bundle started inside it") != std::string::npos);
+  CHECK(v.err.find("does not re-derive from the run leaves in the bundle") != std::string::npos);
 }
