@@ -124,7 +124,7 @@ void check_sha256(const std::string& lines, const std::vector<ListedFile>& files
   v.sha256_checked = true;
 }
 
-void verify_all(const json& b, BundleVerification& v) {
+void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
   if (b.is_object() && b.value("format", "") == kReportFormatV1)
     fail(fmt::format("the bundle is format {}, made by an older dnswitness that did not prove its completeness and "
                      "derived its tables by older rules; check it with the dnswitness version named in its tool "
@@ -184,7 +184,8 @@ void verify_all(const json& b, BundleVerification& v) {
       fail(fmt::format("the tree head at size {}: its size or root differs from its signed note", size));
     if (!roots.emplace(size, cp->root).second) fail(fmt::format("the tree head at size {} is listed twice", size));
     if (cps[i].contains("timestamps"))
-      if (auto bad = verify_bundle_timestamps(cps[i]["timestamps"], v.origin, size, cp->root, tokens); !bad.empty())
+      if (auto bad = verify_bundle_timestamps(cps[i]["timestamps"], v.origin, size, cp->root, tokens, tsa);
+          !bad.empty())
         fail(std::move(bad));
     if (size == newest_size) newest_note = note;
   }
@@ -202,6 +203,11 @@ void verify_all(const json& b, BundleVerification& v) {
   v.checkpoints = cps.size();
   v.timestamp_tokens = tokens.tokens;
   v.timestamp_roots.assign(tokens.roots.begin(), tokens.roots.end());
+  v.timestamp_signers_checked = tokens.signers_checked;
+  v.timestamp_signers.assign(tokens.signers.begin(), tokens.signers.end());
+  v.accredited_tokens = tokens.accredited;
+  v.unlabelled_accredited_tokens = tokens.unlabelled;
+  v.unconfirmed_accredited_tokens = tokens.unconfirmed;
 
   // Leaves.
   const json& leaves = arr(b, "leaves", "the report");
@@ -444,7 +450,8 @@ std::vector<std::string> sha256_listed_names(std::string_view lines) {
 }
 
 BundleVerification verify_bundle(std::string_view report, const std::optional<std::string>& sha256_lines,
-                                 const std::vector<ListedFile>& files, const std::vector<std::string>& beside) {
+                                 const std::vector<ListedFile>& files, const std::vector<std::string>& beside,
+                                 const TsaAnchors& tsa) {
   BundleVerification v;
   try {
     if (!sha256_lines && !beside.empty())
@@ -469,7 +476,7 @@ BundleVerification verify_bundle(std::string_view report, const std::optional<st
     }
     const json b = json::parse(report.begin(), report.end(), nullptr, false);
     if (b.is_discarded()) throw std::invalid_argument("the report is not JSON");
-    verify_all(b, v);
+    verify_all(b, v, tsa);
     v.ok = true;
   } catch (const Invalid& e) {
     v.ok = false;

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tsa/bundle_tokens.h"
+
 namespace dnswitness {
 
 struct BundleVerification {
@@ -21,6 +23,11 @@ struct BundleVerification {
   std::string first_observation, last_observation;
   std::size_t timestamp_tokens = 0;  // RFC 3161 tokens verified, and the roots they chain to
   std::vector<std::string> timestamp_roots;
+  // With the reader's roots (--tsa-ca): the tokens' signers were checked, and these are their
+  // subjects and the tokens verify found accredited (see TsaAnchors, tsa/bundle_tokens.h).
+  bool timestamp_signers_checked = false;
+  std::vector<std::string> timestamp_signers, accredited_tokens, unlabelled_accredited_tokens;
+  std::vector<std::string> unconfirmed_accredited_tokens;  // labelled accredited, not confirmed: warnings
   std::size_t leaves = 0, observation_leaves = 0, run_leaves = 0, checkpoints = 0, consistency_proofs = 0,
               login_records = 0, login_tables = 0;
   std::size_t coverage_gaps = 0;  // gaps the bundle lists inside its windows (checked for form only)
@@ -49,10 +56,11 @@ struct ListedFile {
 // `beside`: the names of the report's other outputs found in its folder (PDFs and
 // evidence-description.txt): each must be listed in report.sha256, and each listed PDF must name
 // this report.json's SHA-256 in its metadata (the PDF was typeset from this bundle).
+// `tsa`: the reader's TSA roots and list of accredited TSAs (none: signers unchecked).
 // Throws std::invalid_argument when `report` is not JSON at all (unreadable, exit 1).
 BundleVerification verify_bundle(std::string_view report, const std::optional<std::string>& sha256_lines = {},
                                  const std::vector<ListedFile>& files = {},
-                                 const std::vector<std::string>& beside = {});
+                                 const std::vector<std::string>& beside = {}, const TsaAnchors& tsa = {});
 
 // Names listed in a sha256sum-format text ("<64 hex>  <name>" lines); invalid lines are skipped
 // here and reported by verify_bundle.

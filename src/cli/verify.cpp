@@ -1,6 +1,7 @@
 // `dnswitness verify REPORT.json`: check an evidence bundle offline (no ledger, no network), and
 // that the PDF and evidence description beside it are the ones listed in report.sha256.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +12,8 @@
 #include "cli/commands.h"
 #include "cli/verify_manifest.h"
 #include "reports/verify.h"
+#include "tsa/accredited_tsas.h"
+#include "tsa/rfc3161.h"
 
 namespace dnswitness::cli {
 namespace {
@@ -35,6 +38,8 @@ std::optional<std::string> slurp(const std::filesystem::path& p) {
 Action add_verify(CLI::App& app) {
   auto report = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
+  auto tsa_ca = std::make_shared<std::vector<std::string>>();
+  auto accredited_list = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand(
       "verify", "Check a report bundle offline: leaf hashes, inclusion and consistency proofs, signatures, login "
                 "records and every table.");
@@ -46,10 +51,29 @@ Action add_verify(CLI::App& app) {
       "and the PDF must name this report.json's SHA-256 (it was typeset from this bundle).\n"
       "manifest.sig beside it must be signed with the bundle's key and list every file of the report with\n"
       "its SHA-256; a bundle from a dnswitness that did not sign reports gets a warning (docs/manifest.md).\n"
-      "Exit codes: 0 valid; 4 invalid (the first failing item is named); 1 the file cannot be read.");
+      "RFC 3161 tokens always verify to the root their own chain carries; with --tsa-ca each must also\n"
+      "verify to one of your roots. A token is accredited (総務大臣認定) only when it does AND its signer is\n"
+      "a signer of a service in the list of accredited TSAs (the shipped presets/accredited-tsas.json, or\n"
+      "--accredited-tsas); a token the bundle labels accredited that is not is exit 4, and without --tsa-ca\n"
+      "such a label gets a warning that it is unconfirmed (docs/report.md).\n"
+      "Exit codes: 0 valid; 4 invalid (the first failing item is named); 1 the file cannot be read;\n"
+      "2 bad usage (an unreadable --tsa-ca or list file).");
   sub->add_option("report", *report, "report.json")->required()->option_text("REPORT.json");
   sub->add_flag("--quiet,-q", *quiet, "Print only problems");
-  return [report, quiet]() -> int {
+  sub->add_option("--tsa-ca", *tsa_ca,
+                  "PEM file of TSA root certificates you trust (obtained from the TSA, not from the bundle), "
+                  "repeatable: every time-stamp token must chain to one of them")
+      ->option_text("FILE");
+  sub->add_option("--accredited-tsas", *accredited_list,
+                  "The list of accredited TSAs to decide 'accredited' by (default: accredited-tsas.json of the "
+                  "presets folder; format in docs/report.md)")
+      ->option_text("FILE");
+  return [report, quiet, tsa_ca, accredited_list]() -> int {
+    // The reader's trust, checked before the bundle is read: a typo must not look like a bad bundle.
+    TsaAnchors anchors;
+    for (const auto& f : *tsa_ca) check_trust_file(f, "--tsa-ca");
+    anchors.ca_files = *tsa_ca;
+    if (!tsa_ca->empty() || !accredited_list->empty()) anchors.accredited = load_accredited_tsas(*accredited_list);
     const std::filesystem::path path(*report);
     const auto text = slurp(path);
     if (!text) {
@@ -86,7 +110,7 @@ Action add_verify(CLI::App& app) {
     std::sort(beside.begin(), beside.end());
     BundleVerification v;
     try {
-      v = verify_bundle(*text, sums, files, beside);
+      v = verify_bundle(*text, sums, files, beside, anchors);
     } catch (const std::invalid_argument&) {
       std::cerr << fmt::format("dnswitness: {} is not JSON; it cannot be a dnswitness report.\n", path.string());
       return kExitInternal;
@@ -107,6 +131,10 @@ Action add_verify(CLI::App& app) {
       return kExitTampered;
     }
     if (!manifest.warning.empty()) std::cerr << fmt::format("dnswitness: warning: {}.\n", manifest.warning);
+    for (const auto& u : v.unconfirmed_accredited_tokens) std::cerr << fmt::format("dnswitness: warning: {}.\n", u);
+    if (v.timestamp_tokens > 0 && !v.timestamp_signers_checked)
+      std::cerr << "dnswitness: warning: the time-stamp tokens' signatures are intact, but their signers are "
+                   "unchecked: give the TSA's root certificate with --tsa-ca to check them.\n";
     if (!*quiet) {
       std::cout << fmt::format("Report {} is valid.\n", path.string())
                 << fmt::format("  made {}{}\n", v.created_at, v.case_name.empty() ? "" : ", case " + v.case_name)
@@ -125,6 +153,15 @@ Action add_verify(CLI::App& app) {
           std::cout << fmt::format("    TSA root fingerprint (SHA-256) {} — compare it with the one the TSA "
                                    "publishes\n",
                                    fp);
+        if (v.timestamp_signers_checked) {
+          std::cout << fmt::format("    every token chains to a root given with --tsa-ca; signers: {}\n",
+                                   fmt::join(v.timestamp_signers, "; "));
+          std::cout << fmt::format("    {} of them accredited (総務大臣認定) by the list {} (taken {})\n",
+                                   v.accredited_tokens.size(), anchors.accredited->path, anchors.accredited->taken);
+          for (const auto& a : v.accredited_tokens) std::cout << fmt::format("      {}\n", a);
+          for (const auto& a : v.unlabelled_accredited_tokens)
+            std::cout << fmt::format("    accredited, though the bundle does not label it so: {}\n", a);
+        }
       }
       std::cout
                 << fmt::format("  {} leaves ({} observations, {} runs): hashes, inclusion proofs and tlog-proof "

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -65,6 +66,40 @@ CertsPtr read_pem_certs(std::string_view pem) {
   return out;
 }
 
+// PEM_read_bio_X509 stops at the first block it cannot read, so a damaged certificate would drop
+// itself and every one after it without a word: the blocks are counted to notice.
+std::size_t pem_blocks(std::string_view pem) {
+  std::size_t n = 0;
+  for (auto at = pem.find("-----BEGIN CERTIFICATE-----"); at != std::string_view::npos;
+       at = pem.find("-----BEGIN CERTIFICATE-----", at + 1))
+    ++n;
+  return n;
+}
+
+Bytes cert_der(X509* c) {
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(c, &der);
+  if (n <= 0) throw std::bad_alloc();
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  return out;
+}
+
+// A certificate the token or the stored chain carries that is not, byte for byte, one of the
+// chain that verified: nothing checks such bytes (OpenSSL takes what it needs from elsewhere and
+// ignores the rest), so a change there would pass unseen unless it is refused outright.
+std::optional<std::string> stray_certificate(STACK_OF(X509) * carried, STACK_OF(X509) * chain, const char* where) {
+  std::vector<Bytes> verified;
+  for (int i = 0; i < sk_X509_num(chain); ++i) verified.push_back(cert_der(sk_X509_value(chain, i)));
+  for (int i = 0; carried && i < sk_X509_num(carried); ++i) {
+    const Bytes der = cert_der(sk_X509_value(carried, i));
+    if (std::find(verified.begin(), verified.end(), der) == verified.end())
+      return fmt::format("certificate {} {} is not one of the certificate chain that verified (its bytes differ)", i,
+                         where);
+  }
+  return std::nullopt;
+}
+
 std::string cert_pem(X509* c) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), c) != 1) throw std::bad_alloc();
@@ -73,10 +108,10 @@ std::string cert_pem(X509* c) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-std::string subject_line(X509* c) {
+std::string subject_line(X509* c, unsigned long flags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio) throw std::bad_alloc();
-  X509_NAME_print_ex(bio.get(), X509_get_subject_name(c), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(c), 0, flags);
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(n));
@@ -200,8 +235,18 @@ RespPtr open_response(ByteView response, TokenCheck& out) {
 // Signature, ESS binding and chain (at `at`, or now), then the chain itself for storage.
 void verify_token(TS_RESP* resp, const Hash& imprint, const TsaTrust& trust, const std::string& chain_pem,
                   std::optional<UtcTime> at, TokenCheck& out) {
+  if (pem_blocks(chain_pem) != static_cast<std::size_t>(sk_X509_num(read_pem_certs(chain_pem).get()))) {
+    out.status = "invalid";
+    out.error = "a certificate of its stored chain cannot be read";
+    return;
+  }
   StorePtr store = make_store(trust);
   if (at) X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()), static_cast<time_t>(at->ns / 1'000'000'000));
+  // A root's own signature is not needed to trust it, so OpenSSL skips it unless asked. A root
+  // taken from the token's own chain is checked: a changed byte in it then fails, instead of only
+  // yielding another fingerprint (anchors from files are the reader's own choice).
+  if (!trust.pem_text.empty())
+    X509_VERIFY_PARAM_set_flags(X509_STORE_get0_param(store.get()), X509_V_FLAG_CHECK_SS_SIGNATURE);
   X509_STORE* store_raw = store.get();
   VerifyCtxPtr ctx(TS_VERIFY_CTX_new());
   if (!ctx) throw std::bad_alloc();
@@ -246,9 +291,19 @@ void verify_token(TS_RESP* resp, const Hash& imprint, const TsaTrust& trust, con
     return;
   }
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(sctx.get());
+  const CertsPtr stored = read_pem_certs(chain_pem);
+  auto stray = stray_certificate(token_certs, chain, "embedded in the token");
+  if (!stray) stray = stray_certificate(stored.get(), chain, "of its stored chain");
+  if (stray) {
+    out.status = "invalid";
+    out.error = *stray;
+    ERR_clear_error();
+    return;
+  }
   out.chain_pem.clear();
   for (int i = 0; i < sk_X509_num(chain); ++i) out.chain_pem += cert_pem(sk_X509_value(chain, i));
   out.signer = subject_line(signer);
+  out.signer_name = subject_line(signer, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   out.status = "granted";
   out.error.clear();
   ERR_clear_error();  // nothing of this check may linger for the next OpenSSL caller

@@ -7,7 +7,9 @@
 // signer's chain to a trust anchor at the current time with the timeStamping purpose) and again,
 // offline, when a ledger or a bundle is verified (the same, without the nonce, with the chain
 // checked at the token's own genTime so that a token stays checkable after its TSA certificate
-// expires). Pure: no network, no files except the anchor files named.
+// expires). Every certificate the token carries, and every one of a stored chain, must be one of
+// the chain that verified, byte for byte, and a root's self-signature is checked too: nothing
+// else looks at those bytes. Pure: no network, no files except the anchor files named.
 // Ownership: plain values. Thread-safety: all functions are thread-safe.
 #include <optional>
 #include <string>
@@ -46,6 +48,9 @@ struct TokenCheck {
   std::optional<UtcTime> gen;      // the same as a time
   std::string chain_pem;           // granted: signer first, up to the anchor
   std::string signer;              // the signer certificate's subject, one line
+  // The same as RFC 4514 text in UTF-8, what `openssl x509 -noout -subject -nameopt
+  // RFC2253,-esc_msb` prints after "subject=": the form the list of accredited TSAs names signers in.
+  std::string signer_name;
   std::string serial;              // the token's serial number, hex
   std::optional<Hash> imprint;     // the token's message imprint (when it is a SHA-256 one)
 };
