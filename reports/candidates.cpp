@@ -9,6 +9,7 @@
 
 #include "model/address.h"
 #include "reports/source_ip.h"
+#include "reports/selection_disclosure.h"
 #include "timeutil/timestamp.h"
 
 namespace dnswitness {
@@ -404,6 +405,8 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
       }
     }
     lt["domains"] = domains;
+    // What resolvers the selection leaves out saw in this window that the included ones did not.
+    for (auto& w : excluded_observation_warnings(rows, options, lo, hi)) warnings.push_back(std::move(w));
     std::vector<const std::pair<const std::string, UnionEntry>*> ordered;
     for (const auto& e : uni) ordered.push_back(&e);
     std::sort(ordered.begin(), ordered.end(),
@@ -424,6 +427,7 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
     login_tables.push_back(std::move(lt));
   }
   out["logins"] = login_tables;
+  out["selection"] = selection_disclosure(logins, rows, options);
 
   if (options.from_ns && options.until_ns) {
     json p = {{"from", t3339(*options.from_ns)}, {"until", t3339(*options.until_ns)}};

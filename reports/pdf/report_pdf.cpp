@@ -896,13 +896,17 @@ class Writer {
                            std::to_string(num(run, "observation_count")), outs.empty() ? "-" : join(outs, "\n"), gap});
     }
     ts_.table(runs);
-    ts_.text(rt(L_("本書に含まれる実行は{}回で、連続する実行の間隔は最大{}です。台帳にはこのほかの実行が含まれている場合があります"
-                            "（本書には、ログイン時刻の照合に必要な実行だけを含めています）。",
-                            "This report includes {} run(s); the largest gap between consecutive ones is {}. The "
-                            "ledger may hold other runs (a report includes only the runs its tables need)."),
+    ts_.text(rt(L_("本書に含まれる実行は{}回で、連続する実行の間隔は最大{}です。本書は、各対象期間の前から後までの"
+                            "すべての実行の記録と、対象期間に重なる実行のすべての観測を含んでおり、一つでも欠ければ "
+                            "dnswitness verify が検出します（観測を選んで除いたものではありません）。",
+                            "This report includes {} run(s); the largest gap between consecutive ones is {}. It holds "
+                            "the record of every run from before each window to after it and every observation of the "
+                            "runs that overlap a window; dnswitness verify detects any one missing (observations were "
+                            "not picked)."),
                          b_.run_records.size(), largest ? duration_words(largest, L_) : "-"),
              note());
     coverage_gaps();
+    selection_disclosure();
 
     // Failures.
     ts_.text(L_("失敗した問い合わせ", "Queries that failed"), heading3());
@@ -1009,13 +1013,13 @@ class Writer {
     const bool given = str(c, "interval_source") == "--interval";
     ts_.text(rt(L_("観測は通常{}ごとに実行されています（{}）。その2倍の{}を超えて一度も実行がなかった期間を、本書の対象期間"
                    "（各ログイン時刻の前後の時間幅と指定された期間）の中から挙げます。この期間には観測がないため、その間にアドレスが"
-                   "変わったかどうかはこの記録からは分かりません。空白は、本書の作成時に台帳のすべての実行の記録から求めたもので、"
-                   "本書に含まれていない実行も数えています。",
+                   "変わったかどうかはこの記録からは分かりません。空白は、本書に含まれる実行の記録（各対象期間の前後のすべての"
+                   "実行）から求めたもので、dnswitness verify で誰でも同じ結果を求め直せます。",
                    "Runs are normally made every {} ({}). Below are the periods inside this report's windows (each "
                    "login time's window and any period given) in which no run at all was made for more than twice "
                    "that, {}. There are no observations in them, so this record cannot tell whether the addresses "
-                   "changed then. The gaps were found from every run record in the ledger when the report was made, "
-                   "including runs this report does not hold."),
+                   "changed then. The gaps were found from the run records this report holds (every run around "
+                   "each window), so anyone can derive them again with dnswitness verify."),
                 duration_words(interval, L_),
                 given ? std::string(L_("作成者の指定による", "as the operator gave it"))
                       : std::string(L_("台帳の実行の間隔の中央値による", "the median spacing of the ledger's runs")),
@@ -1042,6 +1046,46 @@ class Writer {
                note());
     else
       ts_.table(g);
+  }
+
+  // What the selection (--resolver, --domains, --types) left out, per window, from tables.selection:
+  // a report filtered to some resolvers must not read as "no change" when one it left out saw one.
+  void selection_disclosure() {
+    const json& tables = at(doc_, "tables");
+    if (!tables.is_object() || !tables.contains("selection")) return;
+    ts_.text(L_("選択の範囲（本書が表から除いた観測）", "Selection: what this report's tables leave out"), heading3());
+    Table t;
+    t.size = 8.5;
+    t.columns = {{L_("対象期間（日本時間）", "Window (JST)"), 1.4},
+                 {L_("実行", "Runs"), 0.45},
+                 {L_("観測（表に使用／全体）", "Observations (in tables / all)"), 0.9},
+                 {L_("除いたリゾルバ・ドメイン・種類", "Resolvers, domains, types left out"), 1.6},
+                 {L_("除いた観測だけに見えるもの", "Seen only in what was left out"), 1.6}};
+    const auto listed = [](const json& a) {
+      std::vector<std::string> v;
+      for (const auto& x : a) v.push_back(x.get<std::string>());
+      return v.empty() ? std::string("-") : join(v, ", ");
+    };
+    for (const auto& w : at(at(tables, "selection"), "windows")) {
+      const json& ex = at(w, "excluded");
+      std::vector<std::string> left = {listed(at(ex, "resolvers")), listed(at(ex, "domains")), listed(at(ex, "types"))};
+      std::vector<std::string> seen;
+      for (const auto& a : at(w, "addresses_only_in_excluded"))
+        seen.push_back(rt(L_("{} {}: {}（{}）", "{} {}: {} ({})"), str(a, "qname"), str(a, "qtype"), str(a, "address"),
+                          listed(at(a, "resolvers"))));
+      for (const auto& c : at(w, "changes_only_in_excluded"))
+        seen.push_back(rt(L_("{} {}: {} が {} に変更を観測", "{} {}: {} saw a change at {}"), str(c, "qname"),
+                          str(c, "qtype"), str(c, "resolver"), jst_short_of(str(c, "after_time"))));
+      t.rows.push_back({span_of(str(w, "from"), str(w, "until")), std::to_string(num(w, "runs")),
+                        rt("{} / {}", num(w, "included_observations"), num(w, "observations")), join(left, "\n"),
+                        seen.empty() ? L_("なし", "nothing") : join(seen, "\n")});
+    }
+    ts_.table(t);
+    ts_.text(L_("除いた観測も本書に含まれており、表に使った観測にないアドレスや変更が除いた観測にあれば、右の欄と各ログインの注意に"
+                "記載しています。",
+                "The observations left out are in this report too; any address or change they show that the ones in "
+                "the tables do not is listed on the right and in each login's warnings."),
+             note());
   }
 
   // ---- chapter 5: evidence description ----

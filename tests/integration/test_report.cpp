@@ -210,7 +210,10 @@ TEST_CASE("report: a login file, --from/--until, --resolver; refuses to overwrit
   CHECK(b["tables"]["period"]["domains"][0]["resolvers"] == json::array({"knot"}));
   // The tables hold knot only; the bundle still carries auth2's answers of the runs in the period,
   // because a run inside a window is carried whole (completeness, docs/report.md).
-  CHECK(b["tables"].dump().find("auth2") == std::string::npos);
+  CHECK(b["tables"]["logins"].dump().find("auth2") == std::string::npos);
+  CHECK(b["tables"]["period"].dump().find("auth2") == std::string::npos);
+  // ... and the selection says what it left out.
+  CHECK(b["tables"]["selection"]["windows"][0]["excluded"]["resolvers"].dump().find("auth2") != std::string::npos);
   CHECK(read_file(out / "r/report.json").find("auth2") != std::string::npos);
   CHECK(run_dnswitness("verify -q " + out / "r/report.json").exit_code == 0);
 
