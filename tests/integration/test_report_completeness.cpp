@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "crypto/encoding.h"
@@ -30,6 +31,7 @@ namespace {
 struct CompletenessFixture {
   TempDir dir;
   std::string all, filtered;  // a bundle of every resolver, and one of knot only
+  std::string period;         // --from/--until and a login file with source IPs, for the field list
   CompletenessFixture() {
     const Lab lab;
     const std::string ledger = dir / "ledger";
@@ -45,6 +47,13 @@ struct CompletenessFixture {
     r = run_dnswitness("report --ledger " + ledger + " --domains x.com,t.co --resolver knot --at " + now +
                        " --format json --out " + dir / "knot");
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    write_file(dir / "logins.csv", "time,ip,account\n" + now + ",223.216.231.10,acct\n2020-01-01T00:00:00Z,100.64.1.2,x\n");
+    const auto hour_ago = run_command("date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ").out.substr(0, 20);
+    r = run_dnswitness("report --ledger " + ledger + " --domains x.com,t.co --resolver knot --logins " +
+                       dir / "logins.csv" + " --from " + hour_ago + " --until " + now + " --format json --out " +
+                       dir / "period");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    period = read_file(dir / "period/report.json");
     all = read_file(dir / "all/report.json");
     filtered = read_file(dir / "knot/report.json");
   }
@@ -233,4 +242,64 @@ TEST_CASE("completeness: a bundle relabelled as format 1 (to skip the checks) is
   b["format"] = "dnswitness-report/1";
   const std::string why = verify_failure(b);
   CHECK(why.find("the bundle is format dnswitness-report/1, made by an older dnswitness") == 0);
+}
+
+namespace {
+
+// The field list of docs/report.md ("Every field of `tables`"), with its ".*" shapes expanded.
+std::set<std::string> documented_table_fields() {
+  const std::string doc = read_file(std::string(DNSWITNESS_TESTDATA_DIR) + "/../../docs/report.md");
+  const auto begin = doc.find("```fields\n");
+  REQUIRE(begin != std::string::npos);
+  const auto end = doc.find("```", begin + 10);
+  std::vector<std::string> lines;
+  std::istringstream in(doc.substr(begin + 10, end - begin - 10));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line.substr(0, line.find(' ')));
+  std::set<std::string> fields;
+  const auto with_prefix = [&](const std::string& from, const std::string& to) {
+    for (const auto& l : lines)
+      if (l.rfind(from, 0) == 0 && l.find(".*") == std::string::npos) fields.insert(to + l.substr(from.size()));
+  };
+  for (const auto& l : lines) {
+    if (l.size() < 2 || l.compare(l.size() - 2, 2, ".*") != 0) {
+      fields.insert(l);
+      continue;
+    }
+    const std::string prefix = l.substr(0, l.size() - 1);  // "...after."
+    if (prefix == "tables.period.domains[].")
+      with_prefix("tables.logins[].domains[].window.", prefix);
+    else
+      with_prefix("tables.logins[].domains[].before.", prefix);
+  }
+  return fields;
+}
+
+void table_fields(const json& j, const std::string& path, std::set<std::string>& out) {
+  if (j.is_object()) {
+    const bool keyed_by_name = path.ends_with(".resolvers") || path.ends_with(".without_address");
+    const std::string name = path.ends_with(".resolvers") ? ".<resolver>" : ".<outcome>";
+    for (const auto& [k, v] : j.items()) table_fields(v, path + (keyed_by_name ? name : "." + k), out);
+  } else if (j.is_array()) {
+    for (const auto& v : j)
+      if (v.is_object() || v.is_array()) table_fields(v, path + "[]", out);
+      else out.insert(path + "[]");
+  } else {
+    out.insert(path);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("docs/report.md lists every field the tables hold") {
+  const auto documented = documented_table_fields();
+  CHECK(documented.count("tables.logins[].domains[].after.by_resolver[].gap_seconds"));
+  CHECK(documented.count("tables.period.domains[].addresses[].first_leaf"));
+  std::set<std::string> seen;
+  for (const std::string* text : {&fixture().all, &fixture().filtered, &fixture().period})
+    table_fields(json::parse(*text)["tables"], "tables", seen);
+  REQUIRE(seen.size() > 40);
+  CHECK(seen.count("tables.period.domains[].addresses[].first_leaf"));
+  CHECK(seen.count("tables.logins[].domains[].nearest_with_address.after.by_resolver[].gap_seconds"));
+  for (const auto& f : seen) CHECK_MESSAGE(documented.count(f), f << " is in the tables but not in docs/report.md");
 }
