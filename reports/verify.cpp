@@ -294,6 +294,7 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
   // tree head signed with that run is included.
   const json& runs = arr(b, "runs", "the report");
   std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> spans;  // begin -> (end, run id)
+  std::string facts_mismatch;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const std::string where = fmt::format("runs[{}]", i);
     const std::uint64_t begin = u64(runs[i], "run_leaf", where), end = u64(runs[i], "end", where);
@@ -311,9 +312,11 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     spans[begin] = {end, id};
     // The summary of the run's facts is what its leaf says (absent in bundles made before it existed).
     if (const auto f = runs[i].find("facts"); f != runs[i].end()) {
-      if (*f != run_facts.at(begin))
-        fail(fmt::format("run {}: its facts at {} differ from its run leaf and the time cross-checks", id,
-                         first_difference(*f, run_facts.at(begin), where + ".facts")));
+      // Reported after completeness: a dropped run also changes the next run's order check, and the
+      // missing run is the finding to name.
+      if (*f != run_facts.at(begin) && facts_mismatch.empty())
+        facts_mismatch = fmt::format("run {}: its facts at {} differ from its run leaf and the time cross-checks",
+                                     id, first_difference(*f, run_facts.at(begin), where + ".facts"));
       v.run_facts_checked = true;
     }
   }
@@ -433,6 +436,7 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     if (c != expected)
       fail(fmt::format("the coverage at {} does not re-derive from the run leaves in the bundle",
                        first_difference(c, expected, "coverage")));
+    if (!facts_mismatch.empty()) fail(facts_mismatch);
     v.coverage_checked = true;
     v.completeness_checked = true;
     for (const auto& w : c.value("windows", json::array())) v.coverage_gaps += w.value("gaps", json::array()).size();
