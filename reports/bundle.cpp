@@ -14,6 +14,7 @@
 #include "reports/manifest.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
+#include "reports/time_checks.h"
 #include "tsa/bundle_tokens.h"
 #include "ledger/merkle.h"
 #include "ledger/queries.h"
@@ -248,7 +249,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   std::vector<ObservationRow> rows;
   rows.reserve(observations.size());
   std::map<std::uint64_t, std::string> run_ids;
-  std::map<std::uint64_t, json> run_facts;
+  std::map<std::uint64_t, json> run_records;  // run leaf -> its record, for the facts and time checks
   ResolverFactsBuilder resolver_facts;
   std::int64_t first_t = 0, last_t = 0;
   for (const auto i : leaf_set) {
@@ -275,15 +276,18 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
       resolver_facts.add(i, j);
     } else {
       run_ids[i] = j.value("run_id", "");
-      run_facts[i] = run_facts_of(j);
+      run_records[i] = j;
     }
     const std::string tlog = TlogProof{i, proof, newest.note, std::nullopt}.to_text();
     leaf(LeafEntry{i, kind, data, lh, proof, tlog});
   }
 
+  // The facts with their time cross-checks, which read the previous run's leaf and the tokens of
+  // the run's tree head (reports/time_checks.h).
+  const std::map<std::uint64_t, json> run_facts = run_facts_of_bundle(run_records, bundle["checkpoints"]);
   json run_list = json::array();
   for (const auto& [b, span] : runs)
-    run_list.push_back({{"run_leaf", b}, {"end", span.end}, {"run_id", run_ids[b]}, {"facts", run_facts[b]}});
+    run_list.push_back({{"run_leaf", b}, {"end", span.end}, {"run_id", run_ids[b]}, {"facts", run_facts.at(b)}});
 
   // 5. Login records as read, and the inputs they were read from.
   json inputs = json::array();
@@ -328,6 +332,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   bundle["resolvers"] = resolver_facts.result();
   bundle["leaves"] = json::array();
   bundle["tables"] = derive_tables(logins, rows, o);
+  add_time_warnings_to_logins(bundle["tables"], run_facts, o.before_ns, o.after_ns);
   if (stats) {
     stats->observation_leaves = rows.size();
     stats->run_leaves = runs.size();

@@ -1,5 +1,9 @@
 #include "reports/run_facts.h"
 
+#include <optional>
+
+#include "reports/time_checks.h"
+
 namespace dnswitness {
 namespace {
 
@@ -110,6 +114,42 @@ json run_facts_of(const json& run) {
     if (const json* p = member(*a, "problems"); p && p->is_array())
       for (const auto& s : *p) warnings.push_back(s);
   out["warnings"] = std::move(warnings);
+  return out;
+}
+
+std::map<std::uint64_t, json> run_facts_of_bundle(const std::map<std::uint64_t, json>& run_records,
+                                                 const json& checkpoints) {
+  // A run's leaves are its run leaf and observation_count observations: it ends where the next
+  // run's leaf is, and the tree head signed with it has that size.
+  const auto end_of = [](std::uint64_t leaf, const json& run) -> std::optional<std::uint64_t> {
+    const json* n = member(run, "observation_count");
+    if (!n || !n->is_number_unsigned()) return std::nullopt;
+    return leaf + 1 + n->get<std::uint64_t>();
+  };
+  std::map<std::uint64_t, const json*> by_end;
+  for (const auto& [leaf, run] : run_records)
+    if (const auto end = end_of(leaf, run)) by_end[*end] = &run;
+  std::map<std::uint64_t, const json*> tokens_at;  // tree size -> its timestamps (or null)
+  static const json no_tokens = json::array();
+  if (checkpoints.is_array())
+    for (const auto& cp : checkpoints) {
+      const json* size = member(cp, "size");
+      if (!size || !size->is_number_unsigned()) continue;
+      const json* ts = member(cp, "timestamps");
+      tokens_at[size->get<std::uint64_t>()] = ts ? ts : &no_tokens;
+    }
+  std::map<std::uint64_t, json> out;
+  for (const auto& [leaf, run] : run_records) {
+    json facts = run_facts_of(run);
+    const auto p = by_end.find(leaf);
+    const auto end = end_of(leaf, run);
+    const auto t = end ? tokens_at.find(*end) : tokens_at.end();
+    json checks = time_checks_of(run, leaf, p == by_end.end() ? nullptr : p->second,
+                                 t == tokens_at.end() ? json() : *t->second);
+    for (const auto& f : checks["findings"]) facts["warnings"].push_back(f["warning"]);
+    facts["time_checks"] = std::move(checks);
+    out[leaf] = std::move(facts);
+  }
   return out;
 }
 

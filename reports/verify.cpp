@@ -19,6 +19,7 @@
 #include "reports/manifest.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
+#include "reports/time_checks.h"
 #include "tsa/bundle_tokens.h"
 
 namespace dnswitness {
@@ -213,7 +214,7 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
   const json& leaves = arr(b, "leaves", "the report");
   std::vector<ObservationRow> rows;
   std::map<std::uint64_t, std::string> run_ids;  // run leaf -> run id
-  std::map<std::uint64_t, json> run_facts;       // run leaf -> its facts, derived from its bytes
+  std::map<std::uint64_t, json> run_records;     // run leaf -> its record, decoded from its bytes
   std::vector<std::int64_t> run_starts;
   std::vector<CarriedRun> carried_runs;
   ResolverFactsBuilder resolver_facts;
@@ -267,7 +268,7 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
       resolver_facts.add(index, j);
     } else {
       run_ids[index] = j.value("run_id", "");
-      run_facts[index] = run_facts_of(j);
+      run_records[index] = j;
       const auto started = parse_rfc3339(j.value("started_at", ""));
       const auto finished = parse_rfc3339(j.value("finished_at", ""));
       const json count = j.value("observation_count", json());
@@ -281,10 +282,19 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
   v.observation_leaves = rows.size();
   v.run_leaves = run_ids.size();
 
+  // The runs' facts, derived from their leaves, with the time cross-checks against the previous
+  // run's leaf and the tokens of each run's tree head (reports/time_checks.h).
+  const std::map<std::uint64_t, json> run_facts = run_facts_of_bundle(run_records, cps);
+  for (const auto& [leaf, facts] : run_facts)
+    for (const auto& f : facts["time_checks"]["findings"])
+      v.warnings.push_back(fmt::format("run {} (leaf {}): {}", facts.value("run_id", ""), leaf,
+                                       f["warning"].get<std::string>()));
+
   // Runs: every observation lies in an included run whose run leaf carries its run id, and the
   // tree head signed with that run is included.
   const json& runs = arr(b, "runs", "the report");
   std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> spans;  // begin -> (end, run id)
+  std::string facts_mismatch;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const std::string where = fmt::format("runs[{}]", i);
     const std::uint64_t begin = u64(runs[i], "run_leaf", where), end = u64(runs[i], "end", where);
@@ -302,9 +312,11 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     spans[begin] = {end, id};
     // The summary of the run's facts is what its leaf says (absent in bundles made before it existed).
     if (const auto f = runs[i].find("facts"); f != runs[i].end()) {
-      if (*f != run_facts[begin])
-        fail(fmt::format("run {}: its facts at {} differ from its run leaf", id,
-                         first_difference(*f, run_facts[begin], where + ".facts")));
+      // Reported after completeness: a dropped run also changes the next run's order check, and the
+      // missing run is the finding to name.
+      if (*f != run_facts.at(begin) && facts_mismatch.empty())
+        facts_mismatch = fmt::format("run {}: its facts at {} differ from its run leaf and the time cross-checks",
+                                     id, first_difference(*f, run_facts.at(begin), where + ".facts"));
       v.run_facts_checked = true;
     }
   }
@@ -424,11 +436,13 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     if (c != expected)
       fail(fmt::format("the coverage at {} does not re-derive from the run leaves in the bundle",
                        first_difference(c, expected, "coverage")));
+    if (!facts_mismatch.empty()) fail(facts_mismatch);
     v.coverage_checked = true;
     v.completeness_checked = true;
     for (const auto& w : c.value("windows", json::array())) v.coverage_gaps += w.value("gaps", json::array()).size();
   }
-  const json derived = derive_tables(logins, rows, o);
+  json derived = derive_tables(logins, rows, o);
+  add_time_warnings_to_logins(derived, run_facts, o.before_ns, o.after_ns);
   const json& tables = field(b, "tables", "the report");
   if (derived != tables)
     fail(fmt::format("the table at {} does not re-derive from the leaves and login records",

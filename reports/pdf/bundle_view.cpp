@@ -82,7 +82,6 @@ BundleView read_bundle_view(const std::filesystem::path& path) {
         v.observations.push_back(std::move(f));
         resolvers.add(index, j);
       } else {
-        v.run_facts[index] = run_facts_of(j);
         v.run_records[index] = j;
       }
     } catch (const std::exception& e) {
@@ -96,6 +95,8 @@ BundleView read_bundle_view(const std::filesystem::path& path) {
   if (text_or(v.doc, "format") != kReportFormat)
     throw std::runtime_error(fmt::format("{} is not a {} bundle", path.string(), kReportFormat));
   v.resolvers = resolvers.result();
+  // The facts with the time cross-checks, which read the tree heads' tokens as well as the leaves.
+  v.run_facts = run_facts_of_bundle(v.run_records, at(v.doc, "checkpoints"));
   if (!problem.empty()) throw std::runtime_error(fmt::format("a leaf of {} cannot be read ({})", path.string(), problem));
   return v;
 }

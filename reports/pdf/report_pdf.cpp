@@ -8,8 +8,10 @@
 
 #include "model/address.h"
 #include "reports/evidence_description.h"
+#include "reports/time_checks.h"
 #include "reports/pdf/fact_cells.h"
 #include "reports/pdf/openssl_steps.h"
+#include "reports/pdf/time_wording.h"
 #include "reports/pdf/typesetter.h"
 #include "reports/pdf/wording.h"
 #include "timeutil/timestamp.h"
@@ -177,6 +179,7 @@ class Writer {
       rows.emplace_back(L_("対象期間", "Period"), rt(L_("{} から {} まで", "{} to {}"), jst_of(str(sel, "from")),
                                                               jst_of(str(sel, "until"))));
     kv(rows);
+    time_findings();
     TextStyle hash;
     hash.font = Font::mono;
     hash.size = 9.5;
@@ -221,6 +224,22 @@ class Writer {
                         warns ? rt(L_("{}件（2.{}）", "{} (2.{})"), warns, i + 1) : std::string(L_("なし", "none"))});
     }
     ts_.table(t);
+  }
+
+  // Contradictions between the runs' times (reports/time_checks.h), on page 1 so that no reader
+  // misses them; each login section repeats those of the runs that touch its window.
+  void time_findings() {
+    std::vector<std::string> lines;
+    for (const auto& [leaf, facts] : b_.run_facts)
+      for (const auto& f : at(at(facts, "time_checks"), "findings")) lines.push_back(time_finding_words(facts, f, L_));
+    if (lines.empty()) return;
+    ts_.text(rt(L_("時刻の矛盾（{}件）：観測した計算機の時計、NTPによる確認、タイムスタンプの時刻、実行の順序が一致しません。"
+                   "該当する実行の時刻は、この差の分だけ不確かです。",
+                   "Time contradictions ({}): the host clock, the NTP check, the time-stamps and the order of the runs "
+                   "do not agree. The times of these runs are uncertain by that much."),
+                lines.size()),
+             heading3());
+    for (const auto& line : lines) ts_.text("・" + line, bullet());
   }
 
   // ---- chapter 1 ----
@@ -641,6 +660,10 @@ class Writer {
       out.push_back(sentence + L_("：", ": ") + join(whats, L_("、", ", ")));
     // Coverage gaps overlapping this login's window (found from the whole ledger, chapter 4).
     const std::int64_t t = ns_of(str(l, "time"));
+    // Time contradictions of the runs touching the window (as tables.logins[].warnings has them).
+    for (const auto& [leaf, facts] : b_.run_facts)
+      if (run_touches(facts, t - before_ns, t + after_ns))
+        for (const auto& f : at(at(facts, "time_checks"), "findings")) out.push_back(time_finding_words(facts, f, L_));
     for (const auto& w : at(at(doc_, "coverage"), "windows"))
       for (const auto& g : at(w, "gaps"))
         if (ns_of(str(g, "from")) < t + after_ns && ns_of(str(g, "until")) > t - before_ns)

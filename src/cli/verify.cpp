@@ -173,7 +173,8 @@ Action add_verify(CLI::App& app) {
                 << fmt::format("  {} login records read again from the stored input and matched\n", v.login_records)
                 << fmt::format("  {} login tables re-derived from the leaves and matched\n", v.login_tables);
       if (v.run_facts_checked)
-        std::cout << "  run facts (host, vantage, clock) re-derived from the run leaves and matched\n";
+        std::cout << "  run facts (host, vantage, clock, time cross-checks) re-derived from the run leaves and tree "
+                     "heads and matched\n";
       if (v.resolvers_checked)
         std::cout << "  resolver summary (TLS certificates, AA, client-subnet scopes) re-derived from the observation "
                      "leaves and matched\n";

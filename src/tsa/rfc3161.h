@@ -11,6 +11,7 @@
 // the chain that verified, byte for byte, and a root's self-signature is checked too: nothing
 // else looks at those bytes. Pure: no network, no files except the anchor files named.
 // Ownership: plain values. Thread-safety: all functions are thread-safe.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ struct TokenCheck {
   std::string error;
   std::string gen_time;            // the token's genTime as RFC 3339 with nine fraction digits
   std::optional<UtcTime> gen;      // the same as a time
+  // The token's accuracy (seconds, millis, micros) in nanoseconds; nullopt when the token states none.
+  std::optional<std::int64_t> accuracy_ns;
   std::string chain_pem;           // granted: signer first, up to the anchor
   std::string signer;              // the signer certificate's subject, one line
   // The same as RFC 4514 text in UTF-8, what `openssl x509 -noout -subject -nameopt
@@ -63,6 +66,11 @@ TokenCheck check_tsa_response(ByteView response, const TsaRequest& request, cons
 // genTime. Certificates in `chain_pem` serve as untrusted intermediates.
 TokenCheck verify_stored_token(ByteView response, const Hash& expected, const TsaTrust& trust,
                                const std::string& chain_pem);
+
+// A stored token's genTime and accuracy, read without checking anything else (the report's time
+// cross-checks read them from tokens that verify checks on its own). `status` is "granted" when both
+// could be read; otherwise `error` says why.
+TokenCheck token_time_of(ByteView response);
 
 // The self-signed certificates of a PEM chain (its roots), as PEM text; empty when there is none.
 std::string chain_roots_pem(const std::string& chain_pem);
