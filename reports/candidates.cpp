@@ -289,6 +289,16 @@ std::string format_report_duration(std::int64_t ns) {
   return fmt::format("{}s", s);
 }
 
+nlohmann::json address_change_json(const ObservationRow& from, const ObservationRow& to) {
+  return {{"resolver", to.resolver},
+          {"before_time", t3339(from.time_ns)},
+          {"before_leaf", from.leaf_index},
+          {"before", addresses_json(from.addresses)},
+          {"after_time", t3339(to.time_ns)},
+          {"after_leaf", to.leaf_index},
+          {"after", addresses_json(to.addresses)}};
+}
+
 nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<const ObservationRow> rows,
                              const CandidateOptions& options) {
   const Groups groups = group_rows(rows, options);
@@ -379,14 +389,7 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
         }
         const auto changes = changes_within(sorted, t);
         json ch = json::array();
-        for (const auto& c : changes)
-          ch.push_back({{"resolver", c.to->resolver},
-                        {"before_time", t3339(c.from->time_ns)},
-                        {"before_leaf", c.from->leaf_index},
-                        {"before", addresses_json(c.from->addresses)},
-                        {"after_time", t3339(c.to->time_ns)},
-                        {"after_leaf", c.to->leaf_index},
-                        {"after", addresses_json(c.to->addresses)}});
+        for (const auto& c : changes) ch.push_back(address_change_json(*c.from, *c.to));
         d["changes_24h"] = {{"changed", !changes.empty()}, {"changes", ch}};
         if (!changes.empty())
           dw.push_back(fmt::format("The address set of {} changed {} time(s) within 24 hours of the login.", what,

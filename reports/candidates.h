@@ -74,7 +74,13 @@ struct CandidateOptions {
   std::optional<std::int64_t> from_ns, until_ns;  // the plain period, when given (inclusive)
 };
 
-// The tables of a report: {"logins": [...], "period": {...} (only with from/until)}.
+// A change of one resolver's address set between two of its observations, as changes_24h and
+// tables.selection list it: {resolver, before_time, before_leaf, before, after_time, after_leaf,
+// after}.
+nlohmann::json address_change_json(const ObservationRow& from, const ObservationRow& to);
+
+// The tables of a report: {"logins": [...], "period": {...} (only with from/until), "selection":
+// {...} (reports/selection_disclosure.h)}.
 // Deterministic: equal inputs give byte-identical JSON. Rows may come in any order; rows of other
 // domains, types or resolvers than the options select are ignored.
 nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<const ObservationRow> rows,

@@ -67,11 +67,6 @@ ExcludedFindings excluded_findings(std::span<const ObservationRow> rows, const C
   return f;
 }
 
-json addresses_list(const std::vector<std::string>& addresses) {
-  json out = json::array();
-  for (const auto& a : addresses) out.push_back(a);
-  return out;
-}
 
 }  // namespace
 
@@ -110,16 +105,12 @@ json selection_disclosure(std::span<const LoginRecord> logins, std::span<const O
       only.push_back({{"qname", q}, {"qtype", t}, {"address", a}, {"resolvers", e->second}});
     }
     json changes = json::array();
-    for (const auto& c : f.changes)
-      changes.push_back({{"qname", c.to->qname},
-                         {"qtype", c.to->qtype},
-                         {"resolver", c.to->resolver},
-                         {"before_time", time_text(c.from->time_ns)},
-                         {"before_leaf", c.from->leaf_index},
-                         {"before", addresses_list(c.from->addresses)},
-                         {"after_time", time_text(c.to->time_ns)},
-                         {"after_leaf", c.to->leaf_index},
-                         {"after", addresses_list(c.to->addresses)}});
+    for (const auto& c : f.changes) {
+      json change = address_change_json(*c.from, *c.to);
+      change["qname"] = c.to->qname;
+      change["qtype"] = c.to->qtype;
+      changes.push_back(std::move(change));
+    }
     windows.push_back({{"from", time_text(w.from_ns)},
                        {"until", time_text(w.until_ns)},
                        {"runs", runs.size()},

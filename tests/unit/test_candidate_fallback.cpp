@@ -8,6 +8,7 @@
 #include "model/address.h"
 #include "reports/candidates.h"
 #include "reports/resolver_facts.h"
+#include "support/observation_rows.h"
 
 using namespace dnswitness;
 using nlohmann::json;
@@ -20,17 +21,7 @@ constexpr std::int64_t T0 = 1700532000LL * S;
 
 ObservationRow obs(std::uint64_t leaf, std::int64_t t, const std::string& resolver, std::vector<std::string> addrs,
                    const std::string& outcome = "answer", const std::string& qtype = "A") {
-  ObservationRow r;
-  r.leaf_index = leaf;
-  r.run_id = "run-" + std::to_string(t / S);
-  r.qname = "x.com";
-  r.qtype = qtype;
-  r.time_ns = t;
-  r.resolver = resolver;
-  r.outcome = outcome;
-  sort_addresses(addrs);
-  r.addresses = addrs;
-  return r;
+  return test::observation_row(leaf, t, resolver, std::move(addrs), "x.com", qtype, outcome);
 }
 
 LoginRecord login(std::int64_t t) {

@@ -7,6 +7,7 @@
 
 #include "model/address.h"
 #include "reports/candidates.h"
+#include "support/observation_rows.h"
 
 using namespace dnswitness;
 using nlohmann::json;
@@ -20,18 +21,7 @@ constexpr std::int64_t T0 = 1700532000LL * S;
 ObservationRow row(std::uint64_t leaf, std::int64_t t, const std::string& resolver, std::vector<std::string> addrs,
                    const std::string& qname = "x.com", const std::string& qtype = "A",
                    const std::string& outcome = "answer") {
-  ObservationRow r;
-  r.leaf_index = leaf;
-  r.run_id = "run-" + std::to_string(t / S);
-  r.qname = qname;
-  r.qtype = qtype;
-  r.time_ns = t;
-  r.resolver = resolver;
-  r.outcome = outcome;
-  sort_addresses(addrs);
-  r.addresses = addrs;
-  for (const auto& a : addrs) r.ttls[a] = {300};
-  return r;
+  return test::observation_row(leaf, t, resolver, std::move(addrs), qname, qtype, outcome, 300);
 }
 
 LoginRecord login_at(std::int64_t t, std::optional<std::string> ip = std::nullopt) {

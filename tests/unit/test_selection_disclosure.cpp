@@ -6,6 +6,7 @@
 #include "model/address.h"
 #include "reports/candidates.h"
 #include "reports/selection_disclosure.h"
+#include "support/observation_rows.h"
 
 using namespace dnswitness;
 using nlohmann::json;
@@ -18,17 +19,7 @@ constexpr std::int64_t kT = 1700532000LL * kSec;  // 2023-11-21T02:00:00Z
 ObservationRow observed(std::uint64_t leaf, std::int64_t t, const std::string& resolver,
                         std::vector<std::string> addrs, const std::string& qname = "x.com",
                         const std::string& qtype = "A", const std::string& outcome = "answer") {
-  ObservationRow r;
-  r.leaf_index = leaf;
-  r.run_id = "run-" + std::to_string(t / kSec);
-  r.qname = qname;
-  r.qtype = qtype;
-  r.time_ns = t;
-  r.resolver = resolver;
-  r.outcome = outcome;
-  sort_addresses(addrs);
-  r.addresses = addrs;
-  return r;
+  return test::observation_row(leaf, t, resolver, std::move(addrs), qname, qtype, outcome);
 }
 
 LoginRecord at(std::int64_t t) {
