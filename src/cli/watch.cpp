@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
+#include "cli/publish_step.h"
 #include "cli/snapshot_options.h"
 #include "cli/tsa_options.h"
 #include "config/snapshot_settings.h"
@@ -29,6 +30,7 @@ struct WatchCliOptions {
   std::string on_change;
   int on_change_timeout_s = 30;
   std::string log;
+  std::string publish;
   bool quiet = false;
   TsaOptions tsa;
 };
@@ -66,7 +68,8 @@ Action add_watch(CLI::App& app) {
       "\n"
       "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads the config\n"
       "files (the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
-      "time-stamped as by resolve-snapshot.\n"
+      "time-stamped as by resolve-snapshot. With --publish FOLDER, the ledger is published there after each run\n"
+      "as by 'dnswitness publish --to FOLDER'; a failure is a warning and the next run tries again.\n"
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
       "after --on-change-timeout seconds; its failure is logged and the watch goes on. Commands run beside the\n"
       "runs, never delaying one: 4 at once, 256 waiting; more are dropped, logged and counted in the ledger.\n"
@@ -98,6 +101,9 @@ Action add_watch(CLI::App& app) {
       ->option_text("SECONDS");
   sub->add_option("--log", opt->log, "Append a timestamped line per run and per event to FILE (default: stderr)")
       ->option_text("FILE");
+  sub->add_option("--publish", opt->publish,
+                  "After each run, publish the ledger as a tiled log into FOLDER (see 'dnswitness publish')")
+      ->option_text("FOLDER");
   sub->add_flag("--quiet,-q", opt->quiet, "Print nothing but problems (on stderr)");
   add_tsa_options(sub, opt->tsa);
 
@@ -128,10 +134,20 @@ Action add_watch(CLI::App& app) {
         w.config_description = "config " + files;
       }
       auto tsas = tsa_targets(sub, opt->tsa, settings);
-      if (!tsas.empty())
-        w.after_append = [tsas = std::move(tsas), quiet = opt->quiet](LedgerStore& store, const std::string& note) {
+      if (!tsas.empty() || !opt->publish.empty())
+        w.after_append = [tsas = std::move(tsas), quiet = opt->quiet, publish = opt->publish](
+                             LedgerStore& store, const std::string& note) {
           stamp_after_run(store, note, tsas, quiet);
+          if (!publish.empty()) publish_after_run(store, publish, quiet);
         };
+    }
+    if (!opt->publish.empty()) {
+      const auto parent = std::filesystem::absolute(opt->publish).parent_path();
+      std::error_code ec;
+      if (!std::filesystem::is_directory(parent, ec))
+        throw UsageError(fmt::format("The folder that would hold --publish {} does not exist; create it or choose "
+                                     "another folder.",
+                                     opt->publish));
     }
     if (!opt->log.empty()) {
       // Checked now, so a typo stops the watch at start rather than filling stderr later.

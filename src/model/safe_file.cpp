@@ -148,7 +148,7 @@ int SafeFile::flushed_fd() {
 
 void SafeFile::commit() {
   flush();
-  if (::fsync(fd_) != 0) fail_write(errno, "syncing");
+  if (options_.durable && ::fsync(fd_) != 0) fail_write(errno, "syncing");
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) {
@@ -180,7 +180,7 @@ void SafeFile::commit() {
                                      target_.string(), safe_file_errno_text(err)));
   }
   committed_ = true;
-  safe_file_sync_folder(target_);
+  if (options_.durable) safe_file_sync_folder(target_);
 }
 
 void write_file_safely(const std::filesystem::path& target, std::string_view data, SafeFileOptions options) {

@@ -47,6 +47,9 @@ struct SafeFileOptions {
   mode_t mode = 0644;
   bool exact_mode = false;  // fchmod to `mode` (keys): the umask may not add or keep bits
   bool replace = true;      // false: fail with EEXIST if the target exists
+  // false: no fsync of the file or its folder; the caller makes a batch of files durable at once
+  // (publish: one syncfs before its checkpoint). The rename is still atomic.
+  bool durable = true;
   // Tests only: the temporary file's path instead of a random name beside the target.
   std::filesystem::path temp_path_for_tests;
 

@@ -1,0 +1,51 @@
+#include "cli/publish_step.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace dnswitness::cli {
+
+PublishResult publish_to_folder(LedgerStore& store, const std::string& dir, std::ostream* progress) {
+  PublishOptions o;
+  o.dir = dir;
+  if (progress)
+    o.progress = [progress](std::uint64_t done, std::uint64_t total) {
+      *progress << fmt::format("publishing: {} of {} leaves\n", done, total) << std::flush;
+    };
+  return publish_ledger(store, o);
+}
+
+std::string publish_summary(const std::string& origin, const std::string& dir, const PublishResult& r) {
+  if (r.size == r.published_size)
+    return fmt::format("{} already holds {} at size {}; nothing new to publish.", dir, origin, r.size);
+  return fmt::format("Published {} at size {} (was {}) to {}: {} files written, {} already there.", origin, r.size,
+                     r.published_size, dir, r.files_written, r.files_present);
+}
+
+void publish_after_run(LedgerStore& store, const std::string& dir, bool quiet) {
+  try {
+    const PublishResult r = publish_to_folder(store, dir, nullptr);
+    if (!quiet) std::cerr << "dnswitness: " << publish_summary(store.origin(), dir, r) << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("dnswitness: WARNING: publishing to {} failed: {} The run is recorded; the next run "
+                             "publishes again.\n",
+                             dir, e.what());
+  }
+}
+
+int publish_exit_code(const PublishError& e) {
+  switch (e.kind()) {
+    case PublishError::Kind::usage:
+      return kExitUsage;
+    case PublishError::Kind::fork:
+      return kExitTampered;
+    case PublishError::Kind::io:
+      break;
+  }
+  return kExitInternal;
+}
+
+}  // namespace dnswitness::cli

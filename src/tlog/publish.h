@@ -1,0 +1,74 @@
+#pragma once
+// Publishing a ledger as a static tiled log (c2sp.org/tlog-tiles) in a folder that any web server,
+// object store or mirror can serve as it is (docs/public-log.md).
+//
+// Role: the one writer of a published folder. What it writes:
+//   <dir>/tile/entries/<N>[.p/<W>]  entry bundles: each leaf's exact bytes (the bytes that were hashed)
+//   <dir>/tile/<L>/<N>[.p/<W>]      hash tiles of every level, full and partial
+//   <dir>/log.json                  the origin, the verifier key and the tool (docs/public-log.md)
+//   <dir>/checkpoint                the ledger's newest signed checkpoint, written last
+//
+// Incremental: only the tiles a grown tree adds are written (tiles_added of the published size and
+// the ledger's size). Every file is immutable once named: a file that already exists is compared,
+// never rewritten, and one whose bytes differ from what the ledger implies is a fork (or a folder
+// edited by hand); publishing stops with PublishError::Kind::fork naming it. The published
+// checkpoint must be one the ledger itself signed or extends (same key, origin, root at its size).
+//
+// Crash safety: each file is written under a temporary name and renamed; the tiles and bundles are
+// made durable together (one syncfs) before the checkpoint is replaced, so a reader, a mirror or a
+// publish interrupted at any moment (kill -9, power loss) never finds a checkpoint whose tiles are
+// missing or partly written. A later publish picks up where an interrupted one stopped.
+//
+// Trust: the ledger is the source of truth, not the folder. Leaf bytes are rehashed and must lead
+// to the ledger's newest signed root; the open tiles of the published size are recomputed from the
+// ledger rather than read back from the folder.
+//
+// Ownership: borrows the store. Thread-safety: none; two processes publishing one folder are
+// serialised by an flock on <dir>/.publish-lock (the second fails at once).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "ledger/store.h"
+
+namespace dnswitness {
+
+class PublishError : public std::runtime_error {
+ public:
+  enum class Kind {
+    usage,  // the folder is not this ledger's (another origin), or is busy: exit 2
+    fork,   // the folder holds a checkpoint or a file this ledger does not extend: exit 4
+    io,     // cannot read or write the folder: exit 1
+  };
+  PublishError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  [[nodiscard]] Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+struct PublishResult {
+  std::uint64_t published_size = 0;  // the size the folder's checkpoint had before (0: none)
+  std::uint64_t size = 0;            // the size published now
+  std::uint64_t files_written = 0;   // tiles, bundles and checkpoint written
+  std::uint64_t files_present = 0;   // files that were already there with the right bytes
+};
+
+struct PublishOptions {
+  std::filesystem::path dir;
+  // Called now and then with (leaves done, leaves to do) on a long publish.
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+};
+
+// Publishes the ledger's newest signed checkpoint to options.dir (created if missing). Throws
+// PublishError, or LedgerError when the ledger itself cannot be read or is empty.
+PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options);
+
+// The log.json document for a ledger (also what mirrors copy): origin, verifier key, key
+// fingerprint and the tool that wrote the folder, in canonical (sorted-key) JSON with a final
+// newline.
+std::string published_log_json(const std::string& origin, const Ed25519PublicKey& key);
+
+}  // namespace dnswitness
