@@ -45,11 +45,11 @@ std::string snapshot_args(const Lab& lab, const std::string& ledger, const std::
          lab.unbound() + " --domains " + domains + " -q";
 }
 
-// Sets s.twitter.com A in Knot to `address` (Knot answers the new data at once).
-void set_s_twitter(const Lab& lab, const std::string& address) {
+// Sets moving-history.twitter.com A in Knot to `address` (Knot answers the new data at once).
+void set_moving_name(const Lab& lab, const std::string& address) {
   const std::string c = "knotc -s " + lab.get("KNOT_CONTROL");
-  const auto r = run_command(c + " zone-begin twitter.com && " + c + " zone-unset twitter.com s A && " + c +
-                             " zone-set twitter.com s 300 A " + address + " && " + c + " zone-commit twitter.com");
+  const auto r = run_command(c + " zone-begin twitter.com && (" + c + " zone-unset twitter.com moving-history A || true) && " + c +
+                             " zone-set twitter.com moving-history 300 A " + address + " && " + c + " zone-commit twitter.com");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
 }
 
@@ -142,14 +142,15 @@ TEST_CASE("history across runs whose answers change; --since, --until, --type, -
   const std::string ledger = dir / "ledger";
   struct Restore {
     const Lab& lab;
-    ~Restore() { set_s_twitter(lab, "104.244.42.3"); }
+    ~Restore() { set_moving_name(lab, "104.244.42.3"); }
   } restore{lab};
   const std::string knot_only = "resolve-snapshot --ledger " + ledger + " --resolver knot=" + lab.knot() +
-                                " --domains s.twitter.com,nonexistent.twitter.com --types A -q";
+                                " --domains moving-history.twitter.com,nonexistent.twitter.com --types A -q";
 
+  set_moving_name(lab, "104.244.42.3");
   REQUIRE(run_dnswitness(knot_only).exit_code == 0);
   const UtcTime between = utc_now();
-  set_s_twitter(lab, "104.244.42.99");
+  set_moving_name(lab, "104.244.42.99");
   REQUIRE(run_dnswitness(knot_only).exit_code == 0);
   REQUIRE(run_dnswitness(knot_only).exit_code == 0);
 
@@ -158,9 +159,9 @@ TEST_CASE("history across runs whose answers change; --since, --until, --type, -
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     return nlohmann::json::parse(r.out);
   };
-  const auto all = history("s.twitter.com nonexistent.twitter.com");
+  const auto all = history("moving-history.twitter.com nonexistent.twitter.com");
   REQUIRE(all.size() == 2);
-  CHECK(all[0]["qname"] == "s.twitter.com");
+  CHECK(all[0]["qname"] == "moving-history.twitter.com");
   CHECK(all[0]["observations"] == 3);
   REQUIRE(all[0]["bindings"].size() == 2);
   const auto& old_b = all[0]["bindings"][0];
@@ -176,31 +177,31 @@ TEST_CASE("history across runs whose answers change; --since, --until, --type, -
   CHECK(all[1]["without_address"]["nxdomain"] == 3);
 
   const std::string cut = format_rfc3339_ns(between);
-  const auto before = history("s.twitter.com --until " + cut);
+  const auto before = history("moving-history.twitter.com --until " + cut);
   REQUIRE(before[0]["bindings"].size() == 1);
   CHECK(before[0]["bindings"][0]["address"] == "104.244.42.3");
-  const auto after = history("s.twitter.com --since " + cut);
+  const auto after = history("moving-history.twitter.com --since " + cut);
   REQUIRE(after[0]["bindings"].size() == 1);
   CHECK(after[0]["bindings"][0]["address"] == "104.244.42.99");
-  CHECK(history("s.twitter.com --type AAAA")[0]["observations"] == 0);
-  CHECK(history("s.twitter.com --resolver google")[0]["observations"] == 0);
-  CHECK(history("S.Twitter.COM.")[0]["observations"] == 3);
+  CHECK(history("moving-history.twitter.com --type AAAA")[0]["observations"] == 0);
+  CHECK(history("moving-history.twitter.com --resolver google")[0]["observations"] == 0);
+  CHECK(history("Moving-History.Twitter.COM.")[0]["observations"] == 3);
 
-  const auto table = run_dnswitness("history --ledger " + ledger + " s.twitter.com");
+  const auto table = run_dnswitness("history --ledger " + ledger + " moving-history.twitter.com");
   CHECK(table.exit_code == 0);
   CHECK(table.out.find("(UTC)") != std::string::npos);
   CHECK(table.out.find("(JST)") != std::string::npos);
-  CHECK(run_dnswitness("history --ledger " + ledger + " s.twitter.com --since yesterday").exit_code == 2);
+  CHECK(run_dnswitness("history --ledger " + ledger + " moving-history.twitter.com --since yesterday").exit_code == 2);
 
   // reindex rebuilds a damaged index; verify-ledger sees the damage before and not after.
   sql(ledger + "/ledger.sqlite", "DELETE FROM observation_index WHERE addresses = '104.244.42.3'");
-  CHECK(history("s.twitter.com")[0]["bindings"].size() == 1);
+  CHECK(history("moving-history.twitter.com")[0]["bindings"].size() == 1);
   const auto bad = run_dnswitness("verify-ledger --ledger " + ledger);
   CHECK(bad.exit_code == 4);
   CHECK(bad.err.find("index has no row for observation leaf 1") != std::string::npos);
   const auto re = run_dnswitness("reindex --ledger " + ledger);
   CHECK_MESSAGE(re.exit_code == 0, re.err);
-  CHECK(history("s.twitter.com")[0]["bindings"].size() == 2);
+  CHECK(history("moving-history.twitter.com")[0]["bindings"].size() == 2);
   CHECK(run_dnswitness("verify-ledger --ledger " + ledger).exit_code == 0);
 
   // A mistyped --ledger is refused, and nothing is created where it points.
