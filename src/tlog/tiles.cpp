@@ -185,6 +185,11 @@ const std::vector<Hash>& TileHashReader::tile(unsigned level, std::uint64_t inde
   if (!hashes || hashes->size() != id.width)
     throw TileReadError(id, fmt::format("the tile {} has {} bytes, not the {} its name implies", id.path(),
                                         bytes->size(), std::size_t{id.width} * 32));
+  // A full tile is vouched for by its parent hash (partial tiles were checked against the root).
+  if (verifying_ && id.full() && root_of(*hashes) != hash_at(level + 1, index))
+    throw TileReadError(id, fmt::format("the tile {} does not hash to the hash its parent tile holds for it; it "
+                                        "was changed or damaged",
+                                        id.path()));
   return tiles_.emplace(key, std::move(*hashes)).first->second;
 }
 
@@ -209,6 +214,19 @@ Hash TileHashReader::subtree_root(std::uint64_t begin, std::uint64_t end) {
 }
 
 Hash TileHashReader::root() { return size_ == 0 ? empty_root() : subtree_root(0, size_); }
+
+void TileHashReader::verify_against(const Hash& root) {
+  tiles_.clear();
+  const Hash computed = this->root();
+  if (computed != root) {
+    tiles_.clear();
+    throw TileReadError(TileId{0, 0, kTileWidth},
+                        fmt::format("the tiles lead to the root {}, not to the checkpoint's {}; a tile was changed "
+                                    "or damaged",
+                                    base64_encode(computed), base64_encode(root)));
+  }
+  verifying_ = true;
+}
 
 std::optional<std::string> TileHashReader::check_all(const Hash& root) {
   try {

@@ -100,6 +100,13 @@ class TileHashReader {
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
   [[nodiscard]] std::uint64_t tiles_fetched() const noexcept { return tiles_.size(); }
 
+  // From now on every tile is checked before any of its hashes is used: the partial tiles (one per
+  // level, which are exactly what the root is computed from) now, by computing the root and
+  // comparing it with `root`; each full tile when it is first read, against the hash its parent
+  // tile (checked the same way) holds for it. Throws TileReadError when the root differs; later
+  // reads throw TileReadError naming a tile that does not match.
+  void verify_against(const Hash& root);
+
   // Checks the whole tree: every full tile hashes to the hash its parent tile holds for it, and the
   // root is `root`. Reads every hash tile. Returns the first problem (naming the tile), or nullopt.
   // A root computed for a proof uses the highest tiles available and never looks at the full
@@ -113,6 +120,7 @@ class TileHashReader {
   const std::vector<Hash>& tile(unsigned level, std::uint64_t index);
   std::uint64_t size_;
   TileFetchFn fetch_;
+  bool verifying_ = false;
   std::map<std::pair<unsigned, std::uint64_t>, std::vector<Hash>> tiles_;
 };
 

@@ -208,3 +208,39 @@ TEST_CASE("the Sunlight log's tiles rehash to its checkpoint's root, and any fli
     }
   }
 }
+
+TEST_CASE("a reader verifying against the root refuses a changed tile before using any of its hashes") {
+  const std::uint64_t size = 70000;
+  auto files = build(size, size);
+  std::vector<Hash> leaves;
+  for (std::uint64_t i = 0; i < size; ++i) leaves.push_back(leaf_n(i));
+  const Hash root = root_of(leaves);
+  const auto reader_of = [&](const std::map<std::string, std::vector<Hash>>& f) {
+    return TileHashReader(size, [&f](const TileId& id) -> std::optional<Bytes> { return tile_bytes(f.at(id.path())); });
+  };
+  {
+    auto reader = reader_of(files);
+    reader.verify_against(root);
+    CHECK(reader.hash_at(0, 12345) == leaves[12345]);
+    const auto proof = inclusion_proof(777, size, [&](std::uint64_t b, std::uint64_t e) { return reader.subtree_root(b, e); });
+    CHECK(verify_inclusion(leaves[777], 777, size, proof, root));
+  }
+  // A full level-0 tile: only noticed when it is read, and then refused.
+  files["tile/0/048"][3][0] ^= 0x01;
+  {
+    auto reader = reader_of(files);
+    reader.verify_against(root);
+    CHECK(reader.hash_at(0, 47 * 256) == leaves[47 * 256]);
+    try {
+      (void)reader.hash_at(0, 48 * 256 + 3);
+      FAIL("no error");
+    } catch (const TileReadError& e) {
+      CHECK(e.tile() == TileId{0, 48, 256});
+    }
+  }
+  // A partial tile: the root no longer matches.
+  files["tile/0/048"][3][0] ^= 0x01;
+  files["tile/0/273.p/112"][0][5] ^= 0x80;
+  auto reader = reader_of(files);
+  CHECK_THROWS_AS(reader.verify_against(root), TileReadError);
+}
