@@ -26,5 +26,6 @@ Action add_status(CLI::App& app);
 Action add_events(CLI::App& app);
 Action add_backup(CLI::App& app);
 Action add_migrate(CLI::App& app);
+Action add_mirror(CLI::App& app);
 
 }  // namespace dnswitness::cli

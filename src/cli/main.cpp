@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       cli::add_reindex(app),
       cli::add_backup(app),
       cli::add_migrate(app),
+      cli::add_mirror(app),
       cli::add_logins(app),
       cli::add_report(app),
       cli::add_verify(app),
