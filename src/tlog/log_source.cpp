@@ -185,8 +185,8 @@ std::unique_ptr<LogSource> LogSource::open(const std::string& location, LogSourc
   if (location.starts_with("http://") || location.starts_with("https://"))
     return std::make_unique<HttpSource>(location, options);
   if (location.find("://") != std::string::npos)
-    throw UsageError(fmt::format("'{}' is neither an http:// or https:// URL nor a local directory; give the log's "
-                                 "URL prefix (the part before /checkpoint) or its folder.",
+    throw UsageError(fmt::format("'{}' is not an http:// or https:// URL, nor a local folder; give the log's URL prefix "
+                                 "(the part before /checkpoint) or its folder.",
                                  location));
   return std::make_unique<DirectorySource>(location);
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -102,7 +103,7 @@ fs::path keep_fork_evidence(const fs::path& dir, const std::string& held_note, c
   write_file_safely(folder / "held-checkpoint", held_note);
   write_file_safely(folder / "offered-checkpoint", offered_note);
   write_file_safely(folder / "README.txt",
-                    fmt::format("{}\n\nheld-checkpoint: the checkpoint this mirror held, as the log signed it.\n"
+                    fmt::format("{}.\n\nheld-checkpoint: the checkpoint this mirror held, as the log signed it.\n"
                                 "offered-checkpoint: the checkpoint {} served, signed by the same key.\n"
                                 "Both verify with the log's key, and no single history contains both trees.\n",
                                 what, offered_url));
@@ -211,21 +212,20 @@ MirrorResult mirror_log(const MirrorOptions& options) {
   const auto refuse_history = [&](MirrorRefused::Kind kind, const std::string& what) -> MirrorRefused {
     const fs::path evidence = keep_fork_evidence(dir, *held_note, offered_note, checkpoint_url, what);
     return MirrorRefused(kind,
-                         fmt::format("{} Both signed checkpoints were kept in {}; the mirror was left unchanged. Keep "
-                                     "this evidence and tell the log's operator.",
+                         fmt::format("{}; both signed checkpoints are kept in {} and the mirror is unchanged: keep "
+                                     "them as evidence and tell the log's operator.",
                                      what, evidence.string()),
                          evidence);
   };
   if (held && offered->size < held->size)
     throw refuse_history(MirrorRefused::Kind::rewind,
                          fmt::format("The log at {} now shows a tree of {} entries, smaller than the {} this mirror "
-                                     "already holds under the same key: the log rewound (or a cache serves an old "
-                                     "checkpoint).",
+                                     "holds under the same key: it rewound (or a cache serves an old checkpoint)",
                                      source->location(), offered->size, held->size));
   if (held && offered->size == held->size && offered->root != held->root)
     throw refuse_history(MirrorRefused::Kind::fork,
                          fmt::format("The log at {} signed another tree of {} entries than the one this mirror holds "
-                                     "under the same key: the log forked.",
+                                     "under the same key: it forked",
                                      source->location(), offered->size));
 
   // log.json is copied for readers of the mirror, never trusted.
@@ -266,12 +266,14 @@ MirrorResult mirror_log(const MirrorOptions& options) {
                                      what));
   };
   try {
+    // Sizes first, so that a TileReadError below can only come from the mirror's own tiles.
+    for (const auto& t : hash_tiles)
+      if (fetched.at(t).size() != std::size_t{t.width} * 32)
+        throw bad_tile(fmt::format("{} has {} bytes, not the {} its name implies", source->url_of(t.path()),
+                                   fetched.at(t).size(), std::size_t{t.width} * 32));
     const unsigned levels = tile_levels(offered->size);
     for (const auto& t : hash_tiles) {
       const auto hashes = split_tile(fetched.at(t));
-      if (!hashes || hashes->size() != t.width)
-        throw bad_tile(fmt::format("{} has {} bytes, not the {} its name implies", source->url_of(t.path()),
-                                   fetched.at(t).size(), std::size_t{t.width} * 32));
       if (!t.full() || static_cast<unsigned>(t.level) + 1 >= levels) continue;
       const TileId parent = tile_holding(t.level + 1, t.index, offered->size);
       if (root_of(*hashes) != reader.hash_at(static_cast<unsigned>(t.level) + 1, t.index))
@@ -282,7 +284,7 @@ MirrorResult mirror_log(const MirrorOptions& options) {
       std::vector<TileId> partial;
       for (const auto& t : hash_tiles)
         if (!t.full()) partial.push_back(t);
-      throw bad_tile(fmt::format("the hash tiles {} do not lead to the root of the checkpoint at {}",
+      throw bad_tile(fmt::format("The hash tiles {} do not lead to the root of the checkpoint at {}",
                                  partial.empty() ? source->location() + "/tile/" : urls_of(*source, partial),
                                  checkpoint_url));
     }
@@ -294,8 +296,8 @@ MirrorResult mirror_log(const MirrorOptions& options) {
   // Consistency: the held tree must be the first s0 leaves of the new one.
   if (held && s0 > 0 && reader.subtree_root(0, s0) != held->root)
     throw refuse_history(MirrorRefused::Kind::fork,
-                         fmt::format("The log at {} signed a tree of {} entries whose first {} entries are not the {} "
-                                     "entries this mirror holds under the same key: the log forked.",
+                         fmt::format("The log at {} signed a tree of {} entries whose first {} are not the {} entries "
+                                     "this mirror holds under the same key: it forked",
                                      source->location(), offered->size, s0, s0));
 
   // Entry bundles: each checked against the (now trusted) level-0 hashes, then staged on disk.
@@ -309,8 +311,13 @@ MirrorResult mirror_log(const MirrorOptions& options) {
   try {
     for (const auto& b : bundles) {
       const Bytes bytes = must_fetch(*source, b.path());
-      if (const auto problem = reader.check_entries(b, bytes))
-        throw bad_tile(fmt::format("{}: {}", source->url_of(b.path()), *problem));
+      if (auto problem = reader.check_entries(b, bytes)) {
+        // Its sentence names the bundle by path; name it by the URL it came from instead.
+        if (const auto at = problem->find(b.path()); at != std::string::npos)
+          problem->replace(at, b.path().size(), source->url_of(b.path()));
+        problem->front() = static_cast<char>(std::toupper(static_cast<unsigned char>(problem->front())));
+        throw bad_tile(*problem);
+      }
       const fs::path staged = incoming / b.path();
       fs::create_directories(staged.parent_path());
       write_file_safely(staged, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ledger/checkpoint.h"
+#include "support/child_process.h"
 #include "support/lab.h"
 #include "support/nginx.h"
 #include "support/tiled_log.h"
@@ -313,6 +314,21 @@ TEST_CASE("a flipped byte in a served tile, entry bundle or checkpoint is refuse
   }
   CHECK(runs > 40);
 
+  // A tile cut short (or grown by a whole hash) is refused the same way, whichever level it is on.
+  for (const auto& [path, size] : std::vector<std::pair<std::string, std::size_t>>{
+           {"tile/0/001", 8160}, {"tile/1/000.p/2", 32}, {"tile/0/002.p/188", 6048}}) {
+    CAPTURE(path);
+    const std::string original = read_file(served.path() / path);
+    write_file(served.path() / path, (original + std::string(64, 'h')).substr(0, size));
+    const fs::path to = work.path() / ("cut" + std::to_string(runs++));
+    const auto r = mirror(nginx.url(), to, log.verifier_key());
+    INFO(r.err);
+    CHECK(r.exit_code == 4);
+    CHECK(r.err.find(nginx.url() + "/" + path + " has " + std::to_string(size) + " bytes") != std::string::npos);
+    CHECK_FALSE(fs::exists(to));
+    write_file(served.path() / path, original);
+  }
+
   // The same on an incremental run: the mirror keeps what it had.
   TempDir small;
   log.publish(small.path(), 300);
@@ -402,4 +418,30 @@ TEST_CASE("server faults: down, 404, 500, too slow, too large give exit 1, one s
     CHECK(r.err.find(nginx.url() + "/tile/entries/000 is larger than") != std::string::npos);
   }
   CHECK_FALSE(fs::exists(work.path() / "m"));
+}
+
+TEST_CASE("a mirror killed at any moment leaves a folder that is a valid log, and the next run completes it") {
+  TempDir served, work;
+  TiledLog log;
+  log.publish(served.path(), 300);
+  NginxServer nginx(served.path());
+  const fs::path to = work.path() / "m";
+  REQUIRE(mirror(nginx.url(), to, log.verifier_key()).exit_code == 0);
+  log.publish(served.path(), 66000);
+  // Killed after the k-th progress line (tiles first, then entry bundles, then the renames).
+  for (std::size_t k = 1; k <= 10; ++k) {
+    CAPTURE(k);
+    const std::string progress = (work.path() / "progress").string();
+    const pid_t pid = start_dnswitness("mirror " + nginx.url() + " --to " + to.string(), progress);
+    wait_for_text(progress, "fetched and checked", std::min<std::size_t>(k, 10), std::chrono::seconds(120));
+    ::kill(pid, SIGKILL);
+    (void)wait_child_exit(pid, std::chrono::seconds(60));
+    // Whatever it left is a log: its own checkpoint, with every tile it needs, verifying.
+    const fs::path copy = work.path() / ("copy" + std::to_string(k));
+    const auto r = mirror(to.string(), copy, log.verifier_key(), "--quiet");
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+  }
+  CHECK(mirror(nginx.url(), to).exit_code == 0);
+  CHECK(log_files(to, 66000) == log_files(served.path(), 66000));
 }
