@@ -132,7 +132,9 @@ class NginxServer {
     if (pid_ == 0) {
       const std::string prefix = w.string() + "/", conf_path = (w / "nginx.conf").string(),
                         err = (w / "error.log").string();
-      ::execlp("nginx", "nginx", "-p", prefix.c_str(), "-e", err.c_str(), "-c", conf_path.c_str(),
+      // Debian puts nginx in /usr/sbin, which a non-root user's PATH may lack.
+      const char* binary = std::filesystem::exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+      ::execlp(binary, "nginx", "-p", prefix.c_str(), "-e", err.c_str(), "-c", conf_path.c_str(),
                static_cast<char*>(nullptr));
       ::_exit(127);
     }
