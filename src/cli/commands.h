@@ -27,5 +27,6 @@ Action add_events(CLI::App& app);
 Action add_backup(CLI::App& app);
 Action add_migrate(CLI::App& app);
 Action add_publish(CLI::App& app);
+Action add_mirror(CLI::App& app);
 
 }  // namespace dnswitness::cli

@@ -164,6 +164,32 @@ std::string sign_note(std::string_view text, std::string_view key_name, const Ed
   return note;
 }
 
+std::optional<NoteParts> split_note(std::string_view note) {
+  if (!is_clean_text(note)) return std::nullopt;
+  const auto split = note.rfind("\n\n");
+  if (split == std::string_view::npos) return std::nullopt;
+  NoteParts parts;
+  parts.text = std::string(note.substr(0, split + 1));
+  std::string_view sigs = note.substr(split + 2);
+  if (sigs.empty() || sigs.back() != '\n') return std::nullopt;
+  while (!sigs.empty()) {
+    const auto eol = sigs.find('\n');
+    std::string_view line = sigs.substr(0, eol);
+    sigs.remove_prefix(eol + 1);
+    if (parts.lines.size() == kMaxNoteSignatures || !line.starts_with(kSigPrefix)) return std::nullopt;
+    line.remove_prefix(kSigPrefix.size());
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    const auto name = line.substr(0, space);
+    auto blob = base64_decode(line.substr(space + 1));
+    if (!is_valid_key_name(name) || !blob || blob->size() < 5) return std::nullopt;
+    const std::uint32_t id = be32(*blob);
+    blob->erase(blob->begin(), blob->begin() + 4);
+    parts.lines.push_back(NoteSignatureLine{std::string(name), id, std::move(*blob)});
+  }
+  return parts;
+}
+
 OpenedNote verify_note(std::string_view note, std::span<const NoteVerifier> verifiers) {
   OpenedNote out;
   const auto reject = [&out](NoteStatus status) {

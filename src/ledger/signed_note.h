@@ -11,6 +11,7 @@
 // Ownership: plain values; verifiers are borrowed for the duration of a call.
 // Thread-safety: all functions are thread-safe (const inputs only).
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "crypto/ed25519.h"
+#include "model/bytes.h"
 
 namespace dnswitness {
 
@@ -80,6 +82,21 @@ struct OpenedNote {
   std::vector<NoteSignatureId> ignored;   // signatures from unknown (name, ID) pairs
   explicit operator bool() const noexcept { return status == NoteStatus::ok; }
 };
+
+// A note taken apart before any signature is checked, for readers of other signature types
+// (tlog/cosignature.h): the signed text (with its final '\n') and each signature line's key name,
+// key ID and the rest of its decoded blob. nullopt when `note` is not a well-formed note by the rules
+// verify_note applies (encoding, layout, line syntax, at most kMaxNoteSignatures lines).
+struct NoteSignatureLine {
+  std::string name;
+  std::uint32_t key_id = 0;
+  Bytes rest;  // the blob after the 4-byte key ID
+};
+struct NoteParts {
+  std::string text;
+  std::vector<NoteSignatureLine> lines;
+};
+std::optional<NoteParts> split_note(std::string_view note);
 
 // Verifies a note against trusted keys (c2sp.org/signed-note "Signatures"): unknown (name, ID) pairs
 // are ignored, every line from a known key must verify, and at least one must. Never throws on

@@ -1,0 +1,194 @@
+#include "tlog/log_source.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "model/errors.h"
+#include "tlog/tiles.h"
+
+namespace dnswitness {
+namespace {
+
+std::string without_trailing_slash(std::string s) {
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+std::string what_kind(std::string_view path) {
+  if (path == "checkpoint") return "checkpoint";
+  if (path == "log.json") return "log.json";
+  if (path.starts_with("tile/entries/")) return "entry bundle";
+  if (path.starts_with("tile/")) return "hash tile";
+  return "file";
+}
+
+std::string too_large_message(const std::string& url, std::string_view path, std::size_t limit) {
+  return fmt::format("{} is larger than {} bytes, more than a {} may be; it is not part of a valid log, so nothing "
+                     "was copied from it.",
+                     url, limit, what_kind(path));
+}
+
+// ---- a local directory ----
+
+class DirectorySource final : public LogSource {
+ public:
+  explicit DirectorySource(std::string dir) : dir_(without_trailing_slash(std::move(dir))) {}
+
+  std::optional<Bytes> fetch(std::string_view path, std::size_t max_bytes) override {
+    ++requests_;
+    const std::filesystem::path file = std::filesystem::path(dir_) / std::string(path);
+    std::error_code ec;
+    const auto status = std::filesystem::status(file, ec);
+    if (!std::filesystem::exists(status)) return std::nullopt;
+    if (!std::filesystem::is_regular_file(status))
+      throw LogFetchError(LogFetchError::Kind::other,
+                          fmt::format("{} is not a regular file; the log directory is damaged.", file.string()));
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+      throw LogFetchError(LogFetchError::Kind::other,
+                          fmt::format("Cannot read {}: {}; check its permissions.", file.string(), std::strerror(errno)));
+    Bytes out;
+    char buf[65536];
+    while (in) {
+      in.read(buf, sizeof buf);
+      const auto n = static_cast<std::size_t>(in.gcount());
+      if (out.size() + n > max_bytes)
+        throw LogFetchError(LogFetchError::Kind::too_large, too_large_message(file.string(), path, max_bytes));
+      out.insert(out.end(), buf, buf + n);
+    }
+    if (in.bad())
+      throw LogFetchError(LogFetchError::Kind::other, fmt::format("Cannot read {}; check the disk.", file.string()));
+    bytes_ += out.size();
+    return out;
+  }
+  [[nodiscard]] std::string url_of(std::string_view path) const override {
+    return (std::filesystem::path(dir_) / std::string(path)).string();
+  }
+  [[nodiscard]] const std::string& location() const override { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+// ---- HTTP(S) through one curl easy handle ----
+
+struct CurlEasyDeleter {
+  void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+};
+
+struct BodySink {
+  CURL* curl = nullptr;
+  Bytes body;
+  std::size_t limit = 0;
+  bool too_large = false;
+};
+
+std::size_t write_body(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* sink = static_cast<BodySink*>(user);
+  const std::size_t len = size * n;
+  long code = 0;
+  curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &code);
+  if (code != 200) return len;  // an error page: its status decides, its body is dropped
+  if (sink->body.size() + len > sink->limit) {
+    sink->too_large = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
+  sink->body.insert(sink->body.end(), data, data + len);
+  return len;
+}
+
+class HttpSource final : public LogSource {
+ public:
+  HttpSource(std::string prefix, LogSourceOptions options)
+      : prefix_(without_trailing_slash(std::move(prefix))), options_(options), curl_(curl_easy_init()) {
+    if (!curl_) throw std::runtime_error("libcurl could not create a handle");
+  }
+
+  std::optional<Bytes> fetch(std::string_view path, std::size_t max_bytes) override {
+    ++requests_;
+    const std::string url = url_of(path);
+    CURL* c = curl_.get();
+    curl_easy_reset(c);  // keeps the connection cache
+    BodySink sink{c, {}, max_bytes, false};
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_PROXY, "");  // never a proxy, whatever the environment says
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can undo (gzip ...)
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "dnswitness-mirror");
+    const CURLcode rc = curl_easy_perform(c);
+    const std::string why = error[0] != 0 ? std::string(error) : std::string(curl_easy_strerror(rc));
+    if (sink.too_large) throw LogFetchError(LogFetchError::Kind::too_large, too_large_message(url, path, max_bytes));
+    switch (rc) {
+      case CURLE_OK:
+        break;
+      case CURLE_OPERATION_TIMEDOUT:
+        throw LogFetchError(LogFetchError::Kind::timeout,
+                            fmt::format("{} did not answer completely within the {} s allowed; the server is too slow or "
+                                        "stalled, so try again later or allow more time with --timeout.",
+                                        url, options_.timeout_ms / 1000.0));
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_SEND_ERROR:
+      case CURLE_RECV_ERROR:
+      case CURLE_GOT_NOTHING:
+      case CURLE_PARTIAL_FILE:
+        throw LogFetchError(LogFetchError::Kind::unreachable,
+                            fmt::format("Could not fetch {} ({}); check that the server is up and the URL is right, "
+                                        "then try again.",
+                                        url, why));
+      default:
+        throw LogFetchError(LogFetchError::Kind::other, fmt::format("Could not fetch {} ({}).", url, why));
+    }
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 404) return std::nullopt;
+    if (code != 200)
+      throw LogFetchError(LogFetchError::Kind::http_status,
+                          fmt::format("{} answered HTTP {} instead of the file; the server has a fault, so try again "
+                                      "later or tell its operator.",
+                                      url, code));
+    bytes_ += sink.body.size();
+    return std::move(sink.body);
+  }
+  [[nodiscard]] std::string url_of(std::string_view path) const override { return prefix_ + "/" + std::string(path); }
+  [[nodiscard]] const std::string& location() const override { return prefix_; }
+
+ private:
+  std::string prefix_;
+  LogSourceOptions options_;
+  std::unique_ptr<CURL, CurlEasyDeleter> curl_;
+};
+
+}  // namespace
+
+std::size_t fetch_limit_for(std::string_view path) {
+  if (path == "checkpoint") return kMaxCheckpointBytes;
+  if (path == "log.json") return kMaxLogJsonBytes;
+  if (path.starts_with("tile/entries/")) return kMaxBundleBytes;
+  if (path.starts_with("tile/")) return kMaxHashTileBytes;
+  return kMaxCheckpointBytes;
+}
+
+std::unique_ptr<LogSource> LogSource::open(const std::string& location, LogSourceOptions options) {
+  if (location.starts_with("http://") || location.starts_with("https://"))
+    return std::make_unique<HttpSource>(location, options);
+  if (location.find("://") != std::string::npos)
+    throw UsageError(fmt::format("'{}' is not an http:// or https:// URL, nor a local folder; give the log's URL prefix "
+                                 "(the part before /checkpoint) or its folder.",
+                                 location));
+  return std::make_unique<DirectorySource>(location);
+}
+
+}  // namespace dnswitness
