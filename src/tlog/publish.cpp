@@ -263,14 +263,32 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
   }
   if (s0 == n) return result;
 
-  // The open (incomplete) tiles of the published size, recomputed from the ledger: level 0 and the
-  // open entry bundle from the leaves, the levels above from subtree roots.
+  // The open (incomplete) tiles of the published size: level 0 and the open entry bundle from the
+  // ledger's leaves (read below); the levels above from the folder's partial tiles of that size,
+  // which are exactly what its root is computed from, so they are used only once they lead to the
+  // ledger's own root at that size (recomputing them from the ledger would read up to 256^L leaf
+  // hashes per level).
   std::vector<std::vector<Hash>> open(std::max(1u, tile_levels(s0)));
-  for (unsigned level = 1; level < open.size(); ++level) {
-    const unsigned shift = kTileHeight * level;
-    const std::uint64_t w = s0 >> shift;
-    for (std::uint64_t j = w - w % kTileWidth; j < w; ++j)
-      open[level].push_back(reader.subtree_root(j << shift, (j + 1) << shift));
+  if (s0 > 0) {
+    TileHashReader held(s0, [&](const TileId& id) -> std::optional<Bytes> {
+      const auto b = read_small_file(dir / id.path(), kMaxBundleBytes);
+      if (!b) return std::nullopt;
+      return Bytes(b->begin(), b->end());
+    });
+    const auto row = reader.checkpoint(s0);
+    try {
+      held.verify_against(row ? row->root : reader.subtree_root(0, s0));
+      for (unsigned level = 1; level < open.size(); ++level) {
+        const std::uint64_t w = s0 >> (kTileHeight * level);
+        for (std::uint64_t j = w - w % kTileWidth; j < w; ++j) open[level].push_back(held.hash_at(level, j));
+      }
+    } catch (const TileReadError& e) {
+      throw PublishError(PublishError::Kind::fork,
+                         fmt::format("The published tiles of size {} in {} do not match the checkpoint ({}): the "
+                                     "folder was changed. Nothing was replaced; keep it as evidence and publish to "
+                                     "a new folder.",
+                                     s0, dir.string(), e.what()));
+    }
   }
 
   // What the final root check reads: the tiles written now (but the full level-0 ones, which no

@@ -20,8 +20,8 @@
 // missing or partly written. A later publish picks up where an interrupted one stopped.
 //
 // Trust: the ledger is the source of truth, not the folder. Leaf bytes are rehashed and must lead
-// to the ledger's newest signed root; the open tiles of the published size are recomputed from the
-// ledger rather than read back from the folder.
+// to the ledger's newest signed root; the open tiles of the published size are read back from the
+// folder only after they lead to the ledger's own root at that size.
 //
 // Ownership: borrows the store. Thread-safety: none; two processes publishing one folder are
 // serialised by an flock on <dir>/.publish-lock (the second fails at once).
