@@ -9,6 +9,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/merkle.h"
+#include "support/published_log.h"
 #include "tlog/tiles.h"
 
 using namespace dnswitness;
@@ -18,15 +19,6 @@ namespace {
 Hash leaf_n(std::uint64_t i) {
   const std::string e = "entry " + std::to_string(i);
   return leaf_hash(as_bytes(e));
-}
-
-std::optional<Bytes> read_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  const std::string str = s.str();
-  return Bytes(str.begin(), str.end());
 }
 
 // Builds every tile of a tree of `size` with TileBuilder, in two steps (to `middle`, then on from
@@ -170,7 +162,7 @@ TEST_CASE("the Sunlight log's tiles rehash to its checkpoint's root, and any fli
   std::map<std::string, Bytes> files;
   for (const auto& t : tiles_of_size(300)) {
     if (t.entries()) continue;
-    const auto b = read_bytes(dir / t.path());
+    const auto b = dnswitness::test::read_published_file(dir / t.path());
     REQUIRE_MESSAGE(b, t.path());
     files[t.path()] = *b;
   }
