@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -125,6 +126,7 @@ class PublishedFolder {
         throw PublishError(PublishError::Kind::io,
                            fmt::format("Cannot create the folder {} ({}).", parent.string(), ec.message()));
       made_ = parent;
+      if (cleaned_.insert(parent.string()).second) remove_stale_temporaries(parent);
     }
     SafeFileOptions o = SafeFileOptions::shared();
     o.replace = replace;
@@ -142,8 +144,22 @@ class PublishedFolder {
     ++result_.files_written;
   }
 
+  // Temporary files a killed publish left in a folder this publish writes to (".NAME.tmp-<16 hex>",
+  // the only names SafeFile gives them); the lock keeps any other publisher out meanwhile.
+  static void remove_stale_temporaries(const std::filesystem::path& folder) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(folder, ec)) {
+      const std::string name = e.path().filename().string();
+      const auto tmp = name.rfind(".tmp-");
+      if (name.size() > 1 && name[0] == '.' && tmp != std::string::npos && name.size() == tmp + 5 + 16 &&
+          name.find_first_not_of("0123456789abcdef", tmp + 5) == std::string::npos)
+        std::filesystem::remove(e.path(), ec);
+    }
+  }
+
   std::filesystem::path dir_;
   std::filesystem::path made_;
+  std::set<std::string> cleaned_;
   PublishResult& result_;
   KillSwitch kill_;
 };

@@ -110,6 +110,9 @@ TEST_CASE("kill -9 at 20 moments of a publish: the folder always verifies, and t
     const auto resumed = publish(ledger, dir);
     INFO(resumed.err);
     CHECK(resumed.exit_code == 0);
+    // The killed publish's temporary files are gone from the folders the next one wrote to.
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      CHECK_MESSAGE(e.path().filename().string().find(".tmp-") == std::string::npos, e.path());
     CHECK(published_folder_problem(dir, vkey, &size) == std::nullopt);
     CHECK(size == grown);
   }
