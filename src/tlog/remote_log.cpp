@@ -149,11 +149,12 @@ auto RemoteLog::with_tiles(F&& f) -> decltype(f()) {
 
 void RemoteLog::refuse_tile(const TileReadError& e) {
   if (!verified_) {
-    // The root computed from the partial tiles differs (or one has the wrong size): name them all.
+    // A tile of the wrong size names itself; a root that differs names the partial tiles it was
+    // computed from.
     std::string urls;
     for (const auto& t : tiles_of_size(checkpoint_.size))
       if (!t.entries() && !t.full()) urls += (urls.empty() ? "" : ", ") + url_of(t);
-    if (e.tile().full() || urls.empty()) urls = url_of(e.tile());
+    if (urls.empty()) urls = url_of(e.tile());
     if (std::string(e.what()).find(e.tile().path()) != std::string::npos)
       throw RemoteLogError(RemoteLogError::Kind::tampered,
                            remote_naming_url(e.what(), e.tile().path(), url_of(e.tile())) + kRemoteNotTheLog);
