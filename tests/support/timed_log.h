@@ -42,9 +42,11 @@ inline Observation timed_log_observation(std::size_t i, std::int64_t t) {
   return o;
 }
 
-// Runs of `run_sizes[k]` observations on day k, published into `dir / "pub"` (ledger in dir / "ledger").
+// Runs of `run_sizes[k]` observations on day k (or at `starts[k]` when given: runs that overlap),
+// published into `dir / "pub"` (ledger in dir / "ledger").
 inline TimedLog make_timed_log(const std::filesystem::path& dir, const std::vector<std::size_t>& run_sizes,
-                               const std::string& origin = "example.jp/dnswitness/remote-test") {
+                               const std::string& origin = "example.jp/dnswitness/remote-test",
+                               const std::vector<std::int64_t>& starts = {}) {
   TimedLog log;
   log.folder = dir / "pub";
   log.origin = origin;
@@ -52,7 +54,7 @@ inline TimedLog make_timed_log(const std::filesystem::path& dir, const std::vect
   bool created = false;
   const auto key = store.load_or_create_key(&created);
   for (std::size_t k = 0; k < run_sizes.size(); ++k) {
-    const std::int64_t start = kTimedLogStart + static_cast<std::int64_t>(k) * kTimedLogDay;
+    const std::int64_t start = k < starts.size() ? starts[k] : kTimedLogStart + static_cast<std::int64_t>(k) * kTimedLogDay;
     RunRecord run;
     run.run_id = "run" + std::to_string(k);
     run.started_at = UtcTime{start};

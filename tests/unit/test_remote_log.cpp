@@ -200,3 +200,36 @@ TEST_CASE("the tile cache serves a second open, and a damaged cached file is fet
   for (const std::string name : {"tile/0/001", "tile/1/000.p/4", "tile/entries/002"})
     CHECK_MESSAGE(file_bytes(folder / name) == file_bytes(tl.folder / name), name);
 }
+
+TEST_CASE("with overlapping runs the time search finds a boundary, and widening by the slack misses nothing") {
+  TempDir t;
+  // Run 2 started 30 minutes before run 1 but finished after it, so it was appended after it.
+  const std::int64_t day2 = kTimedLogStart + 2 * kTimedLogDay, minute = 60'000'000'000;
+  const TimedLog tl = make_timed_log(t.path(), {300, 400, 500, 200}, "example.jp/dnswitness/overlap",
+                                     {kTimedLogStart, day2, day2 - 30 * minute, day2 + kTimedLogDay});
+  auto source = LogSource::open(tl.folder.string());
+  auto log = RemoteLog::open(*source, parse_verifier_key(tl.verifier_key));
+  std::vector<std::int64_t> times;  // each leaf's own time (every leaf here has one)
+  for (const auto& leaf : tl.leaves) times.push_back(*leaf_own_time_ns(leaf));
+  for (const std::int64_t x : std::vector<std::int64_t>{day2 - 40 * minute, day2 - 30 * minute, day2 - 1, day2,
+                                                        day2 + 100 * kTimedLogStep, day2 + 450 * kTimedLogStep}) {
+    // The answer is a boundary: the leaf it names is at or after x.
+    const std::uint64_t b = log->first_at_or_after(x);
+    REQUIRE(b < log->size());
+    CHECK(times[b] >= x);
+    // Searching from x minus the slack, no leaf at or after x comes before the answer.
+    const std::uint64_t widened = log->first_at_or_after(x - kTimeSearchSlackNs);
+    for (std::uint64_t i = 0; i < widened; ++i) REQUIRE_MESSAGE(times[i] < x, "leaf " << i << " for " << x);
+  }
+}
+
+TEST_CASE("a leaf's time: a run's started_at, an observation's sent_at, nothing for events and other bytes") {
+  CHECK(leaf_own_time_ns(R"({"kind":"run","started_at":"2026-11-28T14:30:12.500000000Z"})") ==
+        parse_rfc3339("2026-11-28T14:30:12.500000000Z")->ns);
+  CHECK(leaf_own_time_ns(R"({"kind":"observation","sent_at":"1970-01-01T00:00:01.000000002Z"})") == 1'000'000'002);
+  // An event has no time of its own, even one that carries a started_at (delayed_run).
+  CHECK(!leaf_own_time_ns(R"({"event":"delayed_run","kind":"event","started_at":"2026-11-28T14:30:12.500000000Z"})"));
+  CHECK(!leaf_own_time_ns(R"({"kind":"observation","sent_at":"yesterday"})"));
+  CHECK(!leaf_own_time_ns(R"({"leaf":3})"));
+  CHECK(!leaf_own_time_ns("not json"));
+}
