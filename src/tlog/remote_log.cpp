@@ -236,8 +236,8 @@ Hash RemoteLog::leaf_hash_at(std::uint64_t index) {
 std::vector<Hash> RemoteLog::inclusion_proof(std::uint64_t index) {
   check_range(index, index + 1);
   return with_tiles([&] {
-    return ::dnswitness::inclusion_proof(index, size(),
-                                         [&](std::uint64_t b, std::uint64_t e) { return reader_.subtree_root(b, e); });
+    const SubtreeRootFn subtree = [&](std::uint64_t b, std::uint64_t e) { return reader_.subtree_root(b, e); };
+    return ::dnswitness::inclusion_proof(index, size(), subtree);
   });
 }
 
@@ -248,8 +248,8 @@ std::vector<Hash> RemoteLog::consistency_proof(std::uint64_t m) {
                                      "not exist; give a size from 1 to {}.",
                                      m, source_.location(), size(), size()));
   return with_tiles([&] {
-    return ::dnswitness::consistency_proof(m, size(),
-                                           [&](std::uint64_t b, std::uint64_t e) { return reader_.subtree_root(b, e); });
+    const SubtreeRootFn subtree = [&](std::uint64_t b, std::uint64_t e) { return reader_.subtree_root(b, e); };
+    return ::dnswitness::consistency_proof(m, size(), subtree);
   });
 }
 

@@ -79,7 +79,8 @@ struct RemoteLogStats {
 };
 
 struct RemoteLogOptions {
-  // Root of the tile cache (default_log_cache_root() for the user's); nullopt: no cache.
+  // Root of the tile cache (default_log_cache_root() for the user's); nullopt: no cache (a log read
+  // from a local folder needs none).
   std::optional<std::filesystem::path> cache_root;
 };
 

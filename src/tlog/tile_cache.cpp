@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<fs::path> absolute_env(const char* name) {
+std::optional<fs::path> tile_cache_env_path(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return std::nullopt;
   fs::path p(v);
@@ -24,7 +24,7 @@ std::optional<fs::path> absolute_env(const char* name) {
   return p;
 }
 
-bool write_whole(int fd, ByteView bytes) {
+bool tile_cache_write_all(int fd, ByteView bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -42,8 +42,8 @@ std::atomic<unsigned> tile_cache_temp_counter{0};
 }  // namespace
 
 std::optional<fs::path> default_log_cache_root() {
-  if (auto xdg = absolute_env("XDG_CACHE_HOME")) return *xdg / "dnswitness" / "logs";
-  if (auto home = absolute_env("HOME")) return *home / ".cache" / "dnswitness" / "logs";
+  if (auto xdg = tile_cache_env_path("XDG_CACHE_HOME")) return *xdg / "dnswitness" / "logs";
+  if (auto home = tile_cache_env_path("HOME")) return *home / ".cache" / "dnswitness" / "logs";
   return std::nullopt;
 }
 
@@ -86,7 +86,7 @@ bool TileCache::write(const TileId& tile, ByteView bytes) const {
                         fmt::format(".{}.tmp-{}-{}", target.filename().string(), ::getpid(), tile_cache_temp_counter++);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return false;
-  const bool ok = write_whole(fd, bytes);
+  const bool ok = tile_cache_write_all(fd, bytes);
   if (::close(fd) != 0 || !ok) {
     fs::remove(temp, ec);
     return false;

@@ -54,7 +54,8 @@ inline TimedLog make_timed_log(const std::filesystem::path& dir, const std::vect
   bool created = false;
   const auto key = store.load_or_create_key(&created);
   for (std::size_t k = 0; k < run_sizes.size(); ++k) {
-    const std::int64_t start = k < starts.size() ? starts[k] : kTimedLogStart + static_cast<std::int64_t>(k) * kTimedLogDay;
+    const std::int64_t start =
+        k < starts.size() ? starts[k] : kTimedLogStart + static_cast<std::int64_t>(k) * kTimedLogDay;
     RunRecord run;
     run.run_id = "run" + std::to_string(k);
     run.started_at = UtcTime{start};
