@@ -1,0 +1,308 @@
+#include "tlog/remote_log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "crypto/encoding.h"
+#include "ledger/merkle.h"
+#include "tlog/leaf_time.h"
+
+namespace dnswitness {
+
+namespace {
+
+std::string remote_text_of(const Bytes& b) { return std::string(b.begin(), b.end()); }
+
+// `what` (a TileHashReader sentence naming `path`) with the path replaced by `url`, capitalised.
+std::string remote_naming_url(std::string what, const std::string& path, const std::string& url) {
+  if (const auto at = what.find(path); at != std::string::npos) what.replace(at, path.size(), url);
+  if (!what.empty()) what.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(what.front())));
+  return what;
+}
+
+constexpr const char* kRemoteNotTheLog =
+    "; the server does not serve the log its checkpoint signed (or someone changed it), so nothing from it was used.";
+
+}  // namespace
+
+int RemoteLogError::exit_code() const noexcept {
+  switch (kind_) {
+    case Kind::fetch: return 1;
+    case Kind::tampered: return 4;
+    case Kind::usage: return 2;
+  }
+  return 1;
+}
+
+std::unique_ptr<RemoteLog> RemoteLog::open(LogSource& source, const NoteVerifier& key, RemoteLogOptions options) {
+  const std::uint64_t requests0 = source.requests(), bytes0 = source.bytes_received();
+  const std::string url = source.url_of("checkpoint");
+  std::optional<Bytes> bytes;
+  try {
+    bytes = source.fetch("checkpoint");
+  } catch (const LogFetchError& e) {
+    throw RemoteLogError(RemoteLogError::Kind::fetch, e.what());
+  }
+  if (!bytes)
+    throw RemoteLogError(RemoteLogError::Kind::fetch,
+                         fmt::format("{} is missing (HTTP 404 or no such file), so there is no log there; check the "
+                                     "URL or folder given with --log.",
+                                     url));
+  std::string note = remote_text_of(*bytes);
+  std::string why;
+  auto checkpoint = open_signed_checkpoint(note, key, &why);
+  if (!checkpoint)
+    throw RemoteLogError(RemoteLogError::Kind::tampered,
+                         fmt::format("The checkpoint at {} does not verify with the log key {} ({}); the server does "
+                                     "not serve that log or someone changed it, so nothing from it was used.",
+                                     url, key.name, why));
+  std::unique_ptr<RemoteLog> log(new RemoteLog(source, *checkpoint, std::move(note), std::move(options)));
+  log->requests0_ = requests0;
+  log->bytes0_ = bytes0;
+  log->with_tiles([&] {
+    log->reader_.verify_against(log->checkpoint_.root);
+    return 0;
+  });
+  log->verified_ = true;
+  return log;
+}
+
+RemoteLog::RemoteLog(LogSource& source, Checkpoint checkpoint, std::string note, RemoteLogOptions options)
+    : source_(source),
+      checkpoint_(std::move(checkpoint)),
+      note_(std::move(note)),
+      reader_(checkpoint_.size, [this](const TileId& id) { return load_tile(id); }) {
+  if (options.cache_root) cache_.emplace(*options.cache_root, checkpoint_.origin);
+}
+
+RemoteLogStats RemoteLog::stats() const {
+  RemoteLogStats s = stats_;
+  s.requests = source_.requests() - requests0_;
+  s.bytes_fetched = source_.bytes_received() - bytes0_;
+  return s;
+}
+
+Bytes RemoteLog::fetch_required(const TileId& id) {
+  std::optional<Bytes> bytes;
+  try {
+    bytes = source_.fetch(id.path());
+  } catch (const LogFetchError& e) {
+    throw RemoteLogError(RemoteLogError::Kind::fetch, e.what());
+  }
+  if (!bytes)
+    throw RemoteLogError(RemoteLogError::Kind::fetch,
+                         fmt::format("{} is missing (HTTP 404 or no such file) although the log's checkpoint needs "
+                                     "it; the log is incomplete there, so try again later or tell its operator.",
+                                     url_of(id)));
+  return std::move(*bytes);
+}
+
+std::optional<Bytes> RemoteLog::load_tile(const TileId& id) {
+  if (cache_ && !no_cache_.contains(id)) {
+    if (auto cached = cache_->read(id)) {
+      ++stats_.cache_hits;
+      op_from_cache_.insert(id);
+      return cached;
+    }
+  }
+  Bytes bytes = fetch_required(id);
+  if (cache_) pending_[id] = bytes;
+  return bytes;
+}
+
+// Runs one operation on the tile reader. Tiles it fetched are cached only when it succeeds (then
+// every one of them was checked). A check that fails on a tile read from the cache removes that
+// file (or, while the root itself is being checked, every cached tile the check read) and runs the
+// operation again with those tiles fetched; one that fails on a fetched tile refuses the log.
+template <class F>
+auto RemoteLog::with_tiles(F&& f) -> decltype(f()) {
+  for (;;) {
+    op_from_cache_.clear();
+    pending_.clear();
+    try {
+      auto result = f();
+      if (cache_)
+        for (const auto& [id, bytes] : pending_) (void)cache_->write(id, bytes);
+      pending_.clear();
+      return result;
+    } catch (const TileReadError& e) {
+      pending_.clear();
+      std::vector<TileId> culprits;
+      if (op_from_cache_.contains(e.tile()))
+        culprits.push_back(e.tile());
+      else if (!verified_)
+        culprits.assign(op_from_cache_.begin(), op_from_cache_.end());
+      if (culprits.empty()) refuse_tile(e);
+      for (const auto& id : culprits) {
+        cache_->remove(id);
+        no_cache_.insert(id);
+        ++stats_.cache_rejected;
+      }
+    } catch (...) {
+      pending_.clear();
+      throw;
+    }
+  }
+}
+
+void RemoteLog::refuse_tile(const TileReadError& e) {
+  if (!verified_) {
+    // A tile of the wrong size names itself; a root that differs names the partial tiles it was
+    // computed from.
+    std::string urls;
+    for (const auto& t : tiles_of_size(checkpoint_.size))
+      if (!t.entries() && !t.full()) urls += (urls.empty() ? "" : ", ") + url_of(t);
+    if (urls.empty()) urls = url_of(e.tile());
+    if (std::string(e.what()).find(e.tile().path()) != std::string::npos)
+      throw RemoteLogError(RemoteLogError::Kind::tampered,
+                           remote_naming_url(e.what(), e.tile().path(), url_of(e.tile())) + kRemoteNotTheLog);
+    throw RemoteLogError(RemoteLogError::Kind::tampered,
+                         fmt::format("The hash tiles {} do not lead to the root of the checkpoint at {}{}", urls,
+                                     source_.url_of("checkpoint"), kRemoteNotTheLog));
+  }
+  throw RemoteLogError(RemoteLogError::Kind::tampered,
+                       remote_naming_url(e.what(), e.tile().path(), url_of(e.tile())) + kRemoteNotTheLog);
+}
+
+void RemoteLog::check_range(std::uint64_t first, std::uint64_t last) const {
+  if (first > last || last > size())
+    throw RemoteLogError(RemoteLogError::Kind::usage,
+                         fmt::format("The entries [{}, {}) are not in the log {}, which holds {} entries; ask for "
+                                     "entries below its size.",
+                                     first, last, source_.location(), size()));
+}
+
+const std::vector<std::string>& RemoteLog::bundle(std::uint64_t n) {
+  if (const auto it = bundles_.find(n); it != bundles_.end()) return it->second;
+  const TileId id = tile_holding(TileId::kEntriesLevel, n * kTileWidth, size());
+  // The level-0 tile the bundle is checked against, itself checked up to the root.
+  (void)with_tiles([&] { return reader_.hash_at(0, n * kTileWidth); });
+  for (;;) {
+    std::optional<Bytes> bytes;
+    bool cached = false;
+    if (cache_ && !no_cache_.contains(id)) {
+      bytes = cache_->read(id);
+      cached = bytes.has_value();
+      if (cached) ++stats_.cache_hits;
+    }
+    if (!bytes) bytes = fetch_required(id);
+    if (auto problem = reader_.check_entries(id, *bytes)) {
+      if (cached) {
+        cache_->remove(id);
+        no_cache_.insert(id);
+        ++stats_.cache_rejected;
+        continue;
+      }
+      throw RemoteLogError(RemoteLogError::Kind::tampered,
+                           remote_naming_url(*problem, id.path(), url_of(id)) + kRemoteNotTheLog);
+    }
+    if (cache_ && !cached) (void)cache_->write(id, *bytes);
+    ++stats_.bundles_read;
+    auto entries = split_entry_bundle(*bytes);  // check_entries has split it once already
+    if (bundle_order_.size() >= kBundleMemo) {
+      bundles_.erase(bundle_order_.front());
+      bundle_order_.erase(bundle_order_.begin());
+    }
+    bundle_order_.push_back(n);
+    return bundles_.emplace(n, std::move(*entries)).first->second;
+  }
+}
+
+std::vector<std::string> RemoteLog::entries(std::uint64_t first, std::uint64_t last) {
+  check_range(first, last);
+  std::vector<std::string> out;
+  out.reserve(last - first);
+  for (std::uint64_t i = first; i < last;) {
+    const std::uint64_t n = i / kTileWidth;
+    const std::uint64_t end = std::min(last, (n + 1) * kTileWidth);
+    const auto& b = bundle(n);
+    for (; i < end; ++i) out.push_back(b[i - n * kTileWidth]);
+  }
+  return out;
+}
+
+std::string RemoteLog::entry(std::uint64_t index) {
+  check_range(index, index + 1);
+  return bundle(index / kTileWidth)[index % kTileWidth];
+}
+
+Hash RemoteLog::leaf_hash_at(std::uint64_t index) {
+  check_range(index, index + 1);
+  return with_tiles([&] { return reader_.hash_at(0, index); });
+}
+
+std::vector<Hash> RemoteLog::inclusion_proof(std::uint64_t index) {
+  check_range(index, index + 1);
+  return with_tiles([&] {
+    const SubtreeRootFn subtree = [&](std::uint64_t b, std::uint64_t e) { return reader_.subtree_root(b, e); };
+    return ::dnswitness::inclusion_proof(index, size(), subtree);
+  });
+}
+
+std::vector<Hash> RemoteLog::consistency_proof(std::uint64_t m) {
+  if (m == 0 || m > size())
+    throw RemoteLogError(RemoteLogError::Kind::usage,
+                         fmt::format("A consistency proof from a tree of {} entries to the log {} of {} entries does "
+                                     "not exist; give a size from 1 to {}.",
+                                     m, source_.location(), size(), size()));
+  return with_tiles([&] {
+    const SubtreeRootFn subtree = [&](std::uint64_t b, std::uint64_t e) { return reader_.subtree_root(b, e); };
+    return ::dnswitness::consistency_proof(m, size(), subtree);
+  });
+}
+
+Hash RemoteLog::root_at(std::uint64_t m) {
+  if (m == 0 || m > size())
+    throw RemoteLogError(RemoteLogError::Kind::usage,
+                         fmt::format("The log {} has no tree of {} entries; give a size from 1 to {}.",
+                                     source_.location(), m, size()));
+  return with_tiles([&] { return reader_.subtree_root(0, m); });
+}
+
+std::optional<std::int64_t> RemoteLog::last_time_of_bundle(std::uint64_t n) {
+  for (std::uint64_t k = n + 1; k-- > 0;) {
+    const auto& b = bundle(k);
+    for (auto it = b.rbegin(); it != b.rend(); ++it)
+      if (auto t = leaf_own_time_ns(*it)) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> RemoteLog::time_of(std::uint64_t index) {
+  check_range(index, index + 1);
+  const std::uint64_t n = index / kTileWidth;
+  {
+    const auto& b = bundle(n);
+    for (std::uint64_t k = index % kTileWidth + 1; k-- > 0;)
+      if (auto t = leaf_own_time_ns(b[k])) return t;
+  }
+  return n == 0 ? std::nullopt : last_time_of_bundle(n - 1);
+}
+
+std::uint64_t RemoteLog::first_at_or_after(std::int64_t time_ns) {
+  const std::uint64_t bundles = (size() + kTileWidth - 1) / kTileWidth;
+  // The first bundle whose last leaf's time is >= time_ns. When the search ends on bundle lo > 0,
+  // it probed bundle lo - 1 and found its last time < time_ns, so the untimed leaves at the start
+  // of bundle lo (which inherit that time) are before the answer.
+  std::uint64_t lo = 0, hi = bundles;
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    const auto t = last_time_of_bundle(mid);
+    if (t && *t >= time_ns)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  if (lo == bundles) return size();
+  const auto& b = bundle(lo);
+  std::optional<std::int64_t> current;  // inherited: < time_ns (see above)
+  for (std::size_t k = 0; k < b.size(); ++k) {
+    if (auto t = leaf_own_time_ns(b[k])) current = t;
+    if (current && *current >= time_ns) return lo * kTileWidth + k;
+  }
+  return size();  // not reached: the bundle's last time is >= time_ns
+}
+
+}  // namespace dnswitness

@@ -1,0 +1,107 @@
+#include "tlog/tile_cache.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
+#include "tlog/log_source.h"
+
+namespace dnswitness {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<fs::path> tile_cache_env_path(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  fs::path p(v);
+  if (!p.is_absolute()) return std::nullopt;
+  return p;
+}
+
+bool tile_cache_write_all(int fd, ByteView bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::atomic<unsigned> tile_cache_temp_counter{0};
+
+}  // namespace
+
+std::optional<fs::path> default_log_cache_root() {
+  if (auto xdg = tile_cache_env_path("XDG_CACHE_HOME")) return *xdg / "dnswitness" / "logs";
+  if (auto home = tile_cache_env_path("HOME")) return *home / ".cache" / "dnswitness" / "logs";
+  return std::nullopt;
+}
+
+TileCache::TileCache(const fs::path& root, const std::string& origin)
+    : folder_(root / hex_encode(sha256(as_bytes(origin)))) {}
+
+std::optional<Bytes> TileCache::read(const TileId& tile) const {
+  const fs::path p = file_of(tile);
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  const std::size_t limit = fetch_limit_for(tile.path());
+  Bytes out;
+  std::uint8_t buf[65536];
+  bool ok = true;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ok = false;
+      break;
+    }
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+    if (out.size() > limit) {
+      ok = false;
+      break;
+    }
+  }
+  ::close(fd);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+bool TileCache::write(const TileId& tile, ByteView bytes) const {
+  const fs::path target = file_of(tile);
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) return false;
+  const fs::path temp = target.parent_path() /
+                        fmt::format(".{}.tmp-{}-{}", target.filename().string(), ::getpid(), tile_cache_temp_counter++);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return false;
+  const bool ok = tile_cache_write_all(fd, bytes);
+  if (::close(fd) != 0 || !ok) {
+    fs::remove(temp, ec);
+    return false;
+  }
+  fs::rename(temp, target, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    return false;
+  }
+  return true;
+}
+
+void TileCache::remove(const TileId& tile) const {
+  std::error_code ec;
+  fs::remove(file_of(tile), ec);
+}
+
+}  // namespace dnswitness
