@@ -34,7 +34,7 @@ if ((dev)); then
     faketime jq xxd sqlite3 util-linux bsdutils       # simulated clocks, the openssl recipes, ledger checks
     poppler-utils qpdf                                # the PDF report's checks
     cron                                              # schedule tests (crontab)
-    nginx-light                                       # serving and mirroring tiled logs (tests/support/nginx.h)
+    nginx-light curl                                  # serving and mirroring tiled logs (tests/support/nginx.h; headers)
     linux-perf valgrind                               # profiling (bench/README.md)
     dpkg-dev file                                     # the Debian package: cpack -G DEB and its checks
   )
