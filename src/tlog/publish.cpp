@@ -189,13 +189,13 @@ class PublishLock {
   int fd_ = -1;
 };
 
-// The size of the checkpoint already published in `dir` (0: none), after checking that this
-// ledger signed it or extends it.
-std::uint64_t published_size(const std::filesystem::path& dir, const std::string& origin, const NoteVerifier& verifier,
-                             LedgerReader& reader) {
+// The checkpoint already published in `dir` (nullopt: none), after checking that this ledger
+// signed it or extends it: its root is the ledger's root at its size.
+std::optional<Checkpoint> published_checkpoint(const std::filesystem::path& dir, const std::string& origin,
+                                               const NoteVerifier& verifier, LedgerReader& reader) {
   const auto file = dir / "checkpoint";
   const auto note = read_small_file(file, kMaxPublishedNoteBytes);
-  if (!note) return 0;
+  if (!note) return std::nullopt;
   if (const auto nl = note->find('\n'); nl != std::string::npos && note->substr(0, nl) != origin)
     throw PublishError(PublishError::Kind::usage,
                        fmt::format("{} holds the log '{}', not this ledger's '{}'; publish each ledger to a folder "
@@ -224,7 +224,14 @@ std::uint64_t published_size(const std::filesystem::path& dir, const std::string
                                    "and the ledger have forked. Keep the folder as evidence and publish to a new "
                                    "one.",
                                    file.string(), cp->size));
-  return cp->size;
+  return cp;
+}
+
+// A hash tile of the folder, for a TileHashReader (which checks its size and hashes).
+std::optional<Bytes> folder_tile(const std::filesystem::path& dir, const TileId& id) {
+  const auto b = read_small_file(dir / id.path(), kMaxBundleBytes);
+  if (!b) return std::nullopt;
+  return Bytes(b->begin(), b->end());
 }
 
 }  // namespace
@@ -269,7 +276,8 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
   PublishLock lock(dir);
   PublishResult result;
   PublishedFolder folder(dir, result);
-  const std::uint64_t s0 = published_size(dir, store.origin(), verifier, reader);
+  const std::optional<Checkpoint> held_checkpoint = published_checkpoint(dir, store.origin(), verifier, reader);
+  const std::uint64_t s0 = held_checkpoint ? held_checkpoint->size : 0;
   const std::uint64_t n = newest.size;
   result.published_size = s0;
   result.size = n;
@@ -286,14 +294,9 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
   // hashes per level).
   std::vector<std::vector<Hash>> open(std::max(1u, tile_levels(s0)));
   if (s0 > 0) {
-    TileHashReader held(s0, [&](const TileId& id) -> std::optional<Bytes> {
-      const auto b = read_small_file(dir / id.path(), kMaxBundleBytes);
-      if (!b) return std::nullopt;
-      return Bytes(b->begin(), b->end());
-    });
-    const auto row = reader.checkpoint(s0);
+    TileHashReader held(s0, [&](const TileId& id) { return folder_tile(dir, id); });
     try {
-      held.verify_against(row ? row->root : reader.subtree_root(0, s0));
+      held.verify_against(held_checkpoint->root);
       for (unsigned level = 1; level < open.size(); ++level) {
         const std::uint64_t w = s0 >> (kTileHeight * level);
         for (std::uint64_t j = w - w % kTileWidth; j < w; ++j) open[level].push_back(held.hash_at(level, j));
@@ -360,9 +363,7 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
   // The tiles must lead to the root the ledger signed before that checkpoint is published.
   TileHashReader check(n, [&](const TileId& id) -> std::optional<Bytes> {
     if (const auto it = written.find(id.path()); it != written.end()) return it->second;
-    const auto b = read_small_file(dir / id.path(), kMaxBundleBytes);
-    if (!b) return std::nullopt;
-    return Bytes(b->begin(), b->end());
+    return folder_tile(dir, id);
   });
   try {
     if (check.root() != newest.root)
