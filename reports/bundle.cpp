@@ -15,7 +15,6 @@
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
 #include "reports/time_checks.h"
-#include "tsa/bundle_tokens.h"
 #include "ledger/merkle.h"
 #include "ledger/queries.h"
 #include "ledger/signed_note.h"
@@ -58,7 +57,7 @@ bool wanted(const std::vector<std::string>& filter, std::string_view value) {
   return filter.empty() || std::find(filter.begin(), filter.end(), value) != filter.end();
 }
 
-std::set<std::uint64_t> select_observations(LedgerReader& reader, const std::vector<LoginRecord>& logins,
+std::set<std::uint64_t> select_observations(EvidenceLog& reader, const std::vector<LoginRecord>& logins,
                                             const CandidateOptions& o) {
   std::set<std::uint64_t> out;
   const std::int64_t hb = std::max(kChangeHorizonNs, o.before_ns), ha = std::max(kChangeHorizonNs, o.after_ns);
@@ -89,9 +88,9 @@ std::set<std::uint64_t> select_observations(LedgerReader& reader, const std::vec
         // Nothing on one side within the horizon: the nearest observation beyond it, so the table
         // can say how far away the evidence is instead of showing nothing.
         if (!any_before)
-          if (auto r = reader.nearest_row(q, type, t - hb, true, o.resolvers)) out.insert(r->leaf_index);
+          if (auto r = reader.nearest_row(q, type, t - hb, true, o.resolvers, false)) out.insert(r->leaf_index);
         if (!any_after)
-          if (auto r = reader.nearest_row(q, type, t + ha, false, o.resolvers)) out.insert(r->leaf_index);
+          if (auto r = reader.nearest_row(q, type, t + ha, false, o.resolvers, false)) out.insert(r->leaf_index);
         // A window without any address takes its candidates from the nearest observations with
         // one (reports/candidates.h); beyond the horizon, the nearest one anywhere.
         if (!address_in_window && !address_before)
@@ -150,7 +149,7 @@ struct LeafEntry {
 // array; calls `head` with the members that sort before "leaves" (nlohmann orders an object's
 // members by key: case, checkpoints, created_at, created_at_note, format) before any leaf is read,
 // so a streaming writer can put them out first, and `leaf` for each leaf in index order.
-json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
+json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
               const std::function<void(const json&)>& head, const std::function<void(const LeafEntry&)>& leaf) {
   std::vector<std::string> login_warnings;
   const std::vector<LoginRecord> logins = read_login_inputs(req.inputs, req.tz, &login_warnings);
@@ -159,14 +158,9 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
     throw UsageError("There is nothing to report on: give login times (--logins FILE or --at TIME) or a period "
                      "(--from and --until).");
 
-  const auto key = store.bound_public_key();
-  if (!key)
-    throw LedgerError(LedgerError::Kind::usage, fmt::format("The ledger {} has no signing key yet; run "
-                                                            "resolve-snapshot first.",
-                                                            store.paths().dir.string()));
-  const NoteVerifier verifier = make_note_verifier(store.origin(), *key);
-  LedgerReader reader(store);
-  const CheckpointRow& newest = reader.newest();
+  const Ed25519PublicKey& key = log.key();
+  const NoteVerifier verifier = make_note_verifier(log.origin(), key);
+  const CheckpointRow newest = log.newest();
   const auto open = [&](const CheckpointRow& row) {
     std::string why;
     const auto cp = open_signed_checkpoint(row.note, verifier, &why);
@@ -180,9 +174,13 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
 
   // 1. What the tables need, from the index; and, for completeness (reports/completeness.h), every
   // leaf of the runs that overlap a window and the run leaves of the runs around the windows.
-  std::set<std::uint64_t> observations = select_observations(reader, logins, o);
-  const std::vector<RunTime> all_runs = run_times(store);
+  std::set<std::uint64_t> observations = select_observations(log, logins, o);
   const std::vector<ReportWindow> windows = report_windows(logins, o);
+  // The runs completeness and the coverage gaps look at: those within a day of the windows.
+  std::vector<ReportWindow> near_windows;
+  for (const auto& w : windows)
+    near_windows.push_back({w.from_ns - kCompletenessMarginNs, w.until_ns + kCompletenessMarginNs});
+  const std::vector<RunTime> all_runs = log.runs_around(near_windows);
   const CompletenessPlan completeness = plan_completeness(all_runs, windows, req.interval_ns.has_value());
   for (const auto& run : completeness.whole_runs)
     for (std::uint64_t i = run.run_leaf + 1; i < run.end; ++i) observations.insert(i);
@@ -192,7 +190,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
   for (const auto i : observations) {
     if (!spans.empty() && i >= spans.back().first && i < spans.back().second) continue;
-    const auto span = reader.run_of(i);
+    const auto span = log.run_of(i);
     runs[span.begin] = span;
     spans.emplace_back(span.begin, span.end);
   }
@@ -207,13 +205,12 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   // 3. Tree heads, oldest first, each with a consistency proof to the newest. Before the leaves,
   // because "checkpoints" precedes "leaves" in the file.
   json checkpoints = json::array();
-  const auto tokens = bundle_timestamps(store);  // RFC 3161 tokens, by tree size
   for (const auto size : checkpoint_sizes) {
-    const auto row = size == newest.size ? std::optional<CheckpointRow>(newest) : reader.checkpoint(size);
+    const auto row = size == newest.size ? std::optional<CheckpointRow>(newest) : log.checkpoint(size);
     if (!row)
       throw LedgerError(LedgerError::Kind::integrity, fmt::format("the tree head at size {} is missing", size));
     open(*row);
-    const auto proof = reader.consistency_proof(size, newest.size);
+    const auto proof = log.consistency_proof(size);
     if (!verify_consistency(size, newest.size, row->root, newest.root, proof))
       throw LedgerError(LedgerError::Kind::integrity,
                         fmt::format("the tree head at size {} is not consistent with the newest one; run "
@@ -223,7 +220,7 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
                            {"root", base64_encode(row->root)},
                            {"note", row->note},
                            {"consistency_proof_to_newest", hashes_json(proof)}});
-    if (const auto t = tokens.find(size); t != tokens.end()) checkpoints.back()["timestamps"] = t->second;
+    if (auto t = log.timestamps(size)) checkpoints.back()["timestamps"] = std::move(*t);
   }
   json bundle = {
       {"format", kReportFormat},
@@ -253,9 +250,9 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   ResolverFactsBuilder resolver_facts;
   std::int64_t first_t = 0, last_t = 0;
   for (const auto i : leaf_set) {
-    const std::string data = reader.leaf(i);
+    const std::string data = log.leaf(i);
     const Hash lh = leaf_hash(bytes_of(data));
-    const auto proof = reader.inclusion_proof(i, newest.size);
+    const auto proof = log.inclusion_proof(i);
     if (!verify_inclusion(lh, i, newest.size, proof, newest.root))
       throw LedgerError(LedgerError::Kind::integrity,
                         fmt::format("leaf {} is not in the signed tree head of size {}; run verify-ledger", i,
@@ -317,11 +314,11 @@ json assemble(LedgerStore& store, const ReportRequest& req, BundleStats* stats,
   bundle["operator"] = req.operator_name ? json(*req.operator_name) : json();
   bundle["tool"] = {{"name", "dnswitness"}, {"version", kToolVersion}, {"commit", kToolCommit}};
   bundle["manifest_signature"] = req.manifest_signed ? json(kManifestSignedValue) : json();
-  bundle["ledger"] = {{"origin", store.origin()},
-                      {"public_key_pem", key->pem()},
-                      {"public_key_raw_base64", base64_encode(key->raw())},
-                      {"key_fingerprint_sha256", key->fingerprint()},
-                      {"verifier_key", format_verifier_key(store.origin(), *key)},
+  bundle["ledger"] = {{"origin", log.origin()},
+                      {"public_key_pem", key.pem()},
+                      {"public_key_raw_base64", base64_encode(key.raw())},
+                      {"key_fingerprint_sha256", key.fingerprint()},
+                      {"verifier_key", format_verifier_key(log.origin(), key)},
                       {"newest_size", newest.size}};
   bundle["selection"] = std::move(selection);
   bundle["logins"] = {{"inputs", inputs}, {"tz", req.tz}, {"warnings", login_warnings}, {"records", records}};
@@ -376,14 +373,25 @@ void append_json_string(std::string& out, std::string_view s) {
 }  // namespace
 
 json build_bundle(LedgerStore& store, const ReportRequest& req, BundleStats* stats) {
+  LedgerEvidenceLog log(store);
+  return build_bundle(log, req, stats);
+}
+
+BundleWritten write_bundle(LedgerStore& store, const ReportRequest& req,
+                           const std::function<void(std::string_view)>& sink) {
+  LedgerEvidenceLog log(store);
+  return write_bundle(log, req, sink);
+}
+
+json build_bundle(EvidenceLog& log, const ReportRequest& req, BundleStats* stats) {
   json leaves = json::array();
   json bundle = assemble(
-      store, req, stats, [](const json&) {}, [&](const LeafEntry& e) { leaves.push_back(leaf_json(e)); });
+      log, req, stats, [](const json&) {}, [&](const LeafEntry& e) { leaves.push_back(leaf_json(e)); });
   bundle["leaves"] = std::move(leaves);
   return bundle;
 }
 
-BundleWritten write_bundle(LedgerStore& store, const ReportRequest& req,
+BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& req,
                            const std::function<void(std::string_view)>& sink) {
   BundleWritten w;
   Sha256 hasher;
@@ -453,7 +461,7 @@ BundleWritten write_bundle(LedgerStore& store, const ReportRequest& req,
     buf += "\n  }";
     if (buf.size() >= kChunk) flush();
   };
-  const json bundle = assemble(store, req, &w.stats, on_head, on_leaf);
+  const json bundle = assemble(log, req, &w.stats, on_head, on_leaf);
   const std::string text = bundle.dump(1);
   const auto at = text.find(kMarker);
   // The head written before the leaves must be what the whole document dumps to, byte for byte.

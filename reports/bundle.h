@@ -16,6 +16,7 @@
 
 #include "ledger/store.h"
 #include "reports/candidates.h"
+#include "reports/evidence_log.h"
 #include "reports/logins.h"
 
 namespace dnswitness {
@@ -65,6 +66,8 @@ struct BundleStats {
 // contradicts its own signed tree heads (run verify-ledger), UsageError for an empty ledger or
 // selection. The reference for write_bundle (tests compare the two); `report` uses write_bundle,
 // because this tree costs about 4 KB of small allocations per leaf and the leaves are >90 % of it.
+nlohmann::json build_bundle(EvidenceLog& log, const ReportRequest& request, BundleStats* stats = nullptr);
+// The same from this machine's ledger (LedgerEvidenceLog).
 nlohmann::json build_bundle(LedgerStore& store, const ReportRequest& request, BundleStats* stats = nullptr);
 
 struct BundleWritten {
@@ -80,6 +83,8 @@ struct BundleWritten {
 // leaves are read, and the SHA-256 of the output is computed on the way (for report.sha256).
 // Same checks and errors as build_bundle; on an exception part of the bundle may already have been
 // passed to the sink, so the caller writes to a temporary file it discards.
+BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& request,
+                           const std::function<void(std::string_view)>& sink);
 BundleWritten write_bundle(LedgerStore& store, const ReportRequest& request,
                            const std::function<void(std::string_view)>& sink);
 

@@ -31,7 +31,11 @@
 #include "reports/pdf/bundle_view.h"
 #include "reports/pdf/report_pdf.h"
 #include "reports/pdf/wording.h"
+#include "reports/published_evidence_log.h"
 #include "reports/verify.h"
+#include "tlog/log_source.h"
+#include "tlog/remote_log.h"
+#include "tlog/tile_cache.h"
 
 namespace dnswitness::cli {
 namespace {
@@ -55,6 +59,8 @@ struct ReportOptions {
   std::string lang = "ja";
   bool fullwidth = false;
   std::string name;
+  std::vector<std::string> logs, log_keys;
+  int log_timeout_s = 30;
 };
 
 inline constexpr const char* kEvidenceDescriptionName = "evidence-description.txt";
@@ -115,15 +121,21 @@ Action add_report(CLI::App& app) {
       "  dnswitness report --at 2023-11-21T02:10:15Z --at '2023/11/21 11:20:00' --tz JST --out r\n"
       "  dnswitness report --from 2023-11-01T00:00:00Z --until 2023-11-02T00:00:00Z --domains x.com --out r\n"
       "  dnswitness report --logins x.txt --case '令和8年(ワ)第123号' --lang en --name case123_report.pdf --out r\n"
+      "  dnswitness report --log https://evidence.example.jp/dnswitness/2027 \\\n"
+      "      --log-key 'evidence.example.jp/dnswitness/2027+1a2b3c4d+AXXX...' --logins x.txt --out r\n"
       "Writes report.json, the PDF for e-filing (A4, fonts embedded, no password, a name the e-filing system\n"
       "accepts), evidence-description.txt (a draft row of the 証拠説明書 to edit), report.sha256 (all of them) and\n"
       "manifest.sig (the same list, signed with the ledger's key; docs/manifest.md).\n"
       "Windows: --before (default 1h) and --after (default 10m) around each login time; 90s, 10m, 1h, 2d.\n"
       "Gaps: periods in the windows longer than twice the expected interval between runs with no run are\n"
       "listed (--interval, or the median spacing of the ledger's runs).\n"
+      "From a published log (--log; docs/public-log.md): the leaves of each window are found by time, only the\n"
+      "tiles and entry bundles needed are fetched (kept under ~/.cache/dnswitness/logs), and every byte is\n"
+      "checked against the checkpoint signed by --log-key before it is used; the local ledger is not read.\n"
       "Check a bundle with 'dnswitness verify DIR/report.json' (offline). Schema: docs/report.md.\n"
-      "Exit codes: 0 written; 1 the ledger cannot be read or the folder cannot be written; 2 bad usage\n"
-      "(nothing written); 4 the ledger contradicts its signed tree heads (run verify-ledger).");
+      "Exit codes: 0 written; 1 the ledger cannot be read, the log's server is down, answered an error or was\n"
+      "too slow, or the folder cannot be written; 2 bad usage (nothing written; also no --log-key); 4 the\n"
+      "ledger or the log contradicts its signed tree heads (a tile, entry or checkpoint that does not verify).");
   add_ledger_options(sub, opt->ledger);
   sub->add_option("--out", opt->out, "Folder for report.json and report.sha256 (created if missing)")
       ->required()
@@ -146,6 +158,16 @@ Action add_report(CLI::App& app) {
                   "Expected time between runs, for listing gaps (periods longer than twice it with no run) inside "
                   "the windows. Default: the median spacing of the ledger's runs within 24 h of the windows")
       ->option_text("DURATION");
+  sub->add_option("--log", opt->logs,
+                  "Draw the report from this published log instead of the local ledger: an http(s):// URL prefix "
+                  "or a folder written by 'dnswitness publish' or 'dnswitness mirror'")
+      ->option_text("URL");
+  sub->add_option("--log-key", opt->log_keys,
+                  "The published log's verifier key, name+hex+base64 (from its operator; required with --log)")
+      ->option_text("KEY");
+  sub->add_option("--log-timeout", opt->log_timeout_s, "Seconds allowed for each file fetched from --log (default 30)")
+      ->check(CLI::Range(1, 3600))
+      ->option_text("SECONDS");
   sub->add_option("--resolver", opt->resolvers, "Only these resolvers (repeatable or comma-separated)")
       ->delimiter(',')
       ->option_text("NAME");
@@ -245,6 +267,17 @@ Action add_report(CLI::App& app) {
       o.until_ns = time_option(opt->until, opt->tz, "--until");
       if (*o.from_ns > *o.until_ns) throw UsageError("--from is later than --until; swap them.");
     }
+    if (!opt->logs.empty()) {
+      if (opt->logs.size() > 1)
+        throw UsageError("Give one --log: a report drawn from several logs needs the multi-log report format, which "
+                         "this version does not write yet.");
+      if (!opt->ledger.ledger.empty())
+        throw UsageError("Give --log or --ledger, not both: a report is drawn from one log, the published one or "
+                         "this machine's ledger.");
+      if (opt->log_keys.size() > 1) throw UsageError("Give one --log-key, the key of the --log.");
+    } else if (!opt->log_keys.empty()) {
+      throw UsageError("--log-key is the key of a published log; give the log with --log URL too.");
+    }
     if (!opt->case_name.empty()) req.case_name = opt->case_name;
     if (!opt->operator_name.empty()) req.operator_name = opt->operator_name;
     // Reads the logins now so an unreadable line stops us before the ledger is opened.
@@ -275,20 +308,51 @@ Action add_report(CLI::App& app) {
     }
     RemoveIfEmpty made_dir{dir, !std::filesystem::exists(dir)};
     try {
-      LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},
-                        opt->ledger.lock_timeout_s * 1000);
       // A resolver named wrong would select nothing and write a report with no observation in it.
-      if (!o.resolvers.empty()) {
-        const auto known = recorded_resolvers(store);
+      const auto check_resolvers = [&](const std::vector<std::string>& known, const char* what) {
         for (const auto& r : o.resolvers)
           if (std::find(known.begin(), known.end(), r) == known.end())
-            throw UsageError(fmt::format("--resolver '{}' names no resolver of this ledger; it has {}.", r,
+            throw UsageError(fmt::format("--resolver '{}' names no resolver of {}; it has {}.", r, what,
                                          known.empty() ? std::string("no observations yet")
                                                        : fmt::format("{}", fmt::join(known, ", "))));
+      };
+      std::optional<LedgerStore> store;
+      std::unique_ptr<LogSource> source;
+      std::unique_ptr<RemoteLog> remote;
+      std::unique_ptr<EvidenceLog> log;
+      PublishedEvidenceLog* published = nullptr;
+      ManifestKey manifest_key;
+      if (opt->logs.empty()) {
+        store.emplace(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, std::string{},
+                      opt->ledger.lock_timeout_s * 1000);
+        if (!o.resolvers.empty()) check_resolvers(recorded_resolvers(*store), "this ledger");
+        log = std::make_unique<LedgerEvidenceLog>(*store);
+        // The key is read before anything is written: report.json states whether its manifest is signed.
+        manifest_key = load_manifest_key(*store);
+      } else {
+        LogSourceOptions so;
+        so.timeout_ms = opt->log_timeout_s * 1000;
+        source = LogSource::open(opt->logs.front(), so);
+        if (opt->log_keys.empty()) {
+          const std::string advertised = printable(advertised_verifier_key(*source));
+          throw UsageError(fmt::format(
+              "A report from a published log needs its verifier key (--log-key): {}/log.json {}, but check it with "
+              "the log's operator before you trust it.",
+              source->location(), advertised.empty() ? "may advertise one" : fmt::format("advertises {}", advertised)));
+        }
+        const NoteVerifier verifier = parse_verifier_key(opt->log_keys.front());
+        RemoteLogOptions ro;
+        // A folder is read where it is; tiles fetched over http(s) are kept for the next report.
+        if (opt->logs.front().rfind("http", 0) == 0) ro.cache_root = default_log_cache_root();
+        remote = RemoteLog::open(*source, verifier, ro);
+        auto p = std::make_unique<PublishedEvidenceLog>(*remote, verifier);
+        published = p.get();
+        log = std::move(p);
+        manifest_key.unsigned_because =
+            fmt::format("it was drawn from the published log {}, whose signing key is not on this machine",
+                        source->location());
       }
       req.created_at = utc_now();
-      // The key is read before anything is written: report.json states whether its manifest is signed.
-      const ManifestKey manifest_key = load_manifest_key(store);
       req.manifest_signed = manifest_key.key.has_value();
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
@@ -303,10 +367,11 @@ Action add_report(CLI::App& app) {
         OutputFile json_file(json_path);
         OutputFile sum_file(sum_path);
         std::string chunk;
-        written = write_bundle(store, req, [&](std::string_view piece) {
+        written = write_bundle(*log, req, [&](std::string_view piece) {
           chunk.assign(piece);
           json_file.write(chunk);
         });
+        if (published && !o.resolvers.empty()) check_resolvers(published->resolvers_seen(), "the log near the windows");
         std::string sums = fmt::format("{}  report.json\n", hex_encode(written.sha256));
         std::vector<ManifestEntry> manifest{{"report.json", hex_encode(written.sha256)}};
         std::optional<OutputFile> pdf_file;
@@ -344,7 +409,7 @@ Action add_report(CLI::App& app) {
         std::optional<OutputFile> manifest_file;
         if (manifest_key.key) {
           manifest_file.emplace(manifest_path);
-          manifest_file->write(sign_manifest(manifest, store.origin(), *manifest_key.key));
+          manifest_file->write(sign_manifest(manifest, log->origin(), *manifest_key.key));
         }
         json_file.commit();
         if (pdf_file) pdf_file->commit();
@@ -372,7 +437,13 @@ Action add_report(CLI::App& app) {
       std::cout << fmt::format("Wrote {} ({} bytes) and {}.\n", json_path.string(), written.bytes, sum_path.string())
                 << fmt::format("  {} login time(s), {} observation leaves, {} run leaves, {} signed tree heads\n",
                                logins.size(), stats.observation_leaves, stats.run_leaves, stats.checkpoints)
-                << fmt::format("  ledger {} (key fingerprint {})\n", store.origin(), written.key_fingerprint);
+                << fmt::format("  {} {} (key fingerprint {})\n", published ? "log" : "ledger", log->origin(),
+                               written.key_fingerprint);
+      if (remote) {
+        const RemoteLogStats rs = remote->stats();
+        std::cout << fmt::format("  read from {}: {} requests, {} bytes fetched, {} files from the cache\n",
+                                 source->location(), rs.requests, rs.bytes_fetched, rs.cache_hits);
+      }
       if (want_pdf)
         std::cout << fmt::format("Wrote {} ({} pages, {} bytes) and {} (a draft for the evidence description).\n",
                                  pdf_path.string(), pdf_written.pages, std::filesystem::file_size(pdf_path),
@@ -383,15 +454,21 @@ Action add_report(CLI::App& app) {
       else
         std::cerr << fmt::format("dnswitness: warning: the report is not signed as a whole ({}); its PDF and "
                                  "evidence description are covered only by report.sha256, which anyone can "
-                                 "recompute, and verify will say so. Make the report as the user who runs the "
-                                 "ledger to sign it.\n",
-                                 manifest_key.unsigned_because);
+                                 "recompute, and verify will say so.{}\n",
+                                 manifest_key.unsigned_because,
+                                 published ? "" : " Make the report as the user who runs the ledger to sign it.");
       const std::size_t warnings = written.table_warnings;
       if (warnings) std::cout << fmt::format("  {} warning(s) in the tables; read them before filing.\n", warnings);
       std::cout << fmt::format("Check it with: dnswitness verify {}\n", json_path.string());
       return kExitOk;
     } catch (const UsageError&) {
       throw;
+    } catch (const RemoteLogError& e) {
+      std::cerr << "dnswitness: " << printable(e.what()) << '\n';
+      return e.exit_code();
+    } catch (const LogFetchError& e) {
+      std::cerr << "dnswitness: " << printable(e.what()) << '\n';
+      return kExitInternal;
     } catch (...) {
       return report_current_exception();
     }

@@ -41,7 +41,7 @@ LedgerReader::LedgerReader(LedgerStore& store)
       frontier_stmt_(store.db(),
                      "SELECT size, compact_range FROM checkpoints WHERE size >= ?1 AND size < ?2 ORDER BY size LIMIT 1"),
       index_stmt_(store.db(), fmt::format("SELECT {} FROM observation_index WHERE qname = ?1 AND time_ns >= ?2 AND "
-                                          "time_ns <= ?3",
+                                          "time_ns <= ?3 ORDER BY time_ns, leaf_index",
                                           kIndexColumns)
                                   .c_str()),
       before_stmt_(store.db(), fmt::format("SELECT {} FROM observation_index WHERE qname = ?1 AND time_ns < ?2 "

@@ -52,7 +52,7 @@ class LedgerReader {
   std::vector<Hash> inclusion_proof(std::uint64_t index, std::uint64_t size);
   std::vector<Hash> consistency_proof(std::uint64_t m, std::uint64_t n);
 
-  // Index rows of one domain with time in [lo, hi] (inclusive), in index order.
+  // Index rows of one domain with time in [lo, hi] (inclusive), by time, then leaf index.
   std::vector<IndexRow> index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi);
   // The nearest index row of (qname, qtype) strictly before `t` (before=true) or strictly after,
   // among the given resolvers (empty: all), or nullopt. With `with_address`, only a row that holds

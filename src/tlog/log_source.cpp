@@ -1,5 +1,7 @@
 #include "tlog/log_source.h"
 
+#include <nlohmann/json.hpp>
+
 #include <curl/curl.h>
 #include <fmt/format.h>
 
@@ -189,6 +191,18 @@ std::unique_ptr<LogSource> LogSource::open(const std::string& location, LogSourc
                                  "(the part before /checkpoint) or its folder.",
                                  location));
   return std::make_unique<DirectorySource>(location);
+}
+
+std::string advertised_verifier_key(LogSource& source) {
+  try {
+    const auto bytes = source.fetch("log.json", kMaxLogJsonBytes);
+    if (!bytes) return {};
+    const auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+    if (j.is_object() && j.contains("verifier_key") && j["verifier_key"].is_string())
+      return j["verifier_key"].get<std::string>();
+  } catch (const std::exception&) {
+  }
+  return {};
 }
 
 }  // namespace dnswitness

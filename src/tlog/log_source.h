@@ -77,4 +77,8 @@ class LogSource {
   std::uint64_t bytes_ = 0;
 };
 
+// The verifier key the log's log.json advertises, for the message that asks the user to check it
+// with the log's operator; empty when there is none or it cannot be read. Never trusted: a hint.
+std::string advertised_verifier_key(LogSource& source);
+
 }  // namespace dnswitness

@@ -70,20 +70,6 @@ std::string state_json(const MirrorState& s) {
   return j.dump(2) + "\n";
 }
 
-// The verifier key log.json advertises, for the message that asks the user to check it; empty when
-// there is none or it cannot be read (the hint is a courtesy, never trusted).
-std::string advertised_key(LogSource& source) {
-  try {
-    const auto bytes = source.fetch("log.json");
-    if (!bytes) return {};
-    const auto j = nlohmann::json::parse(as_text(*bytes), nullptr, false);
-    if (j.is_object() && j.contains("verifier_key") && j["verifier_key"].is_string())
-      return j["verifier_key"].get<std::string>();
-  } catch (const std::exception&) {
-  }
-  return {};
-}
-
 std::string utc_folder_name() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
@@ -170,7 +156,7 @@ MirrorResult mirror_log(const MirrorOptions& options) {
   } else if (state) {
     key_text = state->log_key;
   } else {
-    const std::string advertised = advertised_key(*source);
+    const std::string advertised = advertised_verifier_key(*source);
     throw UsageError(fmt::format(
         "A first mirror needs the log's verifier key: {}/log.json {}, but check it with the log's operator before "
         "trusting it, then run again with --log-key KEY.",

@@ -1,0 +1,242 @@
+#include "reports/published_evidence_log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ledger/checkpoint.h"
+#include "timeutil/timestamp.h"
+#include "tlog/log_source.h"
+#include "tlog/run_heads.h"
+
+namespace dnswitness {
+namespace {
+
+using Kind = RemoteLogError::Kind;
+
+bool resolver_wanted(const std::vector<std::string>& filter, const std::string& name) {
+  return filter.empty() || std::find(filter.begin(), filter.end(), name) != filter.end();
+}
+
+std::int64_t run_time_field(const nlohmann::json& j, const char* key, std::uint64_t index, const std::string& where) {
+  const auto* v = j.contains(key) && j[key].is_string() ? &j[key].get_ref<const std::string&>() : nullptr;
+  const auto t = v ? parse_rfc3339(*v) : std::nullopt;
+  if (!t)
+    throw RemoteLogError(Kind::tampered, fmt::format("The run record at leaf {} of the log {} has no valid {}; the "
+                                                     "log's operator must check their ledger.",
+                                                     index, where, key));
+  return t->ns;
+}
+
+}  // namespace
+
+PublishedEvidenceLog::PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier)
+    : log_(log), verifier_(std::move(verifier)) {
+  newest_.size = log_.size();
+  newest_.root = log_.checkpoint().root;
+  newest_.note = log_.signed_checkpoint();
+}
+
+std::string PublishedEvidenceLog::where() const { return log_.source().location(); }
+
+void PublishedEvidenceLog::load(std::uint64_t k) {
+  if (loaded_.count(k)) return;
+  const std::uint64_t first = k * kBundle, last = std::min(first + kBundle, log_.size());
+  const auto leaves = log_.entries(first, last);
+  for (std::uint64_t i = first; i < last; ++i) {
+    const std::string& data = leaves[i - first];
+    if (auto row = index_row_of_leaf(i, data)) {
+      rows_.emplace(i, std::move(*row));
+      continue;
+    }
+    const auto j = nlohmann::json::parse(data, nullptr, false);
+    if (!j.is_object() || j.value("kind", "") != "run") continue;  // events and the like
+    const RunRecord r{run_time_field(j, "started_at", i, where()), run_time_field(j, "finished_at", i, where())};
+    if (r.finished_ns - r.started_ns > kTimeSearchSlackNs)
+      throw RemoteLogError(Kind::usage,
+                           fmt::format("The run at leaf {} of the log {} lasted longer than an hour, so a search by "
+                                       "time cannot be sure to find every leaf near it; make this report from the "
+                                       "ledger itself.",
+                                       i, where()));
+    run_leaves_.emplace(i, r);
+  }
+  loaded_.insert(k);
+}
+
+std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::load_time(std::int64_t lo, std::int64_t hi) {
+  if (log_.size() == 0) return {0, 0};
+  const std::uint64_t first = log_.first_at_or_after(lo - kTimeSearchSlackNs);
+  const std::uint64_t last = log_.first_at_or_after(hi + kTimeSearchSlackNs);
+  if (first >= log_.size()) return {first, first};
+  for (std::uint64_t k = first / kBundle; k <= (std::min(last, log_.size() - 1)) / kBundle; ++k) load(k);
+  return {first, last};
+}
+
+std::uint64_t PublishedEvidenceLog::run_end(std::uint64_t run_leaf) {
+  if (const auto it = ends_.find(run_leaf); it != ends_.end()) return it->second;
+  std::uint64_t end = log_.size();
+  for (std::uint64_t k = run_leaf / kBundle; k < bundles(); ++k) {
+    load(k);
+    const auto next = run_leaves_.upper_bound(run_leaf);
+    if (next != run_leaves_.end() && next->first < (k + 1) * kBundle) {
+      end = next->first;
+      break;
+    }
+  }
+  ends_[run_leaf] = end;
+  return end;
+}
+
+std::uint64_t PublishedEvidenceLog::run_leaf_before(std::uint64_t leaf) {
+  for (std::uint64_t k = leaf / kBundle + 1; k-- > 0;) {
+    load(k);
+    auto it = run_leaves_.upper_bound(leaf);
+    if (it != run_leaves_.begin() && std::prev(it)->first >= k * kBundle) return std::prev(it)->first;
+  }
+  throw RemoteLogError(Kind::tampered, fmt::format("Leaf {} of the log {} has no run record before it, so it belongs "
+                                                   "to no run; this is not a dnswitness ledger as published.",
+                                                   leaf, where()));
+}
+
+LedgerReader::RunSpan PublishedEvidenceLog::run_of(std::uint64_t leaf) {
+  const std::uint64_t begin = run_leaf_before(leaf);
+  return {begin, run_end(begin)};
+}
+
+std::vector<RunTime> PublishedEvidenceLog::runs_around(const std::vector<ReportWindow>& spans) {
+  for (const auto& s : spans) {
+    const auto [first, last] = load_time(s.from_ns, s.until_ns);
+    // The nearest run that started before the span and the nearest after it, walking outwards
+    // bundle by bundle so the runs between stay contiguous.
+    const auto started_before = [&](std::uint64_t from, std::uint64_t to) {
+      for (auto it = run_leaves_.lower_bound(from); it != run_leaves_.end() && it->first < to; ++it)
+        if (it->second.started_ns < s.from_ns) return true;
+      return false;
+    };
+    const std::uint64_t top = std::min(first, log_.size() == 0 ? 0 : log_.size() - 1);
+    for (std::uint64_t k = top / kBundle + 1; k-- > 0;) {
+      load(k);
+      if (started_before(k * kBundle, std::max(first, top + 1))) break;
+    }
+    for (std::uint64_t k = std::min(last, log_.size()) / kBundle; k < bundles(); ++k) {
+      load(k);
+      bool after = false;
+      for (auto it = run_leaves_.lower_bound(k * kBundle); it != run_leaves_.end() && it->first < (k + 1) * kBundle;
+           ++it)
+        after = after || it->second.started_ns > s.until_ns;
+      if (after) break;
+    }
+  }
+  std::vector<RunTime> out;
+  for (const auto& [leaf, r] : run_leaves_) out.push_back(RunTime{leaf, run_end(leaf), r.started_ns, r.finished_ns});
+  return out;
+}
+
+std::optional<CheckpointRow> PublishedEvidenceLog::checkpoint(std::uint64_t size) {
+  if (size == newest_.size) return newest_;
+  const std::string path = run_head_path(size);
+  const auto bytes = log_.source().fetch(path, kMaxCheckpointBytes);
+  if (!bytes)
+    throw RemoteLogError(Kind::fetch,
+                         fmt::format("The log {} does not publish the tree head signed at the end of each run ({} is "
+                                     "missing), which a report carries; ask its operator to publish it again with "
+                                     "this version of dnswitness.",
+                                     where(), log_.source().url_of(path)));
+  CheckpointRow row;
+  row.note.assign(bytes->begin(), bytes->end());
+  std::string why;
+  const auto cp = open_signed_checkpoint(row.note, verifier_, &why);
+  if (!cp || cp->size != size || cp->root != log_.root_at(size))
+    throw RemoteLogError(Kind::tampered,
+                         fmt::format("The tree head {} is not the log's own tree of {} entries signed by the key you "
+                                     "gave ({}).",
+                                     log_.source().url_of(path), size,
+                                     !cp ? why : cp->size != size ? "its size differs" : "its root differs"));
+  row.size = size;
+  row.root = cp->root;
+  return row;
+}
+
+std::optional<nlohmann::json> PublishedEvidenceLog::timestamps(std::uint64_t size) {
+  const std::string path = run_timestamps_path(size);
+  const auto bytes = log_.source().fetch(path, kMaxCheckpointBytes * 16);
+  if (!bytes) return std::nullopt;
+  auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (!j.is_array())
+    throw RemoteLogError(Kind::tampered, fmt::format("The time-stamps file {} is not a JSON list; the log's operator "
+                                                     "must publish it again.",
+                                                     log_.source().url_of(path)));
+  return j;  // each token is checked against the tree head by verify, as any bundle's
+}
+
+std::vector<Hash> PublishedEvidenceLog::consistency_proof(std::uint64_t m) {
+  if (m == newest_.size) return {};
+  return log_.consistency_proof(m);
+}
+
+std::vector<IndexRow> PublishedEvidenceLog::index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi) {
+  const auto [first, last] = load_time(lo, hi);
+  std::vector<IndexRow> out;
+  const std::uint64_t end = std::min(log_.size(), (last / kBundle + 1) * kBundle);
+  for (auto it = rows_.lower_bound(first / kBundle * kBundle); it != rows_.end() && it->first < end; ++it) {
+    const IndexRow& r = it->second;
+    if (r.qname == qname && r.time_ns >= lo && r.time_ns <= hi) out.push_back(r);
+  }
+  // The order of the ledger's index (its primary key): by time, then leaf.
+  std::sort(out.begin(), out.end(), [](const IndexRow& a, const IndexRow& b) {
+    return a.time_ns != b.time_ns ? a.time_ns < b.time_ns : a.leaf_index < b.leaf_index;
+  });
+  return out;
+}
+
+std::optional<IndexRow> PublishedEvidenceLog::nearest_row(const std::string& qname, const std::string& qtype,
+                                                          std::int64_t t, bool before,
+                                                          const std::vector<std::string>& resolvers,
+                                                          bool with_address) {
+  if (log_.size() == 0) return std::nullopt;
+  const auto matches = [&](const IndexRow& r) {
+    return r.qname == qname && r.qtype == qtype && (before ? r.time_ns < t : r.time_ns > t) &&
+           (!with_address || !r.addresses.empty()) && resolver_wanted(resolvers, r.resolver);
+  };
+  const auto [first, last] = load_time(t, t);
+  // Walk bundles away from t until one holds a match; then every leaf within the slack of it is
+  // read too, so the nearest by time is among the rows read.
+  std::optional<std::int64_t> found;
+  std::uint64_t lo = first / kBundle, hi = std::min(last, log_.size() - 1) / kBundle;
+  for (std::uint64_t k = before ? std::min(first, log_.size() - 1) / kBundle + 1 : lo;;) {
+    if (before) {
+      if (k-- == 0) break;
+    } else if (k >= bundles()) {
+      break;
+    }
+    load(k);
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
+    for (auto it = rows_.lower_bound(k * kBundle); it != rows_.end() && it->first < (k + 1) * kBundle; ++it)
+      if (matches(it->second)) found = found ? (before ? std::max(*found, it->second.time_ns)
+                                                       : std::min(*found, it->second.time_ns))
+                                             : it->second.time_ns;
+    if (found) break;
+    if (!before) ++k;
+  }
+  if (!found) return std::nullopt;
+  const auto [f2, l2] = before ? load_time(*found, t) : load_time(t, *found);
+  lo = std::min(lo, f2 / kBundle);
+  hi = std::max(hi, std::min(l2, log_.size() - 1) / kBundle);
+  std::optional<IndexRow> best;
+  for (auto it = rows_.lower_bound(lo * kBundle); it != rows_.end() && it->first < (hi + 1) * kBundle; ++it) {
+    const IndexRow& r = it->second;
+    if (!matches(r)) continue;
+    // Ties go as in the ledger's index: the later leaf before t, the earlier one after it.
+    if (!best || (before ? r.time_ns >= best->time_ns : r.time_ns < best->time_ns)) best = r;
+  }
+  return best;
+}
+
+std::vector<std::string> PublishedEvidenceLog::resolvers_seen() const {
+  std::set<std::string> names;
+  for (const auto& [i, r] : rows_) names.insert(r.resolver);
+  return {names.begin(), names.end()};
+}
+
+}  // namespace dnswitness

@@ -1,0 +1,79 @@
+#pragma once
+// PublishedEvidenceLog: a report's log read from where `dnswitness publish` put it (an http(s) URL
+// prefix or a folder), through RemoteLog, which checks every tile and entry bundle against the
+// checkpoint signed by the key the user gave before any byte is used.
+//
+// Role: give the report what the ledger's index gives, without an index. Leaves are appended in
+// time order, so the leaves of a time range are found by binary search over entry bundles
+// (RemoteLog::first_at_or_after) and read bundle by bundle; each bundle read is parsed once into
+// index rows (observations) and run records. The run a leaf belongs to, and where a run ends, come
+// from the run leaves: a run is its run leaf and every leaf up to the next run leaf (or the end of
+// the tree), which is where the ledger signed its tree head. Those tree heads, and their RFC 3161
+// tokens, come from the published dnswitness/ folder (tlog/run_heads.h); each head must be signed by
+// the same key and its root must be the log's own root at that size.
+//
+// Windows are widened by kTimeSearchSlackNs on each side before searching (tlog/remote_log.h says
+// why); a run that lasted longer than that could hide leaves from the search, so such a run near a
+// window stops the report with a sentence saying to make it from the ledger itself.
+//
+// Errors: RemoteLogError (fetch: exit 1; tampered: exit 4; usage: exit 2). Ownership: borrows the
+// RemoteLog. Thread-safety: none.
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ledger/signed_note.h"
+#include "reports/evidence_log.h"
+#include "tlog/remote_log.h"
+
+namespace dnswitness {
+
+class PublishedEvidenceLog final : public EvidenceLog {
+ public:
+  // `log` has been opened with `verifier` (RemoteLog::open).
+  PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier);
+
+  [[nodiscard]] std::string origin() const override { return verifier_.name; }
+  [[nodiscard]] const Ed25519PublicKey& key() const override { return verifier_.key; }
+  const CheckpointRow& newest() override { return newest_; }
+  std::optional<CheckpointRow> checkpoint(std::uint64_t size) override;
+  std::optional<nlohmann::json> timestamps(std::uint64_t size) override;
+  std::vector<RunTime> runs_around(const std::vector<ReportWindow>& spans) override;
+  LedgerReader::RunSpan run_of(std::uint64_t leaf) override;
+  std::string leaf(std::uint64_t index) override { return log_.entry(index); }
+  std::vector<Hash> inclusion_proof(std::uint64_t index) override { return log_.inclusion_proof(index); }
+  std::vector<Hash> consistency_proof(std::uint64_t m) override;
+  std::vector<IndexRow> index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi) override;
+  std::optional<IndexRow> nearest_row(const std::string& qname, const std::string& qtype, std::int64_t t, bool before,
+                                      const std::vector<std::string>& resolvers, bool with_address) override;
+
+  // Every resolver name in the observations read so far, sorted (to check `report --resolver`).
+  [[nodiscard]] std::vector<std::string> resolvers_seen() const;
+
+ private:
+  struct RunRecord {
+    std::int64_t started_ns = 0, finished_ns = 0;
+  };
+  static constexpr std::uint64_t kBundle = 256;
+  [[nodiscard]] std::uint64_t bundles() const { return (log_.size() + kBundle - 1) / kBundle; }
+  // Reads and parses entry bundle k, once.
+  void load(std::uint64_t k);
+  // Loads every bundle holding a leaf whose time may lie in [lo, hi] (widened by the slack), and
+  // returns the leaf range [first, last) searched.
+  std::pair<std::uint64_t, std::uint64_t> load_time(std::int64_t lo, std::int64_t hi);
+  std::uint64_t run_end(std::uint64_t run_leaf);
+  std::uint64_t run_leaf_before(std::uint64_t leaf);
+  std::string where() const;
+
+  RemoteLog& log_;
+  NoteVerifier verifier_;
+  CheckpointRow newest_;
+  std::set<std::uint64_t> loaded_;                 // bundle numbers read and parsed
+  std::map<std::uint64_t, IndexRow> rows_;         // observation leaves read, by index
+  std::map<std::uint64_t, RunRecord> run_leaves_;  // run leaves read, by index
+  std::map<std::uint64_t, std::uint64_t> ends_;    // run leaf -> end, once known
+};
+
+}  // namespace dnswitness
