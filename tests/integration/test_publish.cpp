@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ledger/signed_note.h"
 #include "support/lab.h"
@@ -149,8 +150,20 @@ TEST_CASE("kill -9 at 20 moments of a publish: the folder always verifies, and t
   REQUIRE(publish(ledger, base).exit_code == 0);
   const std::string vkey = verifier_key_of(ledger);
   const std::uint64_t grown = append_small_run(ledger, 1800);  // 6 more bundles and level-0 tiles
+  // A publish takes two steps per file it writes (create, rename) and one sync: the moments are its
+  // first 15 steps (tiles and bundles) and its last 5 (the run head, the sync, the checkpoint).
+  const fs::path probe = t.path() / "probe";
+  fs::copy(base, probe, fs::copy_options::recursive);
+  const std::string summary = publish(ledger, probe).out;
+  const auto written = summary.find(" files written");
+  REQUIRE(written != std::string::npos);
+  const auto written_at = summary.rfind(' ', written - 1);
+  const int steps = 2 * std::stoi(summary.substr(written_at + 1)) + 1;
+  std::vector<int> moments;
+  for (int m = 1; m <= 15; ++m) moments.push_back(m);
+  for (int m = steps - 4; m <= steps; ++m) moments.push_back(m);
   int killed = 0;
-  for (int moment = 1; moment <= 20; ++moment) {
+  for (const int moment : moments) {
     CAPTURE(moment);
     const fs::path dir = t.path() / ("k" + std::to_string(moment));
     fs::copy(base, dir, fs::copy_options::recursive);
@@ -173,6 +186,10 @@ TEST_CASE("kill -9 at 20 moments of a publish: the folder always verifies, and t
     check_run_heads(ledger, dir);
   }
   CHECK(killed == 20);
+  // One step later, the publish completes.
+  const fs::path last = t.path() / "last";
+  fs::copy(base, last, fs::copy_options::recursive);
+  CHECK(publish(ledger, last, "DNSWITNESS_TEST_PUBLISH_KILL_AT=" + std::to_string(steps + 1)).exit_code == 0);
 }
 
 TEST_CASE("a folder this ledger does not extend is refused and nothing in it is replaced") {
