@@ -310,7 +310,7 @@ TEST_CASE("a published ledger served by nginx is mirrored byte for byte, then in
   const auto first = run_command(mirror + " --log-key " + verifier_key_of(ledger));
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
-  // The mirror copies the tiled log; the dnswitness/ folder is not part of it.
+  // The mirror copies the tiled log (not the dnswitness/ folder, so far).
   CHECK(files_of(copy) == tlog_files_of(pub));
   append_small_run(ledger, 1000);
   REQUIRE(publish(ledger, pub).exit_code == 0);
