@@ -27,11 +27,13 @@ Action add_publish(CLI::App& app) {
       "publish", "Write the ledger as a public log of static files (c2sp.org/tlog-tiles) into a folder to serve.");
   sub->footer(
       "Writes FOLDER/checkpoint (the newest signed tree head), the hash tiles FOLDER/tile/<level>/..., the\n"
-      "entry bundles FOLDER/tile/entries/... (every leaf's exact bytes) and FOLDER/log.json (origin and\n"
-      "verifier key). Run it again after new runs ('watch --publish FOLDER' does so after every run): only\n"
-      "new tiles are written, files already published are never changed, and the checkpoint is replaced\n"
-      "last, so a web server, a mirror or a reader never sees a checkpoint whose tiles are missing, even if\n"
-      "publish is killed. Serve FOLDER with any web server (docs/public-log.md has an nginx block).\n"
+      "entry bundles FOLDER/tile/entries/... (every leaf's exact bytes), FOLDER/log.json (origin and\n"
+      "verifier key), and under FOLDER/dnswitness/ every run's signed tree head and its RFC 3161 tokens\n"
+      "(for 'report --log'). Run it again after new runs ('watch --publish FOLDER' does so after every run):\n"
+      "only new files are written, files already published are never changed (a token list only grows),\n"
+      "and the checkpoint is replaced last, so a web server, a mirror or a reader never sees a checkpoint\n"
+      "whose tiles are missing, even if publish is killed. Serve FOLDER with any web server\n"
+      "(docs/public-log.md has an nginx block).\n"
       "Exit codes: 0 published (or nothing new); 1 cannot read the ledger or write the folder; 2 bad usage\n"
       "(the folder holds another log, or another publish is writing it); 4 the folder holds a checkpoint\n"
       "or file this ledger does not extend (a fork, a rolled-back ledger or an edited folder): nothing\n"

@@ -19,8 +19,13 @@ PublishResult publish_to_folder(LedgerStore& store, const std::string& dir, std:
 }
 
 std::string publish_summary(const std::string& origin, const std::string& dir, const PublishResult& r) {
-  if (r.size == r.published_size)
+  if (r.size == r.published_size && r.files_written == 0)
     return fmt::format("{} already holds {} at size {}; nothing new to publish.", dir, origin, r.size);
+  // The same tree, but tokens granted since the last publish, run heads the folder lacked or a new log.json.
+  if (r.size == r.published_size)
+    return fmt::format("{} already holds {} at size {}; updated {} files (time-stamp lists, run heads, log.json), "
+                       "{} already there.",
+                       dir, origin, r.size, r.files_written, r.files_present);
   return fmt::format("Published {} at size {} (was {}) to {}: {} files written, {} already there.", origin, r.size,
                      r.published_size, dir, r.files_written, r.files_present);
 }

@@ -12,6 +12,31 @@ CREATE TRIGGER IF NOT EXISTS timestamps_append_only_u BEFORE UPDATE ON timestamp
 CREATE TRIGGER IF NOT EXISTS timestamps_append_only_d BEFORE DELETE ON timestamps BEGIN SELECT RAISE(ABORT, 'time-stamps are append-only'); END;
 )sql";
 
+constexpr const char* kTimestampColumns =
+    "SELECT id, size, tsa_url, accredited, requested_at, gen_time, status, response, chain, error FROM timestamps";
+
+// The rows a query over kTimestampColumns returns.
+std::vector<TimestampRow> timestamp_rows(Stmt& query) {
+  std::vector<TimestampRow> out;
+  while (query.step("reading the time-stamps")) {
+    TimestampRow r;
+    r.id = query.i64(0);
+    r.size = static_cast<std::uint64_t>(query.i64(1));
+    r.tsa_url = std::string(query.text(2));
+    r.accredited = query.i64(3) != 0;
+    r.requested_at = std::string(query.text(4));
+    if (!query.is_null(5)) r.gen_time = std::string(query.text(5));
+    r.status = std::string(query.text(6));
+    const ByteView resp = query.blob(7);
+    r.response.assign(resp.begin(), resp.end());
+    const ByteView chain = query.blob(8);
+    if (!chain.empty()) r.chain_pem.assign(reinterpret_cast<const char*>(chain.data()), chain.size());
+    if (!query.is_null(9)) r.error = std::string(query.text(9));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* timestamps_schema() { return kTimestampsSchema; }
@@ -40,27 +65,20 @@ void insert_timestamps(Db& db, std::vector<TimestampRow>& rows) {
 }
 
 std::vector<TimestampRow> read_timestamps(Db& db) {
-  std::vector<TimestampRow> out;
-  Stmt all(db,
-           "SELECT id, size, tsa_url, accredited, requested_at, gen_time, status, response, chain, error FROM "
-           "timestamps ORDER BY id");
-  while (all.step("reading the time-stamps")) {
-    TimestampRow r;
-    r.id = all.i64(0);
-    r.size = static_cast<std::uint64_t>(all.i64(1));
-    r.tsa_url = std::string(all.text(2));
-    r.accredited = all.i64(3) != 0;
-    r.requested_at = std::string(all.text(4));
-    if (!all.is_null(5)) r.gen_time = std::string(all.text(5));
-    r.status = std::string(all.text(6));
-    const ByteView resp = all.blob(7);
-    r.response.assign(resp.begin(), resp.end());
-    const ByteView chain = all.blob(8);
-    if (!chain.empty()) r.chain_pem.assign(reinterpret_cast<const char*>(chain.data()), chain.size());
-    if (!all.is_null(9)) r.error = std::string(all.text(9));
-    out.push_back(std::move(r));
-  }
-  return out;
+  Stmt all(db, (std::string(kTimestampColumns) + " ORDER BY id").c_str());
+  return timestamp_rows(all);
+}
+
+std::vector<TimestampRow> read_granted_timestamps_since(Db& db, std::int64_t after_id) {
+  Stmt since(db, (std::string(kTimestampColumns) + " WHERE id > ?1 AND status = 'granted' ORDER BY id").c_str());
+  since.bind(1, after_id);
+  return timestamp_rows(since);
+}
+
+std::vector<TimestampRow> read_granted_timestamps_of_size(Db& db, std::uint64_t size) {
+  Stmt of_size(db, (std::string(kTimestampColumns) + " WHERE size = ?1 AND status = 'granted' ORDER BY id").c_str());
+  of_size.bind(1, static_cast<std::int64_t>(size));
+  return timestamp_rows(of_size);
 }
 
 }  // namespace dnswitness

@@ -45,5 +45,9 @@ const char* timestamps_schema();
 void insert_timestamps(Db& db, std::vector<TimestampRow>& rows);
 // Every row, by id.
 std::vector<TimestampRow> read_timestamps(Db& db);
+// The granted rows with an id greater than `after_id`, by id (what a publish has not seen yet).
+std::vector<TimestampRow> read_granted_timestamps_since(Db& db, std::int64_t after_id);
+// The granted rows of the tree head of size `size`, by id.
+std::vector<TimestampRow> read_granted_timestamps_of_size(Db& db, std::uint64_t size);
 
 }  // namespace dnswitness

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -21,9 +22,12 @@
 #include "ledger/checkpoint.h"
 #include "ledger/queries.h"
 #include "ledger/signed_note.h"
+#include "ledger/timestamps.h"
 #include "model/printable.h"
 #include "model/safe_file.h"
+#include "tlog/run_heads.h"
 #include "tlog/tiles.h"
+#include "tsa/bundle_tokens.h"
 #include "dnswitness/version.h"
 
 namespace dnswitness {
@@ -33,6 +37,8 @@ namespace {
 // A published checkpoint note is a few hundred bytes; anything larger is not ours.
 constexpr std::uintmax_t kMaxPublishedNoteBytes = 64 * 1024;
 constexpr std::uint64_t kProgressEvery = 65536;
+// The highest timestamps.id whose token the folder's lists hold (docs/public-log.md).
+constexpr const char* kPublishedThrough = "dnswitness/timestamps/published-through";
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -74,15 +80,15 @@ std::optional<std::string> read_small_file(const std::filesystem::path& p, std::
   return s.str();
 }
 
-// Writes the files of one publish: immutable tiles and bundles (compared, never replaced), then
-// the replaceable log.json and checkpoint.
+// Writes the files of one publish: immutable tiles, bundles and run heads (compared, never
+// replaced), time-stamp lists that grow, then the replaceable log.json and checkpoint.
 class PublishedFolder {
  public:
   PublishedFolder(std::filesystem::path dir, PublishResult& result) : dir_(std::move(dir)), result_(result) {}
 
   // Puts `bytes` at `rel` unless a file with exactly these bytes is there; a file with other bytes
-  // is a fork. Not durable until sync().
-  void put_immutable(const std::string& rel, ByteView bytes) {
+  // is a fork. Not durable until sync() unless `durable`.
+  void put_immutable(const std::string& rel, ByteView bytes, bool durable = false) {
     const std::filesystem::path p = dir_ / rel;
     if (const auto existing = read_small_file(p, kMaxBundleBytes)) {
       if (existing->size() == bytes.size() && std::equal(bytes.begin(), bytes.end(), existing->begin(),
@@ -96,11 +102,17 @@ class PublishedFolder {
                                      "keep the folder as evidence and publish to a new one.",
                                      p.string()));
     }
-    write(p, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), false, false);
+    write(p, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), false, durable);
   }
 
   // Replaces the file at `rel`, durably (log.json, checkpoint).
   void put_replacing(const std::string& rel, std::string_view text) { write(dir_ / rel, text, true, true); }
+  // Replaces the file at `rel`; durable at the next sync() (time-stamp lists, which grow).
+  void put_growing(const std::string& rel, std::string_view text) { write(dir_ / rel, text, true, false); }
+  // A file this publish would write that is already there with the right bytes.
+  void count_present() { ++result_.files_present; }
+
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
 
   // Makes every file written so far durable at once (one syncfs instead of an fsync per file).
   void sync() {
@@ -234,59 +246,134 @@ std::optional<Bytes> folder_tile(const std::filesystem::path& dir, const TileId&
   return Bytes(b->begin(), b->end());
 }
 
-}  // namespace
+// Which run heads a publish writes: those of sizes in (after, n], all but `deferred` (0: none) at
+// once. A folder whose published size has its run head holds the run heads of every smaller size
+// too (each publish makes them durable before its checkpoint), so only newer ones are written. A
+// folder published before run heads were lacks it and gets all of them; its own size's file is then
+// the last one made durable (deferred_note), so a publish cut short by a power loss is completed
+// next time.
+struct RunHeadPlan {
+  std::uint64_t after = 0;
+  std::uint64_t deferred = 0;
+  std::string deferred_note;
+};
 
-std::string published_log_json(const std::string& origin, const Ed25519PublicKey& key) {
-  const nlohmann::json j = {
-      {"format", "c2sp.org/tlog-tiles"},
-      {"origin", origin},
-      {"verifier_key", format_verifier_key(origin, key)},
-      {"key_fingerprint_sha256", key.fingerprint()},
-      {"entries", "dnswitness ledger leaves: canonical JSON, one run record then its observations (docs/ledger.md)"},
-      {"tool", {{"name", "dnswitness"}, {"version", kToolVersion}}},
-  };
-  return j.dump(2) + "\n";
+// The plan for a folder of `published_size`, whose run head, if there, is compared with the ledger's
+// (an edited one is a fork, found before anything is written).
+RunHeadPlan plan_run_heads(PublishedFolder& folder, LedgerReader& reader, std::uint64_t published_size) {
+  if (published_size == 0) return {};
+  const auto row = reader.checkpoint(published_size);
+  if (!row) return {};  // not one of the ledger's run heads, so none marks what was written: all of them
+  const std::string rel = run_head_path(published_size);
+  if (!std::filesystem::exists(folder.dir() / rel)) return {0, published_size, row->note};
+  folder.put_immutable(rel, as_bytes(row->note));  // compares, as the file is there
+  return {published_size, 0, {}};
 }
 
-PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) {
-  const auto key = store.bound_public_key();
-  if (!key)
-    throw LedgerError(LedgerError::Kind::usage,
-                      fmt::format("The ledger {} has no signing key yet; run resolve-snapshot first.",
-                                  store.paths().dir.string()));
-  const NoteVerifier verifier = make_note_verifier(store.origin(), *key);
-  LedgerReader reader(store);
-  const CheckpointRow newest = reader.newest();
-  {
-    std::string why;
-    const auto cp = open_signed_checkpoint(newest.note, verifier, &why);
-    if (!cp || cp->size != newest.size || cp->root != newest.root)
-      throw LedgerError(LedgerError::Kind::integrity,
-                        fmt::format("the ledger's newest tree head (size {}) does not verify ({}); run verify-ledger",
-                                    newest.size, why.empty() ? "it disagrees with its stored size or root" : why));
+// The run-head files of the ledger's checkpoints of sizes in (plan.after, upto] but plan.deferred.
+void write_run_heads(LedgerStore& store, PublishedFolder& folder, const RunHeadPlan& plan, std::uint64_t upto) {
+  Stmt heads(store.db(), "SELECT size, note FROM checkpoints WHERE size > ?1 AND size <= ?2 ORDER BY size");
+  heads.bind(1, static_cast<std::int64_t>(plan.after)).bind(2, static_cast<std::int64_t>(upto));
+  while (heads.step("reading the tree heads to publish")) {
+    const auto size = static_cast<std::uint64_t>(heads.i64(0));
+    if (size != plan.deferred) folder.put_immutable(run_head_path(size), as_bytes(heads.text(1)));
   }
+}
 
-  const std::filesystem::path& dir = options.dir;
-  {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec)
-      throw PublishError(PublishError::Kind::io, fmt::format("Cannot create the folder {} ({}).", dir.string(), ec.message()));
+// The folder's published-through; 0 when it has none (a new folder, or one published before
+// time-stamps were).
+std::int64_t read_published_through(const std::filesystem::path& dir) {
+  const auto file = dir / kPublishedThrough;
+  const auto text = read_small_file(file, 32);
+  if (!text) return 0;
+  std::int64_t id = 0;
+  const auto parsed = std::from_chars(text->data(), text->data() + text->size(), id);
+  if (parsed.ec != std::errc() || id < 0 || fmt::format("{}\n", id) != *text)
+    throw PublishError(PublishError::Kind::fork,
+                       fmt::format("{} is not a file this ledger published (not a time-stamp number and a newline); "
+                                   "the folder was changed by hand: keep it as it is and publish to a new folder.",
+                                   file.string()));
+  return id;
+}
+
+// The ledger's list of granted tokens of one tree head, as its time-stamp file holds it.
+nlohmann::json granted_token_list(LedgerStore& store, std::uint64_t size) {
+  auto list = nlohmann::json::array();
+  for (const auto& r : read_granted_timestamps_of_size(store.db(), size)) list.push_back(timestamp_token_json(r));
+  return list;
+}
+
+// Whether `held` (a time-stamp file's bytes) is the file of the first tokens of `list`.
+bool is_token_list_prefix(const std::string& held, const nlohmann::json& list) {
+  const auto j = nlohmann::json::parse(held, nullptr, false);
+  if (!j.is_array() || j.size() > list.size()) return false;
+  const nlohmann::json prefix(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(j.size()));
+  return prefix.dump() + "\n" == held;
+}
+
+// The time-stamp file of one tree size. Tokens only ever arrive (a TSA may grant one after the run),
+// so the file may lack the newest ones and is then replaced, but it never holds one the ledger lacks.
+void write_token_list(PublishedFolder& folder, std::uint64_t size, const nlohmann::json& list) {
+  const std::string rel = run_timestamps_path(size);
+  const std::string text = list.dump() + "\n";
+  // A file longer than the ledger's list cannot be a prefix of it: read_small_file calls it a fork.
+  const auto held = read_small_file(folder.dir() / rel, text.size());
+  if (held == text) return folder.count_present();
+  if (held && !is_token_list_prefix(*held, list))
+    throw PublishError(PublishError::Kind::fork,
+                       fmt::format("{} lists time-stamp tokens this ledger does not hold for its tree head of size "
+                                   "{}: the folder was edited or holds another log's tokens. Nothing was replaced; "
+                                   "keep the folder as evidence and publish to a new one.",
+                                   (folder.dir() / rel).string(), size));
+  folder.put_growing(rel, text);
+}
+
+// Brings the time-stamp files of tree sizes up to `upto` level with the ledger, reading only the
+// tokens granted since the folder's published-through. Returns the new published-through, to be
+// written once these files are durable (nullopt: unchanged).
+std::optional<std::int64_t> write_run_timestamps(LedgerStore& store, PublishedFolder& folder, std::uint64_t upto) {
+  const std::int64_t through = read_published_through(folder.dir());
+  // Read from the published-through token itself: it must still be a granted token of the ledger,
+  // else the ledger was rolled back after it was published and new tokens would reuse its ids.
+  auto rows = read_granted_timestamps_since(store.db(), through > 0 ? through - 1 : 0);
+  if (through > 0) {
+    if (rows.empty() || rows.front().id != through)
+      throw PublishError(PublishError::Kind::fork,
+                         fmt::format("{} says time-stamp {} was published, but the ledger holds no granted time-stamp "
+                                     "{}: the ledger was rolled back or replaced after it was published. Restore it "
+                                     "from its backup instead of publishing.",
+                                     (folder.dir() / kPublishedThrough).string(), through, through));
+    rows.erase(rows.begin());
   }
-  PublishLock lock(dir);
-  PublishResult result;
-  PublishedFolder folder(dir, result);
-  const std::optional<Checkpoint> held_checkpoint = published_checkpoint(dir, store.origin(), verifier, reader);
+  // Tokens of a tree head newer than the one published now wait for their own publish, so
+  // published-through stops before the first of them.
+  std::int64_t next = through;
+  bool waiting = false;
+  std::map<std::uint64_t, nlohmann::json> lists;
+  for (const auto& r : rows) {
+    if (r.size > upto) {
+      waiting = true;
+      continue;
+    }
+    if (!waiting) next = r.id;
+    auto& list = lists[r.size];
+    if (list.is_null()) list = nlohmann::json::array();
+    list.push_back(timestamp_token_json(r));
+  }
+  // From 0 the rows read are every token of their sizes; otherwise a size may have older ones.
+  for (auto& [size, list] : lists) write_token_list(folder, size, through > 0 ? granted_token_list(store, size) : list);
+  if (next == through) return std::nullopt;
+  return next;
+}
+
+// Writes the tiles and entry bundles that the ledger's newest tree (`newest`) adds to the folder's
+// (`held`, none for an empty folder), and checks that they lead to its signed root. Not durable
+// until folder.sync().
+void publish_tiles(LedgerStore& store, PublishedFolder& folder, const std::optional<Checkpoint>& held_checkpoint,
+                   const CheckpointRow& newest, const PublishOptions& options) {
+  const std::filesystem::path& dir = folder.dir();
   const std::uint64_t s0 = held_checkpoint ? held_checkpoint->size : 0;
   const std::uint64_t n = newest.size;
-  result.published_size = s0;
-  result.size = n;
-  {
-    const std::string log_json = published_log_json(store.origin(), *key);
-    if (read_small_file(dir / "log.json", kMaxPublishedNoteBytes) != log_json) folder.put_replacing("log.json", log_json);
-  }
-  if (s0 == n) return result;
-
   // The open (incomplete) tiles of the published size: level 0 and the open entry bundle from the
   // ledger's leaves (read below); the levels above from the folder's partial tiles of that size,
   // which are exactly what its root is computed from, so they are used only once they lead to the
@@ -379,8 +466,70 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
                                    e.what(), dir.string()));
   }
   if (options.progress && n - s0 >= kProgressEvery) options.progress(n - s0, n - s0);
-  folder.sync();
-  folder.put_replacing("checkpoint", newest.note);
+}
+
+}  // namespace
+
+std::string published_log_json(const std::string& origin, const Ed25519PublicKey& key) {
+  const nlohmann::json j = {
+      {"format", "c2sp.org/tlog-tiles"},
+      {"origin", origin},
+      {"verifier_key", format_verifier_key(origin, key)},
+      {"key_fingerprint_sha256", key.fingerprint()},
+      {"entries", "dnswitness ledger leaves: canonical JSON, one run record then its observations (docs/ledger.md)"},
+      {"tool", {{"name", "dnswitness"}, {"version", kToolVersion}}},
+  };
+  return j.dump(2) + "\n";
+}
+
+PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) {
+  const auto key = store.bound_public_key();
+  if (!key)
+    throw LedgerError(LedgerError::Kind::usage,
+                      fmt::format("The ledger {} has no signing key yet; run resolve-snapshot first.",
+                                  store.paths().dir.string()));
+  const NoteVerifier verifier = make_note_verifier(store.origin(), *key);
+  LedgerReader reader(store);
+  const CheckpointRow newest = reader.newest();
+  {
+    std::string why;
+    const auto cp = open_signed_checkpoint(newest.note, verifier, &why);
+    if (!cp || cp->size != newest.size || cp->root != newest.root)
+      throw LedgerError(LedgerError::Kind::integrity,
+                        fmt::format("the ledger's newest tree head (size {}) does not verify ({}); run verify-ledger",
+                                    newest.size, why.empty() ? "it disagrees with its stored size or root" : why));
+  }
+
+  const std::filesystem::path& dir = options.dir;
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+      throw PublishError(PublishError::Kind::io, fmt::format("Cannot create the folder {} ({}).", dir.string(), ec.message()));
+  }
+  PublishLock lock(dir);
+  PublishResult result;
+  PublishedFolder folder(dir, result);
+  const std::optional<Checkpoint> held_checkpoint = published_checkpoint(dir, store.origin(), verifier, reader);
+  const std::uint64_t s0 = held_checkpoint ? held_checkpoint->size : 0;
+  const std::uint64_t n = newest.size;
+  result.published_size = s0;
+  result.size = n;
+  {
+    const std::string log_json = published_log_json(store.origin(), *key);
+    if (read_small_file(dir / "log.json", kMaxPublishedNoteBytes) != log_json) folder.put_replacing("log.json", log_json);
+  }
+  // Everything this publish writes is made durable at once before the checkpoint names it (and
+  // before published-through, which says which tokens the files hold).
+  const std::uint64_t written_before = result.files_written;
+  const RunHeadPlan heads = plan_run_heads(folder, reader, s0);
+  if (s0 != n) publish_tiles(store, folder, held_checkpoint, newest, options);
+  write_run_heads(store, folder, heads, n);
+  const std::optional<std::int64_t> through = write_run_timestamps(store, folder, n);
+  if (s0 != n || result.files_written > written_before) folder.sync();
+  if (heads.deferred != 0) folder.put_immutable(run_head_path(heads.deferred), as_bytes(heads.deferred_note), true);
+  if (through) folder.put_replacing(kPublishedThrough, fmt::format("{}\n", *through));
+  if (s0 != n) folder.put_replacing("checkpoint", newest.note);
   return result;
 }
 

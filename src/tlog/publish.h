@@ -6,18 +6,26 @@
 //   <dir>/tile/entries/<N>[.p/<W>]  entry bundles: each leaf's exact bytes (the bytes that were hashed)
 //   <dir>/tile/<L>/<N>[.p/<W>]      hash tiles of every level, full and partial
 //   <dir>/log.json                  the origin, the verifier key and the tool (docs/public-log.md)
+//   <dir>/dnswitness/checkpoints/<N> the signed tree head of every run, as stored (tlog/run_heads.h)
+//   <dir>/dnswitness/timestamps/<N>  the granted RFC 3161 tokens of a tree head, a JSON list
+//   <dir>/dnswitness/timestamps/published-through  the highest timestamps.id those lists hold
 //   <dir>/checkpoint                the ledger's newest signed checkpoint, written last
 //
 // Incremental: only the tiles a grown tree adds are written (tiles_added of the published size and
-// the ledger's size). Every file is immutable once named: a file that already exists is compared,
-// never rewritten, and one whose bytes differ from what the ledger implies is a fork (or a folder
-// edited by hand); publishing stops with PublishError::Kind::fork naming it. The published
+// the ledger's size), the run heads of sizes above the published one (all of them for a folder that
+// lacks the run head of its own size: one published before run heads were), and the time-stamp
+// lists of the tokens granted since published-through. Every tile, bundle and run head is
+// immutable once named: a file that already exists is compared, never rewritten, and one whose
+// bytes differ from what the ledger implies is a fork (or a folder edited by hand); publishing
+// stops with PublishError::Kind::fork naming it. A time-stamp list grows (a TSA may grant a token
+// after the run) but must be a prefix of the ledger's list, else it is a fork too. The published
 // checkpoint must be one the ledger itself signed or extends (same key, origin, root at its size).
 //
-// Crash safety: each file is written under a temporary name and renamed; the tiles and bundles are
-// made durable together (one syncfs) before the checkpoint is replaced, so a reader, a mirror or a
-// publish interrupted at any moment (kill -9, power loss) never finds a checkpoint whose tiles are
-// missing or partly written. A later publish picks up where an interrupted one stopped.
+// Crash safety: each file is written under a temporary name and renamed; the tiles, bundles, run
+// heads and time-stamp lists are made durable together (one syncfs) before published-through and
+// the checkpoint are replaced, so a reader, a mirror or a publish interrupted at any moment
+// (kill -9, power loss) never finds a checkpoint whose tiles or run heads are missing or partly
+// written. A later publish picks up where an interrupted one stopped.
 //
 // Trust: the ledger is the source of truth, not the folder. Leaf bytes are rehashed and must lead
 // to the ledger's newest signed root; the open tiles of the published size are read back from the
@@ -52,7 +60,7 @@ class PublishError : public std::runtime_error {
 struct PublishResult {
   std::uint64_t published_size = 0;  // the size the folder's checkpoint had before (0: none)
   std::uint64_t size = 0;            // the size published now
-  std::uint64_t files_written = 0;   // tiles, bundles and checkpoint written
+  std::uint64_t files_written = 0;   // tiles, bundles, run heads, time-stamp lists, checkpoint, ...
   std::uint64_t files_present = 0;   // files that were already there with the right bytes
 };
 

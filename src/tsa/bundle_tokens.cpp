@@ -15,13 +15,17 @@ std::map<std::uint64_t, nlohmann::json> bundle_timestamps(LedgerStore& store) {
     if (r.status != "granted") continue;
     auto& list = out[r.size];
     if (list.is_null()) list = nlohmann::json::array();
-    list.push_back({{"tsa_url", r.tsa_url},
-                    {"accredited", r.accredited},
-                    {"gen_time", r.gen_time},
-                    {"token_base64", base64_encode(r.response)},
-                    {"chain_pem", r.chain_pem}});
+    list.push_back(timestamp_token_json(r));
   }
   return out;
+}
+
+nlohmann::json timestamp_token_json(const TimestampRow& row) {
+  return {{"tsa_url", row.tsa_url},
+          {"accredited", row.accredited},
+          {"gen_time", row.gen_time},
+          {"token_base64", base64_encode(row.response)},
+          {"chain_pem", row.chain_pem}};
 }
 
 std::string verify_bundle_timestamps(const nlohmann::json& list, const std::string& origin, std::uint64_t size,

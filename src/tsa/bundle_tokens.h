@@ -23,12 +23,16 @@
 
 #include "crypto/sha256.h"
 #include "ledger/store.h"
+#include "ledger/timestamps.h"
 #include "tsa/accredited_tsas.h"
 
 namespace dnswitness {
 
 // Tree size -> the JSON list of its granted tokens (sizes without a token are absent).
 std::map<std::uint64_t, nlohmann::json> bundle_timestamps(LedgerStore& store);
+// One granted token as those lists (and a published log's dnswitness/timestamps/ files) carry it:
+// {tsa_url, accredited, gen_time, token_base64, chain_pem}.
+nlohmann::json timestamp_token_json(const TimestampRow& row);
 
 // What the reader trusts: roots (--tsa-ca files; none: the signers stay unchecked) and the list
 // that names the accredited services (needed when there are roots).

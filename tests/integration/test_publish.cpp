@@ -1,8 +1,11 @@
 // `dnswitness publish` and `watch --publish` on real ledgers: the folder is a complete tiled log
 // (c2sp.org/tlog-tiles) whose tiles rehash to the signed checkpoint; incremental publishes write
-// only new tiles and equal a publish from scratch; kill -9 at 20 moments never leaves a folder that
-// fails to verify; forks, rolled-back ledgers, edited files, another log's folder and a second
-// publisher are refused without replacing anything.
+// only new tiles and equal a publish from scratch; every run's signed tree head is published byte
+// for byte under dnswitness/checkpoints/ (a folder published without them gets them all back), and
+// the lab TSA's real tokens under dnswitness/timestamps/, a list that grows when a token arrives
+// later; kill -9 at 20 moments never leaves a folder that fails to verify; forks, rolled-back
+// ledgers, edited files, another log's folder and a second publisher are refused without replacing
+// anything.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,12 +13,18 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ledger/signed_note.h"
 #include "support/lab.h"
 #include "support/nginx.h"
 #include "support/published_log.h"
+#include "tlog/run_heads.h"
+#include "tsa/bundle_tokens.h"
+#include "tsa/stamp_tree_head.h"
 
 using namespace dnswitness;
 using namespace dnswitness::test;
@@ -44,6 +53,33 @@ std::map<std::string, std::string> files_of(const fs::path& dir) {
   return out;
 }
 
+// files_of but the dnswitness/ folder: what a tlog-tiles mirror copies.
+std::map<std::string, std::string> tlog_files_of(const fs::path& dir) {
+  auto out = files_of(dir);
+  std::erase_if(out, [](const auto& f) { return f.first.starts_with("dnswitness/"); });
+  return out;
+}
+
+// Checks that `pub` holds the run head of every checkpoint of the ledger, with the bytes the ledger
+// holds, and no other run head.
+void check_run_heads(const fs::path& ledger, const fs::path& pub) {
+  LedgerStore store(LedgerPaths{ledger}, LedgerStore::Mode::read_only);
+  const auto rows = store.checkpoints();
+  for (const auto& row : rows) {
+    INFO("run head " << row.size);
+    REQUIRE(fs::exists(pub / run_head_path(row.size)));
+    CHECK(read_file(pub / run_head_path(row.size)) == row.note);
+  }
+  std::size_t files = 0;
+  for (const auto& [name, bytes] : files_of(pub)) files += name.starts_with("dnswitness/checkpoints/") ? 1 : 0;
+  CHECK(files == rows.size());
+}
+
+// Response headers of one GET (curl, asking for gzip like a mirror does).
+std::string served_headers(const std::string& url) {
+  return run_command("curl -sS --noproxy '*' --compressed -D - -o /dev/null '" + url + "'").out;
+}
+
 }  // namespace
 
 TEST_CASE("publish writes a complete tiled log, and incremental publishes equal one from scratch") {
@@ -62,6 +98,7 @@ TEST_CASE("publish writes a complete tiled log, and incremental publishes equal 
     std::uint64_t published = 0;
     CHECK(published_folder_problem(pub, verifier_key_of(ledger), &published) == std::nullopt);
     CHECK(published == size);
+    check_run_heads(ledger, pub);
   }
   CHECK(size == 65748);
   CHECK(fs::exists(pub / "tile/2/000.p/1"));
@@ -83,10 +120,27 @@ TEST_CASE("publish writes a complete tiled log, and incremental publishes equal 
     CHECK(a.at(name) == bytes);
   }
   CHECK(a.size() > b.size());
+  // The run heads are the same files in both (every run's, not only the final size's).
+  CHECK(files_of(pub / "dnswitness") == files_of(once / "dnswitness"));
+  check_run_heads(ledger, once);
   // log.json names the origin and the verifier key.
   const std::string log_json = read_file(pub / "log.json");
   CHECK(log_json.find("\"verifier_key\": \"" + verifier_key_of(ledger) + "\"") != std::string::npos);
   CHECK(log_json.find("\"origin\": \"example.jp/dnswitness/publish-test\"") != std::string::npos);
+
+  // A folder published before run heads were (no dnswitness/ folder) gets every run head back, at the
+  // same size and after a new run.
+  fs::remove_all(pub / "dnswitness");
+  const auto same = publish(ledger, pub);
+  CHECK(same.exit_code == 0);
+  CHECK_MESSAGE(same.out.find("already holds example.jp/dnswitness/publish-test at size 65748; updated 5 files") !=
+                    std::string::npos,
+                same.out);
+  check_run_heads(ledger, pub);
+  fs::remove_all(pub / "dnswitness");
+  append_small_run(ledger, 2);
+  REQUIRE(publish(ledger, pub).exit_code == 0);
+  check_run_heads(ledger, pub);
 }
 
 TEST_CASE("kill -9 at 20 moments of a publish: the folder always verifies, and the next publish completes it") {
@@ -96,8 +150,20 @@ TEST_CASE("kill -9 at 20 moments of a publish: the folder always verifies, and t
   REQUIRE(publish(ledger, base).exit_code == 0);
   const std::string vkey = verifier_key_of(ledger);
   const std::uint64_t grown = append_small_run(ledger, 1800);  // 6 more bundles and level-0 tiles
+  // A publish takes two steps per file it writes (create, rename) and one sync: the moments are its
+  // first 15 steps (tiles and bundles) and its last 5 (the run head, the sync, the checkpoint).
+  const fs::path probe = t.path() / "probe";
+  fs::copy(base, probe, fs::copy_options::recursive);
+  const std::string summary = publish(ledger, probe).out;
+  const auto written = summary.find(" files written");
+  REQUIRE(written != std::string::npos);
+  const auto written_at = summary.rfind(' ', written - 1);
+  const int steps = 2 * std::stoi(summary.substr(written_at + 1)) + 1;
+  std::vector<int> moments;
+  for (int m = 1; m <= 15; ++m) moments.push_back(m);
+  for (int m = steps - 4; m <= steps; ++m) moments.push_back(m);
   int killed = 0;
-  for (int moment = 1; moment <= 20; ++moment) {
+  for (const int moment : moments) {
     CAPTURE(moment);
     const fs::path dir = t.path() / ("k" + std::to_string(moment));
     fs::copy(base, dir, fs::copy_options::recursive);
@@ -107,6 +173,8 @@ TEST_CASE("kill -9 at 20 moments of a publish: the folder always verifies, and t
     std::uint64_t size = 0;
     CHECK(published_folder_problem(dir, vkey, &size) == std::nullopt);
     CHECK((size == 300 || size == grown));
+    // The run head of the published size is there before its checkpoint is.
+    CHECK(read_file(dir / run_head_path(size)) == read_file(dir / "checkpoint"));
     const auto resumed = publish(ledger, dir);
     INFO(resumed.err);
     CHECK(resumed.exit_code == 0);
@@ -115,8 +183,13 @@ TEST_CASE("kill -9 at 20 moments of a publish: the folder always verifies, and t
       CHECK_MESSAGE(e.path().filename().string().find(".tmp-") == std::string::npos, e.path());
     CHECK(published_folder_problem(dir, vkey, &size) == std::nullopt);
     CHECK(size == grown);
+    check_run_heads(ledger, dir);
   }
   CHECK(killed == 20);
+  // One step later, the publish completes.
+  const fs::path last = t.path() / "last";
+  fs::copy(base, last, fs::copy_options::recursive);
+  CHECK(publish(ledger, last, "DNSWITNESS_TEST_PUBLISH_KILL_AT=" + std::to_string(steps + 1)).exit_code == 0);
 }
 
 TEST_CASE("a folder this ledger does not extend is refused and nothing in it is replaced") {
@@ -139,6 +212,18 @@ TEST_CASE("a folder this ledger does not extend is refused and nothing in it is 
                       std::string::npos,
                   r.err);
     CHECK(read_file(pub / "checkpoint") == before_checkpoint);
+  }
+  SUBCASE("an edited run head") {
+    // The run head of the published size is compared before anything is written.
+    const fs::path head = pub / "dnswitness/checkpoints/601";
+    std::string note = read_file(head);
+    note[note.size() - 5] ^= 0x01;  // in the signature
+    write_file(head, note);
+    const auto before = files_of(pub);
+    const auto r = publish(ledger, pub);
+    CHECK(r.exit_code == 4);
+    CHECK_MESSAGE(r.err.find(head.string() + " already exists with other bytes") != std::string::npos, r.err);
+    CHECK(files_of(pub) == before);
   }
   SUBCASE("a full entry bundle with other bytes") {
     std::string bundle = read_file(pub / "tile/entries/001");
@@ -225,7 +310,8 @@ TEST_CASE("a published ledger served by nginx is mirrored byte for byte, then in
   const auto first = run_command(mirror + " --log-key " + verifier_key_of(ledger));
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
-  CHECK(files_of(copy) == files_of(pub));
+  // The mirror copies the tiled log (not the dnswitness/ folder, so far).
+  CHECK(files_of(copy) == tlog_files_of(pub));
   append_small_run(ledger, 1000);
   REQUIRE(publish(ledger, pub).exit_code == 0);
   const auto second = run_command(mirror);
@@ -240,4 +326,82 @@ TEST_CASE("a published ledger served by nginx is mirrored byte for byte, then in
   std::uint64_t size = 0;
   CHECK(published_folder_problem(copy, verifier_key_of(ledger), &size) == std::nullopt);
   CHECK(size == 1301);
+}
+
+TEST_CASE("the lab TSA's tokens are published beside their run head; the list grows when a token arrives later") {
+  const Lab lab;
+  TempDir t;
+  const fs::path ledger = t.path() / "ledger", pub = t.path() / "pub";
+  const auto run = run_dnswitness("resolve-snapshot -q --ledger " + ledger.string() +
+                                  " --origin example.jp/dnswitness/tsa-publish --resolver knot=" + lab.knot() +
+                                  " --domains x.com --types A --tsa " + lab.get("TSA_URL") + " --tsa-ca " +
+                                  lab.get("TSA_CA"));
+  REQUIRE_MESSAGE(run.exit_code == 0, run.err);
+  REQUIRE(publish(ledger, pub).exit_code == 0);
+  const fs::path tokens = pub / run_timestamps_path(2), through = pub / "dnswitness/timestamps/published-through";
+  // Exactly what a report bundle carries for that tree head.
+  const auto bundle_list = [&] {
+    LedgerStore store(LedgerPaths{ledger}, LedgerStore::Mode::read_only);
+    return bundle_timestamps(store).at(2).dump() + "\n";
+  };
+  const std::string one = read_file(tokens);
+  CHECK(one == bundle_list());
+  CHECK(nlohmann::json::parse(one).size() == 1);
+  CHECK(read_file(through) == "1\n");
+  check_run_heads(ledger, pub);
+
+  // The TSA asked again for the same tree head (a retry): a real second token. The next publish, at
+  // the same size, replaces the list with the longer one.
+  {
+    LedgerStore store(LedgerPaths{ledger}, LedgerStore::Mode::read_write);
+    TsaServer server;
+    server.url = lab.get("TSA_URL");
+    const auto head = store.checkpoints().back();
+    const auto stamped = stamp_tree_head(store, head.size, head.root,
+                                         make_tsa_targets({server}, {lab.get("TSA_CA")}, std::nullopt));
+    REQUIRE(stamped.size() == 1);
+    REQUIRE_MESSAGE(stamped[0].row.status == "granted", stamped[0].row.error);
+  }
+  const auto grown = publish(ledger, pub);
+  CHECK(grown.exit_code == 0);
+  CHECK_MESSAGE(grown.out.find("already holds example.jp/dnswitness/tsa-publish at size 2; updated 2 files") !=
+                    std::string::npos,
+                grown.out);
+  const std::string two = read_file(tokens);
+  CHECK(two == bundle_list());
+  CHECK(nlohmann::json::parse(two).size() == 2);
+  CHECK(nlohmann::json::parse(two)[0] == nlohmann::json::parse(one)[0]);
+  CHECK(read_file(through) == "2\n");
+  CHECK(publish(ledger, pub).out.find("nothing new to publish") != std::string::npos);
+
+  // Served by the documented nginx block: a run head is immutable, the token lists are never cached.
+  {
+    NginxServer nginx(pub);
+    const std::string head = served_headers(nginx.url() + "/dnswitness/checkpoints/002");
+    INFO(head);
+    CHECK(head.find("HTTP/1.1 200") == 0);
+    CHECK(head.find("Content-Type: text/plain; charset=utf-8\r\n") != std::string::npos);
+    CHECK(head.find("Cache-Control: public, max-age=604800, immutable\r\n") != std::string::npos);
+    for (const std::string path : {"/dnswitness/timestamps/002", "/dnswitness/timestamps/published-through"}) {
+      const std::string h = served_headers(nginx.url() + path);
+      INFO(path << "\n" << h);
+      CHECK(h.find("HTTP/1.1 200") == 0);
+      CHECK(h.find("Content-Type: application/json\r\n") != std::string::npos);
+      CHECK(h.find("Cache-Control: no-store\r\n") != std::string::npos);
+    }
+  }
+
+  // A list that is not a prefix of the ledger's is a fork: refused, naming the file, nothing replaced.
+  // (Without published-through, publish reads every token again.)
+  nlohmann::json edited = nlohmann::json::parse(one);
+  edited[0]["gen_time"] = "2001-01-01T00:00:00Z";
+  write_file(tokens, edited.dump() + "\n");
+  fs::remove(through);
+  const auto before = files_of(pub);
+  const auto forked = publish(ledger, pub);
+  CHECK(forked.exit_code == 4);
+  CHECK_MESSAGE(forked.err.find(tokens.string() + " lists time-stamp tokens this ledger does not hold") !=
+                    std::string::npos,
+                forked.err);
+  CHECK(files_of(pub) == before);
 }
