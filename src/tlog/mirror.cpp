@@ -19,6 +19,7 @@
 #include "ledger/merkle.h"
 #include "model/errors.h"
 #include "model/safe_file.h"
+#include "tlog/run_heads.h"
 #include "tlog/tiles.h"
 
 namespace dnswitness {
@@ -117,6 +118,61 @@ Bytes must_fetch(LogSource& source, const std::string& path) {
                                     "it; the log is incomplete there, so try again later or tell its operator.",
                                     source.url_of(path)));
   return std::move(*bytes);
+}
+
+// Adds to `ends` the index of every run record in bundle `b` from `held` on (a run ends where the
+// next begins, and the ledger signed a tree head of that size; tlog/run_heads.h). Leaves that are
+// not dnswitness run records add nothing: such a log has no run heads to copy.
+void note_run_ends(const TileId& b, const Bytes& bytes, std::uint64_t held, std::set<std::uint64_t>& ends) {
+  const auto leaves = split_entry_bundle(ByteView(bytes.data(), bytes.size()));
+  if (!leaves) return;  // already checked against the leaf hashes; cannot happen
+  for (std::size_t k = 0; k < leaves->size(); ++k) {
+    const std::uint64_t index = b.index * kTileWidth + k;
+    const std::string& leaf = (*leaves)[k];
+    if (index < held || leaf.find("\"kind\":\"run\"") == std::string::npos) continue;
+    const auto j = nlohmann::json::parse(leaf, nullptr, false);
+    if (j.is_object() && j.value("kind", "") == "run") ends.insert(index);  // 0 marks a first run
+  }
+}
+
+// The run tree heads of `sizes` and their time-stamp lists, as (path, bytes) to write. Each head
+// must be signed by the log's key and have the root the verified tiles give at its size; a log that
+// publishes none (an older publisher) gets one warning, and the mirror is still a mirror of its tiles.
+std::vector<std::pair<std::string, std::string>> fetch_run_heads(LogSource& source, const NoteVerifier& verifier,
+                                                                 TileHashReader& reader,
+                                                                 const std::set<std::uint64_t>& sizes,
+                                                                 std::vector<std::string>& warnings) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto size : sizes) {
+    const std::string path = run_head_path(size);
+    const auto note = source.fetch(path, kMaxCheckpointBytes);
+    if (!note) {
+      warnings.push_back(fmt::format("{} is missing, so this mirror lacks the runs' tree heads a report from it "
+                                     "needs; ask the log's operator to publish with a current dnswitness",
+                                     source.url_of(path)));
+      return out;
+    }
+    std::string why;
+    const std::string text = as_text(*note);
+    const auto cp = open_signed_checkpoint(text, verifier, &why);
+    if (!cp || cp->size != size || cp->root != reader.subtree_root(0, size))
+      throw MirrorRefused(MirrorRefused::Kind::bad_tile,
+                          fmt::format("The run tree head {} is not the log's tree of {} entries signed by its key ({}); "
+                                      "nothing was copied.",
+                                      source.url_of(path), size,
+                                      !cp ? why : cp->size != size ? "its size differs" : "its root differs"));
+    out.emplace_back(path, text);
+    const std::string tokens_path = run_timestamps_path(size);
+    if (const auto tokens = source.fetch(tokens_path, kMaxCheckpointBytes * 16)) {
+      // Copied as served: report and verify check every token against its tree head.
+      if (!nlohmann::json::accept(as_text(*tokens)))
+        throw MirrorRefused(MirrorRefused::Kind::bad_tile,
+                            fmt::format("The time-stamp list {} is not JSON; nothing was copied.",
+                                        source.url_of(tokens_path)));
+      out.emplace_back(tokens_path, as_text(*tokens));
+    }
+  }
+  return out;
 }
 
 // Removes what a killed earlier run left: the staging folder of entry bundles.
@@ -286,7 +342,10 @@ MirrorResult mirror_log(const MirrorOptions& options) {
                                      "this mirror holds under the same key: it forked",
                                      source->location(), offered->size, s0, s0));
 
-  // Entry bundles: each checked against the (now trusted) level-0 hashes, then staged on disk.
+  // Entry bundles: each checked against the (now trusted) level-0 hashes, then staged on disk; the
+  // run records among them say where the runs of the new leaves end, whose tree heads are copied.
+  std::set<std::uint64_t> run_ends;
+  std::vector<std::pair<std::string, std::string>> run_files;
   bool created_dir = false;
   if (!dir_existed) {
     fs::create_directories(dir);
@@ -304,10 +363,16 @@ MirrorResult mirror_log(const MirrorOptions& options) {
         problem->front() = static_cast<char>(std::toupper(static_cast<unsigned char>(problem->front())));
         throw bad_tile(*problem);
       }
+      note_run_ends(b, bytes, s0, run_ends);
       const fs::path staged = incoming / b.path();
       fs::create_directories(staged.parent_path());
       write_file_safely(staged, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
       tick();
+    }
+    if (!run_ends.empty()) {
+      run_ends.erase(0);
+      run_ends.insert(offered->size);
+      run_files = fetch_run_heads(*source, verifier, reader, run_ends, result.warnings);
     }
   } catch (...) {
     clean_incoming(dir);
@@ -329,6 +394,12 @@ MirrorResult mirror_log(const MirrorOptions& options) {
     fs::create_directories(target.parent_path());
     fs::rename(incoming / b.path(), target);
     folders.insert(target.parent_path());
+    ++result.files_written;
+  }
+  for (const auto& [path, bytes] : run_files) {
+    const fs::path target = dir / path;
+    fs::create_directories(target.parent_path());
+    write_file_safely(target, bytes);
     ++result.files_written;
   }
   for (const auto& f : folders) fsync_folder(f);
