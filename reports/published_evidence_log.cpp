@@ -199,14 +199,18 @@ std::optional<IndexRow> PublishedEvidenceLog::nearest_row(const std::string& qna
            (!with_address || !r.addresses.empty()) && resolver_wanted(resolvers, r.resolver);
   };
   const auto [first, last] = load_time(t, t);
-  // Walk bundles away from t until one holds a match; then every leaf within the slack of it is
+  // Walk bundles away from t until one holds a match, but no further than kNearestReachNs (the
+  // bundles beyond are not read: see the header); then every leaf within the slack of the match is
   // read too, so the nearest by time is among the rows read.
+  const std::uint64_t floor_bundle = before ? log_.first_at_or_after(t - kNearestReachNs) / kBundle : 0;
+  const std::uint64_t ceiling_bundle =
+      before ? bundles() : std::min(bundles(), log_.first_at_or_after(t + kNearestReachNs) / kBundle + 1);
   std::optional<std::int64_t> found;
   std::uint64_t lo = first / kBundle, hi = std::min(last, log_.size() - 1) / kBundle;
   for (std::uint64_t k = before ? std::min(first, log_.size() - 1) / kBundle + 1 : lo;;) {
     if (before) {
-      if (k-- == 0) break;
-    } else if (k >= bundles()) {
+      if (k-- <= floor_bundle) break;
+    } else if (k >= ceiling_bundle) {
       break;
     }
     load(k);

@@ -16,6 +16,12 @@
 // why); a run that lasted longer than that could hide leaves from the search, so such a run near a
 // window stops the report with a sentence saying to make it from the ledger itself.
 //
+// One difference from the ledger, on purpose: the ledger's index finds the nearest observation of a
+// name beyond the 24-hour horizon (reports/candidates.h) wherever it is, a published log would have
+// to read every bundle up to it, the whole log for a name it never holds. So the nearest observation
+// is looked for only within kNearestReachNs beyond the point the search starts (the horizon's edge);
+// beyond that the table says "none in this report", as it does for a name the ledger never holds.
+//
 // Errors: RemoteLogError (fetch: exit 1; tampered: exit 4; usage: exit 2). Ownership: borrows the
 // RemoteLog. Thread-safety: none.
 #include <cstdint>
@@ -32,6 +38,9 @@ namespace dnswitness {
 
 class PublishedEvidenceLog final : public EvidenceLog {
  public:
+  // How far beyond its starting point nearest_row looks (see the header comment).
+  static constexpr std::int64_t kNearestReachNs = kTimeSearchSlackNs;
+
   // `log` has been opened with `verifier` (RemoteLog::open).
   PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier);
 
