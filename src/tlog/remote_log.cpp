@@ -206,6 +206,13 @@ const std::vector<std::string>& RemoteLog::bundle(std::uint64_t n) {
       bundle_order_.erase(bundle_order_.begin());
     }
     bundle_order_.push_back(n);
+    // Its last time, for the time search, while it is at hand (one leaf parsed, usually).
+    if (!last_times_.contains(n))
+      for (auto it = entries->rbegin(); it != entries->rend(); ++it)
+        if (auto t = leaf_own_time_ns(*it)) {
+          last_times_[n] = t;
+          break;
+        }
     return bundles_.emplace(n, std::move(*entries)).first->second;
   }
 }
@@ -262,12 +269,14 @@ Hash RemoteLog::root_at(std::uint64_t m) {
 }
 
 std::optional<std::int64_t> RemoteLog::last_time_of_bundle(std::uint64_t n) {
-  for (std::uint64_t k = n + 1; k-- > 0;) {
+  if (const auto it = last_times_.find(n); it != last_times_.end()) return it->second;
+  std::optional<std::int64_t> found;
+  for (std::uint64_t k = n + 1; k-- > 0 && !found;) {
     const auto& b = bundle(k);
-    for (auto it = b.rbegin(); it != b.rend(); ++it)
-      if (auto t = leaf_own_time_ns(*it)) return t;
+    for (auto it = b.rbegin(); it != b.rend() && !found; ++it) found = leaf_own_time_ns(*it);
   }
-  return std::nullopt;
+  last_times_[n] = found;
+  return found;
 }
 
 std::optional<std::int64_t> RemoteLog::time_of(std::uint64_t index) {
@@ -286,7 +295,15 @@ std::uint64_t RemoteLog::first_at_or_after(std::int64_t time_ns) {
   // The first bundle whose last leaf's time is >= time_ns. When the search ends on bundle lo > 0,
   // it probed bundle lo - 1 and found its last time < time_ns, so the untimed leaves at the start
   // of bundle lo (which inherit that time) are before the answer.
+  // Bundles probed by earlier searches narrow this one: a report searches many nearby times, and
+  // each probe would read a whole bundle. With times out of order the memo may contradict itself;
+  // then the whole range is searched, as without it.
   std::uint64_t lo = 0, hi = bundles;
+  for (const auto& [n, t] : last_times_) {
+    if (t && *t >= time_ns) hi = std::min(hi, n);
+    else lo = std::max(lo, n + 1);
+  }
+  if (lo > hi) lo = 0, hi = bundles;
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo) / 2;
     const auto t = last_time_of_bundle(mid);

@@ -149,6 +149,7 @@ class RemoteLog {
   std::map<TileId, Bytes> pending_;        // fetched in the current operation, cached when it succeeds
   std::map<std::uint64_t, std::vector<std::string>> bundles_;  // verified, by bundle index
   std::vector<std::uint64_t> bundle_order_;                     // oldest first, for eviction
+  std::map<std::uint64_t, std::optional<std::int64_t>> last_times_;  // last_time_of_bundle, memoised
 };
 
 }  // namespace dnswitness
