@@ -127,8 +127,11 @@ std::vector<RunTime> PublishedEvidenceLog::runs_around(const std::vector<ReportW
       if (after) break;
     }
   }
+  // The runs read so far; run_end may read the next bundle, whose run record is not one of them
+  // (iterating run_leaves_ itself would follow each new one to the end of the log).
+  const std::map<std::uint64_t, RunRecord> read = run_leaves_;
   std::vector<RunTime> out;
-  for (const auto& [leaf, r] : run_leaves_) out.push_back(RunTime{leaf, run_end(leaf), r.started_ns, r.finished_ns});
+  for (const auto& [leaf, r] : read) out.push_back(RunTime{leaf, run_end(leaf), r.started_ns, r.finished_ns});
   return out;
 }
 
