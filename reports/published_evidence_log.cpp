@@ -46,7 +46,8 @@ void PublishedEvidenceLog::load(std::uint64_t k) {
   for (std::uint64_t i = first; i < last; ++i) {
     const std::string& data = leaves[i - first];
     if (auto row = index_row_of_leaf(i, data)) {
-      rows_.emplace(i, std::move(*row));
+      std::string name = row->qname;
+      rows_[std::move(name)].emplace(i, std::move(*row));
       continue;
     }
     const auto j = nlohmann::json::parse(data, nullptr, false);
@@ -181,7 +182,10 @@ std::vector<IndexRow> PublishedEvidenceLog::index_rows(const std::string& qname,
   const auto [first, last] = load_time(lo, hi);
   std::vector<IndexRow> out;
   const std::uint64_t end = std::min(log_.size(), (last / kBundle + 1) * kBundle);
-  for (auto it = rows_.lower_bound(first / kBundle * kBundle); it != rows_.end() && it->first < end; ++it) {
+  const auto named = rows_.find(qname);
+  if (named == rows_.end()) return out;
+  const auto& rows = named->second;
+  for (auto it = rows.lower_bound(first / kBundle * kBundle); it != rows.end() && it->first < end; ++it) {
     const IndexRow& r = it->second;
     if (r.qname == qname && r.time_ns >= lo && r.time_ns <= hi) out.push_back(r);
   }
@@ -219,7 +223,8 @@ std::optional<IndexRow> PublishedEvidenceLog::nearest_row(const std::string& qna
     load(k);
     lo = std::min(lo, k);
     hi = std::max(hi, k);
-    for (auto it = rows_.lower_bound(k * kBundle); it != rows_.end() && it->first < (k + 1) * kBundle; ++it)
+    const auto& rows = rows_[qname];
+    for (auto it = rows.lower_bound(k * kBundle); it != rows.end() && it->first < (k + 1) * kBundle; ++it)
       if (matches(it->second)) found = found ? (before ? std::max(*found, it->second.time_ns)
                                                        : std::min(*found, it->second.time_ns))
                                              : it->second.time_ns;
@@ -231,7 +236,8 @@ std::optional<IndexRow> PublishedEvidenceLog::nearest_row(const std::string& qna
   lo = std::min(lo, f2 / kBundle);
   hi = std::max(hi, std::min(l2, log_.size() - 1) / kBundle);
   std::optional<IndexRow> best;
-  for (auto it = rows_.lower_bound(lo * kBundle); it != rows_.end() && it->first < (hi + 1) * kBundle; ++it) {
+  const auto& rows = rows_[qname];
+  for (auto it = rows.lower_bound(lo * kBundle); it != rows.end() && it->first < (hi + 1) * kBundle; ++it) {
     const IndexRow& r = it->second;
     if (!matches(r)) continue;
     // Ties go as in the ledger's index: the later leaf before t, the earlier one after it.
@@ -242,7 +248,8 @@ std::optional<IndexRow> PublishedEvidenceLog::nearest_row(const std::string& qna
 
 std::vector<std::string> PublishedEvidenceLog::resolvers_seen() const {
   std::set<std::string> names;
-  for (const auto& [i, r] : rows_) names.insert(r.resolver);
+  for (const auto& [qname, rows] : rows_)
+    for (const auto& [i, r] : rows) names.insert(r.resolver);
   return {names.begin(), names.end()};
 }
 

@@ -80,7 +80,8 @@ class PublishedEvidenceLog final : public EvidenceLog {
   NoteVerifier verifier_;
   CheckpointRow newest_;
   std::set<std::uint64_t> loaded_;                 // bundle numbers read and parsed
-  std::map<std::uint64_t, IndexRow> rows_;         // observation leaves read, by index
+  // Observation leaves read, by name, then index (a report asks for one name at a time).
+  std::map<std::string, std::map<std::uint64_t, IndexRow>> rows_;
   std::map<std::uint64_t, RunRecord> run_leaves_;  // run leaves read, by index
   std::map<std::uint64_t, std::uint64_t> ends_;    // run leaf -> end, once known
 };
