@@ -32,11 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string verifier_key_of(const fs::path& ledger) {
-  LedgerStore store(LedgerPaths{ledger}, LedgerStore::Mode::read_only);
-  return format_verifier_key(store.origin(), *store.bound_public_key());
-}
-
 CommandResult publish(const fs::path& ledger, const fs::path& to, const std::string& env = "") {
   return run_command(env + " " + DNSWITNESS_BINARY + " publish --ledger " + ledger.string() + " --to " + to.string());
 }

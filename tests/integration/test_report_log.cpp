@@ -21,11 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string key_of(const fs::path& ledger) {
-  LedgerStore store(LedgerPaths{ledger}, LedgerStore::Mode::read_only);
-  return format_verifier_key(store.origin(), *store.bound_public_key());
-}
-
 // report.json without the two members that differ by design: when it was made, and whether its
 // manifest is signed (a report from a published log has no private key to sign with).
 nlohmann::json comparable(const fs::path& out) {
@@ -50,7 +45,7 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
   }
   REQUIRE(run_dnswitness("publish --ledger " + ledger.string() + " --to " + pub.string()).exit_code == 0);
   NginxServer nginx(pub);
-  const std::string key = key_of(ledger);
+  const std::string key = verifier_key_of(ledger);
   const std::string cache = "XDG_CACHE_HOME=" + (t.path() / "cache").string() + " ";
   // A login time just after the runs: all three are in its window.
   const std::string at = " --at " + format_rfc3339_ns(utc_now()) + " --domains x.com,api.x.com,t.co ";
@@ -98,7 +93,7 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
   {  // another log's key: exit 4
     append_small_run(t.path() / "other", 3, "example.jp/dnswitness/report-log");
     const auto r = run_command(cache + DNSWITNESS_BINARY + " report --log " + nginx.url() + " --log-key '" +
-                               key_of(t.path() / "other") + "'" + at + "--out " + out().string());
+                               verifier_key_of(t.path() / "other") + "'" + at + "--out " + out().string());
     INFO(r.err);
     CHECK(r.exit_code == 4);
   }

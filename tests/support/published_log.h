@@ -46,6 +46,12 @@ inline std::optional<std::string> published_folder_problem(const std::filesystem
   return std::nullopt;
 }
 
+// The verifier key ("name+hex+base64") of the ledger in `ledger`, which must have signed a run.
+inline std::string verifier_key_of(const std::filesystem::path& ledger) {
+  LedgerStore store(LedgerPaths{ledger}, LedgerStore::Mode::read_only);
+  return format_verifier_key(store.origin(), *store.bound_public_key());
+}
+
 // Appends one run of `leaves` small leaves (plus its run leaf) to the ledger in `dir`, creating it
 // with `origin` if new; returns the new tree size.
 // `tag` goes into every leaf, so two ledgers grown alike can still differ.
