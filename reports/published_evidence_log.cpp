@@ -69,7 +69,18 @@ std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::load_time(std::int
   const std::uint64_t first = log_.first_at_or_after(lo - kTimeSearchSlackNs);
   const std::uint64_t last = log_.first_at_or_after(hi + kTimeSearchSlackNs);
   if (first >= log_.size()) return {first, first};
-  for (std::uint64_t k = first / kBundle; k <= (std::min(last, log_.size() - 1)) / kBundle; ++k) load(k);
+  // Fetched ahead in chunks (in parallel over HTTP), then checked and parsed bundle by bundle.
+  constexpr std::uint64_t kChunk = 32;
+  const std::uint64_t top = std::min(last, log_.size() - 1) / kBundle;
+  for (std::uint64_t k = first / kBundle; k <= top; ++k) {
+    if ((k - first / kBundle) % kChunk == 0) {
+      std::uint64_t from = k;
+      while (from <= top && loaded_.count(from)) ++from;
+      const std::uint64_t to = std::min(top + 1, k + kChunk);
+      if (from < to) log_.prefetch(from * kBundle, std::min(to * kBundle, log_.size()));
+    }
+    load(k);
+  }
   return {first, last};
 }
 

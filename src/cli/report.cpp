@@ -21,6 +21,7 @@
 #include "crypto/sha256.h"
 #include "crypto/encoding.h"
 #include "ledger/queries.h"
+#include "ledger/signed_note.h"
 #include "model/errors.h"
 #include "model/printable.h"
 #include "model/target.h"
@@ -332,6 +333,7 @@ Action add_report(CLI::App& app) {
       } else {
         LogSourceOptions so;
         so.timeout_ms = opt->log_timeout_s * 1000;
+        so.timeout_option = "--log-timeout";
         source = LogSource::open(opt->logs.front(), so);
         if (opt->log_keys.empty()) {
           const std::string advertised = printable(advertised_verifier_key(*source));
@@ -340,7 +342,15 @@ Action add_report(CLI::App& app) {
               "the log's operator before you trust it.",
               source->location(), advertised.empty() ? "may advertise one" : fmt::format("advertises {}", advertised)));
         }
-        const NoteVerifier verifier = parse_verifier_key(opt->log_keys.front());
+        const NoteVerifier verifier = [&] {
+          try {
+            return parse_verifier_key(opt->log_keys.front());
+          } catch (const NoteError&) {
+            throw UsageError(fmt::format("--log-key '{}' is not a verifier key; copy it again as the log's operator "
+                                         "gives it: the log's name+8 hex digits+base64.",
+                                         printable(opt->log_keys.front())));
+          }
+        }();
         RemoteLogOptions ro;
         // A folder is read where it is; tiles fetched over http(s) are kept for the next report.
         if (opt->logs.front().rfind("http", 0) == 0) ro.cache_root = default_log_cache_root();

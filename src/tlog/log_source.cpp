@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "model/errors.h"
 #include "tlog/tiles.h"
@@ -118,6 +119,84 @@ class HttpSource final : public LogSource {
     curl_easy_reset(c);  // keeps the connection cache
     BodySink sink{c, {}, max_bytes, false};
     char error[CURL_ERROR_SIZE] = {0};
+    configure(c, url, sink, error);
+    const CURLcode rc = curl_easy_perform(c);
+    return finish(c, rc, sink, error, url, path);
+  }
+
+  std::vector<std::optional<Bytes>> fetch_many(const std::vector<std::string>& paths) override {
+    struct Transfer {
+      std::size_t index = 0;
+      std::string url;
+      BodySink sink;
+      char error[CURL_ERROR_SIZE] = {0};
+    };
+    struct MultiDeleter {
+      void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
+    };
+    std::vector<std::optional<Bytes>> out(paths.size());
+    if (paths.empty()) return out;
+    std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
+    if (!multi) throw std::runtime_error("libcurl could not create a multi handle");
+    std::vector<std::unique_ptr<CURL, CurlEasyDeleter>> handles;  // owned here, reused
+    std::vector<CURL*> idle;
+    std::map<CURL*, std::unique_ptr<Transfer>> active;
+    std::optional<std::pair<std::size_t, std::exception_ptr>> failed;  // the first path that failed
+    std::size_t next = 0;
+    const auto start = [&] {
+      if (idle.empty()) {
+        handles.emplace_back(curl_easy_init());
+        if (!handles.back()) throw std::runtime_error("libcurl could not create a handle");
+        idle.push_back(handles.back().get());
+      }
+      CURL* c = idle.back();
+      idle.pop_back();
+      curl_easy_reset(c);
+      auto t = std::make_unique<Transfer>();
+      t->index = next;
+      t->url = url_of(paths[next]);
+      t->sink = BodySink{c, {}, fetch_limit_for(paths[next]), false};
+      configure(c, t->url, t->sink, t->error);
+      ++requests_;
+      ++next;
+      curl_multi_add_handle(multi.get(), c);
+      active.emplace(c, std::move(t));
+    };
+    try {
+      while (next < paths.size() && active.size() < kParallelFetches) start();
+      while (!active.empty()) {
+        int running = 0;
+        curl_multi_perform(multi.get(), &running);
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
+          if (msg->msg != CURLMSG_DONE) continue;
+          CURL* c = msg->easy_handle;
+          const CURLcode rc = msg->data.result;
+          curl_multi_remove_handle(multi.get(), c);
+          const auto node = active.extract(c);
+          Transfer& t = *node.mapped();
+          try {
+            out[t.index] = finish(c, rc, t.sink, t.error, t.url, paths[t.index]);
+          } catch (const LogFetchError&) {
+            if (!failed || t.index < failed->first) failed.emplace(t.index, std::current_exception());
+          }
+          idle.push_back(c);
+          if (!failed && next < paths.size()) start();
+        }
+        if (!active.empty()) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+      }
+    } catch (...) {
+      for (const auto& [c, t] : active) curl_multi_remove_handle(multi.get(), c);
+      throw;
+    }
+    if (failed) std::rethrow_exception(failed->second);
+    return out;
+  }
+  [[nodiscard]] std::string url_of(std::string_view path) const override { return prefix_ + "/" + std::string(path); }
+  [[nodiscard]] const std::string& location() const override { return prefix_; }
+
+ private:
+  void configure(CURL* c, const std::string& url, BodySink& sink, char* error) const {
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_PROXY, "");  // never a proxy, whatever the environment says
@@ -128,18 +207,22 @@ class HttpSource final : public LogSource {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "dnswitness-mirror");
-    const CURLcode rc = curl_easy_perform(c);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "dnswitness");
+  }
+
+  // The outcome of one finished transfer: its body, nullopt for 404, or LogFetchError.
+  std::optional<Bytes> finish(CURL* c, CURLcode rc, BodySink& sink, const char* error, const std::string& url,
+                              std::string_view path) {
     const std::string why = error[0] != 0 ? std::string(error) : std::string(curl_easy_strerror(rc));
-    if (sink.too_large) throw LogFetchError(LogFetchError::Kind::too_large, too_large_message(url, path, max_bytes));
+    if (sink.too_large) throw LogFetchError(LogFetchError::Kind::too_large, too_large_message(url, path, sink.limit));
     switch (rc) {
       case CURLE_OK:
         break;
       case CURLE_OPERATION_TIMEDOUT:
         throw LogFetchError(LogFetchError::Kind::timeout,
                             fmt::format("{} did not answer completely within the {} s allowed; the server is too slow or "
-                                        "stalled, so try again later or allow more time with --timeout.",
-                                        url, options_.timeout_ms / 1000.0));
+                                        "stalled, so try again later or allow more time with {}.",
+                                        url, options_.timeout_ms / 1000.0, options_.timeout_option));
       case CURLE_COULDNT_CONNECT:
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_SEND_ERROR:
@@ -164,10 +247,7 @@ class HttpSource final : public LogSource {
     bytes_ += sink.body.size();
     return std::move(sink.body);
   }
-  [[nodiscard]] std::string url_of(std::string_view path) const override { return prefix_ + "/" + std::string(path); }
-  [[nodiscard]] const std::string& location() const override { return prefix_; }
 
- private:
   std::string prefix_;
   LogSourceOptions options_;
   std::unique_ptr<CURL, CurlEasyDeleter> curl_;
@@ -191,6 +271,13 @@ std::unique_ptr<LogSource> LogSource::open(const std::string& location, LogSourc
                                  "(the part before /checkpoint) or its folder.",
                                  location));
   return std::make_unique<DirectorySource>(location);
+}
+
+std::vector<std::optional<Bytes>> LogSource::fetch_many(const std::vector<std::string>& paths) {
+  std::vector<std::optional<Bytes>> out;
+  out.reserve(paths.size());
+  for (const auto& p : paths) out.push_back(fetch(p));
+  return out;
 }
 
 std::string advertised_verifier_key(LogSource& source) {

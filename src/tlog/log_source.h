@@ -5,10 +5,10 @@
 // Role: the storage side of reading a remote log (mirror now, remote reports later). It only moves
 // bytes; checking them against a signed checkpoint is the caller's job (tlog/tiles.h).
 //
-// HTTP is one blocking libcurl easy handle, reused so connections are kept alive: a mirror fetches
-// tiles one after the other and checks each batch before writing anything, and loopback or a CDN
-// answers tiles fast enough that parallel requests are not worth an event loop here. (Remote reports
-// that need many small tiles at once may add a curl multi variant behind the same interface.)
+// HTTP is one blocking libcurl easy handle, reused so connections are kept alive, for single files;
+// fetch_many runs several requests at once on a curl multi handle (a report needs dozens of entry
+// bundles, each a round trip away). Neither runs an event loop of its own beyond the call: both
+// return when their transfers have ended, so callers stay sequential.
 //
 // Every fetch has a size limit, applied to the bytes after any Content-Encoding is undone (gzip is
 // accepted, since entry bundles are served compressed), and the transfer is aborted as soon as it is
@@ -51,6 +51,7 @@ std::size_t fetch_limit_for(std::string_view path);
 
 struct LogSourceOptions {
   int timeout_ms = 30000;  // one whole request, connecting included
+  std::string timeout_option = "--timeout";  // the option that sets it, for the message
 };
 
 class LogSource {
@@ -64,6 +65,12 @@ class LogSource {
   // nullopt when absent. Throws LogFetchError.
   virtual std::optional<Bytes> fetch(std::string_view path, std::size_t max_bytes) = 0;
   std::optional<Bytes> fetch(std::string_view path) { return fetch(path, fetch_limit_for(path)); }
+  // fetch(path) for each of `paths`, in that order, each with its fetch_limit_for. Over HTTP up to
+  // kParallelFetches requests are in flight at once (one curl multi handle; a report needs many
+  // bundles that each cost a round trip); a folder is read one file after the other. Throws the
+  // LogFetchError of the first path that failed, after the transfers in flight have ended.
+  virtual std::vector<std::optional<Bytes>> fetch_many(const std::vector<std::string>& paths);
+  static constexpr std::size_t kParallelFetches = 8;
   // Where `path` is read from, for messages: the full URL or file path.
   [[nodiscard]] virtual std::string url_of(std::string_view path) const = 0;
   // The location as given, without a trailing slash.

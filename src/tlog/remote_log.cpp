@@ -85,6 +85,7 @@ RemoteLogStats RemoteLog::stats() const {
 }
 
 Bytes RemoteLog::fetch_required(const TileId& id) {
+  if (auto ahead = prefetched_.extract(id)) return std::move(ahead.mapped());
   std::optional<Bytes> bytes;
   try {
     bytes = source_.fetch(id.path());
@@ -215,6 +216,33 @@ const std::vector<std::string>& RemoteLog::bundle(std::uint64_t n) {
         }
     return bundles_.emplace(n, std::move(*entries)).first->second;
   }
+}
+
+void RemoteLog::prefetch(std::uint64_t first, std::uint64_t last) {
+  check_range(first, last);
+  if (first == last) return;
+  const auto held = [&](const TileId& id) {
+    return prefetched_.contains(id) || (cache_ && !no_cache_.contains(id) && std::filesystem::exists(cache_->file_of(id)));
+  };
+  std::vector<TileId> wanted;
+  for (std::uint64_t n = first / kTileWidth; n <= (last - 1) / kTileWidth; ++n) {
+    if (bundles_.contains(n)) continue;
+    const TileId level0 = tile_holding(0, n * kTileWidth, size());
+    if (!reader_.has_tile(0, n) && !held(level0)) wanted.push_back(level0);
+    const TileId bundle = tile_holding(TileId::kEntriesLevel, n * kTileWidth, size());
+    if (!held(bundle)) wanted.push_back(bundle);
+  }
+  std::vector<std::string> paths;
+  for (const auto& id : wanted) paths.push_back(id.path());
+  std::vector<std::optional<Bytes>> got;
+  try {
+    got = source_.fetch_many(paths);
+  } catch (const LogFetchError& e) {
+    throw RemoteLogError(RemoteLogError::Kind::fetch, e.what());
+  }
+  // An absent file is left to fetch_required, which says what it means.
+  for (std::size_t i = 0; i < wanted.size(); ++i)
+    if (got[i]) prefetched_.emplace(wanted[i], std::move(*got[i]));
 }
 
 std::vector<std::string> RemoteLog::entries(std::uint64_t first, std::uint64_t last) {

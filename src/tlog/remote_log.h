@@ -100,6 +100,11 @@ class RemoteLog {
   [[nodiscard]] std::uint64_t size() const noexcept { return checkpoint_.size; }
   [[nodiscard]] LogSource& source() const noexcept { return source_; }
 
+  // Fetches ahead, concurrently where the source can (LogSource::fetch_many), the entry bundles of
+  // the leaves [first, last) and the level-0 tiles they are checked against, unless memory or the
+  // cache holds them. Nothing is checked here: entries() and the tile reader check those bytes when
+  // they use them, exactly as if they had fetched them then. Throws RemoteLogError (fetch).
+  void prefetch(std::uint64_t first, std::uint64_t last);
   // The entries [first, last) (last <= size()), each checked against its leaf hash. Throws
   // RemoteLogError (usage for a range outside the tree).
   std::vector<std::string> entries(std::uint64_t first, std::uint64_t last);
@@ -147,6 +152,7 @@ class RemoteLog {
   std::set<TileId> op_from_cache_;         // tiles read from the cache in the current operation
   std::set<TileId> no_cache_;              // cached files rejected once: always fetched now
   std::map<TileId, Bytes> pending_;        // fetched in the current operation, cached when it succeeds
+  std::map<TileId, Bytes> prefetched_;     // fetched ahead by prefetch(), not yet used or checked
   std::map<std::uint64_t, std::vector<std::string>> bundles_;  // verified, by bundle index
   std::vector<std::uint64_t> bundle_order_;                     // oldest first, for eviction
   std::map<std::uint64_t, std::optional<std::int64_t>> last_times_;  // last_time_of_bundle, memoised

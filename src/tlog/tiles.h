@@ -99,6 +99,8 @@ class TileHashReader {
   Hash hash_at(unsigned level, std::uint64_t j);
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
   [[nodiscard]] std::uint64_t tiles_fetched() const noexcept { return tiles_.size(); }
+  // Whether the tile holding hash j of `level` has been read (and, once verifying, checked).
+  [[nodiscard]] bool has_tile(unsigned level, std::uint64_t index) const { return tiles_.contains({level, index}); }
 
   // From now on every tile is checked before any of its hashes is used: the partial tiles (one per
   // level, which are exactly what the root is computed from) now, by computing the root and

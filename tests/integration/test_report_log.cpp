@@ -13,6 +13,7 @@
 #include "support/lab.h"
 #include "support/nginx.h"
 #include "support/published_log.h"
+#include "tlog/log_source.h"
 #include "timeutil/timestamp.h"
 
 using namespace dnswitness;
@@ -122,4 +123,43 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
   // Whatever stopped them, nothing was written.
   for (int k = 1; k <= refusal; ++k) CHECK(!fs::exists(t.path() / ("refused-" + std::to_string(k))));
   CHECK(refusal == 4);
+}
+
+TEST_CASE("fetch_many over nginx: many files at once, in order, absent ones as such, the first fault thrown") {
+  TempDir t;
+  const fs::path ledger = t.path() / "ledger", pub = t.path() / "pub";
+  append_small_run(ledger, 4000);
+  REQUIRE(run_dnswitness("publish --ledger " + ledger.string() + " --to " + pub.string()).exit_code == 0);
+  std::vector<std::string> paths;
+  for (const auto& e : fs::recursive_directory_iterator(pub))
+    if (e.is_regular_file() && !e.path().filename().string().starts_with("."))
+      paths.push_back(fs::relative(e.path(), pub).string());
+  REQUIRE(paths.size() > 3 * LogSource::kParallelFetches);
+  paths.insert(paths.begin() + 5, "tile/entries/x999/999");  // absent
+  {
+    NginxServer nginx(pub);
+    auto source = LogSource::open(nginx.url());
+    const auto got = source->fetch_many(paths);
+    REQUIRE(got.size() == paths.size());
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      INFO(paths[i]);
+      if (i == 5) {
+        CHECK_FALSE(got[i].has_value());
+        continue;
+      }
+      REQUIRE(got[i].has_value());
+      CHECK(std::string(got[i]->begin(), got[i]->end()) == read_file(pub / paths[i]));
+    }
+    CHECK(source->requests() == paths.size());
+  }
+  NginxServer faulty(pub, "    location = /tile/0/000 { return 500; }\n    location = /tile/0/001 { return 503; }");
+  auto source = LogSource::open(faulty.url());
+  // Both fail; the first in the list is the one reported.
+  const std::vector<std::string> three = {"tile/entries/000", "tile/0/000", "tile/0/001"};
+  try {
+    (void)source->fetch_many(three);
+    FAIL("a server answering 500 was accepted");
+  } catch (const LogFetchError& e) {
+    CHECK(std::string(e.what()).find(faulty.url() + "/tile/0/000 answered HTTP 500") != std::string::npos);
+  }
 }

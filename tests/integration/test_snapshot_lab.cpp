@@ -287,12 +287,15 @@ TEST_CASE("several resolvers and hundreds of queries run concurrently: about one
   // 200 silent queries with a cap of 100 in flight go in two waves: the first 100 all leave before
   // the first of them times out (concurrent; one by one, each would wait for the previous timeout),
   // the second only once timeouts have freed slots (capped). Read from the recorded send times, so
-  // it holds however slow the machine is.
+  // it holds however slow the machine is. The second wave is compared with three quarters of the
+  // 400 ms timeout, not all of it: a query's timer starts when it is queued, a little before the
+  // send time its observation records (389.5 ms was seen under AddressSanitizer); sent without the
+  // cap, the second wave would leave within milliseconds of the first.
   std::vector<std::int64_t> silent_sent;
   for (const auto& o : result.observations)
     if (o.resolver.name == "silent") silent_sent.push_back(o.sent_at.ns);
   std::sort(silent_sent.begin(), silent_sent.end());
   CHECK(silent_sent[99] - silent_sent[0] < 400'000'000);
-  CHECK(silent_sent[100] - silent_sent[0] >= 390'000'000);
+  CHECK(silent_sent[100] - silent_sent[0] >= 300'000'000);
   MESSAGE("600 queries in " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms");
 }
