@@ -220,8 +220,8 @@ class HttpSource final : public LogSource {
         break;
       case CURLE_OPERATION_TIMEDOUT:
         throw LogFetchError(LogFetchError::Kind::timeout,
-                            fmt::format("{} did not answer completely within the {} s allowed; the server is too slow or "
-                                        "stalled, so try again later or allow more time with {}.",
+                            fmt::format("{} did not answer completely within the {} s allowed; the server is too slow "
+                                        "or stalled, so try again later or allow more time with {}.",
                                         url, options_.timeout_ms / 1000.0, options_.timeout_option));
       case CURLE_COULDNT_CONNECT:
       case CURLE_COULDNT_RESOLVE_HOST:

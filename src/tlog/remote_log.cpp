@@ -222,7 +222,8 @@ void RemoteLog::prefetch(std::uint64_t first, std::uint64_t last) {
   check_range(first, last);
   if (first == last) return;
   const auto held = [&](const TileId& id) {
-    return prefetched_.contains(id) || (cache_ && !no_cache_.contains(id) && std::filesystem::exists(cache_->file_of(id)));
+    return prefetched_.contains(id) ||
+           (cache_ && !no_cache_.contains(id) && std::filesystem::exists(cache_->file_of(id)));
   };
   std::vector<TileId> wanted;
   for (std::uint64_t n = first / kTileWidth; n <= (last - 1) / kTileWidth; ++n) {

@@ -40,7 +40,8 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
   for (int run = 0; run < 3; ++run) {
     const auto r = run_dnswitness("resolve-snapshot --ledger " + ledger.string() +
                                   " --origin example.jp/dnswitness/report-log --resolver knot=" + lab.knot() +
-                                  " --resolver unbound=" + lab.unbound() + " --domains x.com,api.x.com,t.co --ntp none");
+                                  " --resolver unbound=" + lab.unbound() +
+                                  " --domains x.com,api.x.com,t.co --ntp none");
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
   }
