@@ -17,6 +17,7 @@
 #include "reports/completeness.h"
 #include "reports/coverage_gaps.h"
 #include "reports/manifest.h"
+#include "reports/multi_log_bundle.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
 #include "reports/time_checks.h"
@@ -452,6 +453,69 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     for (const auto& w : l["warnings"]) v.warnings.push_back(fmt::format("login {}: {}", l["time_utc"].get<std::string>(), w.get<std::string>()));
 }
 
+// A dnswitness-report/3 bundle: every log's bundle verifies on its own, with its own key, and all
+// were made by the same request (the same login records, selection, case and time made).
+void verify_multi_log(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
+  v.created_at = str(b, "created_at", "the report");
+  if (b.contains("case") && b["case"].is_string()) v.case_name = b["case"].get<std::string>();
+  if (const auto m = b.find("manifest_signature"); m == b.end() || !m->is_null())
+    fail("manifest_signature of a multi-log report must be null (no one log's key signs for the others)");
+  const json& logs = arr(b, "logs", "the report");
+  if (logs.size() < 2) fail("a multi-log report must hold at least two logs");
+  v.manifest_signed = false;
+  std::set<std::string> origins, sources;
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    const std::string where = fmt::format("logs[{}]", i);
+    const std::string source = str(logs[i], "source", where);
+    const json& inner = field(logs[i], "bundle", where);
+    BundleVerification part;
+    part.source = source;
+    try {
+      if (!inner.is_object() || inner.value("format", "") != kReportFormat)
+        fail(fmt::format("it is not a {} bundle (format)", kReportFormat));
+      verify_all(inner, part, tsa);
+      if (part.manifest_signed.value_or(true)) fail("its manifest_signature is not null");
+      for (const char* k : {"created_at", "case", "operator", "tool"})
+        if (inner.value(k, json()) != b.value(k, json()))
+          fail(fmt::format("its {} differs from the report's", k));
+      if (i > 0)
+        for (const char* k : {"logins", "selection"})
+          if (inner.value(k, json()) != logs[0]["bundle"].value(k, json()))
+            fail(fmt::format("its {} differ from those of the first log (a multi-log report answers one request)",
+                             k));
+    } catch (const Invalid& e) {
+      fail(fmt::format("the log {} ({}): {}", i + 1, source, e.what));
+    }
+    if (!sources.insert(source).second) fail(fmt::format("the log {} is listed twice", source));
+    if (!origins.insert(part.origin).second)
+      fail(fmt::format("the log named {} is included twice (logs[{}])", part.origin, i));
+    v.timestamp_tokens += part.timestamp_tokens;
+    v.timestamp_roots.insert(v.timestamp_roots.end(), part.timestamp_roots.begin(), part.timestamp_roots.end());
+    v.timestamp_signers_checked = part.timestamp_signers_checked;
+    for (auto list : {&BundleVerification::timestamp_signers, &BundleVerification::accredited_tokens,
+                       &BundleVerification::unlabelled_accredited_tokens,
+                       &BundleVerification::unconfirmed_accredited_tokens})
+      (v.*list).insert((v.*list).end(), (part.*list).begin(), (part.*list).end());
+    v.leaves += part.leaves;
+    v.observation_leaves += part.observation_leaves;
+    v.run_leaves += part.run_leaves;
+    v.checkpoints += part.checkpoints;
+    v.consistency_proofs += part.consistency_proofs;
+    v.login_records = part.login_records;
+    v.login_tables += part.login_tables;
+    v.coverage_gaps += part.coverage_gaps;
+    const std::string& first = part.first_observation;
+    if (v.first_observation.empty() || (!first.empty() && first < v.first_observation)) v.first_observation = first;
+    if (part.last_observation > v.last_observation) v.last_observation = part.last_observation;
+    v.run_facts_checked = part.run_facts_checked;
+    v.resolvers_checked = part.resolvers_checked;
+    v.coverage_checked = part.coverage_checked;
+    v.completeness_checked = part.completeness_checked;
+    for (const auto& w : part.warnings) v.warnings.push_back(fmt::format("log {}: {}", part.origin, w));
+    v.logs.push_back(std::move(part));
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> sha256_listed_names(std::string_view lines) {
@@ -490,7 +554,8 @@ BundleVerification verify_bundle(std::string_view report, const std::optional<st
     }
     const json b = json::parse(report.begin(), report.end(), nullptr, false);
     if (b.is_discarded()) throw std::invalid_argument("the report is not JSON");
-    verify_all(b, v, tsa);
+    if (b.is_object() && b.value("format", "") == kReportFormatV3) verify_multi_log(b, v, tsa);
+    else verify_all(b, v, tsa);
     v.ok = true;
   } catch (const Invalid& e) {
     v.ok = false;

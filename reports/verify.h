@@ -43,6 +43,11 @@ struct BundleVerification {
   std::optional<bool> manifest_signed;
   std::vector<std::string> pdfs;       // PDFs checked against report.sha256 and this bundle
   std::vector<std::string> warnings;    // from the tables, for the summary
+  // A multi-log bundle (dnswitness-report/3, reports/multi_log_bundle.h): each log's own bundle,
+  // checked as a single-log one, with its `source`. The counts above are then the logs' sums, and
+  // origin, key_fingerprint and verifier_key are empty (each log has its own).
+  std::string source;
+  std::vector<BundleVerification> logs;
 };
 
 // A file listed in report.sha256, read by the caller from beside the report.

@@ -34,11 +34,22 @@ struct BundleView {
   nlohmann::json resolvers;                             // ResolverFactsBuilder over the observation leaves
   std::string sha256_hex;                               // of the file's bytes
   std::uint64_t file_bytes = 0;
+  // In a multi-log report (dnswitness-report/3): where this log was read from (logs[].source);
+  // empty for a single-log report.
+  std::string source;
 };
 
 // Reads and parses report.json. Throws std::runtime_error with a plain sentence when the file
-// cannot be read or is not a report of this tool's format.
+// cannot be read or is not a report of this tool's format (or is a multi-log report).
 BundleView read_bundle_view(const std::filesystem::path& report_json);
+
+// Reads a single-log report (one view) or a multi-log one (one view per log, in the report's
+// order, each `doc` being that log's dnswitness-report/2 bundle). Same errors as read_bundle_view.
+std::vector<BundleView> read_report_views(const std::filesystem::path& report_json);
+
+// For the evidence description of a multi-log report: the first log's bundle with its observation
+// span widened to every log's and the login tables of every log (reports/evidence_description.h).
+nlohmann::json combined_summary_doc(const std::vector<BundleView>& views);
 
 // A string member, or `fallback` when absent or not a string.
 std::string text_or(const nlohmann::json& j, const char* key, const std::string& fallback = "");

@@ -8,6 +8,7 @@
 
 #include "model/address.h"
 #include "reports/evidence_description.h"
+#include "reports/multi_log_bundle.h"
 #include "reports/time_checks.h"
 #include "reports/pdf/fact_cells.h"
 #include "reports/pdf/openssl_steps.h"
@@ -73,7 +74,9 @@ TextStyle bullet() {
 
 class Writer {
  public:
-  Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts) : b_(b), doc_(b.doc), o_(o), L_{o.english}, ts_(ts) {
+  // `part`: in a report of several logs, the line that heads this log's part ("" for one log).
+  Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts, std::string part = {})
+      : b_(b), doc_(b.doc), o_(o), L_{o.english}, ts_(ts), part_(std::move(part)) {
     for (const auto& f : b.observations) by_leaf_[f.row.leaf_index] = &f;
   }
 
@@ -94,6 +97,7 @@ class Writer {
   const PdfOptions& o_;
   Lang L_;
   Typesetter& ts_;
+  std::string part_;
   std::map<std::uint64_t, const ObservationFacts*> by_leaf_;
 
   std::string both_times(const std::string& t) const { return jst_of(t) + "\n" + utc_of(t); }
@@ -139,6 +143,7 @@ class Writer {
     title.font = Font::serif_bold;
     title.size = 20;
     title.space_after = 14;
+    if (!part_.empty()) ts_.heading(part_, 1);
     ts_.text(L_("DNS名前解決観測記録報告書", "DNS Resolution Observation Report"), title);
     const json& obs = at(doc_, "observations");
     const json& sel = at(doc_, "selection");
@@ -1224,8 +1229,9 @@ std::string Writer::format_ns(std::int64_t ns) { return format_rfc3339_ns(UtcTim
 
 }  // namespace
 
-PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd) {
-  const Lang L{options.english};
+namespace {
+
+Metadata metadata_of(const BundleView& bundle, const Lang& L) {
   const std::string case_name = text_or(bundle.doc, "case");
   const std::string title = L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report");
   Metadata meta;
@@ -1236,13 +1242,81 @@ PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options
   meta.keywords = fmt::format("report.json SHA-256 {}", bundle.sha256_hex);
   const json& tool = at(bundle.doc, "tool");
   meta.creator = fmt::format("{} {}", text_or(tool, "name", "dnswitness"), text_or(tool, "version"));
-  const std::string created = text_or(bundle.doc, "created_at");
-  if (const auto t = parse_rfc3339(created)) meta.create_date = format_rfc3339_s(*t);
+  if (const auto t = parse_rfc3339(text_or(bundle.doc, "created_at"))) meta.create_date = format_rfc3339_s(*t);
+  return meta;
+}
 
-  Typesetter ts(out_fd, PageSetup{}, meta, options.english ? "en" : "ja-jp");
+void set_running_text(Typesetter& ts, const BundleView& bundle, const Lang& L) {
+  const std::string case_name = text_or(bundle.doc, "case");
+  const std::string title = L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report");
   ts.set_running_text(case_name.empty() ? title : rt(L("事件：{}", "Case: {}"), case_name),
-                      fmt::format("{}　{}", title, date_of(created, L)));
+                      fmt::format("{}　{}", title, date_of(text_or(bundle.doc, "created_at"), L)));
+}
+
+std::string source_words(const std::string& source, const Lang& L) {
+  return source == kLocalLedgerSource
+             ? std::string(L("本書を作成した機械の台帳", "the ledger of the machine that made this report"))
+             : source;
+}
+
+}  // namespace
+
+PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd) {
+  const Lang L{options.english};
+  Typesetter ts(out_fd, PageSetup{}, metadata_of(bundle, L), options.english ? "en" : "ja-jp");
+  set_running_text(ts, bundle, L);
   Writer(bundle, options, ts).all();
+  ts.finish();
+  return {ts.pages()};
+}
+
+PdfWritten render_report_pdf(const std::vector<BundleView>& logs, const PdfOptions& options, int out_fd) {
+  if (logs.size() == 1 && logs.front().source.empty()) return render_report_pdf(logs.front(), options, out_fd);
+  const Lang L{options.english};
+  Typesetter ts(out_fd, PageSetup{}, metadata_of(logs.at(0), L), options.english ? "en" : "ja-jp");
+  set_running_text(ts, logs.front(), L);
+  // An opening page that names every log, then one part per log: each part is the whole report
+  // for that log's observations, proved by that log's own signed tree heads.
+  TextStyle title;
+  title.font = Font::serif_bold;
+  title.size = 20;
+  title.space_after = 14;
+  ts.text(L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report"), title);
+  ts.heading(L("本書が用いるログ", "The logs this report draws on"), 1);
+  TextStyle body;
+  body.size = 11;
+  ts.text(rt(L("本書は、次の{}つのログ（観測記録を署名付きで追記していく記録簿）の観測から作成したものです。"
+               "各部は一つのログの観測だけを扱い、その観測はそのログ自身の鍵で署名されたツリーヘッドによって"
+               "証明されます。ログごとに観測した場所・方法が異なることがあるため、各部は別々にお読みください。",
+               "This report is made from the observations of the following {} logs (records to which signed "
+               "observations are only ever appended). Each part covers the observations of one log only, proved "
+               "by tree heads signed with that log's own key. The logs may have observed from different places "
+               "and in different ways, so read each part on its own."),
+             logs.size()),
+          body);
+  Table t;
+  t.size = 9;
+  t.columns = {{L("部", "Part"), 0.4, Font::sans},
+               {L("ログの名前（origin）", "Log name (origin)"), 1.6, Font::mono},
+               {L("取得元", "Read from"), 1.6, Font::mono},
+               {L("鍵フィンガープリント（SHA-256）", "Key fingerprint (SHA-256)"), 2.2, Font::mono},
+               {L("観測件数", "Observations"), 0.7, Font::sans}};
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    const json& ledger = at(logs[i].doc, "ledger");
+    const json& obs = at(logs[i].doc, "observations");
+    t.rows.push_back({std::to_string(i + 1), text_or(ledger, "origin"), source_words(logs[i].source, L),
+                      text_or(ledger, "key_fingerprint_sha256"),
+                      std::to_string(obs.is_object() ? obs.value("count", 0) : 0)});
+  }
+  ts.table(t);
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    ts.new_page();
+    const json& ledger = at(logs[i].doc, "ledger");
+    Writer(logs[i], options, ts,
+           rt(L("第{}部（全{}部）　ログ {}（取得元：{}）", "Part {} of {}: log {} (read from {})"), i + 1, logs.size(),
+              text_or(ledger, "origin"), source_words(logs[i].source, L)))
+        .all();
+  }
   ts.finish();
   return {ts.pages()};
 }

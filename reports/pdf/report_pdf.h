@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "reports/pdf/bundle_view.h"
 
@@ -26,5 +27,8 @@ struct PdfWritten {
 // Writes the PDF to the open file `out_fd` (borrowed: a SafeFile's temporary file, so cairo never
 // opens a path itself). Throws std::runtime_error when it cannot be written.
 PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd);
+// The views read_report_views gives: one log as above; several as an opening page naming every
+// log, then one part per log (the whole report for that log's observations).
+PdfWritten render_report_pdf(const std::vector<BundleView>& logs, const PdfOptions& options, int out_fd);
 
 }  // namespace dnswitness::pdf

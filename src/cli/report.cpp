@@ -29,6 +29,7 @@
 #include "reports/evidence_description.h"
 #include "reports/file_name.h"
 #include "reports/manifest.h"
+#include "reports/multi_log_bundle.h"
 #include "reports/pdf/bundle_view.h"
 #include "reports/pdf/report_pdf.h"
 #include "reports/pdf/wording.h"
@@ -62,7 +63,45 @@ struct ReportOptions {
   std::string name;
   std::vector<std::string> logs, log_keys;
   int log_timeout_s = 30;
+  bool local = false;
 };
+
+// A published log opened for the report: what reads it, and the evidence it gives.
+struct OpenedLog {
+  std::unique_ptr<LogSource> source;
+  std::unique_ptr<RemoteLog> remote;
+  std::unique_ptr<PublishedEvidenceLog> log;
+};
+
+OpenedLog open_published_log(const std::string& location, const std::string& key, int timeout_s) {
+  OpenedLog o;
+  LogSourceOptions so;
+  so.timeout_ms = timeout_s * 1000;
+  so.timeout_option = "--log-timeout";
+  o.source = LogSource::open(location, so);
+  if (key.empty()) {
+    const std::string advertised = printable(advertised_verifier_key(*o.source));
+    throw UsageError(fmt::format(
+        "A report from a published log needs its verifier key (--log-key): {}/log.json {}, but check it with "
+        "the log's operator before you trust it.",
+        o.source->location(), advertised.empty() ? "may advertise one" : fmt::format("advertises {}", advertised)));
+  }
+  const NoteVerifier verifier = [&] {
+    try {
+      return parse_verifier_key(key);
+    } catch (const NoteError&) {
+      throw UsageError(fmt::format("--log-key '{}' is not a verifier key; copy it again as the log's operator "
+                                   "gives it: the log's name+8 hex digits+base64.",
+                                   printable(key)));
+    }
+  }();
+  RemoteLogOptions ro;
+  // A folder is read where it is; tiles fetched over http(s) are kept for the next report.
+  if (location.rfind("http", 0) == 0) ro.cache_root = default_log_cache_root();
+  o.remote = RemoteLog::open(*o.source, verifier, ro);
+  o.log = std::make_unique<PublishedEvidenceLog>(*o.remote, verifier);
+  return o;
+}
 
 inline constexpr const char* kEvidenceDescriptionName = "evidence-description.txt";
 
@@ -124,6 +163,8 @@ Action add_report(CLI::App& app) {
       "  dnswitness report --logins x.txt --case '令和8年(ワ)第123号' --lang en --name case123_report.pdf --out r\n"
       "  dnswitness report --log https://evidence.example.jp/dnswitness/2027 \\\n"
       "      --log-key 'evidence.example.jp/dnswitness/2027+1a2b3c4d+AXXX...' --logins x.txt --out r\n"
+      "  dnswitness report --local --log https://a.example/log --log-key KEY-A --log /srv/b-mirror --log-key KEY-B \\\n"
+      "      --logins x.txt --out r\n"
       "Writes report.json, the PDF for e-filing (A4, fonts embedded, no password, a name the e-filing system\n"
       "accepts), evidence-description.txt (a draft row of the 証拠説明書 to edit), report.sha256 (all of them) and\n"
       "manifest.sig (the same list, signed with the ledger's key; docs/manifest.md).\n"
@@ -132,7 +173,9 @@ Action add_report(CLI::App& app) {
       "listed (--interval, or the median spacing of the ledger's runs).\n"
       "From a published log (--log; docs/public-log.md): the leaves of each window are found by time, only the\n"
       "tiles and entry bundles needed are fetched (kept under ~/.cache/dnswitness/logs), and every byte is\n"
-      "checked against the checkpoint signed by --log-key before it is used; the local ledger is not read.\n"
+      "checked against the checkpoint signed by --log-key before it is used; the local ledger is read only with\n"
+      "--local. Several --log (each followed by its --log-key), or --log with --local, write a report of several\n"
+      "logs (dnswitness-report/3): each log's observations with its own proofs, key and tables.\n"
       "Check a bundle with 'dnswitness verify DIR/report.json' (offline). Schema: docs/report.md.\n"
       "Exit codes: 0 written; 1 the ledger cannot be read, the log's server is down, answered an error or was\n"
       "too slow, or the folder cannot be written; 2 bad usage (nothing written; also no --log-key); 4 the\n"
@@ -160,12 +203,16 @@ Action add_report(CLI::App& app) {
                   "the windows. Default: the median spacing of the ledger's runs within 24 h of the windows")
       ->option_text("DURATION");
   sub->add_option("--log", opt->logs,
-                  "Draw the report from this published log instead of the local ledger: an http(s):// URL prefix "
-                  "or a folder written by 'dnswitness publish' or 'dnswitness mirror'")
+                  "Draw the report from this published log: an http(s):// URL prefix or a folder written by "
+                  "'dnswitness publish' or 'dnswitness mirror' (repeatable; the local ledger is then read only "
+                  "with --local)")
       ->option_text("URL");
   sub->add_option("--log-key", opt->log_keys,
-                  "The published log's verifier key, name+hex+base64 (from its operator; required with --log)")
+                  "The published log's verifier key, name+hex+base64 (from its operator; one per --log, in the "
+                  "same order)")
       ->option_text("KEY");
+  sub->add_flag("--local", opt->local,
+                "With --log: draw on this machine's ledger (or --ledger) too, as one more log of the report");
   sub->add_option("--log-timeout", opt->log_timeout_s, "Seconds allowed for each file fetched from --log (default 30)")
       ->check(CLI::Range(1, 3600))
       ->option_text("SECONDS");
@@ -269,15 +316,25 @@ Action add_report(CLI::App& app) {
       if (*o.from_ns > *o.until_ns) throw UsageError("--from is later than --until; swap them.");
     }
     if (!opt->logs.empty()) {
-      if (opt->logs.size() > 1)
-        throw UsageError("Give one --log: a report drawn from several logs needs the multi-log report format, which "
-                         "this version does not write yet.");
-      if (!opt->ledger.ledger.empty())
-        throw UsageError("Give --log or --ledger, not both: a report is drawn from one log, the published one or "
-                         "this machine's ledger.");
-      if (opt->log_keys.size() > 1) throw UsageError("Give one --log-key, the key of the --log.");
+      if (!opt->ledger.ledger.empty() && !opt->local)
+        throw UsageError("--ledger with --log: add --local to draw on that ledger as well as the published log(s), "
+                         "or leave --ledger out.");
+      if (opt->log_keys.size() > opt->logs.size())
+        throw UsageError(fmt::format("{} --log-key for {} --log: give one key per log, each after its --log.",
+                                     opt->log_keys.size(), opt->logs.size()));
+      if (opt->log_keys.size() < opt->logs.size() && opt->logs.size() > 1)
+        throw UsageError(fmt::format("{} --log-key for {} --log: give one key per log, each after its --log, as the "
+                                     "logs' operators give them.",
+                                     opt->log_keys.size(), opt->logs.size()));
+      for (std::size_t i = 0; i < opt->logs.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+          if (opt->logs[i] == opt->logs[j])
+            throw UsageError(fmt::format("--log {} is given twice; give each log once.", opt->logs[i]));
     } else if (!opt->log_keys.empty()) {
       throw UsageError("--log-key is the key of a published log; give the log with --log URL too.");
+    } else if (opt->local) {
+      throw UsageError("--local adds this machine's ledger to published logs; give them with --log, or leave --local "
+                       "out (the ledger is read anyway).");
     }
     if (!opt->case_name.empty()) req.case_name = opt->case_name;
     if (!opt->operator_name.empty()) req.operator_name = opt->operator_name;
@@ -317,51 +374,46 @@ Action add_report(CLI::App& app) {
                                          known.empty() ? std::string("no observations yet")
                                                        : fmt::format("{}", fmt::join(known, ", "))));
       };
+      // The logs the report draws on: this machine's ledger (without --log, or with --local) first,
+      // then each --log in the order given.
       std::optional<LedgerStore> store;
-      std::unique_ptr<LogSource> source;
-      std::unique_ptr<RemoteLog> remote;
-      std::unique_ptr<EvidenceLog> log;
-      PublishedEvidenceLog* published = nullptr;
+      std::unique_ptr<LedgerEvidenceLog> ledger_log;
+      std::vector<OpenedLog> published;
+      std::vector<LogPart> parts;
       ManifestKey manifest_key;
-      if (opt->logs.empty()) {
+      if (opt->logs.empty() || opt->local) {
         store.emplace(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, std::string{},
                       opt->ledger.lock_timeout_s * 1000);
-        if (!o.resolvers.empty()) check_resolvers(recorded_resolvers(*store), "this ledger");
-        log = std::make_unique<LedgerEvidenceLog>(*store);
+        if (!o.resolvers.empty() && opt->logs.empty()) check_resolvers(recorded_resolvers(*store), "this ledger");
+        ledger_log = std::make_unique<LedgerEvidenceLog>(*store);
+        parts.push_back({kLocalLedgerSource, ledger_log.get()});
         // The key is read before anything is written: report.json states whether its manifest is signed.
-        manifest_key = load_manifest_key(*store);
-      } else {
-        LogSourceOptions so;
-        so.timeout_ms = opt->log_timeout_s * 1000;
-        so.timeout_option = "--log-timeout";
-        source = LogSource::open(opt->logs.front(), so);
-        if (opt->log_keys.empty()) {
-          const std::string advertised = printable(advertised_verifier_key(*source));
-          throw UsageError(fmt::format(
-              "A report from a published log needs its verifier key (--log-key): {}/log.json {}, but check it with "
-              "the log's operator before you trust it.",
-              source->location(), advertised.empty() ? "may advertise one" : fmt::format("advertises {}", advertised)));
-        }
-        const NoteVerifier verifier = [&] {
-          try {
-            return parse_verifier_key(opt->log_keys.front());
-          } catch (const NoteError&) {
-            throw UsageError(fmt::format("--log-key '{}' is not a verifier key; copy it again as the log's operator "
-                                         "gives it: the log's name+8 hex digits+base64.",
-                                         printable(opt->log_keys.front())));
-          }
-        }();
-        RemoteLogOptions ro;
-        // A folder is read where it is; tiles fetched over http(s) are kept for the next report.
-        if (opt->logs.front().rfind("http", 0) == 0) ro.cache_root = default_log_cache_root();
-        remote = RemoteLog::open(*source, verifier, ro);
-        auto p = std::make_unique<PublishedEvidenceLog>(*remote, verifier);
-        published = p.get();
-        log = std::move(p);
+        if (opt->logs.empty()) manifest_key = load_manifest_key(*store);
+      }
+      for (std::size_t i = 0; i < opt->logs.size(); ++i) {
+        published.push_back(open_published_log(opt->logs[i], i < opt->log_keys.size() ? opt->log_keys[i] : "",
+                                               opt->log_timeout_s));
+        parts.push_back({published.back().source->location(), published.back().log.get()});
+      }
+      // One log twice (the ledger and its own published copy, or a log and its mirror) would count
+      // its observations twice.
+      const auto named = [](const LogPart& p) {
+        return p.source == kLocalLedgerSource ? std::string("this machine's ledger") : "--log " + p.source;
+      };
+      for (std::size_t i = 0; i < parts.size(); ++i)
+        for (std::size_t j = 0; j < i; ++j)
+          if (parts[i].log->origin() == parts[j].log->origin())
+            throw UsageError(fmt::format("{} and {} are the same log ({}); give each log once.", named(parts[j]),
+                                         named(parts[i]), parts[i].log->origin()));
+      if (parts.size() > 1)
+        manifest_key.unsigned_because = fmt::format("it draws on {} logs, each proving its own observations with its "
+                                                    "own key, and no one key signs for all of them",
+                                                    parts.size());
+      else if (!published.empty())
         manifest_key.unsigned_because =
             fmt::format("it was drawn from the published log {}, whose signing key is not on this machine",
-                        source->location());
-      }
+                        published.front().source->location());
+      const bool multi = parts.size() > 1;
       req.created_at = utc_now();
       req.manifest_signed = manifest_key.key.has_value();
       std::error_code ec;
@@ -371,17 +423,40 @@ Action add_report(CLI::App& app) {
                                                              "permissions.",
                                                              dir.string(), ec.message()));
       BundleWritten written;
+      std::vector<BundleWritten> per_log;
       std::filesystem::path pdf_path;
       pdf::PdfWritten pdf_written;
       {
         OutputFile json_file(json_path);
         OutputFile sum_file(sum_path);
         std::string chunk;
-        written = write_bundle(*log, req, [&](std::string_view piece) {
+        const auto to_file = [&](std::string_view piece) {
           chunk.assign(piece);
           json_file.write(chunk);
-        });
-        if (published && !o.resolvers.empty()) check_resolvers(published->resolvers_seen(), "the log near the windows");
+        };
+        if (multi) {
+          const MultiLogWritten m = write_multi_log_bundle(parts, req, to_file);
+          written.bytes = m.bytes;
+          written.sha256 = m.sha256;
+          per_log = m.parts;
+          for (const auto& p : m.parts) {
+            written.stats.observation_leaves += p.stats.observation_leaves;
+            written.stats.run_leaves += p.stats.run_leaves;
+            written.stats.checkpoints += p.stats.checkpoints;
+            written.table_warnings += p.table_warnings;
+          }
+        } else {
+          written = write_bundle(*parts.front().log, req, to_file);
+          per_log = {written};
+        }
+        if (!published.empty() && !o.resolvers.empty()) {
+          std::vector<std::string> seen = store ? recorded_resolvers(*store) : std::vector<std::string>{};
+          for (const auto& p : published)
+            for (const auto& r : p.log->resolvers_seen()) seen.push_back(r);
+          std::sort(seen.begin(), seen.end());
+          seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+          check_resolvers(seen, multi ? "the logs near the windows" : "the log near the windows");
+        }
         std::string sums = fmt::format("{}  report.json\n", hex_encode(written.sha256));
         std::vector<ManifestEntry> manifest{{"report.json", hex_encode(written.sha256)}};
         std::optional<OutputFile> pdf_file;
@@ -389,11 +464,11 @@ Action add_report(CLI::App& app) {
         if (want_pdf) {
           // The PDF is typeset from the bundle just written, read back from its file, so every
           // figure in it is the bundle's.
-          const pdf::BundleView view = pdf::read_bundle_view(json_file.flushed_temp());
-          if (view.sha256_hex != hex_encode(written.sha256))
+          const std::vector<pdf::BundleView> views = pdf::read_report_views(json_file.flushed_temp());
+          if (views.size() != parts.size() || views.front().sha256_hex != hex_encode(written.sha256))
             throw std::runtime_error("report.json read back differs from what was written");
           const bool english = opt->lang == "en";
-          const std::string created = pdf::text_or(view.doc, "created_at");
+          const std::string created = pdf::text_or(views.front().doc, "created_at");
           const std::string name = !opt->name.empty()
                                        ? opt->name
                                        : default_report_file_name(opt->case_name, pdf::yyyymmdd_of(created), english);
@@ -406,9 +481,10 @@ Action add_report(CLI::App& app) {
           po.english = english;
           po.fullwidth = opt->fullwidth;
           po.pdf_name = name;
-          pdf_written = pdf::render_report_pdf(view, po, pdf_file->flushed_fd());
+          pdf_written = pdf::render_report_pdf(views, po, pdf_file->flushed_fd());
           description_file.emplace(description_path);
-          description_file->write(evidence_description_text(evidence_description(view.doc, name, english), english));
+          const nlohmann::json summary = multi ? pdf::combined_summary_doc(views) : views.front().doc;
+          description_file->write(evidence_description_text(evidence_description(summary, name, english), english));
           manifest.push_back({name, sha256_of_file(pdf_file->flushed_temp())});
           manifest.push_back({kEvidenceDescriptionName, sha256_of_file(description_file->flushed_temp())});
           sums += fmt::format("{}  {}\n", manifest[1].sha256_hex, name);
@@ -419,7 +495,7 @@ Action add_report(CLI::App& app) {
         std::optional<OutputFile> manifest_file;
         if (manifest_key.key) {
           manifest_file.emplace(manifest_path);
-          manifest_file->write(sign_manifest(manifest, log->origin(), *manifest_key.key));
+          manifest_file->write(sign_manifest(manifest, parts.front().log->origin(), *manifest_key.key));
         }
         json_file.commit();
         if (pdf_file) pdf_file->commit();
@@ -444,15 +520,23 @@ Action add_report(CLI::App& app) {
       }
       const BundleStats& stats = written.stats;
 
-      std::cout << fmt::format("Wrote {} ({} bytes) and {}.\n", json_path.string(), written.bytes, sum_path.string())
+      std::cout << fmt::format("Wrote {} ({} bytes{}) and {}.\n", json_path.string(), written.bytes,
+                               multi ? fmt::format(", {} logs, {}", parts.size(), kReportFormatV3) : "",
+                               sum_path.string())
                 << fmt::format("  {} login time(s), {} observation leaves, {} run leaves, {} signed tree heads\n",
-                               logins.size(), stats.observation_leaves, stats.run_leaves, stats.checkpoints)
-                << fmt::format("  {} {} (key fingerprint {})\n", published ? "log" : "ledger", log->origin(),
-                               written.key_fingerprint);
-      if (remote) {
-        const RemoteLogStats rs = remote->stats();
-        std::cout << fmt::format("  read from {}: {} requests, {} bytes fetched, {} files from the cache\n",
-                                 source->location(), rs.requests, rs.bytes_fetched, rs.cache_hits);
+                               logins.size(), stats.observation_leaves, stats.run_leaves, stats.checkpoints);
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        const bool local = parts[i].source == kLocalLedgerSource && store;
+        std::cout << fmt::format("  {} {} (key fingerprint {}){}\n", local ? "ledger" : "log", parts[i].log->origin(),
+                                 per_log.at(i).key_fingerprint,
+                                 multi ? fmt::format(": {} observation leaves", per_log.at(i).stats.observation_leaves)
+                                       : "");
+        if (!local) {
+          const OpenedLog& p = published.at(store ? i - 1 : i);
+          const RemoteLogStats rs = p.remote->stats();
+          std::cout << fmt::format("    read from {}: {} requests, {} bytes fetched, {} files from the cache\n",
+                                   p.source->location(), rs.requests, rs.bytes_fetched, rs.cache_hits);
+        }
       }
       if (want_pdf)
         std::cout << fmt::format("Wrote {} ({} pages, {} bytes) and {} (a draft for the evidence description).\n",
@@ -466,7 +550,8 @@ Action add_report(CLI::App& app) {
                                  "evidence description are covered only by report.sha256, which anyone can "
                                  "recompute, and verify will say so.{}\n",
                                  manifest_key.unsigned_because,
-                                 published ? "" : " Make the report as the user who runs the ledger to sign it.");
+                                 published.empty() ? " Make the report as the user who runs the ledger to sign it."
+                                                   : "");
       const std::size_t warnings = written.table_warnings;
       if (warnings) std::cout << fmt::format("  {} warning(s) in the tables; read them before filing.\n", warnings);
       std::cout << fmt::format("Check it with: dnswitness verify {}\n", json_path.string());

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/verify_manifest.h"
+#include "reports/multi_log_bundle.h"
 #include "reports/verify.h"
 #include "tsa/accredited_tsas.h"
 #include "tsa/rfc3161.h"
@@ -137,14 +138,26 @@ Action add_verify(CLI::App& app) {
                    "unchecked: give the TSA's root certificate with --tsa-ca to check them.\n";
     if (!*quiet) {
       std::cout << fmt::format("Report {} is valid.\n", path.string())
-                << fmt::format("  made {}{}\n", v.created_at, v.case_name.empty() ? "" : ", case " + v.case_name)
-                << fmt::format("  ledger {}\n", v.origin)
-                << fmt::format("  key fingerprint {} — compare it with one you obtained independently\n",
-                               v.key_fingerprint)
-                << fmt::format("  verifier key {}\n", v.verifier_key)
-                << fmt::format("  {} signed tree heads: signatures verified; {} consistency proofs to the newest "
-                               "verified\n",
-                               v.checkpoints, v.consistency_proofs);
+                << fmt::format("  made {}{}\n", v.created_at, v.case_name.empty() ? "" : ", case " + v.case_name);
+      // Each log's bundle was checked with its own key: one block per log.
+      const auto one_log = [](const BundleVerification& l, const std::string& indent) {
+        std::cout << fmt::format("{}ledger {}\n", indent, l.origin)
+                  << fmt::format("{}key fingerprint {} — compare it with one you obtained independently\n", indent,
+                                 l.key_fingerprint)
+                  << fmt::format("{}verifier key {}\n", indent, l.verifier_key)
+                  << fmt::format("{}{} signed tree heads: signatures verified; {} consistency proofs to the newest "
+                                 "verified\n",
+                                 indent, l.checkpoints, l.consistency_proofs);
+      };
+      if (v.logs.empty()) one_log(v, "  ");
+      for (std::size_t i = 0; i < v.logs.size(); ++i) {
+        const auto& l = v.logs[i];
+        std::cout << fmt::format("  log {} of {}: {} ({} observations, {} runs)\n", i + 1, v.logs.size(),
+                                 l.source == kLocalLedgerSource ? "this machine's ledger when the report was made"
+                                                                : l.source,
+                                 l.observation_leaves, l.run_leaves);
+        one_log(l, "    ");
+      }
       if (v.timestamp_tokens > 0) {
         std::cout << fmt::format("  {} RFC 3161 time-stamp tokens over the tree heads verified (imprint, signature, "
                                  "certificate chain at the token's time)\n",

@@ -33,7 +33,11 @@ ManifestOutcome verify_manifest_beside(const std::filesystem::path& report, std:
   const std::filesystem::path sig_path = dir / kManifestFileName;
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::symlink_status(sig_path, ec))) {
-    if (bundle.manifest_signed.value_or(false)) {
+    if (!bundle.logs.empty()) {
+      out.summary = "manifest.sig: none (a report drawn from several logs is signed by each log, not as a whole)";
+      out.warning = "the report draws on several logs, so it is not signed as a whole: its PDF and evidence "
+                    "description are covered only by report.sha256, which anyone can recompute";
+    } else if (bundle.manifest_signed.value_or(false)) {
       out.failure = "manifest.sig is missing: report.json says the report signed its manifest, so the signature "
                     "was removed or the bundle is incomplete";
     } else if (bundle.manifest_signed) {
@@ -45,6 +49,10 @@ ManifestOutcome verify_manifest_beside(const std::filesystem::path& report, std:
       out.warning = "the bundle was made by a dnswitness that did not sign reports as a whole (no manifest.sig): "
                     "its PDF and evidence description are covered only by report.sha256, which anyone can recompute";
     }
+    return out;
+  }
+  if (!bundle.logs.empty()) {
+    out.failure = "manifest.sig sits beside a report drawn from several logs, which no one key signs as a whole";
     return out;
   }
   const auto note = read_beside_report(sig_path);

@@ -286,13 +286,13 @@ TEST_CASE("a flipped byte in a served tile, entry bundle or checkpoint is refuse
   log.publish(served.path(), 700);
   NginxServer nginx(served.path());
   const std::map<std::string, std::vector<std::size_t>> positions{
-      {"tile/0/000", {0, 1, 31, 32, 100, 1000, 4095, 4096, 6000, 8160, 8191}},
-      {"tile/0/001", {0, 4100, 8191}},
-      {"tile/0/002.p/188", {0, 31, 3000, 6015}},
-      {"tile/1/000.p/2", {0, 31, 32, 63}},
-      {"tile/entries/000", {0, 1, 2, 10, 50, 500, 5000, 20000}},
-      {"tile/entries/002.p/188", {0, 1, 100, 7000}},
-      {"checkpoint", {0, 10, 24, 26, 40, 60, 65, 70, 80, 100, 120}},
+      {"tile/0/000", {0, 31, 32, 4096, 8191}},
+      {"tile/0/001", {4100}},
+      {"tile/0/002.p/188", {0, 6015}},
+      {"tile/1/000.p/2", {31, 32}},
+      {"tile/entries/000", {0, 1, 2, 500, 20000}},
+      {"tile/entries/002.p/188", {1, 7000}},
+      {"checkpoint", {0, 10, 24, 26, 40, 65, 80, 120}},
   };
   std::size_t runs = 0;
   for (const auto& [path, list] : positions) {
@@ -312,7 +312,7 @@ TEST_CASE("a flipped byte in a served tile, entry bundle or checkpoint is refuse
       write_file(served.path() / path, original);
     }
   }
-  CHECK(runs > 40);
+  CHECK(runs > 20);
 
   // A tile cut short (or grown by a whole hash) is refused the same way, whichever level it is on.
   for (const auto& [path, size] : std::vector<std::pair<std::string, std::size_t>>{
@@ -429,7 +429,7 @@ TEST_CASE("a mirror killed at any moment leaves a folder that is a valid log, an
   REQUIRE(mirror(nginx.url(), to, log.verifier_key()).exit_code == 0);
   log.publish(served.path(), 66000);
   // Killed after the k-th progress line (tiles first, then entry bundles, then the renames).
-  for (std::size_t k = 1; k <= 10; ++k) {
+  for (std::size_t k = 1; k <= 10; k += 2) {
     CAPTURE(k);
     const std::string progress = (work.path() / "progress").string();
     const pid_t pid = start_dnswitness("mirror " + nginx.url() + " --to " + to.string(), progress);

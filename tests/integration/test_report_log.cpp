@@ -2,9 +2,11 @@
 // published, served by nginx on loopback. The report drawn from the URL, and from a mirror of it,
 // equals the report drawn from the ledger (same leaves, proofs, tree heads and tables) and verifies;
 // a missing key, another log's key, a byte flipped in a served entry bundle and a server that is down
-// each stop the report with their exit code and one sentence, and write nothing.
+// each stop the report with their exit code and one sentence, and write nothing. A report of two logs
+// (a probe's ledger with --local, and the published log) carries each log's own report and verifies.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -80,6 +82,80 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(comparable(t.path() / "from-mirror") == comparable(t.path() / "local"));
+  }
+  {  // A report of two logs: a probe's own ledger (--local) and the published log over nginx.
+    const fs::path probe = t.path() / "probe";
+    for (int run = 0; run < 2; ++run)
+      REQUIRE(run_dnswitness("resolve-snapshot --ledger " + probe.string() +
+                             " --origin example.org/probes/tokyo --resolver unbound=" + lab.unbound() +
+                             " --domains x.com,api.x.com,t.co --ntp none")
+                  .exit_code == 0);
+    const fs::path multi = t.path() / "multi";
+    const auto r = run_command(cache + DNSWITNESS_BINARY + " report --local --ledger " + probe.string() + " --log " +
+                               nginx.url() + " --log-key '" + key + "'" + at + "--case 'Case 7' --out " +
+                               multi.string());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("2 logs, dnswitness-report/3") != std::string::npos);
+    CHECK(r.out.find("ledger example.org/probes/tokyo") != std::string::npos);
+    CHECK(r.out.find("log example.jp/dnswitness/report-log") != std::string::npos);
+    const auto doc = nlohmann::json::parse(read_file(multi / "report.json"));
+    CHECK(doc["format"] == "dnswitness-report/3");
+    REQUIRE(doc["logs"].size() == 2);
+    CHECK(doc["logs"][0]["source"] == "local");
+    CHECK(doc["logs"][1]["source"] == nginx.url());
+    // The published log's part is the report that log alone gives.
+    auto part = doc["logs"][1]["bundle"];
+    part.erase("created_at");
+    part.erase("manifest_signature");
+    part.erase("case");
+    auto alone = comparable(t.path() / "remote");
+    alone.erase("case");
+    CHECK(part == alone);
+    // The probe ran after the login time, inside its window.
+    CHECK(doc["logs"][0]["bundle"]["tables"]["logins"][0]["domains"][0]["after"]["addresses"].size() > 0);
+    CHECK_FALSE(fs::exists(multi / "manifest.sig"));
+    const auto v = run_dnswitness("verify " + (multi / "report.json").string());
+    INFO(v.out);
+    INFO(v.err);
+    CHECK(v.exit_code == 0);
+    CHECK(v.out.find("log 1 of 2: this machine's ledger") != std::string::npos);
+    CHECK(v.out.find("log 2 of 2: " + nginx.url()) != std::string::npos);
+    CHECK(v.out.find("verifier key " + key) != std::string::npos);
+    CHECK(v.out.find("verifier key " + verifier_key_of(probe)) != std::string::npos);
+    CHECK(v.out.find("report.sha256: every listed file matches") != std::string::npos);
+    CHECK(v.err.find("draws on several logs") != std::string::npos);
+    fs::path pdf_file;
+    for (const auto& e : fs::directory_iterator(multi))
+      if (e.path().extension() == ".pdf") pdf_file = e.path();
+    REQUIRE(!pdf_file.empty());
+    const auto text = run_command("pdftotext '" + pdf_file.string() + "' -");
+    CHECK(text.out.find("本書が用いるログ") != std::string::npos);
+    CHECK(text.out.find("第1部（全2部）") != std::string::npos);
+    CHECK(text.out.find("第2部（全2部）") != std::string::npos);
+    CHECK(text.out.find("example.org/probes/tokyo") != std::string::npos);
+    // A manifest.sig put beside it is refused: no one key signs a report of several logs.
+    write_file(multi / "manifest.sig", "x");
+    CHECK(run_dnswitness("verify " + (multi / "report.json").string()).exit_code == 4);
+    fs::remove(multi / "manifest.sig");
+
+    // Refused before anything is written: keys that do not pair with the logs, a log given twice, the
+    // same log as the ledger and as --log, --local without --log, --ledger with --log alone.
+    const std::string two = " --log " + nginx.url() + " --log-key '" + key + "' --log " + pub.string();
+    for (const auto& args : {two, two + " --log-key a --log-key b", " --log " + pub.string() + " --log-key '" + key +
+                                 "' --log " + pub.string() + " --log-key '" + key + "'",
+                             " --local --ledger " + ledger.string() + " --log " + pub.string() + " --log-key '" + key +
+                                 "'",
+                             std::string(" --local --ledger ") + ledger.string(),
+                             " --ledger " + ledger.string() + " --log " + pub.string() + " --log-key '" + key + "'"}) {
+      const fs::path o = t.path() / "multi-refused";
+      const auto bad = run_command(cache + DNSWITNESS_BINARY + " report" + args + at + "--out " + o.string());
+      CAPTURE(args);
+      INFO(bad.err);
+      CHECK(bad.exit_code == 2);
+      CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+      CHECK_FALSE(fs::exists(o));
+    }
   }
   // The refusals, one after the other (the setup above is too dear to repeat per subcase); each must
   // leave nothing written.
