@@ -75,8 +75,9 @@ TextStyle bullet() {
 class Writer {
  public:
   // `part`: in a report of several logs, the line that heads this log's part ("" for one log).
-  Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts, std::string part = {})
-      : b_(b), doc_(b.doc), o_(o), L_{o.english}, ts_(ts), part_(std::move(part)) {
+  // `part_index`: its position in the report's logs (-1 for one log).
+  Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts, std::string part = {}, int part_index = -1)
+      : b_(b), doc_(b.doc), o_(o), L_{o.english}, ts_(ts), part_(std::move(part)), part_index_(part_index) {
     for (const auto& f : b.observations) by_leaf_[f.row.leaf_index] = &f;
   }
 
@@ -98,6 +99,7 @@ class Writer {
   Lang L_;
   Typesetter& ts_;
   std::string part_;
+  int part_index_;
   std::map<std::uint64_t, const ObservationFacts*> by_leaf_;
 
   std::string both_times(const std::string& t) const { return jst_of(t) + "\n" + utc_of(t); }
@@ -1204,6 +1206,15 @@ class Writer {
                 "2. Checking the signature and a proof with openssl, without dnswitness (as in docs/report.md; set R to "
                 "the evidence file and N to a leaf's position):"),
              note());
+    if (part_index_ >= 0) {
+      // A report of several logs holds this log's bundle at logs[K].bundle: the steps read it alone.
+      ts_.text(rt(L_("この部のログの根拠データは report.json の logs[{}].bundle にあります。取り出して R に指定します：",
+                     "This part's log is logs[{}].bundle of report.json; take it out and set R to it:"),
+                  part_index_),
+               note());
+      ts_.text(fmt::format("jq '.logs[{0}].bundle' {1} > log{0}.json; R=log{0}.json", part_index_, o_.bundle_name),
+               code);
+    }
     std::string steps = kOpensslSteps;
     if (!steps.empty() && steps.front() == '\n') steps.erase(0, 1);
     while (!steps.empty() && steps.back() == '\n') steps.pop_back();
@@ -1314,7 +1325,8 @@ PdfWritten render_report_pdf(const std::vector<BundleView>& logs, const PdfOptio
     const json& ledger = at(logs[i].doc, "ledger");
     Writer(logs[i], options, ts,
            rt(L("第{}部（全{}部）　ログ {}（取得元：{}）", "Part {} of {}: log {} (read from {})"), i + 1, logs.size(),
-              text_or(ledger, "origin"), source_words(logs[i].source, L)))
+              text_or(ledger, "origin"), source_words(logs[i].source, L)),
+           static_cast<int>(i))
         .all();
   }
   ts.finish();
