@@ -80,11 +80,9 @@ OpenedLog open_published_log(const std::string& location, const std::string& key
   so.timeout_option = "--log-timeout";
   o.source = LogSource::open(location, so);
   if (key.empty()) {
-    const std::string advertised = printable(advertised_verifier_key(*o.source));
-    throw UsageError(fmt::format(
-        "A report from a published log needs its verifier key (--log-key): {}/log.json {}, but check it with "
-        "the log's operator before you trust it.",
-        o.source->location(), advertised.empty() ? "may advertise one" : fmt::format("advertises {}", advertised)));
+    throw UsageError(fmt::format("A report from a published log needs its verifier key (--log-key): {}, but check "
+                                 "it with the log's operator before you trust it.",
+                                 advertised_key_clause(*o.source)));
   }
   const NoteVerifier verifier = [&] {
     try {

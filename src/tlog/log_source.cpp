@@ -12,6 +12,7 @@
 #include <map>
 
 #include "model/errors.h"
+#include "model/printable.h"
 #include "tlog/tiles.h"
 
 namespace dnswitness {
@@ -290,6 +291,12 @@ std::string advertised_verifier_key(LogSource& source) {
   } catch (const std::exception&) {
   }
   return {};
+}
+
+std::string advertised_key_clause(LogSource& source) {
+  const std::string key = advertised_verifier_key(source);
+  return fmt::format("{}/log.json {}", source.location(),
+                     key.empty() ? std::string("may advertise one") : "advertises " + printable(key));
 }
 
 }  // namespace dnswitness

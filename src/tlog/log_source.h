@@ -87,5 +87,8 @@ class LogSource {
 // The verifier key the log's log.json advertises, for the message that asks the user to check it
 // with the log's operator; empty when there is none or it cannot be read. Never trusted: a hint.
 std::string advertised_verifier_key(LogSource& source);
+// The clause of that message: "<location>/log.json advertises <key>" (escaped for printing), or
+// "<location>/log.json may advertise one" when it advertises none.
+std::string advertised_key_clause(LogSource& source);
 
 }  // namespace dnswitness

@@ -212,11 +212,9 @@ MirrorResult mirror_log(const MirrorOptions& options) {
   } else if (state) {
     key_text = state->log_key;
   } else {
-    const std::string advertised = advertised_verifier_key(*source);
-    throw UsageError(fmt::format(
-        "A first mirror needs the log's verifier key: {}/log.json {}, but check it with the log's operator before "
-        "trusting it, then run again with --log-key KEY.",
-        source->location(), advertised.empty() ? "may advertise one" : fmt::format("advertises {}", advertised)));
+    throw UsageError(fmt::format("A first mirror needs the log's verifier key: {}, but check it with the log's "
+                                 "operator before trusting it, then run again with --log-key KEY.",
+                                 advertised_key_clause(*source)));
   }
   const NoteVerifier verifier = [&] {
     try {
