@@ -28,5 +28,6 @@ Action add_backup(CLI::App& app);
 Action add_migrate(CLI::App& app);
 Action add_publish(CLI::App& app);
 Action add_mirror(CLI::App& app);
+Action add_witness(CLI::App& app);
 
 }  // namespace dnswitness::cli

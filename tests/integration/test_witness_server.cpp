@@ -1,0 +1,182 @@
+// `dnswitness witness serve` as a real process on a loopback port, asked over HTTP with curl: the
+// spec's statuses, bodies and content types; the server going on after each malformed request; 50
+// concurrent add-checkpoint requests for one log, of which exactly one wins and the size never goes
+// back; the newest cosigned checkpoint at the monitoring path; SIGTERM stopping it with its state
+// kept for the next start.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
+#include "support/child_process.h"
+#include "support/lab.h"
+#include "support/tree_log.h"
+#include "tlog/cosignature.h"
+
+using namespace dnswitness;
+using namespace dnswitness::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Answer {
+  int status = 0;
+  std::string content_type, body;
+};
+
+// A running witness, stopped (SIGTERM) when it goes out of scope.
+struct WitnessProcess {
+  pid_t pid = -1;
+  std::string url;
+  fs::path log;
+  WitnessProcess(const fs::path& state, const fs::path& log_file) : log(log_file) {
+    pid = start_dnswitness("witness serve --state " + state.string() + " --listen 127.0.0.1:0", log.string());
+    wait_for_text(log.string(), "listening on", 1, std::chrono::seconds(30));
+    const std::string text = read_file(log);
+    const auto at = text.find("listening on 127.0.0.1:");
+    url = "http://127.0.0.1:" + text.substr(at + 23, text.find(' ', at + 23) - at - 23);
+  }
+  int stop() {
+    if (pid < 0) return -1;
+    ::kill(pid, SIGTERM);
+    const int status = wait_child_exit(pid, std::chrono::seconds(30));
+    pid = -1;
+    return status;
+  }
+  ~WitnessProcess() { (void)stop(); }
+  WitnessProcess(const WitnessProcess&) = delete;
+  WitnessProcess& operator=(const WitnessProcess&) = delete;
+
+  Answer post(const fs::path& dir, const std::string& body, const std::string& path = "/add-checkpoint") const {
+    const fs::path in = dir / ("req-" + std::to_string(std::rand()));
+    write_file(in, body);
+    return ask("--data-binary @" + in.string() + " " + url + path, dir);
+  }
+  Answer get(const fs::path& dir, const std::string& path) const { return ask(url + path, dir); }
+
+ private:
+  static Answer ask(const std::string& args, const fs::path& dir) {
+    const fs::path out = dir / ("resp-" + std::to_string(std::rand()));
+    const auto r = run_command("curl -s -o " + out.string() + " -w '%{http_code} %{content_type}' " + args);
+    Answer a;
+    a.status = std::atoi(r.out.c_str());
+    if (const auto sp = r.out.find(' '); sp != std::string::npos) a.content_type = r.out.substr(sp + 1);
+    a.body = fs::exists(out) ? read_file(out) : "";
+    return a;
+  }
+};
+
+std::string hex_origin(const std::string& origin) {
+  return hex_encode(sha256(ByteView(reinterpret_cast<const std::uint8_t*>(origin.data()), origin.size())));
+}
+
+}  // namespace
+
+TEST_CASE("witness serve: statuses over HTTP, 50 concurrent requests, the monitoring path, SIGTERM and restart") {
+  TempDir t;
+  const fs::path state = t.path() / "witness";
+  const TreeLog log;
+  REQUIRE(run_dnswitness("witness keygen --state " + state.string() + " --name witness.example/http").exit_code == 0);
+  const auto added = run_dnswitness("witness add-log --state " + state.string() + " --origin " + log.origin +
+                                    " --key '" + log.vkey() + "'");
+  INFO(added.err);
+  REQUIRE(added.exit_code == 0);
+  const std::string vkey = [&] {
+    const auto shown = run_dnswitness("witness show --state " + state.string());
+    const auto at = shown.out.find("verifier key: ");
+    return shown.out.substr(at + 14, shown.out.find('\n', at) - at - 14);
+  }();
+  const auto verifier = parse_cosignature_verifier_key(vkey);
+
+  {
+    WitnessProcess w(state, t.path() / "serve1.log");
+    // The first checkpoint, from old 0; the answer is a cosignature line that verifies.
+    Answer a = w.post(t.path(), log.request(0, 100));
+    INFO(a.body);
+    REQUIRE(a.status == 200);
+    CHECK(a.content_type.starts_with("text/plain"));
+    const auto check = verify_cosignatures(log.note(100) + a.body, std::span<const CosignatureVerifier>(&verifier, 1));
+    CHECK(check);
+    CHECK(check.verified.size() == 1);
+
+    // Malformed requests, each with its status, and the server answering the next one.
+    const std::map<std::string, int> bad{
+        {"old x\n\n" + log.note(150), 400},
+        {"old 100\n" + std::string(64, '!') + "\n\n" + log.note(150), 400},
+        {"old 100\n" + std::string(20000, 'A') + "\n\n" + log.note(150), 413},
+        {TreeLog("fork ").request(100, 100), 422},
+        {log.request(100, 150, false), 422},
+        {log.request(200, 150), 400},
+    };
+    for (const auto& [body, status] : bad) {
+      CAPTURE(body.substr(0, 60));
+      const Answer r = w.post(t.path(), body);
+      CHECK(r.status == status);
+      CHECK(w.get(t.path(), "/no-such-path").status == 404);
+    }
+    TreeLog stranger;
+    stranger.origin = "log.example/stranger";
+    CHECK(w.post(t.path(), stranger.request(0, 5)).status == 404);
+    TreeLog rekeyed;
+    rekeyed.key = Ed25519PrivateKey::from_seed(Bytes(32, 99));
+    CHECK(w.post(t.path(), rekeyed.request(100, 150)).status == 403);
+    CHECK(w.get(t.path(), "/add-checkpoint").status == 405);
+    a = w.post(t.path(), log.request(0, 150));
+    CHECK(a.status == 409);
+    CHECK(a.content_type == "text/x.tlog.size");
+    CHECK(a.body == "100\n");
+
+    // 50 requests at once, all from size 100 to sizes 101..150: one wins, the others learn its size.
+    std::string script;
+    for (int k = 1; k <= 50; ++k) {
+      const fs::path in = t.path() / ("c" + std::to_string(k));
+      write_file(in, log.request(100, 100 + k));
+      script += "curl -s -o /dev/null -w '%{http_code}\\n' --data-binary @" + in.string() + " " + w.url +
+                "/add-checkpoint >> " + (t.path() / "codes").string() + " &\n";
+    }
+    script += "wait\n";
+    write_file(t.path() / "burst.sh", script);
+    REQUIRE(run_command("sh " + (t.path() / "burst.sh").string()).exit_code == 0);
+    const std::string codes = read_file(t.path() / "codes");
+    CHECK(std::count(codes.begin(), codes.end(), '\n') == 50);
+    CHECK(count_of(codes, "200\n") == 1);
+    CHECK(count_of(codes, "409\n") == 49);
+    a = w.post(t.path(), log.request(0, 150));
+    REQUIRE(a.status == 409);
+    const std::uint64_t won = std::stoull(a.body);
+    CHECK(won > 100);
+    CHECK(won <= 150);
+    // The newest cosigned checkpoint at the monitoring path.
+    a = w.get(t.path(), "/" + hex_origin(log.origin) + "/checkpoint");
+    CHECK(a.status == 200);
+    CHECK(a.body.starts_with(log.note(won)));
+    CHECK(verify_cosignatures(a.body, std::span<const CosignatureVerifier>(&verifier, 1)).verified.size() == 1);
+    CHECK(w.stop() == 0);
+    CHECK(read_file(w.log).find("witness stopped") != std::string::npos);
+  }
+  {  // Restarted: it holds what it held.
+    WitnessProcess w(state, t.path() / "serve2.log");
+    const Answer a = w.post(t.path(), log.request(0, 160));
+    CHECK(a.status == 409);
+    const std::uint64_t held = std::stoull(a.body);
+    CHECK(held > 100);
+    CHECK(w.post(t.path(), log.request(held, 160)).status == 200);
+  }
+  // Bad usage: exit 2, one sentence, the state untouched.
+  for (const std::string& args : {"witness serve --state " + state.string() + " --listen nowhere",
+                                 "witness serve --state " + (t.path() / "none").string(),
+                                 "witness keygen --state " + state.string() + " --name other.example/1",
+                                 "witness add-log --state " + state.string() + " --origin other.example/x --key '" +
+                                     log.vkey() + "'"}) {
+    CAPTURE(args);
+    const auto r = run_dnswitness(args);
+    CHECK(r.exit_code == 2);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}
