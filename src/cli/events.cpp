@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/ledger_options.h"
+#include "reports/time_option.h"
 #include "ledger/events.h"
 #include "model/errors.h"
 
@@ -75,13 +76,14 @@ Action add_events(CLI::App& app) {
       "timeouts and errors are not changes. Times are shown in UTC and JST; --since and --until are inclusive.\n"
       "Exit codes: 0 done (even when nothing matches); 1 the ledger cannot be read; 2 bad usage.");
   add_ledger_options(sub, opt->ledger);
-  sub->add_option("--since", opt->since, "Only events at or after this RFC 3339 time")->option_text("TIME");
-  sub->add_option("--until", opt->until, "Only events at or before this RFC 3339 time")->option_text("TIME");
+  sub->add_option("--since", opt->since, "Only events at or after this time (2026-12-05T03:00Z, 2026-12-05, 1h, ...)")
+      ->option_text("TIME");
+  sub->add_option("--until", opt->until, "Only events at or before this time (a date alone: its end)")->option_text("TIME");
   sub->add_flag("--json", opt->json, "Print a JSON array of the event records (with leaf_index)");
   return [opt]() -> int {
     std::optional<std::int64_t> since, until;
     if (!opt->since.empty()) since = parse_time_option(opt->since, "--since");
-    if (!opt->until.empty()) until = parse_time_option(opt->until, "--until");
+    if (!opt->until.empty()) until = parse_time_option(opt->until, "--until", TimeBound::end);
     if (since && until && *since > *until) throw UsageError("--since is later than --until; swap them.");
     try {
       LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/ledger_options.h"
+#include "reports/time_option.h"
 #include "ledger/history.h"
 #include "model/errors.h"
 #include "model/target.h"
@@ -95,8 +96,11 @@ Action add_history(CLI::App& app) {
       "Exit codes: 0 done (even when nothing matches); 1 the ledger cannot be read; 2 bad usage.");
   add_ledger_options(sub, opt->ledger);
   sub->add_option("domains", opt->domains, "Domains to look up")->required()->option_text("DOMAIN...");
-  sub->add_option("--since", opt->since, "Only observations at or after this RFC 3339 time")->option_text("TIME");
-  sub->add_option("--until", opt->until, "Only observations at or before this RFC 3339 time")->option_text("TIME");
+  sub->add_option("--since", opt->since,
+                  "Only observations at or after this time (2026-12-05T03:00Z, 2026-12-05, 1h, ...)")
+      ->option_text("TIME");
+  sub->add_option("--until", opt->until, "Only observations at or before this time (a date alone: its end)")
+      ->option_text("TIME");
   sub->add_option("--type", opt->types, "Record type, repeatable or comma-separated (default: all)")
       ->delimiter(',')
       ->option_text("TYPE");
@@ -118,7 +122,7 @@ Action add_history(CLI::App& app) {
     }
     q.resolvers = opt->resolvers;
     if (!opt->since.empty()) q.since_ns = parse_time_option(opt->since, "--since");
-    if (!opt->until.empty()) q.until_ns = parse_time_option(opt->until, "--until");
+    if (!opt->until.empty()) q.until_ns = parse_time_option(opt->until, "--until", TimeBound::end);
     if (q.since_ns && q.until_ns && *q.since_ns > *q.until_ns)
       throw UsageError("--since is later than --until; swap them.");
     try {

@@ -68,13 +68,4 @@ int report_current_exception() {
   }
 }
 
-std::int64_t parse_time_option(const std::string& text, const char* option) {
-  const auto t = parse_rfc3339(text);
-  if (!t)
-    throw UsageError(fmt::format("{} '{}' is not an RFC 3339 time; write it like 2023-11-21T11:10:15+09:00 or "
-                                 "2023-11-21T02:10:15Z.",
-                                 option, text));
-  return t->ns;
-}
-
 }  // namespace dnswitness::cli

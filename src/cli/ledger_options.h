@@ -34,9 +34,6 @@ int report_ledger_error(const LedgerError& e);
 // rethrows anything else. Use inside a catch (...) block.
 int report_current_exception();
 
-// The UTC nanoseconds of an RFC 3339 time given to `option` (--since, --until); a UsageError
-// naming the option and showing the expected form otherwise.
-std::int64_t parse_time_option(const std::string& text, const char* option);
 
 Action add_keygen(CLI::App& app);
 Action add_verify_ledger(CLI::App& app);

@@ -1,7 +1,9 @@
 // dnswitness: records what DNS resolvers answer for X's domains, as evidence that can be checked.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -51,6 +53,21 @@ int main(int argc, char** argv) {
   const auto subs = app.get_subcommands({});
   for (std::size_t i = 0; i < subs.size() && i < registered.size(); ++i) actions[subs[i]] = registered[i];
 
+  // `dnswitness` alone shows what it can do; a word that is no command names those that are.
+  if (argc == 1) {
+    std::cout << app.help();
+    return cli::kExitUsage;
+  }
+  if (argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto* sub : subs) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      std::cerr << fmt::format("dnswitness: '{}' is not a command; the commands are {} (dnswitness COMMAND --help "
+                               "explains one).\n",
+                               printable(argv[1]), fmt::join(names, ", "));
+      return cli::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

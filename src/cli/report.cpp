@@ -17,6 +17,7 @@
 #include "cli/ledger_options.h"
 #include "cli/manifest_key.h"
 #include "cli/output_file.h"
+#include "reports/time_option.h"
 #include "config/domain_list.h"
 #include "crypto/sha256.h"
 #include "crypto/encoding.h"
@@ -118,17 +119,6 @@ std::int64_t duration(const std::string& text, const char* option) {
   if (!d || *d <= 0)
     throw UsageError(fmt::format("{} '{}' is not a duration; write it like 90s, 10m, 1h or 2d.", option, text));
   return *d;
-}
-
-std::int64_t time_option(const std::string& text, const std::string& tz, const char* option) {
-  LoginTimeZone zone;
-  if (!tz.empty()) zone = parse_login_time_zone(tz);
-  std::string problem;
-  const auto t = parse_login_time(normalize_value(text), zone, &problem);
-  if (!t)
-    throw UsageError(fmt::format("{} '{}' is not a time ({}); write it like 2023-11-21T02:10:15Z.", option, text,
-                                 problem));
-  return t->ns;
 }
 
 // Removes a folder `report` made, on the way out of a failed report (remove() only takes an empty
@@ -309,8 +299,8 @@ Action add_report(CLI::App& app) {
     if (!opt->interval.empty()) req.interval_ns = duration(opt->interval, "--interval");
     if (opt->from.empty() != opt->until.empty()) throw UsageError("Give --from and --until together.");
     if (!opt->from.empty()) {
-      o.from_ns = time_option(opt->from, opt->tz, "--from");
-      o.until_ns = time_option(opt->until, opt->tz, "--until");
+      o.from_ns = parse_time_option(opt->from, "--from", TimeBound::start, opt->tz);
+      o.until_ns = parse_time_option(opt->until, "--until", TimeBound::end, opt->tz);
       if (*o.from_ns > *o.until_ns) throw UsageError("--from is later than --until; swap them.");
     }
     if (!opt->logs.empty()) {

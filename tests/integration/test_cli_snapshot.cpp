@@ -2,6 +2,7 @@
 // config file, and bad input, against the lab's real servers.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -213,4 +214,15 @@ TEST_CASE("--help teaches: examples, defaults and exit codes") {
   CHECK(r.exit_code == 0);
   for (const char* text : {"--resolver", "--preset", "--json", "Examples:", "Exit codes:", "system"})
     CHECK_MESSAGE(r.out.find(text) != std::string::npos, text);
+}
+
+TEST_CASE("dnswitness alone prints the usage; a word that is no command names the commands") {
+  const auto bare = run_dnswitness("");
+  CHECK(bare.exit_code == 2);
+  CHECK(bare.out.find("Usage: dnswitness") != std::string::npos);
+  const auto typo = run_dnswitness("reslove-snapshot --domains x.com");
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err.find("'reslove-snapshot' is not a command") != std::string::npos);
+  CHECK(typo.err.find("resolve-snapshot, ") != std::string::npos);
+  CHECK(std::count(typo.err.begin(), typo.err.end(), '\n') == 1);
 }

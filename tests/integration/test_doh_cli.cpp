@@ -122,4 +122,17 @@ TEST_CASE("DoH observations go into the ledger and the ledger verifies") {
   const auto h = run_dnswitness("history --ledger " + ledger + " twitter.com");
   CHECK(h.exit_code == 0);
   CHECK(h.out.find("104.244.42.1") != std::string::npos);
+  // --since and --until in the forms every time option takes: relative, a date alone, the printed form.
+  for (const std::string range : {"--since 1h", "--since 2d --until now", "--until now",
+                                  "--since '2000/01/01 09:00:00(JST)' --until 2099-12-31"}) {
+    CAPTURE(range);
+    const auto ranged = run_dnswitness("history --ledger " + ledger + " twitter.com " + range);
+    CHECK(ranged.exit_code == 0);
+    CHECK(ranged.out.find("104.244.42.1") != std::string::npos);
+  }
+  const auto future = run_dnswitness("history --ledger " + ledger + " twitter.com --since 2099-01-01");
+  CHECK(future.out.find("104.244.42.1") == std::string::npos);
+  const auto bad = run_dnswitness("events --ledger " + ledger + " --since yesterday");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--since 'yesterday' is not a time; write it like") != std::string::npos);
 }
