@@ -1,7 +1,13 @@
 // The shared run options of resolve-snapshot and watch (see snapshot_options.h).
 #include "cli/snapshot_options.h"
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "config/config_sources.h"
+#include "config/domain_list.h"
+#include "model/errors.h"
 
 namespace dnswitness::cli {
 
@@ -14,7 +20,11 @@ void add_config_options(CLI::App* sub, SnapshotCliOptions& o, const std::string&
 void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
   sub->add_option("--preset", o.preset, "Named domain list (default: x, the X/Twitter domains)")->option_text("NAME");
   sub->add_option("--domains", o.domains, "Domains to resolve, comma-separated")->delimiter(',')->option_text("A,B,...");
-  sub->add_option("--domains-file", o.domains_file, "File with one domain a line ('#' comments)")->option_text("FILE");
+  sub->add_option("--domains-file", o.domains_file,
+                  "File with one domain a line ('#' comments); - reads standard input (resolve-snapshot)")
+      ->option_text("FILE");
+  sub->add_option("NAME", o.names, "Domains to resolve, as dig takes them (with --domains: both)")
+      ->option_text("NAME...");
   sub->add_option("--types", o.types, "Record types, comma-separated (default: A,AAAA)")
       ->delimiter(',')
       ->option_text("A,AAAA");
@@ -68,8 +78,32 @@ SnapshotSettings snapshot_settings(const SnapshotCliOptions& o, const CLI::App* 
   SnapshotSettings settings = load_config_files(o.config, !o.no_default_config);
   SnapshotSettings cli;
   if (sub->count("--preset")) cli.preset = o.preset;
-  if (sub->count("--domains")) cli.domains = o.domains;
-  if (sub->count("--domains-file")) cli.domains_file = o.domains_file;
+  if (sub->count("--domains") || !o.names.empty()) {
+    std::vector<std::string> domains = o.domains;
+    domains.insert(domains.end(), o.names.begin(), o.names.end());
+    cli.domains = domains;
+  }
+  if (sub->count("--domains-file") && o.domains_file == "-") {
+    // Read once, here: a long-running watch re-reads its list on SIGHUP, which standard input cannot give.
+    if (sub->get_name() == "watch")
+      throw UsageError("watch re-reads its domain list on SIGHUP, so --domains-file - (standard input) cannot be "
+                       "used with it; give a file.");
+    std::string text;
+    char block[1 << 16];
+    while (std::cin.read(block, sizeof block) || std::cin.gcount() > 0) {
+      text.append(block, static_cast<std::size_t>(std::cin.gcount()));
+      if (static_cast<long long>(text.size()) > kMaxDomainListBytes)
+        throw UsageError(fmt::format("The domain list on standard input is larger than {} bytes; split it.",
+                                     kMaxDomainListBytes));
+    }
+    auto names = parse_domain_list(text, "standard input");
+    if (names.empty()) throw UsageError("The domain list on standard input names no domain.");
+    std::vector<std::string> domains = cli.domains.value_or(std::vector<std::string>{});
+    domains.insert(domains.end(), names.begin(), names.end());
+    cli.domains = domains;
+  } else if (sub->count("--domains-file")) {
+    cli.domains_file = o.domains_file;
+  }
   if (sub->count("--types")) cli.types = o.types;
   if (sub->count("--resolver")) cli.resolvers = o.resolvers;
   if (sub->count("--resolv-conf")) cli.resolv_conf = o.resolv_conf;

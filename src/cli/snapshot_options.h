@@ -16,7 +16,8 @@ struct SnapshotCliOptions {
   bool no_default_config = false;
   std::string preset;
   std::vector<std::string> domains;
-  std::string domains_file;
+  std::vector<std::string> names;  // positional NAME..., added to --domains as dig and kdig take names
+  std::string domains_file;        // "-": standard input (resolve-snapshot only)
   std::vector<std::string> types;
   std::vector<std::string> resolvers;
   std::string resolv_conf;

@@ -19,6 +19,7 @@
 #include "crypto/sha256.h"
 #include "dnswitness/version.h"
 #include "model/errors.h"
+#include "model/printable.h"
 #include "model/record_json.h"
 #include "model/target.h"
 #include "resolvers/doh_tls.h"
@@ -57,7 +58,7 @@ SnapshotPlan make_plan(const SnapshotSettings& s) {
     for (const auto& d : *s.domains) {
       const NameCheck check = check_domain_name(d);
       if (!check.name)
-        throw UsageError(fmt::format("'{}' is not a valid domain name ({}).", d, check.problem));
+        throw UsageError(fmt::format("'{}' is not a valid domain name ({}).", printable(d), check.problem));
       domains.push_back(*check.name);
     }
   }

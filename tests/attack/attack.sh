@@ -88,7 +88,9 @@ window=(--from 2000-01-01T00:00:00Z --until 2100-01-01T00:00:00Z)
 echo "== bad input: exit 2, one sentence, nothing written"
 attempt report-resolver-typo 2 "names no resolver of this ledger; it has .*$resolver" \
   -- "$bin" report --resolver typo --out "$s/r" "${window[@]}"
-attempt domains-extra-word 2 "not expected: typo" -- "$bin" resolve-snapshot "${lab[@]}" --domains x.com typo
+# A word after --domains is a name to resolve (as dig takes names), so it must be one.
+attempt domains-extra-word 2 "'ty po' is not a valid domain name" \
+  -- "$bin" resolve-snapshot "${lab[@]}" --domains x.com 'ty po'
 printf '{"domains": []}\n' >"$work/empty-domains.json"
 attempt config-empty-domains 2 "'domains' is an empty list" \
   -- "$bin" resolve-snapshot "${lab[@]}" --config "$work/empty-domains.json"
@@ -135,7 +137,7 @@ printf 'time,ip,loginIp\n2023-11-01T03:25:06Z,192.0.2.1,192.0.2.2\n' >"$work/two
 attempt csv-two-ip-columns 2 "two source IP columns" -- "$bin" logins "$work/two-ips.csv"
 printf '2023-11-01T03:25:06Z\n\e]0;title\aline\e[31m\n' >"$work/escape.txt"
 attempt logins-line-escapes 2 "line 2: .*\\\\x1B\]0;title\\\\x07line\\\\x1B\[31m" -- "$bin" logins "$work/escape.txt"
-attempt unknown-command-escaped 2 "not expected: .*\\\\x1B" -- "$bin" resolve-snapshot "${lab[@]}" $'\e[2Jx'
+attempt name-escaped 2 "'\\\\x1B\[2Jx' is not a valid domain name" -- "$bin" resolve-snapshot "${lab[@]}" $'\e[2Jx'
 
 echo "== control characters from a login file never reach people's outputs raw"
 printf 'time,ip,account\n%s,192.0.2.1,"evil\e[2J\u202eacct"\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/accounts.csv"

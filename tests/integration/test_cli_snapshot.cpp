@@ -226,3 +226,33 @@ TEST_CASE("dnswitness alone prints the usage; a word that is no command names th
   CHECK(typo.err.find("resolve-snapshot, ") != std::string::npos);
   CHECK(std::count(typo.err.begin(), typo.err.end(), '\n') == 1);
 }
+
+TEST_CASE("names as positionals, with --domains too, and a domain list on standard input") {
+  Lab lab;
+  TempDir dir;
+  // Positionals after a repeatable option are names, not more resolvers.
+  auto r = run_dnswitness("resolve-snapshot --no-ledger " + lab_args(lab) + " x.com t.co --types A");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("4 queries to 2 resolver(s)") != std::string::npos);
+  CHECK(r.out.find("t.co") != std::string::npos);
+  r = run_dnswitness("resolve-snapshot --no-ledger " + lab_args(lab) + " --domains api.x.com x.com --types A");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("4 queries to 2 resolver(s)") != std::string::npos);
+  // --domains-file - reads the names from standard input.
+  const auto piped = dnswitness::test::run_command("printf 'x.com\\n# a comment\\nt.co\\napi.x.com\\n' | " +
+                                                   std::string(DNSWITNESS_BINARY) + " resolve-snapshot --no-ledger " +
+                                                   lab_args(lab) + " --domains-file - --types A");
+  INFO(piped.err);
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.out.find("6 queries to 2 resolver(s)") != std::string::npos);
+  const auto empty = dnswitness::test::run_command(std::string(DNSWITNESS_BINARY) + " resolve-snapshot --no-ledger " +
+                                                   lab_args(lab) + " --domains-file - < /dev/null");
+  CHECK(empty.exit_code == 2);
+  CHECK(empty.err.find("standard input names no domain") != std::string::npos);
+  const auto watch = run_dnswitness("watch --once --ledger " + (dir.path() / "l").string() + " " + lab_args(lab) +
+                                    " --domains-file -");
+  CHECK(watch.exit_code == 2);
+  CHECK(watch.err.find("cannot be used with it") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "l"));
+}
