@@ -49,8 +49,9 @@ void setup(Transfer& t, const HttpPost& p, long timeout_ms) {
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, p.body.data());
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(p.body.size()));
   curl_easy_setopt(e, CURLOPT_USERAGENT, "dnswitness (RFC 3161 client)");
-  t.headers = curl_slist_append(t.headers, "Content-Type: application/timestamp-query");
-  t.headers = curl_slist_append(t.headers, "Accept: application/timestamp-reply");
+  t.headers = curl_slist_append(t.headers, ("Content-Type: " + p.content_type).c_str());
+  if (p.content_type == "application/timestamp-query")
+    t.headers = curl_slist_append(t.headers, "Accept: application/timestamp-reply");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);

@@ -1,6 +1,7 @@
 #pragma once
-// POSTs RFC 3161 time-stamp queries to their TSAs with libcurl, all at once (curl's multi
-// interface), and brings back what each answered.
+// POSTs RFC 3161 time-stamp queries to their TSAs, and add-checkpoint requests to witnesses
+// (tlog/witness_client.h), with libcurl, all at once (curl's multi interface), and brings back what
+// each answered.
 //
 // Role: the TSA network path, nothing else: http and https only, no redirects (a run contacts
 // only the hosts the user named), at most 1 MiB per answer, a fixed overall timeout. Transport
@@ -15,12 +16,13 @@ namespace dnswitness {
 
 struct HttpPost {
   std::string url;
-  Bytes body;                 // application/timestamp-query
+  Bytes body;
   std::string user;           // HTTP Basic, when not empty
   std::string password;
   std::string client_cert;    // PEM files for a TLS client certificate, when not empty
   std::string client_key;
   std::vector<std::string> ca_files;  // extra anchors for an https TSA's server certificate
+  std::string content_type = "application/timestamp-query";
 };
 
 struct HttpReply {

@@ -2,7 +2,9 @@
 // spec's statuses, bodies and content types; the server going on after each malformed request; 50
 // concurrent add-checkpoint requests for one log, of which exactly one wins and the size never goes
 // back; the newest cosigned checkpoint at the monitoring path; SIGTERM stopping it with its state
-// kept for the next start.
+// kept for the next start. The log's client (tlog/witness_client.h) against the same process: a
+// cosignature checked with the witness's key, a 409 answered by one retry, a fork refused, a witness
+// down reported as such.
 #include <doctest/doctest.h>
 
 #include <signal.h>
@@ -14,10 +16,12 @@
 
 #include "crypto/encoding.h"
 #include "crypto/sha256.h"
+#include "model/errors.h"
 #include "support/child_process.h"
 #include "support/lab.h"
 #include "support/tree_log.h"
 #include "tlog/cosignature.h"
+#include "tlog/witness_client.h"
 
 using namespace dnswitness;
 using namespace dnswitness::test;
@@ -178,5 +182,76 @@ TEST_CASE("witness serve: statuses over HTTP, 50 concurrent requests, the monito
     const auto r = run_dnswitness(args);
     CHECK(r.exit_code == 2);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("request_cosignature: cosigned and checked, one retry after 409, a fork refused, a witness down failed") {
+  TempDir t;
+  const fs::path state = t.path() / "witness";
+  const TreeLog log;
+  REQUIRE(run_dnswitness("witness keygen --state " + state.string() + " --name witness.example/client").exit_code == 0);
+  REQUIRE(run_dnswitness("witness add-log --state " + state.string() + " --origin " + log.origin + " --key '" +
+                         log.vkey() + "'")
+              .exit_code == 0);
+  const auto shown = run_dnswitness("witness show --state " + state.string());
+  const auto at = shown.out.find("verifier key: ");
+  const std::string vkey = shown.out.substr(at + 14, shown.out.find('\n', at) - at - 14);
+  std::string url;
+  {
+    WitnessProcess w(state, t.path() / "serve.log");
+    url = w.url;
+    const WitnessEndpoint endpoint = parse_witness_option("witness.example/client=" + w.url + "/+" + vkey);
+    CHECK(endpoint.url == w.url);
+    const auto proof = [&](std::uint64_t n) { return [&log, n](std::uint64_t m) { return log.proof(m, n); }; };
+    auto r = request_cosignature(endpoint, log.note(40), 40, 0, proof(40), 5000);
+    INFO(r.problem);
+    REQUIRE(r.kind == CosignOutcome::Kind::cosigned);
+    CHECK(r.http_status == 200);
+    CHECK(r.line.starts_with("\u2014 witness.example/client "));
+    CHECK(r.timestamp > 0);
+    // The log believes the witness has nothing (old 0): the 409 says 40, and the retry from 40 is cosigned.
+    r = request_cosignature(endpoint, log.note(90), 90, 0, proof(90), 5000);
+    CHECK(r.kind == CosignOutcome::Kind::cosigned);
+    CHECK(r.old_size == 40);
+    // Another history under the same key: refused (422), nothing cosigned.
+    const TreeLog fork("fork ");
+    r = request_cosignature(endpoint, fork.note(120), 120, 90,
+                            [&](std::uint64_t m) { return fork.proof(m, 120); }, 5000);
+    CHECK(r.kind == CosignOutcome::Kind::refused);
+    CHECK(r.http_status == 422);
+    CHECK(r.problem.find("answered 422") != std::string::npos);
+    // A key that is not this witness's: the cosignature does not verify, so it is not taken.
+    WitnessEndpoint impostor = endpoint;
+    impostor.verifier = parse_cosignature_verifier_key(format_cosignature_verifier_key(
+        "witness.example/client", Ed25519PrivateKey::from_seed(Bytes(32, 3)).public_key()));
+    r = request_cosignature(impostor, log.note(100), 100, 90, proof(100), 5000);
+    CHECK(r.kind == CosignOutcome::Kind::failed);
+    CHECK(r.problem.find("without a cosignature that verifies") != std::string::npos);
+  }
+  // The witness stopped: failed, quickly, with a sentence naming it.
+  const WitnessEndpoint gone = parse_witness_option("witness.example/client=" + url + "+" + vkey);
+  const auto r = request_cosignature(gone, log.note(100), 100, 90, [&](std::uint64_t m) { return log.proof(m, 100); },
+                                     2000);
+  CHECK(r.kind == CosignOutcome::Kind::failed);
+  CHECK(r.http_status == 0);
+  CHECK(r.problem.find("did not answer") != std::string::npos);
+}
+
+TEST_CASE("--witness NAME=URL+VKEY: read, or refused with one sentence") {
+  const std::string vkey =
+      format_cosignature_verifier_key("w.example/1", Ed25519PrivateKey::from_seed(Bytes(32, 5)).public_key());
+  const auto w = parse_witness_option("w.example/1=https://w.example/api/+" + vkey);
+  CHECK(w.name == "w.example/1");
+  CHECK(w.url == "https://w.example/api");
+  CHECK(w.verifier_key == vkey);
+  const std::vector<std::string> refused{"no-equals",
+                                         "=https://w.example+" + vkey,
+                                         "w.example/1=https://w.example",
+                                         "w.example/1=ftp://w.example+" + vkey,
+                                         "w.example/2=https://w.example+" + vkey,
+                                         "w.example/1=https://w.example+w.example/1+00000000+AAAA"};
+  for (const auto& bad : refused) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parse_witness_option(bad), UsageError);
   }
 }
