@@ -14,8 +14,8 @@ namespace dnswitness {
 
 WitnessEndpoint parse_witness_option(std::string_view text) {
   const auto bad = [&](const std::string& why) {
-    return UsageError(fmt::format("--witness '{}' {}; write it as NAME=URL+VKEY, such as "
-                                  "witness.example.jp/1=https://witness.example.jp+witness.example.jp/1+1a2b3c4d+BXXX...",
+    return UsageError(fmt::format("--witness '{}' {}; write it as NAME=URL+VKEY, such as w.example.jp/1="
+                                  "https://w.example.jp+w.example.jp/1+1a2b3c4d+BXXX...",
                                   printable(text), why));
   };
   const auto eq = text.find('=');
