@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "dnswitness/version.h"
+#include "ledger/cosignatures.h"
 #include "ledger/timestamps.h"
 
 namespace dnswitness {
@@ -32,6 +33,7 @@ constexpr Step kSteps[] = {
        db.exec(timestamps_schema());
        db.exec(kMigrationsSchema);
      }},
+    {2, [](Db& db) { db.exec(cosignatures_schema()); }},
 };
 static_assert(static_cast<int>(std::size(kSteps)) == kLedgerSchemaVersion - 1,
               "one step per schema version after the first");

@@ -19,6 +19,7 @@
 #include "ledger/merkle.h"
 #include "ledger/migrate.h"
 #include "ledger/signed_note.h"
+#include "ledger/cosignatures.h"
 #include "ledger/timestamps.h"
 #include "timeutil/clock_range.h"
 
@@ -263,6 +264,7 @@ void LedgerStore::create_schema(const std::string& origin) {
   db_.exec(kSchema);
   db_.exec(timestamps_schema());
   db_.exec(migrations_schema());
+  db_.exec(cosignatures_schema());
   Stmt put(db_, "INSERT INTO meta(key, value) VALUES (?1, ?2)");
   put.bind(1, "schema_version").bind(2, std::to_string(kLedgerSchemaVersion)).run("creating the ledger");
   put.bind(1, "origin").bind(2, name).run("creating the ledger");
@@ -275,9 +277,9 @@ void LedgerStore::load_meta() {
   if (version) require_current_schema(*version, paths_.dir);
   {
     Stmt probe(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
-                    "('meta','leaves','checkpoints','observation_index','timestamps','migrations')");
+                    "('meta','leaves','checkpoints','observation_index','timestamps','migrations','cosignatures')");
     probe.step("opening the ledger");
-    if (!version || probe.i64(0) != 6)
+    if (!version || probe.i64(0) != 7)
       throw LedgerError(LedgerError::Kind::unreadable,
                         fmt::format("{} is an SQLite file but not a dnswitness ledger (its tables are missing); "
                                     "check the --ledger folder.",

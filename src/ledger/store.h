@@ -12,7 +12,7 @@
 // kept outside it, in keys/checkpoint (ledger/guard.h): nothing is signed unless the tree extends
 // that guard, and a read-write open refuses to create a new tree while the guard exists.
 //
-// Schema (version 2, frozen by tests/unit/test_ledger_store.cpp; see docs/ledger.md):
+// Schema (version 3, frozen by tests/unit/test_ledger_store.cpp; see docs/ledger.md):
 //   meta(key TEXT PRIMARY KEY, value TEXT)            schema_version, origin, created_at, public_key,
 //                                                     key_fingerprint, guard_issued (ledger/guard.h)
 //   leaves(idx INTEGER PRIMARY KEY, hash BLOB, data BLOB)   data exactly as hashed
@@ -21,6 +21,7 @@
 //                     WITHOUT ROWID, PRIMARY KEY (qname, time_ns, leaf_index)
 //   timestamps(...)   RFC 3161 attempts, see ledger/timestamps.h
 //   migrations(...)   schema upgrades of this ledger, see ledger/migrate.h
+//   cosignatures(...) witness cosignature attempts, see ledger/cosignatures.h
 // Triggers refuse UPDATE and DELETE on leaves and checkpoints (a guard against accidents; integrity
 // rests on hashes and signatures, which verify-ledger checks).
 //
@@ -44,7 +45,7 @@
 
 namespace dnswitness {
 
-inline constexpr int kLedgerSchemaVersion = 2;
+inline constexpr int kLedgerSchemaVersion = 3;
 
 // The files of one ledger folder.
 struct LedgerPaths {

@@ -158,7 +158,7 @@ TEST_CASE("a version 1 ledger: other commands refuse it untouched; migrate backs
     const auto r = run_dnswitness(command + " --ledger " + ledger);
     INFO(command << ": " << r.err);
     CHECK(r.exit_code == 2);
-    CHECK(r.err.find("has schema version 1 and this dnswitness uses version 2; run 'dnswitness migrate --ledger " +
+    CHECK(r.err.find("has schema version 1 and this dnswitness uses version 3; run 'dnswitness migrate --ledger " +
                      ledger + "' to upgrade it (it makes a backup first).") != std::string::npos);
   }
   const auto refused_run = run_dnswitness(snapshot);
@@ -177,7 +177,7 @@ TEST_CASE("a version 1 ledger: other commands refuse it untouched; migrate backs
   CHECK(backup.rfind(ledger + "-schema1-backup-", 0) == 0);
   CHECK(first(backup, "SELECT value FROM meta WHERE key = 'schema_version'") == "1");
   CHECK(read_file(backup + "/keys/ledger.key") == read_file(ledger + "/keys/ledger.key"));
-  CHECK(m.out.find("Upgraded the ledger " + ledger + " from schema version 1 to 2.") != std::string::npos);
+  CHECK(m.out.find("Upgraded the ledger " + ledger + " from schema version 1 to 3.") != std::string::npos);
   CHECK(m.out.find("The upgraded ledger verifies.") != std::string::npos);
   CHECK(m.out.find("  size:   " + std::to_string(size) + "\n") != std::string::npos);
   CHECK(m.err.find("private signing key") != std::string::npos);
@@ -196,7 +196,7 @@ TEST_CASE("a version 1 ledger: other commands refuse it untouched; migrate backs
 
   const auto again = run_dnswitness("migrate --ledger " + ledger);
   CHECK(again.exit_code == 0);
-  CHECK(again.out.find("already has schema version 2, the one this dnswitness uses; nothing to do") !=
+  CHECK(again.out.find("already has schema version 3, the one this dnswitness uses; nothing to do") !=
         std::string::npos);
 
   // A ledger from a later dnswitness.
@@ -205,7 +205,7 @@ TEST_CASE("a version 1 ledger: other commands refuse it untouched; migrate backs
     const auto r = run_dnswitness(command + " --ledger " + ledger);
     INFO(command << ": " << r.err);
     CHECK(r.exit_code == 2);
-    CHECK(r.err.find("has schema version 7, newer than version 2 that this dnswitness uses; use a newer "
+    CHECK(r.err.find("has schema version 7, newer than version 3 that this dnswitness uses; use a newer "
                      "dnswitness") != std::string::npos);
   }
 }

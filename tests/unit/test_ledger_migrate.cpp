@@ -13,8 +13,10 @@
 
 #include "crypto/ed25519.h"
 #include "dnswitness/version.h"
+#include "ledger/cosignatures.h"
 #include "ledger/migrate.h"
 #include "ledger/store.h"
+#include "ledger/cosignatures.h"
 #include "ledger/timestamps.h"
 #include "ledger/verify.h"
 #include "support/lab.h"
@@ -107,7 +109,7 @@ TEST_CASE("a version 1 ledger is refused by every kind of open, and not a byte o
   REQUIRE(dump(paths.database(), "SELECT value FROM meta WHERE key = 'schema_version'") == "1\n");
   for (const auto mode : {LedgerStore::Mode::read_only, LedgerStore::Mode::read_write}) {
     const std::string why = refusal(paths, mode);
-    CHECK(why.find("has schema version 1 and this dnswitness uses version 2") != std::string::npos);
+    CHECK(why.find("has schema version 1 and this dnswitness uses version 3") != std::string::npos);
     CHECK(why.find("run 'dnswitness migrate --ledger " + paths.dir.string() + "'") != std::string::npos);
     CHECK(why.find("backup first") != std::string::npos);
   }
@@ -118,11 +120,11 @@ TEST_CASE("a ledger newer than this dnswitness is refused, naming both versions;
   TempDir dir;
   const LedgerPaths paths{dir.path() / "ledger"};
   { LedgerStore store(paths, LedgerStore::Mode::read_write, "future"); }
-  exec(paths.database(), "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  exec(paths.database(), "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
   const std::string before = read_file(paths.database());
   for (const auto mode : {LedgerStore::Mode::read_only, LedgerStore::Mode::read_write}) {
     const std::string why = refusal(paths, mode);
-    CHECK(why.find("has schema version 3, newer than version 2 that this dnswitness uses") != std::string::npos);
+    CHECK(why.find("has schema version 4, newer than version 3 that this dnswitness uses") != std::string::npos);
     CHECK(why.find("use a newer dnswitness") != std::string::npos);
   }
   try {
@@ -156,7 +158,7 @@ TEST_CASE("migrate 1 -> 2 keeps every leaf, tree head, token and signature, reco
   const MigrationResult m = migrate_ledger(paths, 5000);
   CHECK_FALSE(m.already_current);
   CHECK(m.from_version == 1);
-  CHECK(m.to_version == 2);
+  CHECK(m.to_version == 3);
   CHECK(m.backup.dir.parent_path() == fs::absolute(paths.dir).parent_path());
   CHECK(m.backup.dir.filename().string().rfind("ledger-schema1-backup-", 0) == 0);
   CHECK(m.backup.key_files == std::vector<std::string>{"ledger.key", "ledger.pub"});
@@ -175,7 +177,7 @@ TEST_CASE("migrate 1 -> 2 keeps every leaf, tree head, token and signature, reco
   // The migration's own row.
   const std::string backup_path = fs::absolute(m.backup.dir).lexically_normal().string();
   CHECK(dump(paths.database(), "SELECT from_version, to_version, backup, tool_version FROM migrations") ==
-        "1|2|" + backup_path + "|" + kToolVersion + "\n");
+        "1|2|" + backup_path + "|" + kToolVersion + "\n2|3|" + backup_path + "|" + kToolVersion + "\n");
   const auto at = parse_rfc3339(dump(paths.database(), "SELECT migrated_at FROM migrations").substr(0, 30));
   REQUIRE(at);
   CHECK(at->ns >= started.ns - 1'000'000'000);
@@ -209,7 +211,7 @@ TEST_CASE("migrate 1 -> 2 keeps every leaf, tree head, token and signature, reco
   // The second time there is nothing to do, and no second backup.
   const MigrationResult again = migrate_ledger(paths, 5000);
   CHECK(again.already_current);
-  CHECK(again.from_version == 2);
+  CHECK(again.from_version == 3);
   CHECK(again.backup.dir.empty());
   CHECK(entries_in(dir.path()) == 2);
 }
@@ -226,6 +228,31 @@ TEST_CASE("a version 1 ledger made before the timestamps table gains it with the
   CHECK(dump(paths.database(), kSchemaSql) == dump(LedgerPaths{fresh.path()}.database(), kSchemaSql));
   LedgerStore store(paths, LedgerStore::Mode::read_only);
   CHECK(read_timestamps(store.db()).empty());
+}
+
+TEST_CASE("a version 2 ledger gains the cosignatures table, and nothing it held changes") {
+  TempDir dir;
+  const LedgerPaths paths = copy_of_v1(dir);
+  REQUIRE_FALSE(migrate_ledger(paths, 5000).already_current);
+  // The same ledger as version 2 made it: no cosignatures table, schema_version 2, one migration row.
+  exec(paths.database(),
+       "DROP TRIGGER cosignatures_append_only_u; DROP TRIGGER cosignatures_append_only_d; "
+       "DROP INDEX cosignatures_by_size; DROP TABLE cosignatures; "
+       "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+  const std::string signed_before = dump(paths.database(), kSigned);
+  CHECK(refusal(paths, LedgerStore::Mode::read_only).find("has schema version 2 and this dnswitness uses version 3") !=
+        std::string::npos);
+  const MigrationResult m = migrate_ledger(paths, 5000, dir.path() / "v2-backup");
+  CHECK(m.from_version == 2);
+  CHECK(m.to_version == 3);
+  CHECK(dump(paths.database(), kSigned) == signed_before);
+  // The row of the first upgrade (1 to 3 made a 2-to-3 row too) and this one's.
+  CHECK(dump(paths.database(), "SELECT count(*) FROM migrations WHERE from_version = 2 AND to_version = 3") == "2\n");
+  TempDir fresh;
+  { LedgerStore store(LedgerPaths{fresh.path()}, LedgerStore::Mode::read_write, "fresh"); }
+  CHECK(dump(paths.database(), kSchemaSql) == dump(LedgerPaths{fresh.path()}.database(), kSchemaSql));
+  LedgerStore store(paths, LedgerStore::Mode::read_only);
+  CHECK(read_cosignatures(store.db()).empty());
 }
 
 TEST_CASE("a backup folder that is there already stops the upgrade before anything changes") {

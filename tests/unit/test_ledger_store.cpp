@@ -178,7 +178,7 @@ TEST_CASE("inclusion and consistency proofs from stored hashes for every (index,
   }
 }
 
-TEST_CASE("frozen schema (version 2)") {
+TEST_CASE("frozen schema (version 3)") {
   TempDir dir;
   LedgerStore store(LedgerPaths{dir.path()}, LedgerStore::Mode::read_write, "schema");
   auto columns = [&store](const char* table) {
@@ -201,10 +201,15 @@ TEST_CASE("frozen schema (version 2)") {
   CHECK(columns("migrations") ==
         "id:INTEGER:1,from_version:INTEGER:0,to_version:INTEGER:0,migrated_at:TEXT:0,backup:TEXT:0,"
         "tool_version:TEXT:0");
+  // Since version 3.
+  CHECK(columns("cosignatures") ==
+        "id:INTEGER:1,size:INTEGER:0,witness:TEXT:0,verifier_key:TEXT:0,url:TEXT:0,requested_at:TEXT:0,"
+        "old_size:INTEGER:0,status:TEXT:0,http_status:INTEGER:0,cosignature:TEXT:0,cosigned_at:INTEGER:0,"
+        "error:TEXT:0");
   {
     Stmt version(store.db(), "SELECT value FROM meta WHERE key = 'schema_version'");
     REQUIRE(version.step());
-    CHECK(version.text(0) == "2");
+    CHECK(version.text(0) == "3");
   }
   {
     Stmt mode(store.db(), "PRAGMA journal_mode");
@@ -218,6 +223,13 @@ TEST_CASE("frozen schema (version 2)") {
   CHECK(sqlite3_exec(store.db().get(), "UPDATE leaves SET data = x'00' WHERE idx = 0", nullptr, nullptr, nullptr) !=
         SQLITE_OK);
   CHECK(sqlite3_exec(store.db().get(), "DELETE FROM checkpoints", nullptr, nullptr, nullptr) != SQLITE_OK);
+  CHECK(sqlite3_exec(store.db().get(),
+                     "INSERT INTO cosignatures(size, witness, verifier_key, url, requested_at, old_size, status) "
+                     "VALUES (1, 'w', 'w+00+AA', 'http://127.0.0.1:1', 'now', 0, 'failed')",
+                     nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(sqlite3_exec(store.db().get(), "UPDATE cosignatures SET status = 'cosigned'", nullptr, nullptr, nullptr) !=
+        SQLITE_OK);
+  CHECK(sqlite3_exec(store.db().get(), "DELETE FROM cosignatures", nullptr, nullptr, nullptr) != SQLITE_OK);
 }
 
 TEST_CASE("an observation too big for one entry keeps everything but its wire bytes, and says so") {
