@@ -7,6 +7,7 @@
 
 #include "cli/ledger_options.h"
 #include "crypto/encoding.h"
+#include "ledger/cosignatures.h"
 #include "ledger/coverage.h"
 #include "model/errors.h"
 #include "schedule/installed.h"
@@ -118,6 +119,17 @@ Action add_status(CLI::App& app) {
         if (c.contains("offset_ns") && c["offset_ns"].is_number_integer()) clock_offset = c["offset_ns"].get<std::int64_t>();
       }
 
+      // Each witness's newest attempt (publish --witness), and the newest tree head it cosigned.
+      struct WitnessLine {
+        CosignatureRow last;
+        std::uint64_t cosigned_size;
+      };
+      std::vector<WitnessLine> witnesses;
+      for (auto& row : latest_cosignature_attempts(store.db())) {
+        const std::uint64_t cosigned = newest_cosigned_size(store.db(), row.verifier_key);
+        witnesses.push_back({std::move(row), cosigned});
+      }
+
       if (opt->json) {
         nlohmann::json j = {{"ledger", paths.dir.string()},
                             {"origin", store.origin()},
@@ -142,6 +154,19 @@ Action add_status(CLI::App& app) {
           j["gaps"].push_back({{"from", format_rfc3339_ns(UtcTime{g.from_ns})},
                                {"to", format_rfc3339_ns(UtcTime{g.to_ns})},
                                {"seconds", (g.to_ns - g.from_ns) / 1'000'000'000}});
+        j["witnesses"] = nlohmann::json::array();
+        for (const auto& w : witnesses) {
+          nlohmann::json e = {{"name", w.last.witness},
+                              {"verifier_key", w.last.verifier_key},
+                              {"url", w.last.url},
+                              {"last_attempt", {{"size", w.last.size},
+                                                {"requested_at", w.last.requested_at},
+                                                {"status", w.last.status}}},
+                              {"newest_cosigned_size", w.cosigned_size}};
+          if (!w.last.error.empty()) e["last_attempt"]["error"] = w.last.error;
+          if (w.last.http_status != 0) e["last_attempt"]["http_status"] = w.last.http_status;
+          j["witnesses"].push_back(std::move(e));
+        }
         if (schedule)
           j["schedule"] = {{"backend", schedule->backend}, {"where", schedule->where}, {"when", schedule->when}};
         std::cout << j.dump(2) << '\n';
@@ -170,6 +195,17 @@ Action add_status(CLI::App& app) {
       for (const auto& f : failing) std::cout << "  " << f << '\n';
       if (clock_offset) std::cout << fmt::format("clock offset:     {:+.3f} s (last run)\n", static_cast<double>(*clock_offset) / 1e9);
       for (const auto& w : clock_warnings) std::cout << "clock warning:    " << w << '\n';
+      if (witnesses.empty()) std::cout << "witnesses:        none asked (publish --witness)\n";
+      for (const auto& w : witnesses) {
+        if (w.last.status == kCosigned)
+          std::cout << fmt::format("witness {}: cosigned size {} (asked {})\n", w.last.witness, w.last.size,
+                                   w.last.requested_at);
+        else
+          std::cout << fmt::format("witness {}: {} at size {} (asked {}): {}; newest it cosigned: {}\n",
+                                   w.last.witness, w.last.status == kCosignRefused ? "REFUSED" : "FAILED", w.last.size,
+                                   w.last.requested_at, w.last.error,
+                                   w.cosigned_size == 0 ? std::string("none") : fmt::format("size {}", w.cosigned_size));
+      }
       if (schedule)
         std::cout << fmt::format("schedule:         {} ({}), {}\n", schedule->backend, schedule->when, schedule->where);
       else

@@ -9,6 +9,7 @@
 #include "cli/publish_step.h"
 #include "cli/snapshot_options.h"
 #include "cli/tsa_options.h"
+#include "cli/witness_options.h"
 #include "config/snapshot_settings.h"
 #include "model/errors.h"
 #include "schedule/interval.h"
@@ -33,6 +34,7 @@ struct WatchCliOptions {
   std::string publish;
   bool quiet = false;
   TsaOptions tsa;
+  CosignerCliOptions witness;
 };
 
 // The config files with the command line laid over them, read again each time the plan is made,
@@ -69,7 +71,8 @@ Action add_watch(CLI::App& app) {
       "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads the config\n"
       "files (the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
       "time-stamped as by resolve-snapshot. With --publish FOLDER, the ledger is published there after each run\n"
-      "as by 'dnswitness publish --to FOLDER'; a failure is a warning and the next run tries again.\n"
+      "as by 'dnswitness publish --to FOLDER', after asking the --witness witnesses (or the config's \"witnesses\")\n"
+      "to cosign its tree head; a failure is a warning and the next run tries again.\n"
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
       "after --on-change-timeout seconds; its failure is logged and the watch goes on. Commands run beside the\n"
       "runs, never delaying one: 4 at once, 256 waiting; more are dropped, logged and counted in the ledger.\n"
@@ -106,6 +109,7 @@ Action add_watch(CLI::App& app) {
       ->option_text("FOLDER");
   sub->add_flag("--quiet,-q", opt->quiet, "Print nothing but problems (on stderr)");
   add_tsa_options(sub, opt->tsa);
+  add_witness_options(sub, opt->witness);
 
   return [opt, sub]() -> int {
     WatchOptions w;
@@ -134,11 +138,15 @@ Action add_watch(CLI::App& app) {
         w.config_description = "config " + files;
       }
       auto tsas = tsa_targets(sub, opt->tsa, settings);
+      if (sub->count("--witness") && opt->publish.empty())
+        throw UsageError("--witness cosigns what is published: give --publish FOLDER too.");
+      WitnessTargets witnesses;
+      if (!opt->publish.empty()) witnesses = witness_targets(sub, opt->witness, settings);
       if (!tsas.empty() || !opt->publish.empty())
-        w.after_append = [tsas = std::move(tsas), quiet = opt->quiet, publish = opt->publish](
-                             LedgerStore& store, const std::string& note) {
+        w.after_append = [tsas = std::move(tsas), quiet = opt->quiet, publish = opt->publish,
+                          witnesses = std::move(witnesses)](LedgerStore& store, const std::string& note) {
           stamp_after_run(store, note, tsas, quiet);
-          if (!publish.empty()) publish_after_run(store, publish, quiet);
+          if (!publish.empty()) publish_after_run(store, publish, witnesses, quiet);
         };
     }
     if (!opt->publish.empty()) {

@@ -71,6 +71,8 @@ void SnapshotSettings::override_with(const SnapshotSettings& o) {
   take(insecure, o.insecure);
   take(ntp, o.ntp);
   take(qps, o.qps);
+  take(witnesses, o.witnesses);
+  take(witness_timeout_s, o.witness_timeout_s);
   files.insert(files.end(), o.files.begin(), o.files.end());
 }
 
@@ -104,11 +106,13 @@ SnapshotSettings parse_settings_json(const nlohmann::json& j, const std::string&
     else if (key == "concurrency") s.max_in_flight = bounded_int(value, key, source, 1, 10000);
     else if (key == "qps") s.qps = bounded_int(value, key, source, 0, 10000000);
     else if (key == "tsa_timeout_s") s.tsa_timeout_s = bounded_int(value, key, source, 1, 300);
+    else if (key == "witnesses") s.witnesses = string_list(value, key, source);
+    else if (key == "witness_timeout_s") s.witness_timeout_s = bounded_int(value, key, source, 1, 300);
     else
       throw UsageError(fmt::format("{} has an unknown setting '{}'; known settings: preset, domains, domains_file, "
                                    "types, resolvers, resolv_conf, timeout_ms, retries, concurrency (or "
                                    "max_in_flight), qps, edns_size, client_subnets, authoritative_port, tsa, tsa_ca, "
-                                   "tsa_timeout_s, ca_file, insecure, ntp.",
+                                   "tsa_timeout_s, ca_file, insecure, ntp, witnesses, witness_timeout_s.",
                                    source, key));
   }
   return s;

@@ -40,6 +40,8 @@ struct SnapshotSettings {
   std::optional<bool> insecure;                        // DoH certificate checks not enforced: tests only
   std::optional<std::vector<std::string>> ntp;  // NTP servers; ["none"] or [] = no clock check
   std::optional<int> qps;            // per resolver; 0 = no limit
+  std::optional<std::vector<std::string>> witnesses;  // "NAME=URL+VKEY" (publish, watch --publish)
+  std::optional<int> witness_timeout_s;               // per witness request (default 10)
   std::vector<SettingsFile> files;   // where the settings above came from, in the order read
 
   // Fields set in `over` replace those here; its files are appended (they were read later).

@@ -27,6 +27,7 @@
 #include "model/safe_file.h"
 #include "tlog/run_heads.h"
 #include "tlog/tiles.h"
+#include "tlog/witnessing.h"
 #include "tsa/bundle_tokens.h"
 #include "dnswitness/version.h"
 
@@ -529,7 +530,11 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
   if (s0 != n || result.files_written > written_before) folder.sync();
   if (heads.deferred != 0) folder.put_immutable(run_head_path(heads.deferred), as_bytes(heads.deferred_note), true);
   if (through) folder.put_replacing(kPublishedThrough, fmt::format("{}\n", *through));
-  if (s0 != n) folder.put_replacing("checkpoint", newest.note);
+  // The newest tree head with the witnesses' cosignatures the ledger holds for it: replaced when the
+  // tree grew, or when a witness cosigned the same tree head since.
+  const std::string checkpoint = cosigned_checkpoint_text(store.db(), newest.note, n);
+  if (s0 != n || read_small_file(dir / "checkpoint", kMaxPublishedNoteBytes) != checkpoint)
+    folder.put_replacing("checkpoint", checkpoint);
   return result;
 }
 

@@ -9,7 +9,8 @@
 //   <dir>/dnswitness/checkpoints/<N> the signed tree head of every run, as stored (tlog/run_heads.h)
 //   <dir>/dnswitness/timestamps/<N>  the granted RFC 3161 tokens of a tree head, a JSON list
 //   <dir>/dnswitness/timestamps/published-through  the highest timestamps.id those lists hold
-//   <dir>/checkpoint                the ledger's newest signed checkpoint, written last
+//   <dir>/checkpoint                the ledger's newest signed checkpoint, written last, followed by
+//                                   the witnesses' cosignatures the ledger holds for it (tlog/witnessing.h)
 //
 // Incremental: only the tiles a grown tree adds are written (tiles_added of the published size and
 // the ledger's size), the run heads of sizes above the published one (all of them for a folder that

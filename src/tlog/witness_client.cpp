@@ -86,9 +86,16 @@ CosignOutcome request_cosignature(const WitnessEndpoint& witness, const std::str
       std::uint64_t held = 0;
       const std::string_view digits = std::string_view(answer).substr(0, answer.find('\n'));
       const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), held);
-      if (ec == std::errc() && end == digits.data() + digits.size() && held <= size) {
+      const bool read = ec == std::errc() && end == digits.data() + digits.size();
+      if (read && held <= size) {
         old_size = held;
         continue;
+      }
+      if (read) {
+        out.kind = CosignOutcome::Kind::refused;
+        out.problem = fmt::format("the witness {} holds a tree of size {}, larger than this tree head ({})",
+                                  witness.name, held, size);
+        return out;
       }
     }
     if (reply.status != 200) {

@@ -1,6 +1,6 @@
 #pragma once
 // The log's side of c2sp.org/tlog-witness: asks one witness to cosign a checkpoint and checks what
-// it answers. Building block of `publish --witness` (issue 18; not yet wired into publish).
+// it answers. Building block of `publish --witness` (tlog/witnessing.h).
 //
 //   --witness NAME=URL+VKEY   NAME the witness's name, URL its submission prefix (add-checkpoint is
 //                             POSTed to URL/add-checkpoint), VKEY its cosignature verifier key,

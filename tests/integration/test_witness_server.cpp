@@ -20,6 +20,7 @@
 #include "support/child_process.h"
 #include "support/lab.h"
 #include "support/tree_log.h"
+#include "support/witness_process.h"
 #include "tlog/cosignature.h"
 #include "tlog/witness_client.h"
 
@@ -28,53 +29,6 @@ using namespace dnswitness::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Answer {
-  int status = 0;
-  std::string content_type, body;
-};
-
-// A running witness, stopped (SIGTERM) when it goes out of scope.
-struct WitnessProcess {
-  pid_t pid = -1;
-  std::string url;
-  fs::path log;
-  WitnessProcess(const fs::path& state, const fs::path& log_file) : log(log_file) {
-    pid = start_dnswitness("witness serve --state " + state.string() + " --listen 127.0.0.1:0", log.string());
-    wait_for_text(log.string(), "listening on", 1, std::chrono::seconds(30));
-    const std::string text = read_file(log);
-    const auto at = text.find("listening on 127.0.0.1:");
-    url = "http://127.0.0.1:" + text.substr(at + 23, text.find(' ', at + 23) - at - 23);
-  }
-  int stop() {
-    if (pid < 0) return -1;
-    ::kill(pid, SIGTERM);
-    const int status = wait_child_exit(pid, std::chrono::seconds(30));
-    pid = -1;
-    return status;
-  }
-  ~WitnessProcess() { (void)stop(); }
-  WitnessProcess(const WitnessProcess&) = delete;
-  WitnessProcess& operator=(const WitnessProcess&) = delete;
-
-  Answer post(const fs::path& dir, const std::string& body, const std::string& path = "/add-checkpoint") const {
-    const fs::path in = dir / ("req-" + std::to_string(std::rand()));
-    write_file(in, body);
-    return ask("--data-binary @" + in.string() + " " + url + path, dir);
-  }
-  Answer get(const fs::path& dir, const std::string& path) const { return ask(url + path, dir); }
-
- private:
-  static Answer ask(const std::string& args, const fs::path& dir) {
-    const fs::path out = dir / ("resp-" + std::to_string(std::rand()));
-    const auto r = run_command("curl -s -o " + out.string() + " -w '%{http_code} %{content_type}' " + args);
-    Answer a;
-    a.status = std::atoi(r.out.c_str());
-    if (const auto sp = r.out.find(' '); sp != std::string::npos) a.content_type = r.out.substr(sp + 1);
-    a.body = fs::exists(out) ? read_file(out) : "";
-    return a;
-  }
-};
 
 std::string hex_origin(const std::string& origin) {
   return hex_encode(sha256(ByteView(reinterpret_cast<const std::uint8_t*>(origin.data()), origin.size())));
@@ -101,7 +55,7 @@ TEST_CASE("witness serve: statuses over HTTP, 50 concurrent requests, the monito
   {
     WitnessProcess w(state, t.path() / "serve1.log");
     // The first checkpoint, from old 0; the answer is a cosignature line that verifies.
-    Answer a = w.post(t.path(), log.request(0, 100));
+    WitnessAnswer a = w.post(t.path(), log.request(0, 100));
     INFO(a.body);
     REQUIRE(a.status == 200);
     CHECK(a.content_type.starts_with("text/plain"));
@@ -120,7 +74,7 @@ TEST_CASE("witness serve: statuses over HTTP, 50 concurrent requests, the monito
     };
     for (const auto& [body, status] : bad) {
       CAPTURE(body.substr(0, 60));
-      const Answer r = w.post(t.path(), body);
+      const WitnessAnswer r = w.post(t.path(), body);
       CHECK(r.status == status);
       CHECK(w.get(t.path(), "/no-such-path").status == 404);
     }
@@ -166,7 +120,7 @@ TEST_CASE("witness serve: statuses over HTTP, 50 concurrent requests, the monito
   }
   {  // Restarted: it holds what it held.
     WitnessProcess w(state, t.path() / "serve2.log");
-    const Answer a = w.post(t.path(), log.request(0, 160));
+    const WitnessAnswer a = w.post(t.path(), log.request(0, 160));
     CHECK(a.status == 409);
     const std::uint64_t held = std::stoull(a.body);
     CHECK(held > 100);
