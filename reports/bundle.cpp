@@ -221,6 +221,7 @@ json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
                            {"note", row->note},
                            {"consistency_proof_to_newest", hashes_json(proof)}});
     if (auto t = log.timestamps(size)) checkpoints.back()["timestamps"] = std::move(*t);
+    if (auto c = log.cosignatures(size)) checkpoints.back()["cosignatures"] = std::move(*c);
   }
   json bundle = {
       {"format", kReportFormat},

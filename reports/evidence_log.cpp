@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ledger/cosignatures.h"
 #include "model/errors.h"
 #include "tsa/bundle_tokens.h"
 
@@ -17,6 +18,15 @@ Ed25519PublicKey LedgerEvidenceLog::bound_key(LedgerStore& store) {
 }
 
 LedgerEvidenceLog::LedgerEvidenceLog(LedgerStore& store) : store_(store), key_(bound_key(store)), reader_(store) {}
+
+std::optional<nlohmann::json> LedgerEvidenceLog::cosignatures(std::uint64_t size) {
+  // The lines the published checkpoint carries (tlog/witnessing.h), with each witness's key.
+  const std::vector<CosignatureRow> rows = cosignatures_of_tree_head(store_.db(), size);
+  if (rows.empty()) return std::nullopt;
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : rows) out.push_back({{"line", r.cosignature}, {"verifier_key", r.verifier_key}});
+  return out;
+}
 
 std::optional<nlohmann::json> LedgerEvidenceLog::timestamps(std::uint64_t size) {
   if (!tokens_) tokens_ = bundle_timestamps(store_);

@@ -38,6 +38,10 @@ class EvidenceLog {
   // The granted RFC 3161 tokens of the tree head of this size, as report.json carries them, or
   // nullopt when it has none.
   virtual std::optional<nlohmann::json> timestamps(std::uint64_t size) = 0;
+  // The witnesses' cosignatures of the tree head of this size, as report.json carries them
+  // ([{verifier_key, line}], docs/report.md), or nullopt when it has none. A published log does not
+  // carry them yet (its checkpoint file holds only the newest one's).
+  virtual std::optional<nlohmann::json> cosignatures(std::uint64_t /*size*/) { return std::nullopt; }
   // The runs, in log order, that started within any of `spans`, with at least the nearest run
   // before and after each span when the log has them (a ledger gives all its runs).
   virtual std::vector<RunTime> runs_around(const std::vector<ReportWindow>& spans) = 0;
@@ -64,6 +68,7 @@ class LedgerEvidenceLog final : public EvidenceLog {
   const CheckpointRow& newest() override { return reader_.newest(); }
   std::optional<CheckpointRow> checkpoint(std::uint64_t size) override { return reader_.checkpoint(size); }
   std::optional<nlohmann::json> timestamps(std::uint64_t size) override;
+  std::optional<nlohmann::json> cosignatures(std::uint64_t size) override;
   std::vector<RunTime> runs_around(const std::vector<ReportWindow>&) override { return run_times(store_); }
   LedgerReader::RunSpan run_of(std::uint64_t leaf) override { return reader_.run_of(leaf); }
   std::string leaf(std::uint64_t index) override { return reader_.leaf(index); }

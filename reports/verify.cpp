@@ -21,6 +21,7 @@
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
 #include "reports/time_checks.h"
+#include "tlog/cosignature.h"
 #include "tsa/bundle_tokens.h"
 
 namespace dnswitness {
@@ -126,6 +127,36 @@ void check_sha256(const std::string& lines, const std::vector<ListedFile>& files
   v.sha256_checked = true;
 }
 
+// A tree head's "cosignatures": [{line, verifier_key}], each line verified over `note` with the key
+// the report names for it (one line per key; the key names the witness).
+void check_cosignatures(const json& list, std::uint64_t size, const std::string& note, BundleVerification& v) {
+  const std::string where = fmt::format("the cosignatures of the tree head at size {}", size);
+  if (!list.is_array() || list.empty()) fail(where + " are not a non-empty list");
+  std::set<std::string> keys;
+  for (const auto& c : list) {
+    if (!c.is_object()) fail(where + " hold an item that is not an object");
+    const std::string& vkey = str(c, "verifier_key", where);
+    const std::string& line = str(c, "line", where);
+    const CosignatureVerifier verifier = [&] {
+      try {
+        return parse_cosignature_verifier_key(vkey);
+      } catch (const NoteError& e) {
+        fail(fmt::format("{}: '{}' is not a witness's verifier key ({})", where, vkey, e.what()));
+      }
+    }();
+    if (!keys.insert(vkey).second) fail(fmt::format("{}: the witness {} is listed twice", where, verifier.name));
+    const std::string prefix = "\u2014 " + verifier.name + " ";
+    if (!line.starts_with(prefix) || !line.ends_with("\n") || line.find('\n') != line.size() - 1)
+      fail(fmt::format("{}: the line of {} is not one signature line of that witness", where, verifier.name));
+    const CosignatureCheck check = verify_cosignatures(note + line, std::span<const CosignatureVerifier>(&verifier, 1));
+    if (!check || check.verified.size() != 1)
+      fail(fmt::format("the cosignature of {} on the tree head at size {} does not verify with the key the report "
+                       "gives for it ({})",
+                       verifier.name, size, check ? "another key ID" : check.problem));
+    v.cosignatures.push_back({size, verifier.name, vkey, line, check.verified.front().timestamp});
+  }
+}
+
 void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
   if (b.is_object() && b.value("format", "") == kReportFormatV1)
     fail(fmt::format("the bundle is format {}, made by an older dnswitness that did not prove its completeness and "
@@ -190,6 +221,7 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
           !bad.empty())
         fail(std::move(bad));
     if (size == newest_size) newest_note = note;
+    if (cps[i].contains("cosignatures")) check_cosignatures(cps[i]["cosignatures"], size, note, v);
   }
   if (!roots.count(newest_size)) fail(fmt::format("the newest tree head (size {}) is not in the bundle", newest_size));
   if (roots.rbegin()->first != newest_size) fail("ledger.newest_size is not the largest tree head in the bundle");
@@ -203,6 +235,8 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     ++v.consistency_proofs;
   }
   v.checkpoints = cps.size();
+  v.newest_size = newest_size;
+  v.newest_note = newest_note;
   v.timestamp_tokens = tokens.tokens;
   v.timestamp_roots.assign(tokens.roots.begin(), tokens.roots.end());
   v.timestamp_signers_checked = tokens.signers_checked;

@@ -7,6 +7,7 @@
 // `report` ran). Also the report.sha256 lines, when given.
 // Pure over its inputs: no network, no ledger, no clock. Thread-safe.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,17 @@ struct BundleVerification {
   std::optional<bool> manifest_signed;
   std::vector<std::string> pdfs;       // PDFs checked against report.sha256 and this bundle
   std::vector<std::string> warnings;    // from the tables, for the summary
+  // Witness cosignatures the tree heads carry (docs/report.md, "Witness cosignatures"), each checked
+  // with the verifier key the report names for it; which witnesses a reader trusts is its policy
+  // (reports/policy_check.h), checked against newest_note.
+  struct CheckedCosignature {
+    std::uint64_t size = 0;
+    std::string witness, verifier_key, line;
+    std::uint64_t timestamp = 0;  // POSIX seconds, the witness's own time
+  };
+  std::vector<CheckedCosignature> cosignatures;
+  std::uint64_t newest_size = 0;
+  std::string newest_note;
   // A multi-log bundle (dnswitness-report/3, reports/multi_log_bundle.h): each log's own bundle,
   // checked as a single-log one, with its `source`. The counts above are then the logs' sums, and
   // origin, key_fingerprint and verifier_key are empty (each log has its own).

@@ -16,6 +16,7 @@
 #include "reports/pdf/typesetter.h"
 #include "reports/pdf/wording.h"
 #include "timeutil/timestamp.h"
+#include "tlog/cosignature.h"
 
 namespace dnswitness::pdf {
 namespace {
@@ -1173,6 +1174,8 @@ class Writer {
       }
       for (const auto& tok : at(cp, "timestamps"))
         when += (when.empty() ? "" : "\n") + rt(L_("時刻認証：{}", "time-stamped: {}"), jst_of(str(tok, "gen_time")));
+      if (const auto& cos = at(cp, "cosignatures"); cos.is_array() && !cos.empty())
+        when += (when.empty() ? "" : "\n") + rt(L_("証人の連署：{}件", "cosigned by {} witness(es)"), cos.size());
       if (size == newest) when += (when.empty() ? "" : "\n") + std::string(L_("最新（本書の証明の基準）", "newest (all proofs lead here)"));
       t.rows.push_back({std::to_string(size), str(cp, "root"), when.empty() ? "-" : when});
     }
@@ -1191,6 +1194,8 @@ class Writer {
       for (const auto& [where, token] : tokens) tt.rows.push_back({where, token_text(token)});
       ts_.table(tt);
     }
+
+    witness_section(newest);
 
     ts_.text(L_("確認の手順", "How to check"), heading3());
     ts_.text(L_("1. ファイルが改変されていないこと（報告書と同じフォルダで実行）：",
@@ -1232,6 +1237,71 @@ class Writer {
     ts_.text(L_("期待される出力：フィンガープリント、「Signature Verified Successfully」、「leaf hash …」、「leaf N is in the signed tree (root …)」。",
                 "Expected output: the fingerprint, \"Signature Verified Successfully\", \"leaf hash ...\" and \"leaf N "
                 "is in the signed tree (root ...)\"."),
+             note());
+  }
+
+  // The witnesses' cosignatures of the newest tree head (checkpoints[].cosignatures,
+  // docs/report.md): what a witness is, what its cosignature proves and does not, and each one's
+  // name, key fingerprint and time. Each line is checked here with the key the bundle names; one that
+  // fails is shown as such (verify rejects such a bundle).
+  void witness_section(std::uint64_t newest) {
+    ts_.text(L_("証人（ウィットネス）による連署", "Witness cosignatures"), heading3());
+    ts_.text(L_("証人（ウィットネス）とは、ログの運営者から独立した第三者で、ログごとに自分が見た最大のツリーを記録し、"
+                "新しいツリーヘッドがそれまでのツリーを書き換えずに追記しただけのもの（整合性証明で確認）である場合に限り、"
+                "自分の鍵と自分の時刻で連署するものです。連署は、その時刻にこの証人に示されたログが一つだけであり、"
+                "運営者が内容の異なる二つの版（分岐）を使い分けたり、過去の記録を書き換えたりしていないことを示します。"
+                "連署は、観測の内容そのものが正しいことや、証人が観測を確かめたことを示すものではありません。"
+                "本書の古いツリーヘッドはすべて最新のツリーヘッドとの整合性が証明されているため、最新のツリーヘッドへの連署は"
+                "それらにも及びます。",
+                "A witness is a party independent of the log's operator that remembers, for each log, the largest tree "
+                "it has seen, and cosigns a new tree head with its own key and its own time only when a consistency "
+                "proof shows that it extends that tree without rewriting it. A cosignature shows that, at its time, "
+                "this witness was shown a single version of the log: the operator did not keep two versions (a fork) "
+                "nor rewrite earlier records. It does not show that the observations are true, nor that the witness "
+                "checked them. Every older tree head in this report is proved consistent with the newest, so a "
+                "cosignature of the newest covers them too."),
+             note());
+    const nlohmann::json* newest_cp = nullptr;
+    for (const auto& cp : at(doc_, "checkpoints"))
+      if (num(cp, "size") == newest) newest_cp = &cp;
+    const nlohmann::json& cos = newest_cp ? at(*newest_cp, "cosignatures") : at(doc_, "no-such-member");
+    if (!cos.is_array() || cos.empty()) {
+      ts_.text(L_("記録なし：最新のツリーヘッドには証人の連署がありません（連署を受けた後に記録された実行があるか、"
+                  "証人に送られていません）。",
+                  "Not recorded: the newest tree head carries no witness cosignature (runs were recorded after the "
+                  "last one cosigned, or none was sent to witnesses)."),
+               note());
+      return;
+    }
+    Table t;
+    t.size = 8.5;
+    t.columns = {{L_("証人", "Witness"), 1.2},
+                 {L_("鍵のフィンガープリント（SHA-256）", "Key fingerprint (SHA-256)"), 2.2, Font::mono},
+                 {rt(L_("最新のツリーヘッド（大きさ {}）に連署した時刻", "Cosigned the newest tree head (size {}) at"),
+                     newest),
+                  1.4}};
+    const std::string note_text = str(*newest_cp, "note");
+    for (const auto& c : cos) {
+      const std::string vkey = str(c, "verifier_key");
+      try {
+        const CosignatureVerifier v = parse_cosignature_verifier_key(vkey);
+        const CosignatureCheck check =
+            verify_cosignatures(note_text + str(c, "line"), std::span<const CosignatureVerifier>(&v, 1));
+        const std::string when =
+            check && check.verified.size() == 1
+                ? both_times(format_rfc3339_ns(
+                      UtcTime{static_cast<std::int64_t>(check.verified.front().timestamp) * 1'000'000'000}))
+                : std::string(L_("検証できません", "does not verify"));
+        t.rows.push_back({v.name, v.key.fingerprint(), when});
+      } catch (const std::exception&) {
+        t.rows.push_back({vkey, "-", L_("検証できません", "does not verify")});
+      }
+    }
+    ts_.table(t);
+    ts_.text(L_("誰の連署を信頼するかは読む人が決めます。信頼する証人の鍵を記した方針ファイルを用いて "
+                "dnswitness verify --policy で確認できます（docs/witness.md）。",
+                "Whose cosignatures to trust is the reader's decision: 'dnswitness verify --policy' checks them with "
+                "a policy file of the witnesses' keys the reader trusts (docs/witness.md)."),
              note());
   }
 };

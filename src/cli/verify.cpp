@@ -11,7 +11,11 @@
 
 #include "cli/commands.h"
 #include "cli/verify_manifest.h"
+#include "config/input_file.h"
+#include "model/errors.h"
 #include "reports/multi_log_bundle.h"
+#include "reports/policy_check.h"
+#include "timeutil/timestamp.h"
 #include "reports/verify.h"
 #include "tsa/accredited_tsas.h"
 #include "tsa/rfc3161.h"
@@ -41,6 +45,7 @@ Action add_verify(CLI::App& app) {
   auto quiet = std::make_shared<bool>(false);
   auto tsa_ca = std::make_shared<std::vector<std::string>>();
   auto accredited_list = std::make_shared<std::string>();
+  auto policy_file = std::make_shared<std::string>();
   CLI::App* sub = app.add_subcommand(
       "verify", "Check a report bundle offline: leaf hashes, inclusion and consistency proofs, signatures, login "
                 "records and every table.");
@@ -57,8 +62,13 @@ Action add_verify(CLI::App& app) {
       "a signer of a service in the list of accredited TSAs (the shipped presets/accredited-tsas.json, or\n"
       "--accredited-tsas); a token the bundle labels accredited that is not is exit 4, and without --tsa-ca\n"
       "such a label gets a warning that it is unconfirmed (docs/report.md).\n"
-      "Exit codes: 0 valid; 4 invalid (the first failing item is named); 1 the file cannot be read;\n"
-      "2 bad usage (an unreadable --tsa-ca or list file).");
+      "Witness cosignatures on the tree heads are checked with the keys the report names and listed; with\n"
+      "--policy FILE (c2sp.org/tlog-policy: 'log', 'witness', 'group', 'quorum' lines, docs/witness.md) the\n"
+      "report's logs must be ones the policy lists, and each newest tree head must be cosigned, by the\n"
+      "policy's own keys, by witnesses that meet its quorum.\n"
+      "Exit codes: 0 valid; 4 invalid, or the policy is not met (the first failing item is named); 1 the file\n"
+      "cannot be read; 2 bad usage (an unreadable --tsa-ca, list or policy file, or a policy that breaks the\n"
+      "format).");
   sub->add_option("report", *report, "report.json")->required()->option_text("REPORT.json");
   sub->add_flag("--quiet,-q", *quiet, "Print only problems");
   sub->add_option("--tsa-ca", *tsa_ca,
@@ -69,8 +79,22 @@ Action add_verify(CLI::App& app) {
                   "The list of accredited TSAs to decide 'accredited' by (default: accredited-tsas.json of the "
                   "presets folder; format in docs/report.md)")
       ->option_text("FILE");
-  return [report, quiet, tsa_ca, accredited_list]() -> int {
+  sub->add_option("--policy", *policy_file,
+                  "Trust policy file (c2sp.org/tlog-policy): the logs you accept and the witnesses whose "
+                  "cosignatures the newest tree head needs")
+      ->option_text("FILE");
+  return [report, quiet, tsa_ca, accredited_list, policy_file]() -> int {
     // The reader's trust, checked before the bundle is read: a typo must not look like a bad bundle.
+    std::optional<TrustPolicy> policy;
+    if (!policy_file->empty()) {
+      const std::string text =
+          read_input_file(*policy_file, "policy file", static_cast<long long>(kPolicyMaxBytes));
+      try {
+        policy = parse_trust_policy(text);
+      } catch (const PolicyError& e) {
+        throw UsageError(fmt::format("The policy file {} breaks the tlog-policy format: {}", *policy_file, e.what()));
+      }
+    }
     TsaAnchors anchors;
     for (const auto& f : *tsa_ca) check_trust_file(f, "--tsa-ca");
     anchors.ca_files = *tsa_ca;
@@ -131,6 +155,22 @@ Action add_verify(CLI::App& app) {
       std::cerr << fmt::format("dnswitness: the report {} is NOT valid: {}.\n", path.string(), v.failure);
       return kExitTampered;
     }
+    if (policy) {
+      const PolicyOutcome met = check_policy(v, *policy);
+      if (!met.ok) {
+        std::cerr << fmt::format("dnswitness: the report {} does NOT meet the policy {}: {}.\n", path.string(),
+                                 *policy_file, met.failure);
+        return kExitTampered;
+      }
+      if (!*quiet)
+        for (const auto& l : met.logs)
+          std::cout << fmt::format("Policy {}: {} is a listed log; its newest tree head (size {}) is cosigned by {} "
+                                   "(the policy needs {}).\n",
+                                   *policy_file, l.origin, l.newest_size,
+                                   l.witnesses.empty() ? std::string("no witness")
+                                                       : fmt::format("{}", fmt::join(l.witnesses, ", ")),
+                                   policy->describe_quorum());
+    }
     if (!manifest.warning.empty()) std::cerr << fmt::format("dnswitness: warning: {}.\n", manifest.warning);
     for (const auto& u : v.unconfirmed_accredited_tokens) std::cerr << fmt::format("dnswitness: warning: {}.\n", u);
     if (v.timestamp_tokens > 0 && !v.timestamp_signers_checked)
@@ -148,6 +188,21 @@ Action add_verify(CLI::App& app) {
                   << fmt::format("{}{} signed tree heads: signatures verified; {} consistency proofs to the newest "
                                  "verified\n",
                                  indent, l.checkpoints, l.consistency_proofs);
+        std::size_t older = 0;
+        for (const auto& c : l.cosignatures) {
+          if (c.size != l.newest_size) {
+            ++older;
+            continue;
+          }
+          const UtcTime at{static_cast<std::int64_t>(c.timestamp) * 1'000'000'000};
+          std::cout << fmt::format("{}cosigned by the witness {} at {} ({}), verified with the key the report "
+                                   "names: {}\n",
+                                   indent, c.witness, format_utc_display(at), format_jst_display(at), c.verifier_key);
+        }
+        if (older > 0)
+          std::cout << fmt::format("{}{} more witness cosignature(s) on older tree heads verified\n", indent, older);
+        if (l.cosignatures.empty())
+          std::cout << fmt::format("{}no witness cosignature on its tree heads\n", indent);
       };
       if (v.logs.empty()) one_log(v, "  ");
       for (std::size_t i = 0; i < v.logs.size(); ++i) {

@@ -1,5 +1,8 @@
 #include "ledger/cosignatures.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace dnswitness {
 namespace {
 
@@ -75,6 +78,17 @@ std::vector<CosignatureRow> read_cosigned_of_size(Db& db, std::uint64_t size) {
   Stmt of_size(db, (std::string(kCosignatureColumns) + " WHERE size = ?1 AND status = 'cosigned' ORDER BY id").c_str());
   of_size.bind(1, static_cast<std::int64_t>(size));
   return cosignature_rows(of_size);
+}
+
+std::vector<CosignatureRow> cosignatures_of_tree_head(Db& db, std::uint64_t size) {
+  std::vector<CosignatureRow> rows = read_cosigned_of_size(db, size);
+  std::stable_sort(rows.begin(), rows.end(), [](const CosignatureRow& a, const CosignatureRow& b) {
+    return std::tie(a.witness, a.verifier_key) < std::tie(b.witness, b.verifier_key);
+  });
+  rows.erase(std::unique(rows.begin(), rows.end(),
+                         [](const CosignatureRow& a, const CosignatureRow& b) { return a.verifier_key == b.verifier_key; }),
+             rows.end());
+  return rows;
 }
 
 std::uint64_t newest_cosigned_size(Db& db, const std::string& verifier_key) {

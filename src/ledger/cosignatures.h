@@ -57,6 +57,9 @@ void insert_cosignatures(Db& db, std::vector<CosignatureRow>& rows);
 std::vector<CosignatureRow> read_cosignatures(Db& db);
 // The cosigned rows of the tree head of size `size`, by id.
 std::vector<CosignatureRow> read_cosigned_of_size(Db& db, std::uint64_t size);
+// What a tree head carries when published or reported: its cosigned rows, one per verifier key (the
+// first stored), ordered by witness name then key.
+std::vector<CosignatureRow> cosignatures_of_tree_head(Db& db, std::uint64_t size);
 // The largest size `verifier_key` cosigned (0: none): where its next request starts from.
 std::uint64_t newest_cosigned_size(Db& db, const std::string& verifier_key);
 // The newest row of each verifier key, by witness name (what `status` shows).

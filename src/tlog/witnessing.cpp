@@ -2,11 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <map>
 #include <mutex>
 #include <thread>
-#include <tuple>
 
 #include "ledger/queries.h"
 #include "timeutil/timestamp.h"
@@ -92,17 +90,8 @@ WitnessingResult witness_newest_tree_head(LedgerStore& store, const std::vector<
 }
 
 std::string cosigned_checkpoint_text(Db& db, const std::string& note, std::uint64_t size) {
-  std::vector<CosignatureRow> rows = read_cosigned_of_size(db, size);
-  std::stable_sort(rows.begin(), rows.end(), [](const CosignatureRow& a, const CosignatureRow& b) {
-    return std::tie(a.witness, a.verifier_key) < std::tie(b.witness, b.verifier_key);
-  });
   std::string text = note;
-  const std::string* last_key = nullptr;
-  for (const auto& r : rows) {
-    if (last_key && *last_key == r.verifier_key) continue;  // one line per witness key
-    last_key = &r.verifier_key;
-    text += r.cosignature;
-  }
+  for (const auto& r : cosignatures_of_tree_head(db, size)) text += r.cosignature;
   return text;
 }
 
