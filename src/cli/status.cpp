@@ -197,12 +197,18 @@ Action add_status(CLI::App& app) {
       for (const auto& w : clock_warnings) std::cout << "clock warning:    " << w << '\n';
       if (witnesses.empty()) std::cout << "witnesses:        none asked (publish --witness)\n";
       for (const auto& w : witnesses) {
+        // The key ID tells apart two keys of one name (a witness that made a new key).
+        const std::string& vkey = w.last.verifier_key;
+        const auto plus = vkey.find('+', w.last.witness.size());
+        const std::string key_id =
+            plus == std::string::npos ? "?" : vkey.substr(plus + 1, vkey.find('+', plus + 1) - plus - 1);
         if (w.last.status == kCosigned)
-          std::cout << fmt::format("witness {}: cosigned size {} (asked {})\n", w.last.witness, w.last.size,
-                                   w.last.requested_at);
+          std::cout << fmt::format("witness {} (key {}): cosigned size {} (asked {})\n", w.last.witness, key_id,
+                                   w.last.size, w.last.requested_at);
         else
-          std::cout << fmt::format("witness {}: {} at size {} (asked {}): {}; newest it cosigned: {}\n",
-                                   w.last.witness, w.last.status == kCosignRefused ? "REFUSED" : "FAILED", w.last.size,
+          std::cout << fmt::format("witness {} (key {}): {} at size {} (asked {}): {}; newest it cosigned: {}\n",
+                                   w.last.witness, key_id, w.last.status == kCosignRefused ? "REFUSED" : "FAILED",
+                                   w.last.size,
                                    w.last.requested_at, w.last.error,
                                    w.cosigned_size == 0 ? std::string("none") : fmt::format("size {}", w.cosigned_size));
       }

@@ -85,9 +85,8 @@ std::vector<CosignatureRow> cosignatures_of_tree_head(Db& db, std::uint64_t size
   std::stable_sort(rows.begin(), rows.end(), [](const CosignatureRow& a, const CosignatureRow& b) {
     return std::tie(a.witness, a.verifier_key) < std::tie(b.witness, b.verifier_key);
   });
-  rows.erase(std::unique(rows.begin(), rows.end(),
-                         [](const CosignatureRow& a, const CosignatureRow& b) { return a.verifier_key == b.verifier_key; }),
-             rows.end());
+  const auto same_key = [](const CosignatureRow& a, const CosignatureRow& b) { return a.verifier_key == b.verifier_key; };
+  rows.erase(std::unique(rows.begin(), rows.end(), same_key), rows.end());
   return rows;
 }
 

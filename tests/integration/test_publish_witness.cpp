@@ -133,8 +133,9 @@ TEST_CASE("publish --witness: two witnesses cosign, a restart keeps state, one d
   CHECK(rows.back().error.find("did not answer") != std::string::npos);
   auto status = run_dnswitness("status --ledger " + ledger.string());
   INFO(status.out, status.err);
-  CHECK(status.out.find("witness w1.example.jp: cosigned size 6") != std::string::npos);
-  CHECK(status.out.find("witness w2.example.jp: FAILED at size 6") != std::string::npos);
+  const std::string id1 = v1.substr(14, 8), id2 = v2.substr(14, 8);  // after "wN.example.jp+"
+  CHECK(status.out.find("witness w1.example.jp (key " + id1 + "): cosigned size 6") != std::string::npos);
+  CHECK(status.out.find("witness w2.example.jp (key " + id2 + "): FAILED at size 6") != std::string::npos);
   CHECK(status.out.find("newest it cosigned: size 4") != std::string::npos);
   // Back up, with no new run: asked again for the same tree head, and the checkpoint gains its line.
   w2 = std::make_unique<WitnessProcess>(t.path() / "w2", t.path() / "w2c.log");
