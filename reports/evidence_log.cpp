@@ -21,11 +21,9 @@ LedgerEvidenceLog::LedgerEvidenceLog(LedgerStore& store) : store_(store), key_(b
 
 std::optional<nlohmann::json> LedgerEvidenceLog::cosignatures(std::uint64_t size) {
   // The lines the published checkpoint carries (tlog/witnessing.h), with each witness's key.
-  const std::vector<CosignatureRow> rows = cosignatures_of_tree_head(store_.db(), size);
-  if (rows.empty()) return std::nullopt;
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : rows) out.push_back({{"line", r.cosignature}, {"verifier_key", r.verifier_key}});
-  return out;
+  nlohmann::json list = cosignature_list(store_.db(), size);
+  if (list.empty()) return std::nullopt;
+  return list;
 }
 
 std::optional<nlohmann::json> LedgerEvidenceLog::timestamps(std::uint64_t size) {

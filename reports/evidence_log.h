@@ -39,9 +39,8 @@ class EvidenceLog {
   // nullopt when it has none.
   virtual std::optional<nlohmann::json> timestamps(std::uint64_t size) = 0;
   // The witnesses' cosignatures of the tree head of this size, as report.json carries them
-  // ([{verifier_key, line}], docs/report.md), or nullopt when it has none. A published log does not
-  // carry them yet (its checkpoint file holds only the newest one's).
-  virtual std::optional<nlohmann::json> cosignatures(std::uint64_t /*size*/) { return std::nullopt; }
+  // ([{line, verifier_key}], docs/report.md), or nullopt when it has none.
+  virtual std::optional<nlohmann::json> cosignatures(std::uint64_t size) = 0;
   // The runs, in log order, that started within any of `spans`, with at least the nearest run
   // before and after each span when the log has them (a ledger gives all its runs).
   virtual std::vector<RunTime> runs_around(const std::vector<ReportWindow>& spans) = 0;

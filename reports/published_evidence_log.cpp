@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ledger/checkpoint.h"
+#include "ledger/signed_note.h"
 #include "timeutil/timestamp.h"
 #include "tlog/log_source.h"
 #include "tlog/run_heads.h"
@@ -34,7 +35,10 @@ PublishedEvidenceLog::PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier
     : log_(log), verifier_(std::move(verifier)) {
   newest_.size = log_.size();
   newest_.root = log_.checkpoint().root;
-  newest_.note = log_.signed_checkpoint();
+  // The published checkpoint carries the witnesses' cosignatures after the log's own line; the
+  // report carries the note as the log signed it and the cosignatures apart (as from the ledger).
+  const std::string published = log_.signed_checkpoint();
+  newest_.note = note_signed_by(published, verifier_.name).value_or(published);
 }
 
 std::string PublishedEvidenceLog::where() const { return log_.source().location(); }
@@ -182,6 +186,23 @@ std::optional<nlohmann::json> PublishedEvidenceLog::timestamps(std::uint64_t siz
                                                      "must publish it again.",
                                                      log_.source().url_of(path)));
   return j;  // each token is checked against the tree head by verify, as any bundle's
+}
+
+std::optional<nlohmann::json> PublishedEvidenceLog::cosignatures(std::uint64_t size) {
+  const std::string path = run_cosignatures_path(size);
+  const auto bytes = log_.source().fetch(path, kMaxCheckpointBytes * 16);
+  if (!bytes) return std::nullopt;
+  auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  const bool shaped = j.is_array() && std::all_of(j.begin(), j.end(), [](const nlohmann::json& c) {
+                        return c.is_object() && c.size() == 2 && c.contains("line") && c["line"].is_string() &&
+                               c.contains("verifier_key") && c["verifier_key"].is_string();
+                      });
+  if (!shaped)
+    throw RemoteLogError(Kind::tampered, fmt::format("The cosignatures file {} is not a list of {{line, verifier_key}} "
+                                                     "objects; the log's operator must publish it again.",
+                                                     log_.source().url_of(path)));
+  if (j.empty()) return std::nullopt;
+  return j;  // each line is checked over the tree head by verify, as any bundle's
 }
 
 std::vector<Hash> PublishedEvidenceLog::consistency_proof(std::uint64_t m) {

@@ -49,6 +49,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   const CheckpointRow& newest() override { return newest_; }
   std::optional<CheckpointRow> checkpoint(std::uint64_t size) override;
   std::optional<nlohmann::json> timestamps(std::uint64_t size) override;
+  std::optional<nlohmann::json> cosignatures(std::uint64_t size) override;
   std::vector<RunTime> runs_around(const std::vector<ReportWindow>& spans) override;
   LedgerReader::RunSpan run_of(std::uint64_t leaf) override;
   std::string leaf(std::uint64_t index) override { return log_.entry(index); }

@@ -127,6 +127,9 @@ void check_sha256(const std::string& lines, const std::vector<ListedFile>& files
   v.sha256_checked = true;
 }
 
+// 9999-12-31T23:59:59Z.
+constexpr std::uint64_t kLastCosignatureSecond = 253402300799;
+
 // A tree head's "cosignatures": [{line, verifier_key}], each line verified over `note` with the key
 // the report names for it (one line per key; the key names the witness).
 void check_cosignatures(const json& list, std::uint64_t size, const std::string& note, BundleVerification& v) {
@@ -153,6 +156,10 @@ void check_cosignatures(const json& list, std::uint64_t size, const std::string&
       fail(fmt::format("the cosignature of {} on the tree head at size {} does not verify with the key the report "
                        "gives for it ({})",
                        verifier.name, size, check ? "another key ID" : check.problem));
+    // tlog-cosignature: the time is never 0; beyond the year 9999 it is no time a date can show.
+    if (check.verified.front().timestamp == 0 || check.verified.front().timestamp > kLastCosignatureSecond)
+      fail(fmt::format("the cosignature of {} on the tree head at size {} states no usable time ({})", verifier.name,
+                       size, check.verified.front().timestamp));
     v.cosignatures.push_back({size, verifier.name, vkey, line, check.verified.front().timestamp});
   }
 }

@@ -1288,7 +1288,8 @@ class Writer {
         const CosignatureCheck check =
             verify_cosignatures(note_text + str(c, "line"), std::span<const CosignatureVerifier>(&v, 1));
         const std::string when =
-            check && check.verified.size() == 1
+            check && check.verified.size() == 1 && check.verified.front().timestamp > 0 &&
+                    check.verified.front().timestamp <= 253402300799  // 9999-12-31T23:59:59Z
                 ? both_times(format_rfc3339_ns(
                       UtcTime{static_cast<std::int64_t>(check.verified.front().timestamp) * 1'000'000'000}))
                 : std::string(L_("検証できません", "does not verify"));

@@ -38,7 +38,7 @@ WitnessingSummary ask_witnesses(LedgerStore& store, const WitnessTargets& witnes
   const WitnessingResult r = witness_newest_tree_head(store, witnesses.endpoints, witnesses.timeout_ms);
   const auto messages = witnessing_messages(r);
   for (std::size_t i = 0; i < r.attempts.size(); ++i) {
-    const bool ok = r.attempts[i].status == kCosigned;
+    const bool ok = r.attempts[i].status == kCosigned || r.attempts[i].status == kCosignSuperseded;
     if (!ok) ++summary.not_cosigned;
     if (is_inconsistent_refusal(r.attempts[i])) ++summary.inconsistent;
     if (!ok || !quiet) out << "dnswitness: " << messages[i] << "\n";

@@ -10,8 +10,10 @@
 #include "ledger/cosignatures.h"
 #include "ledger/coverage.h"
 #include "model/errors.h"
+#include "schedule/collection_health.h"
 #include "schedule/installed.h"
 #include "schedule/interval.h"
+#include "tlog/witnessing.h"
 
 namespace dnswitness::cli {
 namespace {
@@ -21,6 +23,7 @@ namespace fs = std::filesystem;
 struct StatusOptions {
   LedgerOptions ledger;
   std::string interval;
+  std::string max_age;
   bool json = false;
 };
 
@@ -46,6 +49,8 @@ std::string duration_text(std::int64_t ns) {
   return format_interval(std::chrono::seconds(std::max<std::int64_t>(ns / 1'000'000'000, 0)));
 }
 
+int status_action(const StatusOptions& o);
+
 }  // namespace
 
 Action add_status(CLI::App& app) {
@@ -58,12 +63,42 @@ Action add_status(CLI::App& app) {
       "Examples:\n"
       "  dnswitness status\n"
       "  dnswitness status --interval 5m --json\n"
-      "Exit codes: 0 done (problems found are printed, not an error); 1 the ledger cannot be read; 2 bad usage.");
+      "Exit codes: 0 done (problems found are printed, not an error); 1 the ledger cannot be read; 2 bad usage.\n"
+      "\n"
+      "For a monitoring system (Icinga, Nagios, Zabbix, systemd OnFailure=), --max-age DURATION prints one\n"
+      "line 'DNSWITNESS STATE - ...' (with the problems below it) and exits with the monitoring-plugin codes:\n"
+      "0 OK; 1 WARNING (a gap within the last 24 hours, a resolver without a response or a clock warning in\n"
+      "the last run, a witness that did not cosign); 2 CRITICAL (no run, the last run older than DURATION, no\n"
+      "resolver answered in the last run, a witness refused the tree as inconsistent); 3 UNKNOWN (the ledger\n"
+      "cannot be read, or a bad --interval or --max-age):\n"
+      "  dnswitness status --max-age 15m --interval 5m");
   add_ledger_options(sub, opt->ledger);
   sub->add_option("--interval", opt->interval, "Expected time between runs, for finding gaps: 5m, 1h ...")
       ->option_text("INTERVAL");
+  sub->add_option("--max-age", opt->max_age,
+                  "Monitoring: the last run may be at most this old (15m, 1h ...); prints one check line and exits "
+                  "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
+      ->option_text("DURATION");
   sub->add_flag("--json", opt->json, "Print JSON instead of text");
   return [opt]() -> int {
+    if (!opt->max_age.empty()) {
+      // A monitoring system reads the exit code: anything this command cannot judge is UNKNOWN (3).
+      try {
+        return status_action(*opt);
+      } catch (const std::exception& e) {
+        std::cout << fmt::format("DNSWITNESS UNKNOWN - {}\n", e.what());
+        return static_cast<int>(HealthState::unknown);
+      }
+    }
+    return status_action(*opt);
+  };
+}
+
+namespace {
+
+int status_action(const StatusOptions& o) {
+  const StatusOptions* opt = &o;
+  {
     std::optional<std::chrono::seconds> interval;
     std::string interval_source;
     if (!opt->interval.empty()) {
@@ -130,6 +165,42 @@ Action add_status(CLI::App& app) {
         witnesses.push_back({std::move(row), cosigned});
       }
 
+      // Monitoring (--max-age): the verdict, in the monitoring-plugin form.
+      std::optional<HealthVerdict> health;
+      if (!opt->max_age.empty()) {
+        CollectionFacts f;
+        f.now_ns = now;
+        f.max_age = parse_interval(opt->max_age, "--max-age");
+        if (last) {
+          f.last_run_started_ns = last->time.started_ns;
+          for (const auto& [name, h] : last->resolvers) {
+            f.last_run_observations += h.observations;
+            f.last_run_responses += h.responses;
+          }
+        }
+        f.failing_resolvers = failing;
+        f.clock_warnings = clock_warnings;
+        f.gaps = gaps;
+        // Only witnesses asked about the newest tree head any was asked about: one taken out of the
+        // configuration keeps its old rows (append-only) but is no longer news.
+        std::uint64_t asked_size = 0;
+        for (const auto& w : witnesses) asked_size = std::max(asked_size, w.last.size);
+        for (const auto& w : witnesses) {
+          if (w.last.status == kCosigned || w.last.status == kCosignSuperseded || w.last.size < asked_size) continue;
+          const std::string what = fmt::format("witness {}: {} at size {} ({})", w.last.witness,
+                                               w.last.status == kCosignRefused ? "refused" : "failed", w.last.size,
+                                               w.last.error);
+          (is_inconsistent_refusal(w.last) ? f.witness_fork_alarms : f.witness_failures).push_back(what);
+        }
+        health = judge_collection(f);
+      }
+
+      if (health && !opt->json) {
+        std::cout << health->line << '\n';
+        for (const auto& p : health->problems) std::cout << p << '\n';
+        return static_cast<int>(health->state);
+      }
+
       if (opt->json) {
         nlohmann::json j = {{"ledger", paths.dir.string()},
                             {"origin", store.origin()},
@@ -169,8 +240,12 @@ Action add_status(CLI::App& app) {
         }
         if (schedule)
           j["schedule"] = {{"backend", schedule->backend}, {"where", schedule->where}, {"when", schedule->when}};
+        if (health)
+          j["health"] = {{"state", health_state_name(health->state)},
+                         {"problems", health->problems},
+                         {"line", health->line}};
         std::cout << j.dump(2) << '\n';
-        return kExitOk;
+        return health ? static_cast<int>(health->state) : kExitOk;
       }
 
       std::cout << fmt::format("ledger:           {} ({})\n", paths.dir.string(), human_bytes(ledger_bytes(paths)))
@@ -205,6 +280,9 @@ Action add_status(CLI::App& app) {
         if (w.last.status == kCosigned)
           std::cout << fmt::format("witness {} (key {}): cosigned size {} (asked {})\n", w.last.witness, key_id,
                                    w.last.size, w.last.requested_at);
+        else if (w.last.status == kCosignSuperseded)
+          std::cout << fmt::format("witness {} (key {}): {} (asked {})\n", w.last.witness, key_id, w.last.error,
+                                   w.last.requested_at);
         else
           std::cout << fmt::format("witness {} (key {}): {} at size {} (asked {}): {}; newest it cosigned: {}\n",
                                    w.last.witness, key_id, w.last.status == kCosignRefused ? "REFUSED" : "FAILED",
@@ -230,9 +308,12 @@ Action add_status(CLI::App& app) {
       }
       return kExitOk;
     } catch (...) {
+      if (!opt->max_age.empty()) throw;
       return report_current_exception();
     }
-  };
+  }
 }
+
+}  // namespace
 
 }  // namespace dnswitness::cli

@@ -29,6 +29,7 @@ struct WatchCliOptions {
   std::uint64_t count = 0;
   bool once = false;
   std::string on_change;
+  std::string on_run;
   int on_change_timeout_s = 30;
   std::string log;
   std::string publish;
@@ -76,6 +77,9 @@ Action add_watch(CLI::App& app) {
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
       "after --on-change-timeout seconds; its failure is logged and the watch goes on. Commands run beside the\n"
       "runs, never delaying one: 4 at once, 256 waiting; more are dropped, logged and counted in the ledger.\n"
+      "--on-run runs COMMAND after every run, recorded or not, with {\"event\": \"run\", run_id, started_at,\n"
+      "finished_at, recorded, observations, outcomes, responded, changes, tree_size | error} on its stdin: a\n"
+      "heartbeat (healthchecks.io, a push monitor); one at a time, beside the runs, stopped after the timeout.\n"
       "Exit codes: 0 stopped normally; 1 a run could not be recorded (the ledger was busy, the disk full, ...);\n"
       "2 bad usage or config; 3 (--once) no resolver gave any response (the run is recorded); 4 the ledger\n"
       "contradicts itself (run 'dnswitness verify-ledger').\n" +
@@ -99,7 +103,12 @@ Action add_watch(CLI::App& app) {
   sub->add_flag("--once", opt->once, "One run now, without waiting for a slot, then exit (for cron)");
   sub->add_option("--on-change", opt->on_change, "Shell command run for each change, with the event JSON on stdin")
       ->option_text("COMMAND");
-  sub->add_option("--on-change-timeout", opt->on_change_timeout_s, "Seconds --on-change may take (default: 30)")
+  sub->add_option("--on-run", opt->on_run,
+                  "Shell command run after every run, recorded or not, with the run's summary JSON on stdin (a "
+                  "heartbeat for monitoring)")
+      ->option_text("COMMAND");
+  sub->add_option("--on-change-timeout", opt->on_change_timeout_s,
+                  "Seconds --on-change (and --on-run) may take (default: 30)")
       ->check(CLI::Range(1, 3600))
       ->option_text("SECONDS");
   sub->add_option("--log", opt->log, "Append a timestamped line per run and per event to FILE (default: stderr)")
@@ -119,6 +128,7 @@ Action add_watch(CLI::App& app) {
     w.count = opt->count;
     w.once = opt->once;
     w.on_change = opt->on_change;
+    w.on_run = opt->on_run;
     w.on_change_timeout = std::chrono::seconds(opt->on_change_timeout_s);
     w.log_file = opt->log;
     w.quiet = opt->quiet;

@@ -90,6 +90,26 @@ std::vector<CosignatureRow> cosignatures_of_tree_head(Db& db, std::uint64_t size
   return rows;
 }
 
+std::vector<CosignatureRow> read_cosigned_since(Db& db, std::int64_t after_id) {
+  Stmt since(db, (std::string(kCosignatureColumns) + " WHERE id > ?1 AND status = 'cosigned' ORDER BY id").c_str());
+  since.bind(1, after_id);
+  return cosignature_rows(since);
+}
+
+bool has_cosignature_row(Db& db, std::int64_t id) {
+  Stmt q(db, "SELECT count(*) FROM cosignatures WHERE id = ?1");
+  q.bind(1, id);
+  q.step("reading the cosignatures");
+  return q.i64(0) != 0;
+}
+
+nlohmann::json cosignature_list(Db& db, std::uint64_t size) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : cosignatures_of_tree_head(db, size))
+    list.push_back({{"line", r.cosignature}, {"verifier_key", r.verifier_key}});
+  return list;
+}
+
 std::uint64_t newest_cosigned_size(Db& db, const std::string& verifier_key) {
   Stmt q(db, "SELECT coalesce(max(size), 0) FROM cosignatures WHERE verifier_key = ?1 AND status = 'cosigned'");
   q.bind(1, verifier_key);

@@ -9,7 +9,7 @@
 //                url TEXT,              its submission prefix
 //                requested_at TEXT,     RFC 3339 (ns), this machine's clock when the request was sent
 //                old_size INTEGER,      the size the request was finally sent from (after a 409)
-//                status TEXT,           cosigned | refused | failed
+//                status TEXT,           cosigned | refused | failed | superseded
 //                http_status INTEGER,   the witness's last HTTP status (NULL: no answer)
 //                cosignature TEXT,      the cosignature line(s) "— NAME base64\n" (cosigned rows only)
 //                cosigned_at INTEGER,   the POSIX seconds the witness put in its cosignature (cosigned)
@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ledger/sqlite.h"
 
 namespace dnswitness {
@@ -38,7 +40,7 @@ struct CosignatureRow {
   std::string url;
   std::string requested_at;
   std::uint64_t old_size = 0;
-  std::string status;     // cosigned | refused | failed
+  std::string status;     // cosigned | refused | failed | superseded
   long http_status = 0;   // 0: no answer
   std::string cosignature;  // empty unless cosigned
   std::uint64_t cosigned_at = 0;
@@ -48,6 +50,9 @@ struct CosignatureRow {
 inline constexpr const char* kCosigned = "cosigned";
 inline constexpr const char* kCosignRefused = "refused";
 inline constexpr const char* kCosignFailed = "failed";
+// The witness already held a newer tree head of this very ledger (another publish had it cosigned
+// meanwhile): nothing was wrong and nothing is missing.
+inline constexpr const char* kCosignSuperseded = "superseded";
 
 // The CREATE statements of the table and its triggers (CREATE ... IF NOT EXISTS).
 const char* cosignatures_schema();
@@ -60,6 +65,13 @@ std::vector<CosignatureRow> read_cosigned_of_size(Db& db, std::uint64_t size);
 // What a tree head carries when published or reported: its cosigned rows, one per verifier key (the
 // first stored), ordered by witness name then key.
 std::vector<CosignatureRow> cosignatures_of_tree_head(Db& db, std::uint64_t size);
+// The cosigned rows with an id greater than `after_id`, by id (what a publish has not seen yet).
+std::vector<CosignatureRow> read_cosigned_since(Db& db, std::int64_t after_id);
+// Whether the ledger holds a row with this id (a published-through mark names one).
+bool has_cosignature_row(Db& db, std::int64_t id);
+// The objects report.json and a published folder carry for a tree head: [{line, verifier_key}],
+// of cosignatures_of_tree_head (docs/report.md, "Witness cosignatures"); empty when none.
+nlohmann::json cosignature_list(Db& db, std::uint64_t size);
 // The largest size `verifier_key` cosigned (0: none): where its next request starts from.
 std::uint64_t newest_cosigned_size(Db& db, const std::string& verifier_key);
 // The newest row of each verifier key, by witness name (what `status` shows).

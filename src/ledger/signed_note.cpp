@@ -190,6 +190,23 @@ std::optional<NoteParts> split_note(std::string_view note) {
   return parts;
 }
 
+std::optional<std::string> note_signed_by(std::string_view note, std::string_view key_name) {
+  if (!split_note(note)) return std::nullopt;
+  const auto split = note.rfind("\n\n");
+  std::string out(note.substr(0, split + 2));
+  const std::size_t text_size = out.size();
+  std::string_view sigs = note.substr(split + 2);
+  const std::string prefix = std::string(kSigPrefix) + std::string(key_name) + " ";
+  while (!sigs.empty()) {
+    const auto eol = sigs.find('\n');
+    const std::string_view line = sigs.substr(0, eol + 1);
+    sigs.remove_prefix(eol + 1);
+    if (line.starts_with(prefix)) out += line;
+  }
+  if (out.size() == text_size) return std::nullopt;
+  return out;
+}
+
 OpenedNote verify_note(std::string_view note, std::span<const NoteVerifier> verifiers) {
   OpenedNote out;
   const auto reject = [&out](NoteStatus status) {

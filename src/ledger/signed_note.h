@@ -98,6 +98,11 @@ struct NoteParts {
 };
 std::optional<NoteParts> split_note(std::string_view note);
 
+// The note with only the signature lines of `key_name`, byte for byte (a cosigned checkpoint
+// without its witnesses' lines: the log's own note as it signed it). nullopt when `note` is not a
+// well-formed note (split_note) or has no line of that name.
+std::optional<std::string> note_signed_by(std::string_view note, std::string_view key_name);
+
 // Verifies a note against trusted keys (c2sp.org/signed-note "Signatures"): unknown (name, ID) pairs
 // are ignored, every line from a known key must verify, and at least one must. Never throws on
 // malformed input.

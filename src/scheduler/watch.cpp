@@ -58,6 +58,8 @@ constexpr std::chrono::milliseconds kOnChangeGraceOnSignal{5000};
 
 // Pending clock_step events kept while runs cannot be recorded (a bound, not a limit in practice).
 constexpr std::size_t kMaxPendingClockSteps = 64;
+// --on-run calls that may wait behind a slow one (a heartbeat needs no backlog).
+constexpr std::size_t kOnRunQueueLimit = 4;
 
 std::string outcome_summary(const RunRecord& run) {
   std::string out;
@@ -78,6 +80,9 @@ class Watcher {
     if (!opt_.on_change.empty())
       hooks_.emplace(opt_.on_change, opt_.on_change_timeout, kOnChangeConcurrency, kOnChangeQueueLimit,
                      [this] { boost::asio::post(io_, [this] { log_hook_results(); }); });
+    if (!opt_.on_run.empty())
+      run_hooks_.emplace(opt_.on_run, opt_.on_change_timeout, 1, kOnRunQueueLimit,
+                         [this] { boost::asio::post(io_, [this] { log_run_hook_results(); }); });
     {
       // The key (made on first use) and the ledger are checked before the first run, so a bad
       // folder or a missing key stops the watch at once instead of at every run.
@@ -103,6 +108,7 @@ class Watcher {
     }
     io_.run();
     if (hooks_) finish_hooks();
+    if (run_hooks_) finish_run_hooks();
     if (!opt_.once)
       log_.info(fmt::format("watch stopped{} after {} run(s) ({} not recorded), {} event(s)",
                             result_.stop_signal ? fmt::format(" by {}", signal_name(result_.stop_signal)) : "",
@@ -239,6 +245,20 @@ class Watcher {
     const std::string& run_id = result.run.run_id;
     std::optional<DelayedRun> delay = std::move(pending_delay_);
     pending_delay_.reset();
+    // The --on-run summary: what this run was and what became of it, sent whether or not it was recorded.
+    nlohmann::json summary = {{"event", "run"},
+                              {"run_id", run_id},
+                              {"started_at", format_rfc3339_ns(result.run.started_at)},
+                              {"finished_at", format_rfc3339_ns(result.run.finished_at)},
+                              {"observations", result.run.observation_count},
+                              {"outcomes", result.run.outcomes},
+                              {"responded", result.any_response()},
+                              {"recorded", false}};
+    struct SendSummary {
+      Watcher& w;
+      nlohmann::json& s;
+      ~SendSummary() { w.submit_run_summary(s); }
+    } send{*this, summary};
     try {
       LedgerStore store(opt_.ledger, LedgerStore::Mode::read_write, {}, opt_.lock_timeout_ms);
       const auto changes = detector_.compare(store, result.observations, run_id);
@@ -277,6 +297,9 @@ class Watcher {
         hooks_since_ns_ = hooks_until;
       }
       detector_.remember(result.observations, appended.first_index);
+      summary["recorded"] = true;
+      summary["tree_size"] = appended.size;
+      summary["changes"] = changes.size();
       if (opt_.after_append) opt_.after_append(store, appended.note);
       ++result_.runs;
       const bool responded = result.any_response();
@@ -302,6 +325,7 @@ class Watcher {
                                  run_id, dropped, hooks_->queue_limit()));
     } catch (const LedgerError& e) {
       ++result_.unrecorded;
+      summary["error"] = e.what();
       log_.problem(fmt::format("run {} was not recorded: {}", run_id, e.what()));
       if (e.kind() == LedgerError::Kind::integrity || e.kind() == LedgerError::Kind::usage) {
         result_.integrity_error = e.kind() == LedgerError::Kind::integrity;
@@ -339,6 +363,46 @@ class Watcher {
     return hooks_->submit(e.dump() + "\n",
                           fmt::format("the change of {} {} at {} (leaf {})", e.value("qname", ""), e.value("qtype", ""),
                                       e.value("resolver", ""), e["leaf_index"].get<std::uint64_t>()));
+  }
+
+  // Queues the --on-run call of one run (never blocks; a full queue drops it, logged).
+  // Called from a destructor: never throws (an error text may hold bytes that are not UTF-8, which
+  // are replaced; anything else is logged).
+  void submit_run_summary(const nlohmann::json& summary) noexcept {
+    if (!run_hooks_) return;
+    try {
+      const std::string run_id = summary.value("run_id", "");
+      const std::string text = summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+      if (!run_hooks_->submit(text, "run " + run_id))
+        log_.problem(fmt::format("the --on-run call for run {} was dropped: {} were already waiting.", run_id,
+                                 run_hooks_->queue_limit()));
+    } catch (const std::exception& e) {
+      try {
+        log_.problem(fmt::format("the --on-run call could not be made: {}", e.what()));
+      } catch (...) {
+      }
+    }
+  }
+
+  // Logs the --on-run calls that failed since the last call (on the loop thread).
+  void log_run_hook_results() {
+    if (!run_hooks_) return;
+    for (const auto& f : run_hooks_->take_finished())
+      if (!f.result.ok) {
+        ++result_.hook_failures;
+        log_.problem(fmt::format("the --on-run command for {} {}.", f.description, f.result.problem));
+      }
+  }
+
+  void finish_run_hooks() {
+    const auto grace = result_.stop_signal ? std::min(opt_.on_change_timeout, kOnChangeGraceOnSignal)
+                                           : opt_.on_change_timeout;
+    const OnChangeQueue::Stopped stopped = run_hooks_->finish(grace);
+    log_run_hook_results();
+    if (stopped.not_started || stopped.killed)
+      log_.problem(fmt::format("the watch stopped with {} --on-run call(s) still waiting (dropped) and {} still "
+                               "running (killed).",
+                               stopped.not_started, stopped.killed));
   }
 
   // Logs the --on-change calls that failed since the last call (on the loop thread).
@@ -391,6 +455,7 @@ class Watcher {
   std::optional<OnChangeQueue> hooks_;
   OnChangeQueue::Counts hook_counts_;  // taken from hooks_, not yet recorded
   std::int64_t hooks_since_ns_ = 0;
+  std::optional<OnChangeQueue> run_hooks_;  // --on-run
   std::uint64_t ticks_ = 0;
   bool stopping_ = false;
   WatchResult result_;

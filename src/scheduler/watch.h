@@ -47,7 +47,12 @@ struct WatchOptions {
   std::uint64_t count = 0;  // stop after this many runs (0: until a signal)
   bool once = false;        // one run now, without waiting for a slot (for cron and systemd timers)
   std::string on_change;    // shell command run per event with its JSON on stdin ("" for none)
-  std::chrono::milliseconds on_change_timeout{30000};
+  std::chrono::milliseconds on_change_timeout{30000};  // also bounds each --on-run call
+  // Shell command run after every run, recorded or not, with the run's summary JSON on stdin
+  // ({"event": "run", run_id, started_at, finished_at, recorded, observations, outcomes, responded,
+  // changes, tree_size | error}): a heartbeat for monitoring services ("" for none). One at a time;
+  // a few may wait, more are dropped and logged.
+  std::string on_run;
   std::string log_file;     // a line per run appended here; "" for stderr (unless quiet)
   bool quiet = false;       // no per-run lines on stderr, no event lines on stdout
   // Called after each run is committed, with the store and the new signed tree head (the CLI

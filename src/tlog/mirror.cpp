@@ -162,14 +162,16 @@ std::vector<std::pair<std::string, std::string>> fetch_run_heads(LogSource& sour
                                       source.url_of(path), size,
                                       !cp ? why : cp->size != size ? "its size differs" : "its root differs"));
     out.emplace_back(path, text);
-    const std::string tokens_path = run_timestamps_path(size);
-    if (const auto tokens = source.fetch(tokens_path, kMaxCheckpointBytes * 16)) {
-      // Copied as served: report and verify check every token against its tree head.
-      if (!nlohmann::json::accept(as_text(*tokens)))
+    // The tree head's time-stamp tokens and witness cosignatures, copied as served: report and
+    // verify check each against its tree head.
+    for (const auto& [list_path, what] : {std::pair{run_timestamps_path(size), "time-stamp list"},
+                                          std::pair{run_cosignatures_path(size), "cosignature list"}}) {
+      const auto list = source.fetch(list_path, kMaxCheckpointBytes * 16);
+      if (!list) continue;
+      if (!nlohmann::json::accept(as_text(*list)))
         throw MirrorRefused(MirrorRefused::Kind::bad_tile,
-                            fmt::format("The time-stamp list {} is not JSON; nothing was copied.",
-                                        source.url_of(tokens_path)));
-      out.emplace_back(tokens_path, as_text(*tokens));
+                            fmt::format("The {} {} is not JSON; nothing was copied.", what, source.url_of(list_path)));
+      out.emplace_back(list_path, as_text(*list));
     }
   }
   return out;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/checkpoint.h"
+#include "ledger/cosignatures.h"
 #include "ledger/queries.h"
 #include "ledger/signed_note.h"
 #include "ledger/timestamps.h"
@@ -40,6 +42,8 @@ constexpr std::uintmax_t kMaxPublishedNoteBytes = 64 * 1024;
 constexpr std::uint64_t kProgressEvery = 65536;
 // The highest timestamps.id whose token the folder's lists hold (docs/public-log.md).
 constexpr const char* kPublishedThrough = "dnswitness/timestamps/published-through";
+// The highest cosignatures.id (a cosigned row) the folder's cosignature lists hold.
+constexpr const char* kCosignaturesThrough = "dnswitness/cosignatures/published-through";
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -281,17 +285,17 @@ void write_run_heads(LedgerStore& store, PublishedFolder& folder, const RunHeadP
   }
 }
 
-// The folder's published-through; 0 when it has none (a new folder, or one published before
-// time-stamps were).
-std::int64_t read_published_through(const std::filesystem::path& dir) {
-  const auto file = dir / kPublishedThrough;
+// The folder's published-through mark at `rel` (kPublishedThrough, kCosignaturesThrough); 0 when it
+// has none (a new folder, or one published before time-stamps or cosignatures were).
+std::int64_t read_published_through(const std::filesystem::path& dir, const char* rel = kPublishedThrough) {
+  const auto file = dir / rel;
   const auto text = read_small_file(file, 32);
   if (!text) return 0;
   std::int64_t id = 0;
   const auto parsed = std::from_chars(text->data(), text->data() + text->size(), id);
   if (parsed.ec != std::errc() || id < 0 || fmt::format("{}\n", id) != *text)
     throw PublishError(PublishError::Kind::fork,
-                       fmt::format("{} is not a file this ledger published (not a time-stamp number and a newline); "
+                       fmt::format("{} is not a file this ledger published (not a row number and a newline); "
                                    "the folder was changed by hand: keep it as it is and publish to a new folder.",
                                    file.string()));
   return id;
@@ -363,6 +367,56 @@ std::optional<std::int64_t> write_run_timestamps(LedgerStore& store, PublishedFo
   }
   // From 0 the rows read are every token of their sizes; otherwise a size may have older ones.
   for (auto& [size, list] : lists) write_token_list(folder, size, through > 0 ? granted_token_list(store, size) : list);
+  if (next == through) return std::nullopt;
+  return next;
+}
+
+// Brings the cosignature lists of tree sizes up to `upto` level with the ledger, for the cosigned
+// rows stored since the folder's mark (tlog/witnessing.h). A list only grows as witnesses cosign
+// (a witness that was down cosigns later); one holding a cosignature the ledger lacks was edited.
+// Returns the new mark, to be written once the lists are durable (nullopt: unchanged).
+std::optional<std::int64_t> write_run_cosignatures(LedgerStore& store, PublishedFolder& folder, std::uint64_t upto) {
+  const std::int64_t through = read_published_through(folder.dir(), kCosignaturesThrough);
+  if (through > 0 && !has_cosignature_row(store.db(), through))
+    throw PublishError(PublishError::Kind::fork,
+                       fmt::format("{} says cosignature {} was published, but the ledger holds no cosignature {}: the "
+                                   "ledger was rolled back or replaced after it was published. Restore it from its "
+                                   "backup instead of publishing.",
+                                   (folder.dir() / kCosignaturesThrough).string(), through, through));
+  std::int64_t next = through;
+  bool waiting = false;
+  std::set<std::uint64_t> sizes;
+  for (const auto& r : read_cosigned_since(store.db(), through)) {
+    if (r.size > upto) {
+      waiting = true;  // a tree head newer than the one published now: its own publish lists it
+      continue;
+    }
+    if (!waiting) next = r.id;
+    sizes.insert(r.size);
+  }
+  for (const auto size : sizes) {
+    const nlohmann::json list = cosignature_list(store.db(), size);
+    const std::string rel = run_cosignatures_path(size);
+    const std::string text = list.dump() + "\n";
+    const auto held = read_small_file(folder.dir() / rel, kMaxPublishedNoteBytes);
+    if (held == text) {
+      folder.count_present();
+      continue;
+    }
+    if (held) {
+      const auto j = nlohmann::json::parse(*held, nullptr, false);
+      const bool subset = j.is_array() && std::all_of(j.begin(), j.end(), [&](const nlohmann::json& item) {
+                            return std::find(list.begin(), list.end(), item) != list.end();
+                          });
+      if (!subset)
+        throw PublishError(PublishError::Kind::fork,
+                           fmt::format("{} lists cosignatures this ledger does not hold for its tree head of size {}: "
+                                       "the folder was edited or holds another log's. Nothing was replaced; keep the "
+                                       "folder as evidence and publish to a new one.",
+                                       (folder.dir() / rel).string(), size));
+    }
+    folder.put_growing(rel, text);
+  }
   if (next == through) return std::nullopt;
   return next;
 }
@@ -527,9 +581,11 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
   if (s0 != n) publish_tiles(store, folder, held_checkpoint, newest, options);
   write_run_heads(store, folder, heads, n);
   const std::optional<std::int64_t> through = write_run_timestamps(store, folder, n);
+  const std::optional<std::int64_t> cosigned_through = write_run_cosignatures(store, folder, n);
   if (s0 != n || result.files_written > written_before) folder.sync();
   if (heads.deferred != 0) folder.put_immutable(run_head_path(heads.deferred), as_bytes(heads.deferred_note), true);
   if (through) folder.put_replacing(kPublishedThrough, fmt::format("{}\n", *through));
+  if (cosigned_through) folder.put_replacing(kCosignaturesThrough, fmt::format("{}\n", *cosigned_through));
   // The newest tree head with the witnesses' cosignatures the ledger holds for it: replaced when the
   // tree grew, or when a witness cosigned the same tree head since.
   const std::string checkpoint = cosigned_checkpoint_text(store.db(), newest.note, n);

@@ -9,6 +9,8 @@
 //   <dir>/dnswitness/checkpoints/<N> the signed tree head of every run, as stored (tlog/run_heads.h)
 //   <dir>/dnswitness/timestamps/<N>  the granted RFC 3161 tokens of a tree head, a JSON list
 //   <dir>/dnswitness/timestamps/published-through  the highest timestamps.id those lists hold
+//   <dir>/dnswitness/cosignatures/<N> the witnesses' cosignatures of a tree head, a JSON list
+//   <dir>/dnswitness/cosignatures/published-through  the highest cosignatures.id those lists hold
 //   <dir>/checkpoint                the ledger's newest signed checkpoint, written last, followed by
 //                                   the witnesses' cosignatures the ledger holds for it (tlog/witnessing.h)
 //

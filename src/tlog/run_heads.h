@@ -9,6 +9,9 @@
 //                                (immutable once written, like a tile)
 //   dnswitness/timestamps/<N>    the granted tokens of that tree head: a JSON array of the objects
 //                                report.json carries under "timestamps" (grows as tokens arrive)
+//   dnswitness/cosignatures/<N>  the witnesses' cosignatures of that tree head: a JSON array of the
+//                                objects report.json carries under "cosignatures" (grows as
+//                                witnesses cosign)
 //
 // <N> is written as tile indexes are (tile_index_path: 1234567 -> x001/x234/567), so no folder
 // holds more than 1000 entries. Pure: thread-safe.
@@ -22,6 +25,10 @@ namespace dnswitness {
 inline std::string run_head_path(std::uint64_t size) { return "dnswitness/checkpoints/" + tile_index_path(size); }
 inline std::string run_timestamps_path(std::uint64_t size) {
   return "dnswitness/timestamps/" + tile_index_path(size);
+}
+
+inline std::string run_cosignatures_path(std::uint64_t size) {
+  return "dnswitness/cosignatures/" + tile_index_path(size);
 }
 
 }  // namespace dnswitness

@@ -42,6 +42,9 @@ WitnessEndpoint parse_witness_option(std::string_view text) {
 
 namespace {
 
+// Signature lines are about 150 bytes; a witness with a few keys answers well under this.
+constexpr std::size_t kMaxWitnessAnswerBytes = 8192;
+
 std::string request_body(std::uint64_t old_size, const std::vector<Hash>& proof, const std::string& note) {
   std::string body = fmt::format("old {}\n", old_size);
   for (const auto& h : proof) body += base64_encode(ByteView(h.data(), h.size())) + "\n";
@@ -51,6 +54,22 @@ std::string request_body(std::uint64_t old_size, const std::vector<Hash>& proof,
 std::string text_of(const Bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 }  // namespace
+
+std::optional<PickedCosignature> pick_cosignature_line(const std::string& note, std::string_view answer,
+                                                      const CosignatureVerifier& witness) {
+  const std::string prefix = "\u2014 " + witness.name + " ";
+  while (!answer.empty()) {
+    const auto eol = answer.find('\n');
+    if (eol == std::string_view::npos) break;  // a last line without its newline is not a line
+    const std::string line(answer.substr(0, eol + 1));
+    answer.remove_prefix(eol + 1);
+    if (!line.starts_with(prefix)) continue;
+    const CosignatureCheck check = verify_cosignatures(note + line, std::span<const CosignatureVerifier>(&witness, 1));
+    if (!check || check.verified.size() != 1 || check.verified.front().timestamp == 0) continue;
+    return PickedCosignature{line, check.verified.front().timestamp};
+  }
+  return std::nullopt;
+}
 
 CosignOutcome request_cosignature(const WitnessEndpoint& witness, const std::string& note, std::uint64_t size,
                                   std::uint64_t old_size, const ProofFrom& proof_from, long timeout_ms) {
@@ -93,6 +112,7 @@ CosignOutcome request_cosignature(const WitnessEndpoint& witness, const std::str
       }
       if (read) {
         out.kind = CosignOutcome::Kind::refused;
+        out.witness_size = held;
         out.problem = fmt::format("the witness {} holds a tree of size {}, larger than this tree head ({})",
                                   witness.name, held, size);
         return out;
@@ -105,19 +125,25 @@ CosignOutcome request_cosignature(const WitnessEndpoint& witness, const std::str
                                 said.empty() ? std::string() : ": " + said);
       return out;
     }
-    // The answer must be cosignatures by this witness over exactly this checkpoint.
-    const std::string cosigned = note + answer;
-    const CosignatureCheck check =
-        verify_cosignatures(cosigned, std::span<const CosignatureVerifier>(&witness.verifier, 1));
-    if (!check || check.verified.empty()) {
+    // The answer is one or more signature lines (tlog-witness allows several, of several types).
+    // Exactly one line is kept: the first that is this witness's (name and key ID) and verifies over
+    // exactly this checkpoint, with a time. Anything else in the answer is dropped, so what is
+    // stored and published is always one well-formed line the log's readers can check.
+    if (answer.size() > kMaxWitnessAnswerBytes) {
       out.kind = CosignOutcome::Kind::failed;
-      out.problem = fmt::format("the witness {} answered 200 without a cosignature that verifies with its key",
-                                witness.name);
+      out.problem = fmt::format("the witness {} answered 200 with {} bytes, more than {} for signature lines",
+                                witness.name, answer.size(), kMaxWitnessAnswerBytes);
       return out;
     }
-    out.kind = CosignOutcome::Kind::cosigned;
-    out.line = answer;
-    out.timestamp = check.verified.front().timestamp;
+    if (auto picked = pick_cosignature_line(note, answer, witness.verifier)) {
+      out.kind = CosignOutcome::Kind::cosigned;
+      out.line = std::move(picked->line);
+      out.timestamp = picked->timestamp;
+      return out;
+    }
+    out.kind = CosignOutcome::Kind::failed;
+    out.problem = fmt::format("the witness {} answered 200 without a cosignature that verifies with its key",
+                              witness.name);
     return out;
   }
   out.kind = CosignOutcome::Kind::refused;

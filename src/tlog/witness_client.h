@@ -9,6 +9,7 @@
 // Ownership: plain values. Thread-safety: request_cosignature may run on several threads at once.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,11 +38,23 @@ struct CosignOutcome {
   };
   Kind kind = Kind::failed;
   long http_status = 0;       // the last answer's status (0: none)
-  std::string line;           // the cosignature line, "— NAME base64\n", when cosigned
+  std::string line;           // the one cosignature line kept, "— NAME base64\n", when cosigned
   std::uint64_t timestamp = 0;  // the time the witness states in it
   std::uint64_t old_size = 0;   // the size the request was finally sent from
+  std::uint64_t witness_size = 0;  // refused by a 409 naming a size larger than the checkpoint's: that size
   std::string problem;          // one sentence when not cosigned
 };
+
+// From a witness's 200 answer (one or more signature lines, tlog-witness): the first line that is
+// `witness`'s (name and key ID) and verifies over `note` with a non-zero time, with that time.
+// Other lines (other signature types or keys, blank lines, a last line without its newline) are
+// skipped; nullopt when none is left.
+struct PickedCosignature {
+  std::string line;  // "— NAME base64\n"
+  std::uint64_t timestamp = 0;
+};
+std::optional<PickedCosignature> pick_cosignature_line(const std::string& note, std::string_view answer,
+                                                      const CosignatureVerifier& witness);
 
 // The consistency proof from `old_size` to the checkpoint's size (empty for 0 or the same size).
 using ProofFrom = std::function<std::vector<Hash>(std::uint64_t old_size)>;

@@ -10,6 +10,16 @@
 #include "timeutil/timestamp.h"
 
 namespace dnswitness {
+namespace {
+
+bool ledger_holds_tree_head(LedgerStore& store, std::uint64_t size) {
+  Stmt q(store.db(), "SELECT count(*) FROM checkpoints WHERE size = ?1");
+  q.bind(1, static_cast<std::int64_t>(size));
+  q.step("reading the tree heads");
+  return q.i64(0) != 0;
+}
+
+}  // namespace
 
 WitnessingResult witness_newest_tree_head(LedgerStore& store, const std::vector<WitnessEndpoint>& witnesses,
                                           long timeout_ms) {
@@ -77,6 +87,13 @@ WitnessingResult witness_newest_tree_head(LedgerStore& store, const std::vector<
       case CosignOutcome::Kind::refused:
         row.status = kCosignRefused;
         row.error = o.problem;
+        // A 409 naming a larger size than this tree head: a fork alarm, unless that size is a tree
+        // head this ledger signed since it was read (a publish running beside this one).
+        if (o.witness_size > newest.size && ledger_holds_tree_head(store, o.witness_size)) {
+          row.status = kCosignSuperseded;
+          row.error = fmt::format("the witness {} already holds size {}, a newer tree head of this ledger",
+                                  row.witness, o.witness_size);
+        }
         break;
       case CosignOutcome::Kind::failed:
         row.status = kCosignFailed;
@@ -106,6 +123,11 @@ std::vector<std::string> witnessing_messages(const WitnessingResult& r) {
   for (const auto& a : r.attempts) {
     if (a.status == kCosigned) {
       out.push_back(fmt::format("The witness {} cosigned the tree head of size {}.", a.witness, a.size));
+      continue;
+    }
+    if (a.status == kCosignSuperseded) {
+      out.push_back(fmt::format("The witness {} did not need the tree head of size {}: {}.", a.witness, a.size,
+                                a.error));
       continue;
     }
     if (is_inconsistent_refusal(a))

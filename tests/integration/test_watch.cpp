@@ -15,6 +15,8 @@
 #include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -117,16 +119,18 @@ class Relay {
 
 }  // namespace
 
-TEST_CASE("watch at 1 s: the expected runs, and one event per changed address set, passed to --on-change") {
+TEST_CASE("watch at 1 s: the expected runs, one event per changed address set passed to --on-change, and "
+          "every run's summary to --on-run") {
   Lab lab;
   TempDir dir;
   const std::string ledger = dir / "ledger", log = dir / "watch.log", hook_out = dir / "hooks";
+  const std::string run_out = dir / "runs";
   set_a(lab, "h7wa", {"192.0.2.71"});
   set_a(lab, "h7wb", {"192.0.2.81"});
   // The hook appends each event it gets on stdin to one file, one JSON per line.
   const pid_t pid = start("watch --interval 1s --count 3 --jitter 0 --ledger " + ledger + " --resolver knot=" +
                               lab.knot() + " --domains h7wa.lab.test,h7wb.lab.test --types A --log " + log +
-                              " --on-change 'cat >> " + hook_out + "'",
+                              " --on-change 'cat >> " + hook_out + "' --on-run 'cat >> " + run_out + "'",
                           dir / "out");
   wait_for(log, " recorded: ", 1);
   set_a(lab, "h7wa", {"192.0.2.72", "192.0.2.73"});  // h7wb stays as it is
@@ -136,6 +140,30 @@ TEST_CASE("watch at 1 s: the expected runs, and one event per changed address se
 
   CHECK(runs_in(ledger) == 3);
   CHECK(count_of(read_file(log), " recorded: ") == 3);
+  // --on-run: one summary per run, in order, each recorded with its tree size.
+  {
+    std::istringstream lines(read_file(run_out));
+    std::string line;
+    std::vector<nlohmann::json> runs;
+    while (std::getline(lines, line)) runs.push_back(nlohmann::json::parse(line));
+    REQUIRE(runs.size() == 3);
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      CAPTURE(i);
+      CHECK(runs[i]["event"] == "run");
+      CHECK(runs[i]["recorded"] == true);
+      CHECK(runs[i]["responded"] == true);
+      CHECK(runs[i]["observations"] == 2);
+      CHECK(runs[i]["outcomes"]["answer"] == 2);
+      ids.insert(runs[i]["run_id"].get<std::string>());
+      CHECK(read_file(log).find("run " + runs[i]["run_id"].get<std::string>() + " recorded") != std::string::npos);
+    }
+    CHECK(ids.size() == 3);
+    CHECK(runs[0]["tree_size"] == 3);
+    CHECK(runs[1]["tree_size"] > runs[0]["tree_size"]);
+    CHECK(runs[2]["tree_size"] > runs[1]["tree_size"]);
+    CHECK(runs[0]["changes"].get<int>() + runs[1]["changes"].get<int>() + runs[2]["changes"].get<int>() == 1);
+  }
   const std::string hooks = read_file(hook_out);
   REQUIRE(count_of(hooks, "\n") == 1);
   const auto e = nlohmann::json::parse(hooks);
