@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
       cli::add_schedule(app),
       cli::add_status(app),
       cli::add_events(app),
+      cli::add_export(app),
   };
   cli::apply_option_rules(app);
   std::map<CLI::App*, cli::Action> actions;

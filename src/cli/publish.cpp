@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <optional>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -67,13 +66,10 @@ Action add_publish(CLI::App& app) {
       const LedgerPaths paths = ledger_paths(opt->ledger.ledger);
       // Cosignatures are written to the ledger; without witnesses publishing only reads it. The
       // read-only open first, so a mistyped --ledger is refused instead of created.
-      std::optional<LedgerStore> reading;
-      reading.emplace(paths, LedgerStore::Mode::read_only, std::string(), opt->ledger.lock_timeout_s * 1000);
-      if (!witnesses.endpoints.empty()) {
-        reading.reset();
-        reading.emplace(paths, LedgerStore::Mode::read_write, std::string(), opt->ledger.lock_timeout_s * 1000);
-      }
-      LedgerStore& store = *reading;
+      const int busy_ms = opt->ledger.lock_timeout_s * 1000;
+      if (!witnesses.endpoints.empty()) LedgerStore probe(paths, LedgerStore::Mode::read_only, std::string(), busy_ms);
+      LedgerStore store(paths, witnesses.endpoints.empty() ? LedgerStore::Mode::read_only : LedgerStore::Mode::read_write,
+                        std::string(), busy_ms);
       const WitnessingSummary witnessed = ask_witnesses(store, witnesses, opt->quiet, std::cerr);
       const bool progress = !opt->quiet;
       const PublishResult r = publish_to_folder(store, opt->to, progress ? &std::cerr : nullptr);

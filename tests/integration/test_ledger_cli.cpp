@@ -1,6 +1,6 @@
 // The ledger through the dnswitness binary against the lab: keygen, the first run making a key,
 // checks with stock openssl, history across runs whose answers change in Knot, reindex, and
-// verify-ledger exit codes on intact and tampered copies.
+// verify-ledger exit codes on intact and tampered copies; export as JSON Lines and CSV.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "crypto/encoding.h"
+#include "support/child_process.h"
 #include "support/lab.h"
 #include "timeutil/timestamp.h"
 
@@ -265,4 +268,76 @@ TEST_CASE("verify-ledger exits 4 and names the place for each kind of tampering"
                                     "/keys/ledger.pub");
   CHECK(wrong.exit_code == 4);
   CHECK(run_dnswitness("verify-ledger --ledger " + pristine).exit_code == 0);
+}
+
+TEST_CASE("export: JSON Lines whose lines give the signed leaves back, CSV for Excel, one run, and refusals") {
+  const Lab lab;
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  const std::string run = "resolve-snapshot -q --ledger " + ledger + " --resolver knot=" + lab.knot() +
+                          " --resolver unbound=" + lab.unbound() + " --domains x.com,t.co --types A";
+  REQUIRE(run_dnswitness(run).exit_code == 0);
+  REQUIRE(run_dnswitness(run).exit_code == 0);
+  const std::string db = ledger + "/ledger.sqlite";
+
+  // JSON Lines: 8 observations (2 runs x 2 names x 2 resolvers), in leaf order; without leaf_index and
+  // leaf_hash each line's canonical form is the stored leaf, and leaf_hash is what sha256sum gives.
+  const auto jsonl = run_dnswitness("export --ledger " + ledger);
+  REQUIRE_MESSAGE(jsonl.exit_code == 0, jsonl.err);
+  CHECK(jsonl.err.find("exported 8 observation(s) of 2 run(s)") != std::string::npos);
+  std::istringstream lines(jsonl.out);
+  std::string line;
+  std::vector<nlohmann::json> rows;
+  while (std::getline(lines, line)) rows.push_back(nlohmann::json::parse(line));
+  REQUIRE(rows.size() == 8);
+  std::uint64_t previous = 0;
+  for (auto row : rows) {
+    const std::uint64_t index = row["leaf_index"];
+    CHECK(index > previous);
+    previous = index;
+    const std::string hash = row["leaf_hash"];
+    row.erase("leaf_index");
+    row.erase("leaf_hash");
+    const std::string stored = sql(db, "SELECT data FROM leaves WHERE idx = " + std::to_string(index));
+    CHECK(row.dump() == stored);
+    write_file(dir / "leaf", stored);
+    const auto sum = run_command("(printf '\\000'; cat " + dir / "leaf" + ") | sha256sum");
+    CHECK(sum.out.substr(0, 64) == hash);
+  }
+
+  // CSV: a byte-order mark, the header, CRLF rows; JST is UTC + 9 h.
+  const std::string csv = dir / "observations.csv";
+  REQUIRE(run_dnswitness("export -q --format csv --ledger " + ledger + " --out " + csv).exit_code == 0);
+  const std::string text = read_file(csv);
+  REQUIRE(text.starts_with("\xEF\xBB\xBF" "leaf_index,time_utc,time_jst,qname,qtype,resolver,resolver_address,"
+                           "transport,outcome,rcode,addresses,rtt_ms,run_id\r\n"));
+  CHECK(count_of(text, "\r\n") == 9);
+  const std::string first = text.substr(text.find("\r\n") + 2, text.find("\r\n", text.find("\r\n") + 2));
+  CHECK(first.starts_with(std::to_string(rows[0]["leaf_index"].get<std::uint64_t>()) + "," +
+                          rows[0]["sent_at"].get<std::string>() + ","));
+  const auto utc = parse_rfc3339(rows[0]["sent_at"].get<std::string>());
+  REQUIRE(utc);
+  const std::string jst = format_rfc3339_ns(UtcTime{utc->ns + 9LL * 3600 * 1'000'000'000});
+  CHECK(first.find("," + jst.substr(0, 10) + " " + jst.substr(11, 12) + ",") != std::string::npos);
+  CHECK(first.find(",x.com,A,") != std::string::npos);
+
+  // One run: its observations only; the other run's are not there.
+  const std::string run_id = rows[4]["run_id"];
+  const auto one = run_dnswitness("export -q --ledger " + ledger + " --run " + run_id);
+  REQUIRE(one.exit_code == 0);
+  CHECK(count_of(one.out, "\n") == 4);
+  CHECK(count_of(one.out, run_id) == 4);
+
+  // Refused before anything is written.
+  const auto unknown = run_dnswitness("export --ledger " + ledger + " --run 00000000000000000000000000000000");
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("has no run '00000000000000000000000000000000'") != std::string::npos);
+  const auto swapped = run_dnswitness("export --ledger " + ledger + " --since 2026-12-05 --until 2026-12-01");
+  CHECK(swapped.exit_code == 2);
+  CHECK(swapped.err.find("--since is later than --until") != std::string::npos);
+  // A range before the ledger's runs: nothing, and said so.
+  const auto none = run_dnswitness("export --ledger " + ledger + " --until 2001-01-01");
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.empty());
+  CHECK(none.err.find("exported 0 observation(s)") != std::string::npos);
 }
