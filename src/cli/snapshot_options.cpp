@@ -7,6 +7,7 @@
 
 #include "config/config_sources.h"
 #include "config/domain_list.h"
+#include "config/resolver_list.h"
 #include "model/errors.h"
 
 namespace dnswitness::cli {
@@ -34,6 +35,9 @@ void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
                   "or authoritative (the domains' own name servers, found through the other resolvers and asked "
                   "directly)")
       ->option_text("SPEC");
+  sub->add_option("--resolvers-file", o.resolvers_file,
+                  "File of resolver specs, one a line as --resolver takes them ('#' comments); with --resolver: both")
+      ->option_text("FILE");
   sub->add_option("--resolv-conf", o.resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
       ->option_text("FILE");
   sub->add_option("--timeout", o.timeout_ms, "Milliseconds to wait for each attempt (default: 2000)")
@@ -105,7 +109,13 @@ SnapshotSettings snapshot_settings(const SnapshotCliOptions& o, const CLI::App* 
     cli.domains_file = o.domains_file;
   }
   if (sub->count("--types")) cli.types = o.types;
-  if (sub->count("--resolver")) cli.resolvers = o.resolvers;
+  if (sub->count("--resolver") || sub->count("--resolvers-file")) {
+    std::vector<std::string> resolvers = o.resolvers;
+    // Read each time the settings are made, so watch takes an edited file on SIGHUP.
+    if (sub->count("--resolvers-file"))
+      for (auto& spec : load_resolver_list(o.resolvers_file)) resolvers.push_back(std::move(spec));
+    cli.resolvers = resolvers;
+  }
   if (sub->count("--resolv-conf")) cli.resolv_conf = o.resolv_conf;
   if (sub->count("--timeout")) cli.timeout_ms = o.timeout_ms;
   if (sub->count("--retries")) cli.retries = o.retries;

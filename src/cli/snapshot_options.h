@@ -20,6 +20,7 @@ struct SnapshotCliOptions {
   std::string domains_file;        // "-": standard input (resolve-snapshot only)
   std::vector<std::string> types;
   std::vector<std::string> resolvers;
+  std::string resolvers_file;      // one spec a line, added after --resolver
   std::string resolv_conf;
   int timeout_ms = 0;
   int retries = -1;

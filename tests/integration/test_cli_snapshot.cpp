@@ -15,6 +15,7 @@ using namespace dnswitness;
 using dnswitness::test::Lab;
 using dnswitness::test::run_dnswitness;
 using dnswitness::test::TempDir;
+using dnswitness::test::write_file;
 
 namespace {
 
@@ -131,6 +132,30 @@ TEST_CASE("'system' reads the resolv.conf it is given") {
   CHECK(doc["observations"][0]["resolver"]["name"] == "system");
   CHECK(doc["observations"][0]["resolver"]["address"] == "127.0.0.1");
   CHECK(doc["observations"][0]["resolver"]["port"] == 53);
+}
+
+TEST_CASE("--resolvers-file: one spec a line with comments, added to --resolver; an empty or bad file is exit 2") {
+  Lab lab;
+  TempDir dir;
+  const std::string file = dir / "resolvers.txt";
+  write_file(file, "# the lab's two resolvers\n\n  unbound=" + lab.unbound() + "\t\n");
+  auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --resolver knot=" +
+                          lab.knot() + " --resolvers-file " + file);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["observations"].size() == 2);
+  CHECK(doc["observations"][0]["resolver"]["name"] == "knot");
+  CHECK(doc["observations"][1]["resolver"]["name"] == "unbound");
+  write_file(file, "# nothing but a comment\n\n");
+  r = run_dnswitness("resolve-snapshot --no-ledger --domains x.com --resolvers-file " + file);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(file + " names no resolver") != std::string::npos);
+  write_file(file, "knot=" + lab.knot() + "\n# fine so far\nx.com\n");
+  r = run_dnswitness("resolve-snapshot --no-ledger --domains x.com --resolvers-file " + file);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(file + " line 3: ") != std::string::npos);
+  r = run_dnswitness("resolve-snapshot --no-ledger --domains x.com --resolvers-file " + (dir / "missing.txt"));
+  CHECK(r.exit_code == 2);
 }
 
 TEST_CASE("a config file supplies settings and the command line wins") {
