@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <system_error>
+#include <thread>
 
 #include "crypto/encoding.h"
 #include "ledger/checkpoint.h"
@@ -27,6 +29,25 @@ namespace dnswitness {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Runs `setup` again while it fails with SQLITE_BUSY, until `busy_timeout_ms` have passed. Several
+// processes that open one new ledger at the same moment race on the switch to WAL and on the
+// schema, and SQLite answers some of these races with SQLITE_BUSY at once, without calling the busy
+// handler (waiting there could deadlock). Every step is idempotent: the page size only applies to an
+// empty file, WAL stays WAL, and the schema is created in one transaction that checks first.
+template <class Setup>
+void set_up_while_others_may(int busy_timeout_ms, Setup&& setup) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    try {
+      setup();
+      return;
+    } catch (const LedgerError& e) {
+      if (e.kind() != LedgerError::Kind::busy || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -232,9 +253,11 @@ LedgerStore::LedgerStore(const LedgerPaths& paths, Mode mode, const std::string&
     // 400,000 observations appends about 6 % faster and the file is 10 % smaller, while a small
     // run writes more (about 0.5 MB of WAL and checkpoint for the x preset instead of 0.12 MB).
     // docs/performance.md has the figures for 4, 16, 32 and 64 KiB.
-    db_.exec("PRAGMA page_size=32768");
-    db_.exec("PRAGMA journal_mode=WAL");
-    create_schema(origin);
+    set_up_while_others_may(busy_timeout_ms, [&] {
+      db_.exec("PRAGMA page_size=32768");
+      db_.exec("PRAGMA journal_mode=WAL");
+      create_schema(origin);
+    });
   }
   db_.exec("PRAGMA synchronous=FULL");
   // 64 MiB of page cache (default 2 MiB): a large run touches many index pages at once.
