@@ -24,6 +24,7 @@ packages=(
   libc-ares-dev libldns-dev libgoogle-perftools-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev
   libssl-dev openssl libsqlite3-dev libcli11-dev libfmt-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk help2man
+  libpcap-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler   # export --format pcap / dnstap
 )
 if ((dev)); then
   packages+=(
@@ -33,6 +34,7 @@ if ((dev)); then
     dnsperf iproute2 procps bc time                   # bench scripts; GNU time measures peak memory in tests
     faketime jq xxd sqlite3 util-linux bsdutils       # simulated clocks, the openssl recipes, ledger checks
     poppler-utils qpdf                                # the PDF report's checks
+    tshark                                            # export --format pcap is read back by tshark
     cron                                              # schedule tests (crontab)
     nginx-light curl                                  # serving and mirroring tiled logs (tests/support/nginx.h; headers)
     linux-perf valgrind                               # profiling (bench/README.md)

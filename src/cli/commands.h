@@ -25,6 +25,7 @@ Action add_schedule(CLI::App& app);
 Action add_status(CLI::App& app);
 Action add_events(CLI::App& app);
 Action add_export(CLI::App& app);
+Action add_show(CLI::App& app);
 Action add_backup(CLI::App& app);
 Action add_migrate(CLI::App& app);
 Action add_publish(CLI::App& app);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
       cli::add_status(app),
       cli::add_events(app),
       cli::add_export(app),
+      cli::add_show(app),
   };
   cli::apply_option_rules(app);
   std::map<CLI::App*, cli::Action> actions;
