@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "resolvers/doh_engine.h"
+#include "resolvers/dot_engine.h"
 #include "resolvers/wire.h"
 
 namespace dnswitness {
@@ -140,6 +141,16 @@ void DnsEngine::start(std::unique_ptr<Task> task) {
     if (!doh_) doh_ = std::make_unique<DohEngine>(io_, options_);
     Task* raw = task.release();
     doh_->submit(std::move(raw->request), [this, raw](Observation&& o) {
+      raw->obs = std::move(o);
+      finish(raw);
+    });
+    return;
+  }
+  if (task->request.resolver.protocol == Protocol::tls) {
+    // DoT likewise (resolvers/dot_engine.h: one pipelined TLS connection per resolver, same loop).
+    if (!dot_) dot_ = std::make_unique<DotEngine>(io_, options_);
+    Task* raw = task.release();
+    dot_->submit(std::move(raw->request), [this, raw](Observation&& o) {
       raw->obs = std::move(o);
       finish(raw);
     });

@@ -32,6 +32,7 @@
 namespace dnswitness {
 
 class DohEngine;
+class DotEngine;
 class TrustAnchors;
 
 struct EngineOptions {
@@ -39,8 +40,8 @@ struct EngineOptions {
   int retries = 1;                // extra attempts after the first, on timeout or network error
   int max_in_flight = 100;        // per resolver
   std::uint16_t edns_size = 1232; // EDNS0 UDP payload size advertised (RFC 6891); 0 = no EDNS
-  std::shared_ptr<const TrustAnchors> ca_anchors;  // DoH: --ca-file, added to the system's CAs
-  bool insecure = false;                           // DoH: --insecure (tests only)
+  std::shared_ptr<const TrustAnchors> ca_anchors;  // DoH, DoT: --ca-file, added to the system's CAs
+  bool insecure = false;                           // DoH, DoT: --insecure (tests only)
   int qps = 0;                    // new queries a second per resolver; 0 = no limit
   bool adaptive = true;           // shrink the in-flight window on timeouts (see above)
 };
@@ -56,7 +57,7 @@ struct EngineStats {
 struct QueryRequest {
   std::string qname;  // canonical: lower case, no trailing dot
   std::uint16_t qtype = 1;
-  ResolverSpec resolver;  // udp, tcp or https; "system" must be expanded before
+  ResolverSpec resolver;  // udp, tcp, https or tls; "system" must be expanded before
   // Authoritative queries clear RD and may carry an EDNS Client Subnet; their bytes then come
   // from query_builder instead of c-ares (which can do neither).
   bool recursion_desired = true;
@@ -114,6 +115,7 @@ class DnsEngine {
   EngineStats stats_;
   std::map<std::string, ResolverState> resolvers_;
   std::unique_ptr<DohEngine> doh_;  // https resolvers (resolvers/doh_engine.h), made on first use
+  std::unique_ptr<DotEngine> dot_;  // tls resolvers (resolvers/dot_engine.h), made on first use
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -82,11 +82,7 @@ DohFailure classify(CURLcode code) {
 
 // One TLS connection's certificate verification, as OpenSSL saw it during the handshake. Kept
 // until the client goes (a handful per run), so the verify callback can never outlive it.
-struct DohClient::Handshake {
-  bool verified_chain = false;
-  bool seen = false;
-  std::string verify_error;
-  std::vector<CertificateFacts> chain;
+struct DohClient::Handshake : HandshakeRecord {
   std::shared_ptr<const TrustAnchors> anchors;
 };
 
@@ -195,23 +191,9 @@ CURLcode DohClient::on_ssl_ctx(CURL* /*easy*/, void* ssl_ctx, void* transfer) {
   self->handshakes_.push_back(std::make_unique<Handshake>());
   Handshake* h = self->handshakes_.back().get();
   t->handshake = h;
-  // Wraps OpenSSL's own chain verification to keep what it saw, including on failure, when no
-  // HTTP response will ever carry the facts. The result is OpenSSL's, unchanged.
-  SSL_CTX_set_cert_verify_callback(
-      ctx,
-      [](X509_STORE_CTX* store_ctx, void* arg) -> int {
-        auto* hs = static_cast<Handshake*>(arg);
-        const int ok = X509_verify_cert(store_ctx);
-        hs->seen = true;
-        hs->verified_chain = ok == 1;
-        hs->verify_error = ok == 1 ? std::string()
-                                   : X509_verify_cert_error_string(X509_STORE_CTX_get_error(store_ctx));
-        hs->chain = chain_facts(X509_STORE_CTX_get0_untrusted(store_ctx));
-        if (hs->chain.empty())
-          if (X509* leaf = X509_STORE_CTX_get0_cert(store_ctx)) hs->chain.push_back(certificate_facts(leaf));
-        return ok;
-      },
-      h);
+  // Keeps what OpenSSL's chain verification saw, including on failure, when no HTTP response will
+  // ever carry the facts. The result is OpenSSL's, unchanged.
+  record_handshakes(ctx, h);
   return CURLE_OK;
 }
 
@@ -226,11 +208,7 @@ std::size_t DohClient::on_header(char* /*data*/, std::size_t size, std::size_t n
         info->backend == CURLSSLBACKEND_OPENSSL && info->internals != nullptr) {
       SSL* ssl = static_cast<SSL*>(info->internals);
       connection_facts(ssl, t->result.facts);
-      const long verify = SSL_get_verify_result(ssl);
-      const std::string chain = verify == X509_V_OK ? "chain verified" : X509_verify_cert_error_string(verify);
-      t->result.facts.certificate_check = t->client->options_.insecure
-                                              ? "not enforced (--insecure): " + chain + ", host name not checked"
-                                              : "verified (chain and host name)";
+      t->result.facts.certificate_check = certificate_check_text(ssl, t->client->options_.insecure);
     }
   }
   return size * n;

@@ -90,11 +90,36 @@ std::vector<CertificateFacts> chain_facts(STACK_OF(X509) * chain) {
   return out;
 }
 
-void connection_facts(SSL* ssl, HttpsFacts& out) {
+void connection_facts(SSL* ssl, TlsFacts& out) {
   if (ssl == nullptr) return;
   out.tls_version = SSL_get_version(ssl);
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) out.tls_cipher = SSL_CIPHER_get_name(c);
   out.certificates = chain_facts(SSL_get_peer_cert_chain(ssl));
+}
+
+std::string certificate_check_text(SSL* ssl, bool insecure) {
+  if (!insecure) return "verified (chain and host name)";
+  const long verify = SSL_get_verify_result(ssl);
+  const std::string chain = verify == X509_V_OK ? "chain verified" : X509_verify_cert_error_string(verify);
+  return "not enforced (--insecure): " + chain + ", host name not checked";
+}
+
+void record_handshakes(SSL_CTX* ctx, HandshakeRecord* record) {
+  SSL_CTX_set_cert_verify_callback(
+      ctx,
+      [](X509_STORE_CTX* store_ctx, void* arg) -> int {
+        auto* hs = static_cast<HandshakeRecord*>(arg);
+        const int ok = X509_verify_cert(store_ctx);
+        hs->seen = true;
+        hs->verified_chain = ok == 1;
+        hs->verify_error = ok == 1 ? std::string()
+                                   : X509_verify_cert_error_string(X509_STORE_CTX_get_error(store_ctx));
+        hs->chain = chain_facts(X509_STORE_CTX_get0_untrusted(store_ctx));
+        if (hs->chain.empty())
+          if (X509* leaf = X509_STORE_CTX_get0_cert(store_ctx)) hs->chain.push_back(certificate_facts(leaf));
+        return ok;
+      },
+      record);
 }
 
 }  // namespace dnswitness

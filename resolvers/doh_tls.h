@@ -1,7 +1,7 @@
 #pragma once
-// The TLS side of DNS over HTTPS, in OpenSSL terms: the extra trust anchors of --ca-file, and the
-// facts an expert asks about a TLS connection (protocol version, cipher, the certificate chain the
-// server presented, whether it verified).
+// The TLS side of DNS over HTTPS and DNS over TLS, in OpenSSL terms: the extra trust anchors of
+// --ca-file, and the facts an expert asks about a TLS connection (protocol version, cipher, the
+// certificate chain the server presented, whether it verified).
 //
 // Ownership: TrustAnchors owns its X509 objects (RAII). Thread-safety: TrustAnchors is immutable
 // after construction and may be shared; the free functions are pure.
@@ -21,7 +21,7 @@ struct X509Deleter {
 };
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
-// Certificates read from a PEM file, added to OpenSSL's default trust store for DoH connections.
+// Certificates read from a PEM file, added to OpenSSL's default trust store for DoH and DoT connections.
 class TrustAnchors {
  public:
   TrustAnchors() = default;
@@ -45,6 +45,23 @@ CertificateFacts certificate_facts(X509* cert);
 std::vector<CertificateFacts> chain_facts(STACK_OF(X509) * chain);
 
 // Protocol version and cipher of an established connection, and the chain the server sent.
-void connection_facts(SSL* ssl, HttpsFacts& out);
+void connection_facts(SSL* ssl, TlsFacts& out);
+
+// `certificate_check` of an established connection: "verified (chain and host name)", or with
+// --insecure "not enforced (--insecure): <OpenSSL's chain result>, host name not checked".
+std::string certificate_check_text(SSL* ssl, bool insecure);
+
+// One TLS connection's certificate verification as OpenSSL saw it during the handshake, kept even
+// when it failed: then no later message carries the facts.
+struct HandshakeRecord {
+  bool seen = false;            // the server got as far as presenting a certificate
+  bool verified_chain = false;  // OpenSSL's verification passed (host name included when it was set)
+  std::string verify_error;     // OpenSSL's reason when it did not
+  std::vector<CertificateFacts> chain;  // as presented, the server's own first
+};
+
+// Wraps OpenSSL's own certificate verification of the handshakes made from `ctx` so that `*record`
+// keeps what it saw; the verdict stays OpenSSL's. `record` must outlive those handshakes.
+void record_handshakes(SSL_CTX* ctx, HandshakeRecord* record);
 
 }  // namespace dnswitness

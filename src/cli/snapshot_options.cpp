@@ -31,7 +31,8 @@ void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
       ->option_text("A,AAAA");
   sub->add_option("--resolver", o.resolvers,
                   "Resolver [NAME=]SPEC, repeatable; SPEC is HOST[:PORT], udp://HOST[:PORT], "
-                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300), https://HOST[:PORT]/PATH (DNS over HTTPS), system, "
+                  "tcp://HOST[:PORT] (IPv6 as [::1]:5300), https://HOST[:PORT]/PATH (DNS over HTTPS), "
+                  "tls://HOST[:PORT] (DNS over TLS, port 853), system, "
                   "or authoritative (the domains' own name servers, found through the other resolvers and asked "
                   "directly)")
       ->option_text("SPEC");
@@ -66,10 +67,10 @@ void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
       ->check(CLI::Range(1, 65535))
       ->option_text("N");
   sub->add_flag("--insecure", o.insecure,
-                "For tests only: accept DNS-over-HTTPS servers whose certificate does not verify (recorded in "
-                "the run)");
+                "For tests only: accept DNS-over-HTTPS and DNS-over-TLS servers whose certificate does not verify "
+                "(recorded in the run)");
   sub->add_option("--ca-file", o.ca_file,
-                  "PEM file of extra trust anchors for DoH servers and TSAs (added to the system's CAs; its "
+                  "PEM file of extra trust anchors for DoH and DoT servers and TSAs (added to the system's CAs; its "
                   "SHA-256 is recorded in the run)")
       ->option_text("FILE");
   sub->add_option("--ntp", o.ntp,

@@ -42,6 +42,7 @@ std::string_view transport_name(Transport t) {
     case Transport::udp: return "udp";
     case Transport::tcp: return "tcp";
     case Transport::https: return "https";
+    case Transport::tls: return "tls";
   }
   return "udp";
 }

@@ -24,12 +24,12 @@ enum class Outcome {
   timeout,        // nothing usable arrived within the timeout, after every retry
   network_error,  // the query could not be sent or the server's port was closed
   malformed,      // bytes arrived that are not a DNS response to this query
-  tls_error,      // DNS over HTTPS: the TLS handshake or the server's certificate failed
+  tls_error,      // DNS over HTTPS or TLS: the TLS handshake or the server's certificate failed
 };
 std::string_view outcome_name(Outcome o);
 bool outcome_has_response(Outcome o);  // a DNS response (any rcode) was received
 
-enum class Transport { udp, tcp, https };
+enum class Transport { udp, tcp, https, tls };  // tls: DNS over TLS (RFC 7858)
 std::string_view transport_name(Transport t);
 
 struct ResourceRecord {
@@ -39,7 +39,7 @@ struct ResourceRecord {
   std::string data;  // presentation format of the RDATA
 };
 
-// A certificate the server presented over DNS over HTTPS.
+// A certificate the server presented over DNS over HTTPS or TLS.
 struct CertificateFacts {
   std::string sha256;      // lower-case hex SHA-256 of the DER bytes (openssl x509 -fingerprint -sha256)
   std::string subject;     // RFC 2253 distinguished name
@@ -48,17 +48,23 @@ struct CertificateFacts {
   std::string not_after;
 };
 
-// What a DNS-over-HTTPS exchange (RFC 8484) showed of its connection: who answered, over which
-// protocols, and whether the certificate chain was checked. Fields are empty/0 when not reached.
-struct HttpsFacts {
+// What a TLS connection showed (DNS over TLS, RFC 7858, as the exchange's `tls` object; DNS over
+// HTTPS adds the HTTP facts below): who answered, over which TLS version and cipher, and whether
+// the certificate chain was checked. Fields are empty when not reached.
+struct TlsFacts {
   std::string peer_address;        // address:port connected to, IPv6 as [addr]:port
-  std::string http_version;        // "1.1", "2", "3"
-  int http_status = 0;             // 0 when no HTTP response arrived
-  std::string content_type;        // of the HTTP response
   std::string tls_version;         // "TLSv1.3", "TLSv1.2"
   std::string tls_cipher;          // OpenSSL's cipher name
   std::string certificate_check;   // "verified", "failed: ...", or "not enforced (--insecure): ..."
   std::vector<CertificateFacts> certificates;  // as the server sent them, its own first
+};
+
+// What a DNS-over-HTTPS exchange (RFC 8484) showed of its connection: the TLS facts and the HTTP
+// ones. Fields are empty/0 when not reached.
+struct HttpsFacts : TlsFacts {
+  std::string http_version;        // "1.1", "2", "3"
+  int http_status = 0;             // 0 when no HTTP response arrived
+  std::string content_type;        // of the HTTP response
 };
 
 // One datagram or TCP message exchange. A query that was truncated over UDP and retried over TCP
@@ -73,6 +79,7 @@ struct Exchange {
   Bytes response_wire;        // empty when nothing was received
   std::string local_address;  // the socket's own address:port, when known
   std::optional<HttpsFacts> https;  // DNS over HTTPS exchanges only
+  std::optional<TlsFacts> tls;      // DNS over TLS exchanges only
 };
 
 // An answer from one of a zone's own servers (resolver "authoritative", asked with RD=0).

@@ -89,10 +89,10 @@ class Writer {
   std::string& out_;
 };
 
-// https_json in record_json.cpp; keys in byte order: certificate_check, certificates (issuer,
-// not_after, not_before, sha256, subject), content_type, http_status, http_version, peer_address,
-// tls_cipher, tls_version.
-void write_https(Writer& w, const HttpsFacts& h) {
+// https_json and tls_json in record_json.cpp; keys in byte order: certificate_check, certificates
+// (issuer, not_after, not_before, sha256, subject), then for https only content_type, http_status,
+// http_version; then peer_address, tls_cipher, tls_version.
+void write_tls_facts(Writer& w, const TlsFacts& h, const HttpsFacts* http) {
   w.raw('{');
   bool first = true;
   const auto text = [&](std::string_view key, const std::string& value) {
@@ -117,20 +117,24 @@ void write_https(Writer& w, const HttpsFacts& h) {
     }
     w.raw(']');
   }
-  text("content_type", h.content_type);
-  if (h.http_status != 0) {
-    w.key("http_status", first), w.integer(h.http_status);
-    first = false;
+  if (http != nullptr) {
+    text("content_type", http->content_type);
+    if (http->http_status != 0) {
+      w.key("http_status", first), w.integer(http->http_status);
+      first = false;
+    }
+    text("http_version", http->http_version);
   }
-  text("http_version", h.http_version);
   text("peer_address", h.peer_address);
   text("tls_cipher", h.tls_cipher);
   text("tls_version", h.tls_version);
   w.raw('}');
 }
 
+void write_https(Writer& w, const HttpsFacts& h) { write_tls_facts(w, h, &h); }
+
 // exchange_json in record_json.cpp; keys in byte order: https, local_address, query_id, query_wire,
-// response_wire, result, rtt_us, sent_at, transport.
+// response_wire, result, rtt_us, sent_at, tls, transport.
 void write_exchange(Writer& w, const Exchange& e) {
   w.raw('{');
   bool first = true;
@@ -148,6 +152,7 @@ void write_exchange(Writer& w, const Exchange& e) {
   w.key("result"), w.string(e.result);
   if (e.rtt_us >= 0) w.key("rtt_us"), w.integer(e.rtt_us);
   w.key("sent_at"), w.time(e.sent_at);
+  if (e.tls) w.key("tls"), write_tls_facts(w, *e.tls, nullptr);
   w.key("transport"), w.string(transport_name(e.transport));
   w.raw('}');
 }
@@ -161,7 +166,7 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
     // observation_json's keys in byte order: addresses, answers, attempts, authoritative,
     // client_subnet, error, flags, https, kind, local_address, outcome, prior_exchanges, purpose,
     // qname, qtype, query_id, query_wire, rcode, resolver, response_wire, rtt_us, run_id, sent_at,
-    // transport.
+    // tls, transport.
     const Exchange* last = o.exchanges.empty() ? nullptr : &o.exchanges.back();
     w.raw('{');
     w.key("addresses", true), w.string_array(o.addresses);
@@ -232,6 +237,7 @@ bool write_observation_leaf(const Observation& o, std::string_view run_id, std::
     if (o.rtt_us >= 0) w.key("rtt_us"), w.integer(o.rtt_us);
     w.key("run_id"), w.string(run_id);
     w.key("sent_at"), w.time(o.sent_at);
+    if (last && last->tls) w.key("tls"), write_tls_facts(w, *last->tls, nullptr);
     w.key("transport"), w.string(transport_name(o.transport));
     w.raw('}');
     return true;

@@ -7,12 +7,10 @@ namespace dnswitness {
 namespace {
 
 // Keys appear only when the fact was reached (no TCP connection: no peer; no handshake: no TLS).
-nlohmann::json https_json(const HttpsFacts& h) {
+// The `tls` object of DNS over TLS; the `https` object of DNS over HTTPS is it plus the HTTP facts.
+nlohmann::json tls_json(const TlsFacts& h) {
   nlohmann::json j = nlohmann::json::object();
   if (!h.peer_address.empty()) j["peer_address"] = h.peer_address;
-  if (!h.http_version.empty()) j["http_version"] = h.http_version;
-  if (h.http_status != 0) j["http_status"] = h.http_status;
-  if (!h.content_type.empty()) j["content_type"] = h.content_type;
   if (!h.tls_version.empty()) j["tls_version"] = h.tls_version;
   if (!h.tls_cipher.empty()) j["tls_cipher"] = h.tls_cipher;
   if (!h.certificate_check.empty()) j["certificate_check"] = h.certificate_check;
@@ -28,6 +26,14 @@ nlohmann::json https_json(const HttpsFacts& h) {
   return j;
 }
 
+nlohmann::json https_json(const HttpsFacts& h) {
+  nlohmann::json j = tls_json(h);
+  if (!h.http_version.empty()) j["http_version"] = h.http_version;
+  if (h.http_status != 0) j["http_status"] = h.http_status;
+  if (!h.content_type.empty()) j["content_type"] = h.content_type;
+  return j;
+}
+
 nlohmann::json exchange_json(const Exchange& e) {
   nlohmann::json j = {
       {"transport", std::string(transport_name(e.transport))},
@@ -40,6 +46,7 @@ nlohmann::json exchange_json(const Exchange& e) {
   if (!e.response_wire.empty()) j["response_wire"] = base64_encode(e.response_wire);
   if (!e.local_address.empty()) j["local_address"] = e.local_address;
   if (e.https) j["https"] = https_json(*e.https);
+  if (e.tls) j["tls"] = tls_json(*e.tls);
   return j;
 }
 
@@ -78,6 +85,7 @@ nlohmann::json observation_json(const Observation& o, const std::string& run_id)
     j["query_id"] = last.query_id;
     if (!last.local_address.empty()) j["local_address"] = last.local_address;
     if (last.https) j["https"] = https_json(*last.https);
+    if (last.tls) j["tls"] = tls_json(*last.tls);
     // The final exchange's bytes are the top-level wires; earlier exchanges (a truncated UDP
     // answer before its TCP retry, timed-out attempts) are kept whole beside them.
     if (o.exchanges.size() > 1) {

@@ -49,6 +49,51 @@ bool valid_url_path(std::string_view path) {
   return true;
 }
 
+// HOST[:PORT] of a URL-style spec: an IPv4 address, a host name (lower-cased) or an IPv6 address
+// in brackets. `form` shows the user the expected shape in the error for a bad host.
+struct SpecAuthority {
+  std::string host;  // without brackets
+  bool bracketed = false;
+  bool has_port = false;
+  std::uint16_t port = 0;
+};
+
+SpecAuthority parse_spec_authority(std::string_view authority, std::string_view whole, std::string_view form) {
+  SpecAuthority a;
+  if (authority.find('@') != std::string_view::npos)
+    throw UsageError(fmt::format("The resolver '{}' holds a user name; remove the part before '@'.", whole));
+  std::string_view port_text;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      throw UsageError(fmt::format("The resolver '{}' has an IPv6 address without its closing ']'.", whole));
+    a.host = std::string(authority.substr(1, close - 1));
+    a.bracketed = true;
+    const auto rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':')
+        throw UsageError(fmt::format("The resolver '{}' has unexpected text after the address.", whole));
+      port_text = rest.substr(1);
+      a.has_port = true;
+    }
+    if (!is_ipv6(a.host))
+      throw UsageError(fmt::format("The resolver '{}' does not hold a valid IPv6 address.", whole));
+  } else {
+    const auto colon = authority.find(':');
+    a.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      a.has_port = true;
+    }
+    for (auto& c : a.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!is_ipv4(a.host) && !valid_host_name(a.host))
+      throw UsageError(fmt::format("The resolver '{}' does not hold a valid host name or address; write it as {}.",
+                                   whole, form));
+  }
+  if (a.has_port) a.port = parse_port(port_text, whole);
+  return a;
+}
+
 // https://HOST[:PORT]/PATH (RFC 8484 §3: the URI template here is a plain path; POST carries the query).
 ResolverSpec parse_https_spec(std::string_view text, std::string_view whole) {
   ResolverSpec spec;
@@ -60,49 +105,44 @@ ResolverSpec parse_https_spec(std::string_view text, std::string_view whole) {
     throw UsageError(fmt::format("The resolver '{}' has no path; DNS-over-HTTPS URLs look like "
                                  "https://dns.example/dns-query.",
                                  whole));
-  std::string_view authority = text.substr(0, slash);
   const std::string_view path = text.substr(slash);
-  if (authority.find('@') != std::string_view::npos)
-    throw UsageError(fmt::format("The resolver '{}' holds a user name; remove the part before '@'.", whole));
-  std::string host;
-  std::string_view port_text;
-  bool has_port = false, bracketed = false;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      throw UsageError(fmt::format("The resolver '{}' has an IPv6 address without its closing ']'.", whole));
-    host = std::string(authority.substr(1, close - 1));
-    bracketed = true;
-    const auto rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':')
-        throw UsageError(fmt::format("The resolver '{}' has unexpected text after the address.", whole));
-      port_text = rest.substr(1);
-      has_port = true;
-    }
-    if (!is_ipv6(host))
-      throw UsageError(fmt::format("The resolver '{}' does not hold a valid IPv6 address.", whole));
-  } else {
-    const auto colon = authority.find(':');
-    host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      has_port = true;
-    }
-    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!is_ipv4(host) && !valid_host_name(host))
-      throw UsageError(fmt::format("The resolver '{}' does not hold a valid host name or address; write it as "
-                                   "https://dns.example/dns-query or https://[::1]:8443/dns-query.",
-                                   whole));
-  }
-  if (has_port) spec.port = parse_port(port_text, whole);
+  const SpecAuthority a = parse_spec_authority(
+      text.substr(0, slash), whole, "https://dns.example/dns-query or https://[::1]:8443/dns-query");
+  if (a.has_port) spec.port = a.port;
   if (!valid_url_path(path))
     throw UsageError(fmt::format("The resolver '{}' has a path with characters a DNS-over-HTTPS URL cannot "
                                  "hold (no '?', '#' or spaces).",
                                  whole));
-  spec.address = host;
-  const std::string shown_host = bracketed ? "[" + host + "]" : host;
+  spec.address = a.host;
+  const std::string shown_host = a.bracketed ? "[" + a.host + "]" : a.host;
   spec.url = "https://" + shown_host + (spec.port == 443 ? "" : fmt::format(":{}", spec.port)) + std::string(path);
+  return spec;
+}
+
+// tls://HOST[:PORT] (DNS over TLS, RFC 7858: port 853 unless given). The derived name is the
+// spec in that canonical form, port left out when it is 853.
+ResolverSpec parse_tls_spec(std::string_view text, std::string_view whole) {
+  ResolverSpec spec;
+  spec.protocol = Protocol::tls;
+  spec.port = 853;
+  text.remove_prefix(6);
+  if (text.empty())
+    throw UsageError(fmt::format("The resolver '{}' has no host; write it as tls://dns.example or "
+                                 "tls://[::1]:853.",
+                                 whole));
+  if (text.find_first_of("/?#") != std::string_view::npos)
+    throw UsageError(fmt::format("The resolver '{}' has a path; a DNS-over-TLS resolver is only "
+                                 "tls://HOST[:PORT].",
+                                 whole));
+  if (text.front() != '[' && text.find(':') != text.rfind(':'))
+    throw UsageError(fmt::format("The resolver '{}' has an IPv6 address without brackets; write it as "
+                                 "tls://[::1]:853.",
+                                 whole));
+  const SpecAuthority a = parse_spec_authority(text, whole, "tls://dns.example, tls://127.0.0.1:853 or tls://[::1]");
+  if (a.has_port) spec.port = a.port;
+  spec.address = a.host;
+  const std::string shown_host = a.bracketed ? "[" + a.host + "]" : a.host;
+  spec.name = "tls://" + shown_host + (spec.port == 853 ? "" : fmt::format(":{}", spec.port));
   return spec;
 }
 
@@ -122,6 +162,7 @@ std::string_view protocol_name(Protocol p) {
     case Protocol::system: return "system";
     case Protocol::authoritative: return "authoritative";
     case Protocol::https: return "https";
+    case Protocol::tls: return "tls";
   }
   return "udp";
 }
@@ -152,17 +193,19 @@ ResolverSpec parse_resolver_spec(std::string_view text) {
     spec.name = name.empty() ? spec.url : std::string(name);
     return spec;
   }
-  if (text.starts_with("tls://"))
-    throw UsageError(fmt::format("The resolver '{}' uses a transport that is not supported yet; use udp://, "
-                                 "tcp://, https://, system or authoritative.",
-                                 whole));
+  if (text.starts_with("tls://")) {
+    spec = parse_tls_spec(text, whole);
+    if (!name.empty()) spec.name = std::string(name);
+    return spec;
+  }
   if (text.starts_with("udp://")) {
     text.remove_prefix(6);
   } else if (text.starts_with("tcp://")) {
     spec.protocol = Protocol::tcp;
     text.remove_prefix(6);
   } else if (text.find("://") != std::string_view::npos) {
-    throw UsageError(fmt::format("The resolver '{}' has an unknown scheme; use udp://, tcp://, https:// or system.",
+    throw UsageError(fmt::format("The resolver '{}' has an unknown scheme; use udp://, tcp://, tls://, https:// or "
+                                 "system.",
                                  whole));
   }
   std::string host;

@@ -44,7 +44,7 @@ struct RunRecord {
   int timeout_ms = 0;
   int retries = 0;
   int edns_size = 0;
-  bool https = false;          // some resolver is DNS over HTTPS: the run says how certificates were checked
+  bool https = false;  // some resolver is DNS over HTTPS or TLS: the run says how certificates were checked
   bool insecure = false;       // --insecure: certificate checks not enforced
   std::string ca_file;         // --ca-file path, when given
   std::string ca_file_sha256;  // hex SHA-256 of its bytes as read

@@ -170,7 +170,8 @@ RunRecord new_run_record(const SnapshotPlan& plan) {
   run.timeout_ms = plan.engine.timeout_ms;
   run.retries = plan.engine.retries;
   run.edns_size = plan.engine.edns_size;
-  for (const auto& r : plan.resolvers) run.https = run.https || r.protocol == Protocol::https;
+  for (const auto& r : plan.resolvers)
+    run.https = run.https || r.protocol == Protocol::https || r.protocol == Protocol::tls;
   run.insecure = plan.engine.insecure;
   run.ca_file = plan.ca_file;
   run.ca_file_sha256 = plan.ca_file_sha256;

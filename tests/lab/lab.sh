@@ -374,8 +374,12 @@ unbound_doh_lines() {
   local d=$1
   echo "    interface: 127.0.0.1@$DOH_PORT"
   ((LAB_IPV6)) && echo "    interface: ::1@$DOH_PORT"
+  # DNS over TLS (RFC 7858) with the same certificate: Unbound serves plain TLS on tls-port.
+  echo "    interface: 127.0.0.1@$DOT_PORT"
+  ((LAB_IPV6)) && echo "    interface: ::1@$DOT_PORT"
   cat <<EOF
     https-port: $DOH_PORT
+    tls-port: $DOT_PORT
     http-endpoint: "/dns-query"
     tls-service-key: "$d/tls/doh.key"
     tls-service-pem: "$d/tls/doh.pem"
@@ -391,7 +395,13 @@ setSecurityPollSuffix("")
 newServer{address="127.0.0.1:$UNBOUND_PORT", checkInterval=3600}
 getServer(0):setUp()
 addDOHLocal("127.0.0.1:$DOH_BAD_PORT", "$d/tls/untrusted.pem", "$d/tls/untrusted.key", "/dns-query")
+addTLSLocal("127.0.0.1:$DOT_BAD_PORT", "$d/tls/untrusted.pem", "$d/tls/untrusted.key")
 EOF
+}
+
+# True when "twitter.com A" over DNS over TLS to 127.0.0.1:PORT answers NOERROR (certificate not checked).
+answers_dot() {
+  kdig @127.0.0.1 -p "$1" +tls +timeout=1 +retry=0 twitter.com A 2>/dev/null | grep -q 'status: NOERROR'
 }
 
 # True when a DoH POST of "twitter.com A" to https://127.0.0.1:PORT/dns-query answers NOERROR.
@@ -436,6 +446,8 @@ DOH_CERT=$d/tls/doh.pem
 DOH_BAD_PORT=$DOH_BAD_PORT
 DOH_BAD_URL=https://127.0.0.1:$DOH_BAD_PORT/dns-query
 DOH_BAD_CERT=$d/tls/untrusted.pem
+DOT_PORT=$DOT_PORT
+DOT_BAD_PORT=$DOT_BAD_PORT
 DNSDIST_PID=$(pid_of "$d" dnsdist)
 EOF
   tsa_env "$d" >>"$d/lab.env.tmp"
@@ -530,6 +542,8 @@ start_once() {
   pick_port; GEO_KNOT_PORT=$PICKED
   pick_port; DOH_PORT=$PICKED
   pick_port; DOH_BAD_PORT=$PICKED
+  pick_port; DOT_PORT=$PICKED
+  pick_port; DOT_BAD_PORT=$PICKED
 
   # A unix socket path must fit in sun_path (108 bytes); deep build trees get a short one in /tmp.
   KNOT_CONTROL=$d/knot/knot.sock
@@ -564,7 +578,9 @@ start_once() {
       wait_ready "$d" odd_server answers_refused "$REFUSED_PORT" "$deadline" &&
       wait_ready "$d" tsa_server tsa_listens "$TSA_PORT" "$deadline" &&
       wait_ready "$d" unbound answers_doh "$DOH_PORT" "$deadline" &&
-      wait_ready "$d" dnsdist answers_doh "$DOH_BAD_PORT" "$deadline"; then
+      wait_ready "$d" dnsdist answers_doh "$DOH_BAD_PORT" "$deadline" &&
+      wait_ready "$d" unbound answers_dot "$DOT_PORT" "$deadline" &&
+      wait_ready "$d" dnsdist answers_dot "$DOT_BAD_PORT" "$deadline"; then
       write_env "$d"
       return 0
     fi
@@ -604,7 +620,8 @@ do_start() {
     start_once "$d" || rc=$?
     if ((rc == 0)); then
       trap - INT TERM HUP
-      log "started in $(($(now_ms) - t0)) ms: knot 127.0.0.1@$KNOT_PORT, unbound 127.0.0.1@$UNBOUND_PORT, DoH $DOH_PORT (bad certificate $DOH_BAD_PORT), env $d/lab.env"
+      log "started in $(($(now_ms) - t0)) ms: knot 127.0.0.1@$KNOT_PORT, unbound 127.0.0.1@$UNBOUND_PORT," \
+        "DoH $DOH_PORT (bad certificate $DOH_BAD_PORT), DoT $DOT_PORT (bad certificate $DOT_BAD_PORT), env $d/lab.env"
       return 0
     fi
     ((rc == 2)) || return 1

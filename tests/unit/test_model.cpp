@@ -6,6 +6,7 @@
 #include "config/domain_list.h"
 #include "model/address.h"
 #include "model/errors.h"
+#include "model/observation.h"
 #include "model/resolver_spec.h"
 #include "model/target.h"
 #include "support/lab.h"
@@ -62,10 +63,44 @@ TEST_CASE("resolver specs") {
   CHECK(parse_resolver_spec("authoritative").name == "authoritative");
   CHECK(parse_resolver_spec("zones=authoritative").name == "zones");
   for (const char* bad : {"", "x", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:53x", "[::1", "[::1]x", "[1.2.3.4]:53",
-                          "authoritativ", "tls://1.1.1.1", "ftp://1.2.3.4",
+                          "authoritativ", "ftp://1.2.3.4",
                           "bad name=1.2.3.4", "=1.2.3.4", "dns.google"}) {
     CAPTURE(bad);
     CHECK_THROWS_AS(parse_resolver_spec(bad), UsageError);
+  }
+}
+
+TEST_CASE("DNS-over-TLS resolver specs: tls://HOST[:PORT], port 853, the host as written") {
+  auto r = parse_resolver_spec("dot=tls://127.0.0.1:8853");
+  CHECK(r.name == "dot");
+  CHECK(r.protocol == Protocol::tls);
+  CHECK(protocol_name(r.protocol) == "tls");
+  CHECK(r.address == "127.0.0.1");
+  CHECK(r.port == 8853);
+  CHECK(r.url.empty());
+  r = parse_resolver_spec("tls://[::1]");
+  CHECK(r.address == "::1");
+  CHECK(r.port == 853);
+  CHECK(r.name == "tls://[::1]");
+  r = parse_resolver_spec("tls://Dns.Example:853");
+  CHECK(r.address == "dns.example");
+  CHECK(r.name == "tls://dns.example");
+  CHECK(parse_resolver_spec("tls://localhost:5353").name == "tls://localhost:5353");
+  CHECK(transport_name(Transport::tls) == "tls");
+  // Each refusal is one sentence that says what to write instead.
+  for (const char* bad : {"tls://", "tls://127.0.0.1:0", "tls://127.0.0.1:853x", "tls://::1", "tls://[::1",
+                          "tls://[1.2.3.4]", "tls://127.0.0.1/dns-query", "tls://user@dns.example", "tls://bad_host",
+                          "tls://-.example..", "tls://:853"}) {
+    CAPTURE(bad);
+    try {
+      parse_resolver_spec(bad);
+      FAIL("a bad spec was taken");
+    } catch (const UsageError& e) {
+      const std::string m = e.what();
+      CHECK(m.starts_with("The resolver '"));
+      CHECK(m.back() == '.');
+      CHECK(m.find('\n') == std::string::npos);
+    }
   }
 }
 

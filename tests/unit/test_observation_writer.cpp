@@ -66,7 +66,7 @@ class Generator {
 
   Exchange exchange() {
     Exchange e;
-    e.transport = static_cast<Transport>(below(3));
+    e.transport = static_cast<Transport>(below(4));
     e.query_id = static_cast<std::uint16_t>(below(65536));
     e.sent_at = UtcTime{time()};
     e.rtt_us = rtt();
@@ -88,6 +88,15 @@ class Generator {
       for (std::size_t i = below(4); i > 0; --i)
         h.certificates.push_back(CertificateFacts{text(), text(), text(), text(), text()});
       e.https = std::move(h);
+    } else if (chance(25)) {  // a DNS-over-TLS exchange: the TLS facts alone, any of them missing
+      TlsFacts t;
+      if (chance(70)) t.peer_address = text();
+      if (chance(70)) t.tls_version = text();
+      if (chance(70)) t.tls_cipher = text();
+      if (chance(70)) t.certificate_check = text();
+      for (std::size_t i = below(4); i > 0; --i)
+        t.certificates.push_back(CertificateFacts{text(), text(), text(), text(), text()});
+      e.tls = std::move(t);
     }
     return e;
   }
@@ -97,7 +106,7 @@ class Generator {
     o.qname = chance(80) ? "www.example" + std::to_string(below(1000)) + ".com" : text(80);
     static const std::vector<std::uint16_t> kTypes = {1, 28, 5, 2, 6, 15, 16, 33, 65, 257, 0, 999, 65535};
     o.qtype = kTypes[below(kTypes.size())];
-    o.resolver = ResolverSpec{chance(80) ? "google" : text(), static_cast<Protocol>(below(4)),
+    o.resolver = ResolverSpec{chance(80) ? "google" : text(), static_cast<Protocol>(below(6)),
                               chance(80) ? "8.8.8.8" : text(), static_cast<std::uint16_t>(below(65536)),
                               chance(80) ? std::string() : text()};
     o.sent_at = UtcTime{time()};
@@ -153,6 +162,14 @@ bool has_non_ascii(const Observation& o, const std::string& run_id) {
   for (std::size_t i = 0; i < o.exchanges.size(); ++i) {
     const Exchange& e = o.exchanges[i];
     ok = ok && all_ascii(e.local_address) && (i + 1 == o.exchanges.size() || all_ascii(e.result));
+    if (e.tls) {
+      const TlsFacts& t = *e.tls;
+      ok = ok && all_ascii(t.peer_address) && all_ascii(t.tls_version) && all_ascii(t.tls_cipher) &&
+           all_ascii(t.certificate_check);
+      for (const auto& c : t.certificates)
+        ok = ok && all_ascii(c.sha256) && all_ascii(c.subject) && all_ascii(c.issuer) && all_ascii(c.not_before) &&
+             all_ascii(c.not_after);
+    }
     if (!e.https) continue;
     const HttpsFacts& h = *e.https;
     ok = ok && all_ascii(h.peer_address) && all_ascii(h.http_version) && all_ascii(h.content_type) &&
