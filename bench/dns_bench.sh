@@ -7,7 +7,7 @@
 #   1. throughput without the ledger: dnsperf sends the NAMES x (A, AAAA) queries once; then
 #      `dnswitness resolve-snapshot --no-ledger` resolves the same names with its default table
 #      output written to a file (one row per query; lost = queries without a row), then again with
-#      `--json FILE` instead (lost = queries without an observation in the JSON);
+#      `--json --out FILE` instead (lost = queries without an observation in the JSON);
 #   2. throughput with the durable ledger (synchronous=FULL, one transaction per run): dnsperf
 #      again, then the same snapshot into a fresh ledger; the leaves are counted in the database,
 #      then `verify-ledger` and `history` run on it (the ledger figures);
@@ -212,7 +212,7 @@ echo "  $nol_obs table rows ($nol_timeouts timeouts), $nol_lost lost; $nol_qps q
 echo "  summary: $(tail -n 1 "$work/nol.out")"
 rm -f "$work/nol.out"
 # shellcheck disable=SC2086
-timed nolj "$bin" "${bulk_args[@]}" --no-ledger --json "$work/snapshot.json" ${DNSWITNESS_ARGS:-}
+timed nolj "$bin" "${bulk_args[@]}" --no-ledger --json --out "$work/snapshot.json" ${DNSWITNESS_ARGS:-}
 nolj_rc=$rc nolj_wall=$wall nolj_cpu=$cpu nolj_rss=$rss_mb
 # Each observation object holds exactly one "outcome" member, at six spaces (the run holds "outcomes").
 nolj_obs=$(grep -c '^      "outcome": ' "$work/snapshot.json" || true)
@@ -289,7 +289,7 @@ if [[ -n ${DNS_BENCH_PERF:-} ]]; then
   echo "== perf record -g of the --no-ledger run into $DNS_BENCH_PERF"
   # shellcheck disable=SC2086
   perf record -q -F 499 -g -o "$DNS_BENCH_PERF" -- "$bin" "${bulk_args[@]}" --no-ledger \
-    --json "$work/snapshot.json" ${DNSWITNESS_ARGS:-} 2>/dev/null || true
+    --json --out "$work/snapshot.json" ${DNSWITNESS_ARGS:-} 2>/dev/null || true
 fi
 
 if ((${#failed[@]} > 0)); then

@@ -80,6 +80,7 @@ const char* sink_transport_name(ExchangeTransport t) {
     case ExchangeTransport::udp: return "udp";
     case ExchangeTransport::tcp: return "tcp";
     case ExchangeTransport::https: return "https";
+    case ExchangeTransport::tls: return "tls";
   }
   return "udp";
 }

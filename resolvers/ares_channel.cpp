@@ -13,12 +13,32 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 
 namespace dnswitness {
 namespace {
+
+// Room for the SCM_TIMESTAMPNS message the kernel attaches to each datagram (SO_TIMESTAMPNS).
+struct KernelTimeControl {
+  alignas(cmsghdr) unsigned char bytes[CMSG_SPACE(sizeof(timespec))];
+};
+
+// The wall-clock time the kernel stamped on a received datagram, if it did.
+std::optional<UtcTime> kernel_receive_time(msghdr& header) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS || c->cmsg_len < CMSG_LEN(sizeof(timespec)))
+      continue;
+    timespec ts{};
+    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+    if (ts.tv_sec <= 0) return std::nullopt;
+    return UtcTime{static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec};
+  }
+  return std::nullopt;
+}
 
 std::string sockaddr_text(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = {};
@@ -297,7 +317,13 @@ ares_socket_t AresChannel::hook_socket(int domain, int type, int protocol, void*
   auto* self = static_cast<AresChannel*>(data);
   // c-ares leaves user-managed sockets unconfigured: make them non-blocking here.
   const int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  if (fd >= 0 && type == SOCK_DGRAM) self->udp_fds_.insert(fd);
+  if (fd >= 0 && type == SOCK_DGRAM) {
+    self->udp_fds_.insert(fd);
+    // The kernel stamps each datagram as it arrives, so a reply read in a batch keeps its own
+    // time; without it (never seen on Linux) the batch's read time stands in.
+    const int on = 1;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  }
   return fd;
 }
 
@@ -363,12 +389,15 @@ ares_ssize_t AresChannel::hook_recvfrom(ares_socket_t fd, void* buf, size_t len,
     std::array<mmsghdr, kRecvBatch> msgs{};
     std::array<iovec, kRecvBatch> iovs{};
     std::array<sockaddr_storage, kRecvBatch> names{};
+    std::array<KernelTimeControl, kRecvBatch> controls{};
     for (std::size_t k = 0; k < kRecvBatch; ++k) {
       iovs[k] = {rb.data.data() + k * len, len};
       msgs[k].msg_hdr.msg_iov = &iovs[k];
       msgs[k].msg_hdr.msg_iovlen = 1;
       msgs[k].msg_hdr.msg_name = &names[k];
       msgs[k].msg_hdr.msg_namelen = sizeof names[k];
+      msgs[k].msg_hdr.msg_control = controls[k].bytes;
+      msgs[k].msg_hdr.msg_controllen = sizeof controls[k].bytes;
     }
     const int got = ::recvmmsg(fd, msgs.data(), kRecvBatch, MSG_DONTWAIT, nullptr);
     if (got <= 0) return got;  // errno as recvfrom would leave it (EAGAIN ends c-ares' read loop)
@@ -378,8 +407,19 @@ ares_ssize_t AresChannel::hook_recvfrom(ares_socket_t fd, void* buf, size_t len,
     for (int k = 0; k < got; ++k) {
       const std::size_t offset = static_cast<std::size_t>(k) * len;
       const std::size_t size = msgs[k].msg_len;
+      // The kernel's arrival time of this datagram; its steady-clock twin is the batch's read time
+      // less the datagram's age (both clocks advance at the same rate over microseconds).
+      UtcTime arrived = at;
+      SteadyTime arrived_steady = steady;
+      if (const auto kernel = kernel_receive_time(msgs[k].msg_hdr); kernel && kernel->ns <= at.ns) {
+        arrived = *kernel;
+        arrived_steady = steady - std::chrono::nanoseconds(at.ns - kernel->ns);
+        ++self->kernel_stamped_;
+      } else {
+        ++self->read_stamped_;
+      }
       // Every datagram is evidence from the moment it is read, even if c-ares never asks for it.
-      self->capture(fd, rb.data.data() + offset, size, at, steady);
+      self->capture(fd, rb.data.data() + offset, size, arrived, arrived_steady);
       rb.ready.push_back(Received{offset, size, names[k], msgs[k].msg_hdr.msg_namelen});
     }
     errno = saved;

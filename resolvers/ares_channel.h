@@ -89,6 +89,10 @@ class AresChannel {
   // queries are written at once and have none). Removed from the channel.
   std::optional<SentDatagram> take_sent(std::uint16_t id);
   const std::string& last_local_address() const { return last_local_address_; }
+  // UDP datagrams received with the kernel's own arrival time (SO_TIMESTAMPNS), and without it
+  // (the time the batch holding them was read stands in).
+  std::uint64_t kernel_stamped() const { return kernel_stamped_; }
+  std::uint64_t read_stamped() const { return read_stamped_; }
 
   void process_timeouts();
   Transport transport() const { return transport_; }
@@ -123,6 +127,7 @@ class AresChannel {
   };
   std::vector<PendingSend> pending_;  // queued by hook_sendv, sent by flush_sends
   bool flush_posted_ = false;
+  std::uint64_t kernel_stamped_ = 0, read_stamped_ = 0;
   std::unordered_map<std::uint16_t, SentDatagram> sent_;
   // Receiving is batched the same way: when c-ares asks a UDP socket for a datagram and none is
   // buffered, one recvmmsg fetches up to kRecvBatch; each is captured at once and then handed to

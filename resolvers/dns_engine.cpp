@@ -56,6 +56,16 @@ DnsEngine::DnsEngine(boost::asio::io_context& io, EngineOptions options)
 
 DnsEngine::~DnsEngine() { *alive_ = false; }
 
+std::pair<std::uint64_t, std::uint64_t> DnsEngine::udp_receive_time_sources() const {
+  std::pair<std::uint64_t, std::uint64_t> counts{0, 0};
+  for (const auto& [name, rs] : resolvers_) {
+    if (!rs.udp) continue;
+    counts.first += rs.udp->kernel_stamped();
+    counts.second += rs.udp->read_stamped();
+  }
+  return counts;
+}
+
 DnsEngine::ResolverState& DnsEngine::state_for(const ResolverSpec& spec) {
   auto [it, inserted] = resolvers_.try_emplace(spec.name);
   if (inserted) {

@@ -78,6 +78,8 @@ class DnsEngine {
 
   std::size_t outstanding() const { return outstanding_; }
   const EngineStats& stats() const { return stats_; }
+  // Over every UDP channel so far: replies timed by the kernel, and by the read (see AresChannel).
+  std::pair<std::uint64_t, std::uint64_t> udp_receive_time_sources() const;
 
  private:
   struct Task;

@@ -27,8 +27,18 @@ constexpr std::uint32_t kDigTextMbzBits = 0x7FFF;
 constexpr const char* kDigTextSections[][2] = {
     {"answerRRs", "ANSWER"}, {"authorityRRs", "AUTHORITY"}, {"additionalRRs", "ADDITIONAL"}};
 
+// The header flags in dig's order, with the member that holds each; Z (which must be zero) has no
+// RFC 8427 member and is read from the header itself, shown as "z" as kdig does.
+struct DigTextFlag {
+  const char* member;
+  const char* text;
+};
+constexpr DigTextFlag kDigTextFlags[] = {{"QR", "qr"}, {"AA", "aa"}, {"TC", "tc"}, {"RD", "rd"},
+                                         {"RA", "ra"}, {nullptr, "z"}, {"AD", "ad"}, {"CD", "cd"}};
+
 // EDNS option codes (IANA "DNS EDNS0 Option Codes").
 enum DigTextOption : std::uint16_t {
+  kDigTextNsid = 3,
   kDigTextDau = 5,
   kDigTextDhu = 6,
   kDigTextN3u = 7,
@@ -39,7 +49,6 @@ enum DigTextOption : std::uint16_t {
   kDigTextPadding = 12,
   kDigTextKeyTag = 14,
   kDigTextEde = 15,
-  kDigTextNsid = 3,
 };
 
 std::uint16_t digtext_u16(ByteView b, std::size_t at) {
@@ -207,19 +216,16 @@ const nlohmann::json* digtext_find_opt(const nlohmann::json& message) {
   return nullptr;
 }
 
-// The header lines; the Z bit (which must be zero) is shown as flag "z", as kdig does.
+// The header lines; status is the whole RCODE, its upper 8 bits from the OPT record when there is one.
 void digtext_header(std::string& out, ByteView message, const nlohmann::json& m, const nlohmann::json* opt) {
   unsigned rcode = m.value("RCODE", 0U);
-  if (opt != nullptr) rcode |= (opt->value("TTL", 0U) >> 24) << 4;  // the extended RCODE's upper 8 bits
+  if (opt != nullptr) rcode |= (opt->value("TTL", 0U) >> 24) << 4;
   out += ";; ->>HEADER<<- opcode: " + digtext_opcode_name(m.value("Opcode", 0U)) +
          ", status: " + digtext_rcode_name(rcode) + ", id: " + std::to_string(m.value("ID", 0U)) + "\n";
   out += ";; flags:";
-  for (const char* flag : {"QR", "AA", "TC", "RD", "RA", "AD", "CD"}) {
-    if (m.value(flag, 0) == 1) {
-      out.push_back(' ');
-      for (const char* c = flag; *c != '\0'; ++c) out.push_back(static_cast<char>(*c - 'A' + 'a'));
-    }
-    if (std::string_view(flag) == "RA" && (message[3] & kDigTextZBit) != 0) out += " z";
+  for (const DigTextFlag& flag : kDigTextFlags) {
+    bool set = flag.member != nullptr ? m.value(flag.member, 0) == 1 : (message[3] & kDigTextZBit) != 0;
+    if (set) out += std::string(" ") + flag.text;
   }
   out += "; QUERY: " + std::to_string(m.value("QDCOUNT", 0U)) + ", ANSWER: " + std::to_string(m.value("ANCOUNT", 0U)) +
          ", AUTHORITY: " + std::to_string(m.value("NSCOUNT", 0U)) +

@@ -98,6 +98,8 @@ Dnstap__SocketProtocol dnstap_protocol_of(ExchangeTransport transport) {
       return DNSTAP__SOCKET_PROTOCOL__TCP;
     case ExchangeTransport::https:
       return DNSTAP__SOCKET_PROTOCOL__DOH;
+    case ExchangeTransport::tls:
+      return DNSTAP__SOCKET_PROTOCOL__DOT;
   }
   throw std::runtime_error("The exchange has a transport that dnstap export does not know.");
 }

@@ -460,7 +460,7 @@ bool PcapExport::add(const RecordedExchange& e) {
   if (e.transport == ExchangeTransport::udp) {
     pcap_draw_udp(d, e);
   } else {
-    pcap_draw_tcp(d, e, seed);  // tcp, and https drawn as DNS over TCP
+    pcap_draw_tcp(d, e, seed);  // tcp; https and tls drawn as DNS over TCP
   }
   for (const PcapPacket& p : d.take()) state_->dump(p);
   state_->check();

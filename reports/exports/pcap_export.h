@@ -19,9 +19,9 @@
 //    last, so nothing overruns the 65535-byte window. Initial sequence numbers and IPv4 IDs are a
 //    hash of the exchange (leaf index, sent_at, ports, transport): the same exchange always gives
 //    the same bytes, wherever it sits in the file.
-//  - https (DoH): the real bytes were TLS; the DNS messages are drawn as the tcp flow above,
-//    between the recorded local end and the address and port the HTTPS connection went to
-//    (usually 443). Only the port and docs/export.md say it was DoH.
+//  - https (DoH) and tls (DoT): the real bytes were TLS; the DNS messages are drawn as the tcp flow
+//    above, between the recorded local end and the address and port the connection went to
+//    (usually 443 or 853). Only the port and docs/export.md say it was DoH or DoT.
 // Unknown local end (empty address, port 0): the unspecified address of the server's family
 // (0.0.0.0 or ::), and port 0; a known address with port 0 keeps its address. They read as "not
 // recorded" rather than as a made-up host, and tshark decodes them cleanly (DNS on the server's

@@ -41,6 +41,7 @@ ExchangeTransport exchange_transport(const std::string& name, std::uint64_t leaf
   if (name == "udp") return ExchangeTransport::udp;
   if (name == "tcp") return ExchangeTransport::tcp;
   if (name == "https") return ExchangeTransport::https;
+  if (name == "tls") return ExchangeTransport::tls;
   exchange_bad_leaf(leaf_index, fmt::format("an unknown transport '{}'", name));
 }
 
@@ -55,9 +56,9 @@ RecordedExchange exchange_from(const json& o, const json& observation, std::uint
   const json& resolver = observation.value("resolver", json::object());
   e.resolver_name = exchange_text(resolver, "name");
   e.transport = exchange_transport(exchange_text(o, "transport"), leaf_index);
-  if (e.transport == ExchangeTransport::https) {
-    const json& https = o.value("https", json::object());
-    if (const auto peer = split_host_port(exchange_text(https, "peer_address"))) {
+  if (e.transport == ExchangeTransport::https || e.transport == ExchangeTransport::tls) {
+    const json& session = o.value(e.transport == ExchangeTransport::https ? "https" : "tls", json::object());
+    if (const auto peer = split_host_port(exchange_text(session, "peer_address"))) {
       e.server_address = peer->first;
       e.server_port = peer->second;
     }

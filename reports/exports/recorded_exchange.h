@@ -17,7 +17,7 @@
 
 namespace dnswitness {
 
-enum class ExchangeTransport { udp, tcp, https };
+enum class ExchangeTransport { udp, tcp, https, tls };
 
 struct RecordedExchange {
   std::uint64_t leaf_index = 0;  // the observation leaf it belongs to
@@ -26,8 +26,9 @@ struct RecordedExchange {
   std::string resolver_name;     // the resolver's name in the run ("knot", "ns1.example@192.0.2.1", ...)
   ExchangeTransport transport = ExchangeTransport::udp;
 
-  // The server end: an IP literal (no brackets) and its port. Over HTTPS the address connected to
-  // (the https.peer_address of the exchange); empty when no connection was made.
+  // The server end: an IP literal (no brackets) and its port. Over HTTPS and TLS the address
+  // connected to (the exchange's https.peer_address or tls.peer_address); empty when no connection
+  // was made.
   std::string server_address;
   std::uint16_t server_port = 0;
   // Our end as the socket had it; empty / 0 when not known (a query never sent, or DoH where the

@@ -115,10 +115,11 @@ std::string rfc8427_take_text(char* raw) {
 }
 
 // The end of the name at `pos` as it sits in the message (a pointer ends it two bytes on), checked
-// as Knot checks names (knot_dname_wire_check): labels of at most 63 bytes inside `limit`, at
+// as Knot checks names (knot_dname_wire_check): labels of at most 63 bytes inside the message, at
 // most 255 bytes once decompressed, pointers only backwards (which also rules out loops) and only
 // where `compression` allows them (Knot refuses them in QNAME).
-std::optional<std::size_t> rfc8427_name_end(ByteView m, std::size_t pos, std::size_t limit, bool compression) {
+std::optional<std::size_t> rfc8427_name_end(ByteView m, std::size_t pos, bool compression) {
+  const std::size_t limit = m.size();
   std::size_t cursor = pos;
   std::optional<std::size_t> end_after_pointer;
   std::size_t decompressed = 1;  // the root label
@@ -149,31 +150,33 @@ bool rfc8427_is_punct(unsigned char c) {
   return c > 0x20 && c < 0x7F && !rfc8427_is_alnum(c);
 }
 
-// A domain name (uncompressed labels, as ldns stores them) the way Knot writes it: letters, digits
-// and - _ * / as they are, other printable punctuation behind a backslash, '#' and everything
-// else as \DDD; "." for the root. ldns escapes fewer characters, so the name is written here.
+// One byte of a label the way Knot writes it: letters, digits and - _ * / as they are, other
+// printable punctuation behind a backslash, '#' and everything else as \DDD.
+void rfc8427_append_label_byte(std::string& out, unsigned char c) {
+  if (rfc8427_is_alnum(c) || c == '-' || c == '_' || c == '*' || c == '/') {
+    out.push_back(static_cast<char>(c));
+  } else if (rfc8427_is_punct(c) && c != '#') {
+    out.push_back('\\');
+    out.push_back(static_cast<char>(c));
+  } else {
+    char escaped[8];
+    std::snprintf(escaped, sizeof escaped, "\\%03u", static_cast<unsigned>(c));
+    out += escaped;
+  }
+}
+
+// A domain name (uncompressed labels, as ldns stores them) in Knot's escaping, "." for the root.
+// ldns escapes fewer characters (not '@', '$', '"', ...), so the name is written here.
 std::string rfc8427_name_text(const ldns_rdf* name) {
   const std::uint8_t* data = ldns_rdf_data(name);
   std::size_t size = ldns_rdf_size(name);
   std::string out;
   std::size_t i = 0;
   while (i < size && data[i] != 0) {
-    std::size_t len = data[i];
-    for (std::size_t k = i + 1; k <= i + len && k < size; ++k) {
-      unsigned char c = data[k];
-      if (rfc8427_is_alnum(c) || c == '-' || c == '_' || c == '*' || c == '/') {
-        out.push_back(static_cast<char>(c));
-      } else if (rfc8427_is_punct(c) && c != '#') {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(c));
-      } else {
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\%03u", static_cast<unsigned>(c));
-        out += escaped;
-      }
-    }
+    std::size_t end = i + 1 + data[i];
+    for (std::size_t k = i + 1; k < end && k < size; ++k) rfc8427_append_label_byte(out, data[k]);
     out.push_back('.');
-    i += len + 1;
+    i = end;
   }
   return out.empty() ? "." : out;
 }
@@ -277,7 +280,7 @@ bool rfc8427_add_question(Rfc8427Walk& walk) {
     walk.problem = "QDCOUNT is " + std::to_string(qdcount) + ": at most one question is decoded";
     return false;
   }
-  std::optional<std::size_t> name_end = rfc8427_name_end(m, walk.pos, m.size(), false);
+  std::optional<std::size_t> name_end = rfc8427_name_end(m, walk.pos, false);
   if (!name_end || *name_end + 4 > m.size()) {
     walk.problem = "the question is cut short or its name is invalid";
     return false;
@@ -302,7 +305,7 @@ bool rfc8427_add_question(Rfc8427Walk& walk) {
 
 // The record at `pos`: its owner name checked, its fixed part and its RDATA inside the message.
 std::optional<Rfc8427Frame> rfc8427_frame(ByteView m, std::size_t pos) {
-  std::optional<std::size_t> owner_end = rfc8427_name_end(m, pos, m.size(), true);
+  std::optional<std::size_t> owner_end = rfc8427_name_end(m, pos, true);
   if (!owner_end || *owner_end + kRfc8427FixedRecordPart > m.size()) return std::nullopt;
   Rfc8427Frame frame;
   frame.start = pos;

@@ -10,22 +10,31 @@
 //   QNAME QTYPE QTYPEname QCLASS QCLASSname      when QDCOUNT is 1 and the question decodes
 //   answerRRs authorityRRs additionalRRs         arrays, each present only when not empty; each
 //       record: NAME TYPE TYPEname CLASS CLASSname TTL rdata<TYPE> RDLENGTH RDATAHEX
+//       - names in Knot's presentation (trailing dot; punctuation other than - _ * / escaped).
+//       - TYPEname, CLASSname: Knot 3.2's mnemonics, else TYPEnnn / CLASSnnn (so the 23 obsolete
+//         types ldns names but Knot does not, and class HS, are written as numbers, as kdig does).
 //       - rdata<TYPE> (rdataA, rdataAAAA, rdataCNAME, rdataSOA, ...): the record data in zone-file
-//         text, only for types with a mnemonic; unknown types have only RDATAHEX (RFC 3597 style).
+//         text (ldns's, with Knot's conventions where they differ: upper-case hex, numeric CERT
+//         type); only for types with a mnemonic and non-empty data.
 //       - RDLENGTH / RDATAHEX: the record data with names uncompressed (as kdig prints them), so
 //         RDLENGTH can exceed the on-wire length; RDATAHEX absent when RDLENGTH is 0.
+//       - TTL: unsigned 32 bits (kdig prints a TTL of 2^31 or more as a negative number).
 //       - OPT: CLASS is the UDP payload size, TTL the extended RCODE/version/flags word; neither
 //         CLASSname nor rdataOPT (kdig prints the options only as RDATAHEX).
 //   messageOctetsHEX                             the whole message, upper-case hex; present exactly
 //       when the bytes do not decode to their end (malformed, cut short, trailing bytes). Whatever
-//       decoded before the fault is still given (header, question, records), as kdig does.
+//       decoded before the fault is still given (header, question, records), as kdig does. (kdig
+//       omits it when the faulty part is the last one and was read in full, e.g. an OPT record in
+//       the answer section; we give it whenever rfc8427_decode_problem() is not empty.)
 // Left out: dateString and dateSeconds (kdig prints when it ran; the time belongs to the recorded
 // exchange, so the caller adds it: rfc8427_add_date). No member of ours is added here.
 //
 // Decoding follows Knot's rules (libknot knot_pkt_parse) where they are stricter than ldns's: more
 // than one question, a compressed QNAME, a forward compression pointer, record data that ldns does
-// not consume exactly to RDLENGTH, an empty RDATA for a known type of class IN, an OPT or TSIG out
-// of place, or bytes after the last record all count as not decoding to the end.
+// not consume exactly to RDLENGTH or that lacks a field, an empty RDATA for a known type of class
+// IN, an OPT or TSIG out of place, or bytes after the last record all count as not decoding to
+// the end. ldns decodes the record data; it is stricter than Knot inside some (a TXT string
+// longer than its RDATA), and such a record then ends the decoding where kdig would show it.
 // Role: pure functions over bytes (ldns decodes the records). Thread-safety: reentrant.
 #include <cstdint>
 #include <string>

@@ -27,6 +27,7 @@ const char* show_transport(ExchangeTransport t) {
     case ExchangeTransport::udp: return "udp";
     case ExchangeTransport::tcp: return "tcp";
     case ExchangeTransport::https: return "https";
+    case ExchangeTransport::tls: return "tls";
   }
   return "udp";
 }

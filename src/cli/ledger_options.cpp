@@ -1,3 +1,4 @@
+#include "cli/option_checks.h"
 #include "cli/ledger_options.h"
 
 #include <fmt/format.h>
@@ -19,9 +20,10 @@ void add_ledger_options(CLI::App* sub, LedgerOptions& opt) {
                   "~/.local/share/dnswitness)")
       ->option_text("FOLDER");
   sub->add_option("--lock-timeout", opt.lock_timeout_s,
-                  "Seconds to wait while another dnswitness process writes the ledger (default: 30)")
+                  "How long to wait while another dnswitness process writes the ledger: 30s, 2m (default: 30 s)")
+      ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(0, 3600))
-      ->option_text("SECONDS");
+      ->option_text("DURATION");
 }
 
 CLI::Option* add_origin_option(CLI::App* sub, std::string& origin) {

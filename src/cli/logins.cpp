@@ -115,10 +115,9 @@ void print_text(const LoginImport& in, const std::string& file) {
     out << fmt::format(
         "\n{} record(s) have a public IPv6 source: the carrier may find the subscriber without a destination IP.\n",
         s.ipv6);
-  if (!in.warnings.empty()) {
-    out << "\nNotes:\n";
-    for (const auto& w : in.warnings) out << "  " << w << '\n';
-  }
+  // Notes about the reading (lines skipped, records dropped) are not part of the table: on stderr,
+  // so a script reading the table never takes them for data.
+  for (const auto& w : in.warnings) std::cerr << "dnswitness: note: " << printable(w, true) << '\n';
 }
 
 nlohmann::json to_json(const LoginImport& in, const std::string& file) {

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/option_checks.h"
 #include "cli/commands.h"
 #include "model/errors.h"
 #include "model/printable.h"
@@ -48,9 +49,10 @@ Action add_mirror(CLI::App& app) {
   sub->add_option("--log-key", opt->log_key,
                   "The log's verifier key, name+hex+base64 (required the first time; must match later)")
       ->option_text("KEY");
-  sub->add_option("--timeout", opt->timeout_s, "Seconds allowed for each file fetched (default 30)")
+  sub->add_option("--timeout", opt->timeout_s, "Time allowed for each file fetched: 30s, 2m (default 30 s)")
+      ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(1, 3600))
-      ->option_text("SECONDS");
+      ->option_text("DURATION");
   sub->add_flag("--quiet,-q", opt->quiet, "Print only warnings and problems (for cron)");
   return [opt]() -> int {
     MirrorOptions m;

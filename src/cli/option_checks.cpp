@@ -1,5 +1,7 @@
 #include "cli/option_checks.h"
 
+#include <map>
+
 #include <string>
 
 namespace dnswitness::cli {
@@ -15,6 +17,14 @@ void apply_option_rules(CLI::App& app) {
         "", "non-empty"));
   }
   for (CLI::App* sub : app.get_subcommands({})) apply_option_rules(*sub);
+}
+
+CLI::AsNumberWithUnit duration_units(DurationBase base) {
+  const std::map<std::string, int> units =
+      base == DurationBase::milliseconds
+          ? std::map<std::string, int>{{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}}
+          : std::map<std::string, int>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86'400}};
+  return CLI::AsNumberWithUnit(units, CLI::AsNumberWithUnit::DEFAULT, "UNIT");
 }
 
 }  // namespace dnswitness::cli

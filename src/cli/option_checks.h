@@ -16,4 +16,9 @@ namespace dnswitness::cli {
 // under settings nobody chose. The error is CLI11's usage error, so the exit code is 2.
 void apply_option_rules(CLI::App& app);
 
+// A duration option's units: 500ms, 2s, 5m, 1h (and d for seconds). A bare number keeps the
+// option's historic unit (`base`), so scripts written before units existed mean what they meant.
+enum class DurationBase { milliseconds, seconds };
+CLI::AsNumberWithUnit duration_units(DurationBase base);
+
 }  // namespace dnswitness::cli

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cli/option_checks.h"
 #include "cli/ledger_options.h"
 #include "cli/manifest_key.h"
 #include "cli/output_file.h"
@@ -201,9 +202,10 @@ Action add_report(CLI::App& app) {
       ->option_text("KEY");
   sub->add_flag("--local", opt->local,
                 "With --log: draw on this machine's ledger (or --ledger) too, as one more log of the report");
-  sub->add_option("--log-timeout", opt->log_timeout_s, "Seconds allowed for each file fetched from --log (default 30)")
+  sub->add_option("--log-timeout", opt->log_timeout_s, "Time allowed for each file fetched from --log: 30s, 2m (default 30 s)")
+      ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(1, 3600))
-      ->option_text("SECONDS");
+      ->option_text("DURATION");
   sub->add_option("--resolver", opt->resolvers, "Only these resolvers (repeatable or comma-separated)")
       ->delimiter(',')
       ->option_text("NAME");

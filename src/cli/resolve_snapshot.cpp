@@ -29,7 +29,9 @@ namespace {
 
 struct Options {
   SnapshotCliOptions run;
-  std::string json;
+  bool json = false;
+  bool jsonl = false;
+  std::string out;
   bool quiet = false;
   bool no_progress = false;
   LedgerOptions ledger;
@@ -64,7 +66,8 @@ Action add_resolve_snapshot(CLI::App& app) {
       "Examples:\n"
       "  dnswitness resolve-snapshot                       # preset x, A and AAAA, default resolvers\n"
       "  dnswitness resolve-snapshot --resolver lab=127.0.0.1:5300 --domains x.com,t.co\n"
-      "  dnswitness resolve-snapshot --resolver tcp://[::1]:5300 --json snapshot.json\n"
+      "  dnswitness resolve-snapshot --resolver tcp://[::1]:5300 --json --out snapshot.json\n"
+      "  dnswitness resolve-snapshot --resolver lab=127.0.0.1:5300 --jsonl x.com t.co | jq -c 'select(.kind == \"observation\") | .addresses'\n"
       "  dnswitness resolve-snapshot --resolver google=8.8.8.8 --resolver authoritative --client-subnet docomo\n"
       "  dnswitness resolve-snapshot --resolver lab=https://localhost:8443/dns-query --ca-file lab-ca.pem\n"
       "\n"
@@ -84,7 +87,13 @@ Action add_resolve_snapshot(CLI::App& app) {
       std::string(kConfigFilesHelp));
   add_config_options(sub, opt->run, "JSON file with the same settings, repeatable (a later one wins)");
   add_snapshot_options(sub, opt->run);
-  sub->add_option("--json", opt->json, "Write the snapshot as JSON to FILE ('-' for stdout)")->option_text("FILE");
+  sub->add_flag("--json", opt->json,
+                "Print the snapshot as one JSON document (docs/json-schema.md) instead of the table; with --out, "
+                "write it to FILE and keep the table");
+  sub->add_flag("--jsonl", opt->jsonl,
+                "Stream one JSON object per line as each observation completes, the run record last; with --out, "
+                "to FILE and keep the table");
+  sub->add_option("--out", opt->out, "Where --json or --jsonl goes instead of standard output")->option_text("FILE");
   sub->add_flag("--quiet,-q", opt->quiet, "Do not print the table");
   sub->add_flag("--no-progress", opt->no_progress,
                 "Do not show the progress line (names done, queries/s, failures, ETA) that a terminal otherwise "
@@ -107,9 +116,21 @@ Action add_resolve_snapshot(CLI::App& app) {
       throw UsageError("--tsa time-stamps the ledger's signed tree head, so it cannot be combined with --no-ledger.");
     const std::vector<TsaTarget> tsas = opt->no_ledger ? std::vector<TsaTarget>{} : tsa_targets(sub, opt->tsa, settings);
 
-    // Open the output before any query is sent, so a bad path costs nothing.
+    if (opt->json && opt->jsonl) throw UsageError("--json and --jsonl are two forms of one output; choose one.");
+    if (!opt->out.empty() && !opt->json && !opt->jsonl)
+      throw UsageError("--out names where --json or --jsonl goes; add one of them.");
+    const bool to_stdout = (opt->json || opt->jsonl) && opt->out.empty();
+
+    // Open the output before any query is sent, so a bad path costs nothing. The document (--json)
+    // appears whole or not at all; the stream (--jsonl) grows line by line for a reader following it.
     std::unique_ptr<OutputFile> json_out;
-    if (!opt->json.empty() && opt->json != "-") json_out = std::make_unique<OutputFile>(opt->json);
+    std::ofstream jsonl_out;
+    if (opt->json && !opt->out.empty()) json_out = std::make_unique<OutputFile>(opt->out);
+    if (opt->jsonl && !opt->out.empty()) {
+      jsonl_out.open(opt->out, std::ios::binary | std::ios::trunc);
+      if (!jsonl_out)
+        throw UsageError(fmt::format("Cannot write to {}; check that its folder exists and is writable.", opt->out));
+    }
 
     // Open the ledger (and make its key on first use) before any query is sent, for the same reason.
     std::unique_ptr<LedgerStore> store;
@@ -137,7 +158,7 @@ Action add_resolve_snapshot(CLI::App& app) {
 
     // The outputs, each a sink fed as observations complete (nothing holds the whole run).
     std::vector<std::unique_ptr<ObservationSink>> outputs;
-    if (!opt->json.empty()) {
+    if (opt->json) {
       if (json_out) {
         outputs.push_back(std::make_unique<JsonSink>([out = json_out.get()](std::string_view b) { out->write(b); }));
       } else {
@@ -146,7 +167,15 @@ Action add_resolve_snapshot(CLI::App& app) {
         }));
       }
     }
-    if (!opt->quiet && opt->json != "-") outputs.push_back(std::make_unique<TableSink>(plan, std::cout));
+    if (opt->jsonl) {
+      std::ostream* stream = jsonl_out.is_open() ? static_cast<std::ostream*>(&jsonl_out) : &std::cout;
+      outputs.push_back(std::make_unique<JsonLinesSink>([stream](std::string_view line) {
+        stream->write(line.data(), static_cast<std::streamsize>(line.size()));
+        stream->flush();
+        if (!*stream) throw std::runtime_error("The --jsonl output could not be written (a closed pipe or a full disk).");
+      }));
+    }
+    if (!opt->quiet && !to_stdout) outputs.push_back(std::make_unique<TableSink>(plan, std::cout));
     ProgressLine progress(plan, !opt->no_progress);
 
     RecordOptions record;

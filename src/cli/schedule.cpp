@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/option_checks.h"
 #include "cli/forward_options.h"
 #include "cli/ledger_options.h"
 #include "cli/snapshot_options.h"
@@ -257,9 +258,10 @@ Action add_schedule(CLI::App& app) {
   inst->add_option("--log", opt->log, "Log file (default: LEDGER/watch.log)")->option_text("FILE");
   inst->add_option("--on-change", opt->on_change, "Shell command run for each change, with the event JSON on stdin")
       ->option_text("COMMAND");
-  inst->add_option("--on-change-timeout", opt->on_change_timeout_s, "Seconds --on-change may take (default: 30)")
+  inst->add_option("--on-change-timeout", opt->on_change_timeout_s, "Time --on-change may take: 30s, 2m (default: 30 s)")
+      ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(1, 3600))
-      ->option_text("SECONDS");
+      ->option_text("DURATION");
   CLI::App* stat = sub->add_subcommand("status", "Show what is installed and when it last ran");
   stat->add_flag("--cron", opt->cron, "Look at the crontab even where systemd runs");
   stat->add_flag("--user", opt->user, "systemd: user units");

@@ -1,4 +1,5 @@
 // The shared run options of resolve-snapshot and watch (see snapshot_options.h).
+#include "cli/option_checks.h"
 #include "cli/snapshot_options.h"
 
 #include <fmt/format.h>
@@ -41,9 +42,10 @@ void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
       ->option_text("FILE");
   sub->add_option("--resolv-conf", o.resolv_conf, "resolv.conf read for 'system' (default: /etc/resolv.conf)")
       ->option_text("FILE");
-  sub->add_option("--timeout", o.timeout_ms, "Milliseconds to wait for each attempt (default: 2000)")
+  sub->add_option("--timeout", o.timeout_ms, "Time to wait for each attempt: 500ms, 2s (a bare number is milliseconds; default 2000)")
+      ->transform(duration_units(DurationBase::milliseconds))
       ->check(CLI::Range(10, 60000))
-      ->option_text("MS");
+      ->option_text("DURATION");
   sub->add_option("--retries", o.retries, "Extra attempts after a timeout or network error (default: 1)")
       ->check(CLI::Range(0, 10))
       ->option_text("N");
@@ -83,6 +85,11 @@ SnapshotSettings snapshot_settings(const SnapshotCliOptions& o, const CLI::App* 
   SnapshotSettings settings = load_config_files(o.config, !o.no_default_config);
   SnapshotSettings cli;
   if (sub->count("--preset")) cli.preset = o.preset;
+  for (const std::string& name : o.names)
+    if (name.ends_with(".json") || name.ends_with(".jsonl"))
+      throw UsageError(fmt::format("'{}' looks like a file name, not a domain to ask; --json and --jsonl are switches "
+                                   "now: write to a file with --json --out {} (or --jsonl --out {}).",
+                                   name, name, name));
   if (sub->count("--domains") || !o.names.empty()) {
     std::vector<std::string> domains = o.domains;
     domains.insert(domains.end(), o.names.begin(), o.names.end());

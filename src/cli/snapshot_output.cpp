@@ -1,5 +1,7 @@
 #include "cli/snapshot_output.h"
 
+#include "model/record_json.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -173,5 +175,13 @@ void ProgressLine::finish() {
   std::fflush(stderr);
   shown_ = false;
 }
+
+void JsonLinesSink::add(const Observation&, std::string_view canonical) {
+  line_.assign(canonical);
+  line_ += '\n';
+  write_(line_);
+}
+
+void JsonLinesSink::end(const RunRecord& run) { write_(canonical_dump(run_json(run)) + "\n"); }
 
 }  // namespace dnswitness::cli

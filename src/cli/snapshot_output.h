@@ -2,6 +2,7 @@
 // What resolve-snapshot shows a person: the table of observations on stdout and, when stderr is a
 // terminal, a progress line. (The JSON document and the ledger are sinks in src/scheduler.)
 #include <cstdio>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -35,6 +36,21 @@ class TableSink : public ObservationSink {
   bool buffer_;
   std::size_t wd_ = 6, wr_ = 8;
   std::vector<Row> rows_;
+};
+
+// --jsonl: one JSON object per line as each observation completes (its canonical form, the
+// ledger leaf's bytes, docs/json-schema.md), then the run record ("kind": "run") as the last line.
+// Each line is handed on at once (flushed), for a consumer reading the stream as it grows.
+class JsonLinesSink : public ObservationSink {
+ public:
+  using Writer = std::function<void(std::string_view)>;
+  explicit JsonLinesSink(Writer write) : write_(std::move(write)) {}
+  void add(const Observation& o, std::string_view canonical) override;
+  void end(const RunRecord& run) override;
+
+ private:
+  Writer write_;
+  std::string line_;
 };
 
 // "names 61,200 of 200,000 · 95,100 queries/s · 3 failures · ETA 4 s" on one line of stderr,

@@ -1,3 +1,4 @@
+#include "cli/option_checks.h"
 #include "cli/tsa_options.h"
 
 #include <fmt/format.h>
@@ -29,10 +30,11 @@ void add_tsa_options(CLI::App* sub, TsaOptions& o) {
   sub->add_option("--tsa-key", o.key, "PEM private key of --tsa-cert (when not in the same file)")
       ->option_text("FILE");
   sub->add_option("--tsa-timeout", o.timeout_s,
-                  "Seconds each TSA may take to answer, connection included (default: 15); one that takes longer "
+                  "Time each TSA may take to answer, connection included: 15s, 1m (default: 15 s); one that takes longer "
                   "is recorded as unreachable and asked again on the next run")
+      ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(1, 300))
-      ->option_text("SECONDS");
+      ->option_text("DURATION");
 }
 
 void tsa_options_to_settings(const CLI::App* sub, const TsaOptions& o, SnapshotSettings& cli) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/option_checks.h"
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
 #include "cli/publish_step.h"
@@ -108,9 +109,10 @@ Action add_watch(CLI::App& app) {
                   "heartbeat for monitoring)")
       ->option_text("COMMAND");
   sub->add_option("--on-change-timeout", opt->on_change_timeout_s,
-                  "Seconds --on-change (and --on-run) may take (default: 30)")
+                  "Time --on-change (and --on-run) may take: 30s, 2m (default: 30 s)")
+      ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(1, 3600))
-      ->option_text("SECONDS");
+      ->option_text("DURATION");
   sub->add_option("--log", opt->log, "Append a timestamped line per run and per event to FILE (default: stderr)")
       ->option_text("FILE");
   sub->add_option("--publish", opt->publish,

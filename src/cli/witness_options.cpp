@@ -1,3 +1,4 @@
+#include "cli/option_checks.h"
 #include "cli/witness_options.h"
 
 #include <fmt/format.h>
@@ -12,9 +13,10 @@ void add_witness_options(CLI::App* sub, CosignerCliOptions& o) {
                   "URL its submission prefix, VKEY its cosignature key (config: \"witnesses\")")
       ->option_text("NAME=URL+VKEY");
   sub->add_option("--witness-timeout", o.timeout_s,
-                  "Seconds each witness may take to answer (default 10; config: \"witness_timeout_s\")")
+                  "Time each witness may take to answer: 10s, 1m (default 10 s; config: \"witness_timeout_s\")")
+      ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(1, 300))
-      ->option_text("SECONDS");
+      ->option_text("DURATION");
 }
 
 WitnessTargets witness_targets(const CLI::App* sub, const CosignerCliOptions& o, const SnapshotSettings& settings) {

@@ -48,6 +48,10 @@ struct RunRecord {
   bool insecure = false;       // --insecure: certificate checks not enforced
   std::string ca_file;         // --ca-file path, when given
   std::string ca_file_sha256;  // hex SHA-256 of its bytes as read
+  // How UDP replies were timed: "kernel" (each datagram's arrival as the kernel stamped it,
+  // SO_TIMESTAMPNS), "read" (when the batch holding it was read), "kernel and read" when both
+  // occurred; empty when no UDP reply arrived (and in runs recorded before this was kept).
+  std::string udp_receive_times;
   std::uint64_t observation_count = 0;
   std::map<std::string, std::uint64_t> outcomes;  // outcome name -> count
   std::optional<AuthoritativeRunFacts> authoritative{};

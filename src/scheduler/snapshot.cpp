@@ -312,6 +312,9 @@ void SnapshotRun::finish_when_idle() {
     run_.authoritative = std::move(facts);
   }
   run_.finished_at = utc_now();
+  const auto [kernel_timed, read_timed] = engine_->udp_receive_time_sources();
+  if (kernel_timed || read_timed)
+    run_.udp_receive_times = !read_timed ? "kernel" : !kernel_timed ? "read" : "kernel and read";
   run_.observation_count = progress_.done;
   run_facts_->fill(run_);
   if (before_finish_) before_finish_(run_);

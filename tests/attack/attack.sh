@@ -104,7 +104,7 @@ attempt config-folder 2 "is a folder" -- "$bin" resolve-snapshot "${lab[@]}" --c
 mkfifo "$work/fifo.json"
 attempt config-fifo 2 "not a regular file" -- "$bin" resolve-snapshot "${lab[@]}" --config "$work/fifo.json"
 attempt empty-origin 2 "^--origin: (the value is empty|The origin cannot name a ledger)" -- "$bin" resolve-snapshot "${lab[@]}" --origin ""
-attempt empty-json 2 "^--json: the value is empty" -- "$bin" resolve-snapshot "${lab[@]}" --json ""
+attempt empty-out 2 "^--out: the value is empty" -- "$bin" resolve-snapshot "${lab[@]}" --json --out ""
 attempt empty-verifier-key 2 "^--verifier-key: the value is empty" -- "$bin" verify-ledger --verifier-key ""
 attempt empty-tz 2 "^--tz: the value is empty" -- "$bin" report --tz "" --at 2026-01-01T00:00:00Z --out "$s/r"
 attempt empty-interval 2 "^--interval: the value is empty" -- "$bin" status --interval ""
@@ -173,7 +173,7 @@ grep -q "ledger $work/other/led%ger\$" "$work/out" ||
 echo "== a planted symlink is replaced, never written through"
 echo "victim" >"$work/victim"
 ln -s "$work/victim" "$s/out.json"
-attempt symlink-json 0 "recorded in the ledger" --writes -- "$bin" resolve-snapshot "${lab[@]}" --domains x.com --json "$s/out.json"
+attempt symlink-json 0 "recorded in the ledger" --writes -- "$bin" resolve-snapshot "${lab[@]}" --domains x.com --json --out "$s/out.json"
 [[ $(cat "$work/victim") == victim && -f $s/out.json && ! -L $s/out.json ]] ||
   { failed+=(symlink-json-victim); echo "FAIL symlink-json-victim: the file behind the symlink changed" >&2; }
 rm -f "$s/out.json"

@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 json snapshot(const std::string& args) {
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --quiet --json - " + args);
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --quiet --json " + args);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   return json::parse(r.out);
@@ -177,7 +177,7 @@ TEST_CASE("bad authoritative and client-subnet input: exit 2, one sentence, noth
   };
   for (const auto& [args, message] : cases) {
     CAPTURE(args);
-    const auto r = run_dnswitness("resolve-snapshot --no-ledger --json " + out + args);
+    const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --out " + out + args);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find(message) != std::string::npos);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);

@@ -58,7 +58,7 @@ TEST_CASE("5,000 names from a file: every one in the JSON and the ledger, verify
   const std::string json = dir / "bulk.json";
   const std::string common = " --resolver knot=" + lab.knot() + " --types A --timeout 1000 --retries 2 -q";
   const auto r = run_dnswitness("resolve-snapshot --ledger " + ledger + " --domains-file " + names_file(dir, 5000) +
-                                " --json " + json + common);
+                                " --json --out " + json + common);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   std::ifstream in(json);
   const auto doc = nlohmann::json::parse(in);
@@ -95,7 +95,7 @@ TEST_CASE("5,000 names from a file: every one in the JSON and the ledger, verify
   const std::string env;
   const long per_name_limit = 1024;
 #endif
-  const std::string streamed = "resolve-snapshot --no-ledger --json " + json + common + " --domains-file ";
+  const std::string streamed = "resolve-snapshot --no-ledger --json --out " + json + common + " --domains-file ";
   const long small = peak_rss_kib(env, streamed + names_file(dir, 500), dir);
   const long large = peak_rss_kib(env, streamed + names_file(dir, 5000), dir);
   MESSAGE("peak RSS: 500 names " << small << " KiB, 5,000 names " << large << " KiB");
@@ -105,7 +105,7 @@ TEST_CASE("5,000 names from a file: every one in the JSON and the ledger, verify
 TEST_CASE("--qps holds each resolver to its rate, DNS over HTTPS included") {
   Lab lab;
   TempDir dir;
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains-file " + names_file(dir, 100) +
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains-file " + names_file(dir, 100) +
                                 " --types A --qps 100 --resolver knot=" + lab.knot() + " --resolver unbound=" +
                                 lab.unbound() + " --resolver doh=" + lab.get("DOH_URL") + " --ca-file " +
                                 lab.get("LAB_CA"));
@@ -141,7 +141,7 @@ TEST_CASE("--concurrency caps the queries in flight (--max-in-flight is the same
   // A server that never answers: with 5 in flight, 20 queries take four timeouts of 300 ms.
   for (const std::string option : {"--concurrency", "--max-in-flight"}) {
     CAPTURE(option);
-    const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains-file " + names_file(dir, 20) +
+    const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains-file " + names_file(dir, 20) +
                                   " --types A --timeout 300 --retries 0 " + option + " 5 --resolver silent=" +
                                   lab.odd("SILENT_PORT"));
     CHECK(r.exit_code == 3);
@@ -157,7 +157,7 @@ TEST_CASE("--concurrency caps the queries in flight (--max-in-flight is the same
     }
   }
   // Without the cap all 20 go at once.
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains-file " + names_file(dir, 20) +
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains-file " + names_file(dir, 20) +
                                 " --types A --timeout 300 --retries 0 --resolver silent=" + lab.odd("SILENT_PORT"));
   const auto t = sent_times(nlohmann::json::parse(r.out));
   REQUIRE(t.size() == 20);

@@ -2,8 +2,19 @@
 // config file, and bad input, against the lab's real servers.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <fstream>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +36,105 @@ std::string lab_args(const Lab& lab) {
   return "--resolver knot=" + lab.knot() + " --resolver unbound=" + lab.unbound() + " --timeout 500 --retries 0";
 }
 
+// A DNS server on loopback that holds the client still while its replies arrive: once it has
+// `expected` A queries, it stops the process named in `pid_file` (SIGSTOP), sends the replies at
+// least 150 ms apart (d0.test first, then d1, d2), and lets the process go on 150 ms after the last
+// (SIGCONT). The client then reads every reply in one batch, and only the kernel's arrival stamps
+// can tell their times apart.
+class StallingServer {
+ public:
+  StallingServer(std::string pid_file, std::size_t expected) : pid_file_(std::move(pid_file)), expected_(expected) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~StallingServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  struct Pending {
+    std::vector<unsigned char> reply;
+    sockaddr_in client{};
+    int order = 0;
+  };
+  void serve() {
+    std::vector<Pending> pending;
+    unsigned char q[1500];
+    while (!stop_ && pending.size() < expected_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      Pending r;
+      socklen_t len = sizeof r.client;
+      const ssize_t n = ::recvfrom(fd_, q, sizeof q, 0, reinterpret_cast<sockaddr*>(&r.client), &len);
+      if (n < 17 || q[12] != 2 || q[13] != 'd') continue;  // only d0.test, d1.test, d2.test
+      std::size_t end = 12;
+      while (end < static_cast<std::size_t>(n) && q[end] != 0) end += q[end] + 1u;
+      end += 5;
+      if (end > static_cast<std::size_t>(n)) continue;
+      r.order = q[14] - '0';
+      r.reply.assign(q, q + end);
+      r.reply[2] = static_cast<unsigned char>(0x84 | (q[2] & 0x01));
+      r.reply[3] = 0x80;
+      r.reply[4] = 0, r.reply[5] = 1, r.reply[6] = 0, r.reply[7] = 1, r.reply[8] = r.reply[9] = 0;
+      r.reply[10] = r.reply[11] = 0;
+      const unsigned char rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2,
+                                  static_cast<unsigned char>(10 + r.order)};
+      r.reply.insert(r.reply.end(), rr, rr + sizeof rr);
+      pending.push_back(std::move(r));
+    }
+    if (stop_) return;
+    std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) { return a.order < b.order; });
+    pid_t pid = 0;
+    std::ifstream(pid_file_) >> pid;
+    if (pid > 0) ::kill(pid, SIGSTOP);
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      // sleep_for only ever sleeps longer: the gaps are at least 150 ms however loaded the machine.
+      if (i) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      ::sendto(fd_, pending[i].reply.data(), pending[i].reply.size(), 0,
+               reinterpret_cast<const sockaddr*>(&pending[i].client), sizeof pending[i].client);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    if (pid > 0) ::kill(pid, SIGCONT);
+  }
+
+  std::string pid_file_;
+  std::size_t expected_;
+  int fd_ = -1;
+  unsigned short port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 }  // namespace
+
+TEST_CASE("replies read in one batch keep their own arrival times: the kernel's stamps give each its RTT") {
+  TempDir dir;
+  const std::string pid_file = dir / "pid";
+  const StallingServer server(pid_file, 3);
+  const auto r = dnswitness::test::run_command(
+      std::string(DNSWITNESS_BINARY) + " resolve-snapshot --no-ledger --json --types A --timeout 3000 --retries 0"
+      " --resolver stall=" + server.address() + " d0.test d1.test d2.test & echo $! > " + pid_file + "; wait $!");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["run"]["udp_receive_times"] == "kernel");
+  std::map<std::string, std::int64_t> rtt;
+  for (const auto& o : j["observations"]) rtt[o["qname"]] = o["rtt_us"];
+  REQUIRE(rtt.size() == 3);
+  // The replies left the server at least 150 ms apart while the client was stopped; timed when the
+  // client woke and read them, all three would show the same round trip.
+  CHECK(rtt["d1.test"] - rtt["d0.test"] >= 149'000);
+  CHECK(rtt["d2.test"] - rtt["d1.test"] >= 149'000);
+}
 
 TEST_CASE("the preset snapshot against the lab prints a table and exits 0") {
   Lab lab;
@@ -38,9 +147,9 @@ TEST_CASE("the preset snapshot against the lab prints a table and exits 0") {
   CHECK(r.out.find("104.244.42.1 104.244.42.65 104.244.42.129 104.244.42.193") != std::string::npos);
 }
 
-TEST_CASE("--json - writes the documented schema to stdout") {
+TEST_CASE("--json writes the documented schema to stdout") {
   Lab lab;
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com,nope.x.com " + lab_args(lab));
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains x.com,nope.x.com " + lab_args(lab));
   REQUIRE(r.exit_code == 0);
   const auto doc = nlohmann::json::parse(r.out);
   REQUIRE(doc.contains("run"));
@@ -69,10 +178,10 @@ TEST_CASE("--json - writes the documented schema to stdout") {
   CHECK(doc["observations"][4]["rcode"] == "NXDOMAIN");
 }
 
-TEST_CASE("--json FILE writes the file and the table still goes to stdout") {
+TEST_CASE("--json --out FILE writes the file and the table still goes to stdout") {
   Lab lab;
   TempDir dir;
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --domains t.co --types A --json " + (dir / "s.json") + " " +
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --domains t.co --types A --json --out " + (dir / "s.json") + " " +
                                 lab_args(lab));
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("t.co") != std::string::npos);
@@ -84,7 +193,7 @@ TEST_CASE("--json FILE writes the file and the table still goes to stdout") {
 
 TEST_CASE("exit 3 when no resolver gives any DNS response; the run is still reported") {
   Lab lab;
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --timeout 200 --retries 0 "
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains x.com --types A --timeout 200 --retries 0 "
                                 "--resolver silent=" + lab.odd("SILENT_PORT") + " --resolver closed=" +
                                 lab.odd("CLOSED_PORT"));
   CHECK(r.exit_code == 3);
@@ -101,7 +210,7 @@ TEST_CASE("many queries to a closed port are all network errors at once, none a 
   // for one of them must still reach every query of the socket, as with one send per query.
   Lab lab;
   const auto started = std::chrono::steady_clock::now();
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains a.test,b.test,c.test,d.test,e.test,"
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains a.test,b.test,c.test,d.test,e.test,"
                                 "f.test,g.test,h.test --types A,AAAA --timeout 3000 --retries 1 --resolver closed=" +
                                 lab.odd("CLOSED_PORT"));
   const auto elapsed = std::chrono::steady_clock::now() - started;
@@ -124,7 +233,7 @@ TEST_CASE("many queries to a closed port are all network errors at once, none a 
 TEST_CASE("'system' reads the resolv.conf it is given") {
   Lab lab;
   // The lab's resolv.conf names 127.0.0.1 (port 53, where nothing listens): a recorded failure.
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --timeout 200 "
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains x.com --types A --timeout 200 "
                                 "--retries 0 --resolver system --resolv-conf " + lab.get("RESOLV_CONF"));
   CHECK(r.exit_code == 3);
   const auto doc = nlohmann::json::parse(r.out);
@@ -139,7 +248,7 @@ TEST_CASE("--resolvers-file: one spec a line with comments, added to --resolver;
   TempDir dir;
   const std::string file = dir / "resolvers.txt";
   write_file(file, "# the lab's two resolvers\n\n  unbound=" + lab.unbound() + "\t\n");
-  auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --resolver knot=" +
+  auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains x.com --types A --resolver knot=" +
                           lab.knot() + " --resolvers-file " + file);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   auto doc = nlohmann::json::parse(r.out);
@@ -166,14 +275,14 @@ TEST_CASE("a config file supplies settings and the command line wins") {
     cfg << R"({"domains": ["t.co"], "types": ["A"], "resolvers": ["knot=)" << lab.knot()
         << R"("], "timeout_ms": 500, "retries": 0})";
   }
-  const auto from_file = run_dnswitness("resolve-snapshot --no-ledger --json - --config " + (dir / "c.json"));
+  const auto from_file = run_dnswitness("resolve-snapshot --no-ledger --json --config " + (dir / "c.json"));
   REQUIRE(from_file.exit_code == 0);
   auto doc = nlohmann::json::parse(from_file.out);
   REQUIRE(doc["observations"].size() == 1);
   CHECK(doc["observations"][0]["qname"] == "t.co");
   CHECK(doc["run"]["timeout_ms"] == 500);
 
-  const auto overridden = run_dnswitness("resolve-snapshot --no-ledger --json - --config " + (dir / "c.json") +
+  const auto overridden = run_dnswitness("resolve-snapshot --no-ledger --json --config " + (dir / "c.json") +
                                          " --domains x.com --types AAAA");
   REQUIRE(overridden.exit_code == 0);
   doc = nlohmann::json::parse(overridden.out);
@@ -217,14 +326,14 @@ TEST_CASE("bad input gives exit 2, one plain sentence, and writes nothing") {
       {"--domains-file " + (dir / "names.txt"), "line 3"},
       {"--domains-file " + (dir / "absent.txt"), "Cannot read the domain list"},
       {"--timeout 0", "--timeout"},
-      {"--json /nonexistent-dir/x.json", "Cannot write to /nonexistent-dir/x.json"},
+      {"--json --out /nonexistent-dir/x.json", "Cannot write to /nonexistent-dir/x.json"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
     const bool has_resolver = c.args.find("--resolver") != std::string::npos ||
                               c.args.find("--config") != std::string::npos;
     const std::string resolver = has_resolver ? "" : " --resolver knot=" + lab.knot();
-    const std::string json = c.args.find("--json") != std::string::npos ? "" : " --json " + out;
+    const std::string json = c.args.find("--json") != std::string::npos ? "" : " --json --out " + out;
     const auto r = run_dnswitness("resolve-snapshot --no-ledger " + c.args + resolver + json);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find(c.message) != std::string::npos);

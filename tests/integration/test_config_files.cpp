@@ -43,7 +43,7 @@ TEST_CASE("resolve-snapshot: system file, user file, --config, command line; the
   write_file(s.system, system_text);
   write_file(s.user, R"({"types": ["A"], "timeout_ms": 600})");
 
-  auto r = s.run("resolve-snapshot --no-ledger --json -");
+  auto r = s.run("resolve-snapshot --no-ledger --json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   auto doc = nlohmann::json::parse(r.out);
   REQUIRE(doc["observations"].size() == 1);
@@ -58,7 +58,7 @@ TEST_CASE("resolve-snapshot: system file, user file, --config, command line; the
   // --config over both, the command line over all.
   const std::string matter = s.dir / "matter.json";
   write_file(matter, R"({"timeout_ms": 500, "domains": ["x.com"]})");
-  r = s.run("resolve-snapshot --no-ledger --json - --config " + matter + " --types AAAA");
+  r = s.run("resolve-snapshot --no-ledger --json --config " + matter + " --types AAAA");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   doc = nlohmann::json::parse(r.out);
   REQUIRE(doc["observations"].size() == 1);
@@ -74,7 +74,7 @@ TEST_CASE("resolve-snapshot: system file, user file, --config, command line; the
   CHECK(r.out.find("Settings read from " + s.system + ", " + s.user) != std::string::npos);
 
   // --no-default-config: only what is named.
-  r = s.run("resolve-snapshot --no-ledger --json - --no-default-config --config " + matter + " --resolver knot=" +
+  r = s.run("resolve-snapshot --no-ledger --json --no-default-config --config " + matter + " --resolver knot=" +
             s.lab.knot() + " --types A --retries 0");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   doc = nlohmann::json::parse(r.out);
@@ -86,7 +86,7 @@ TEST_CASE("a broken default file stops resolve-snapshot and watch with one sente
   Setup s;
   const std::string args = " --resolver knot=" + s.lab.knot() + " --domains t.co --types A --retries 0";
   // Neither file exists: the built-in defaults, silently, and nothing recorded.
-  auto r = s.run("resolve-snapshot --no-ledger --json -" + args);
+  auto r = s.run("resolve-snapshot --no-ledger --json" + args);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(r.err.empty());
   CHECK_FALSE(nlohmann::json::parse(r.out)["run"].contains("config_files"));

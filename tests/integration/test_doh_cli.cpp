@@ -39,7 +39,7 @@ std::string port_of(const std::string& endpoint) { return endpoint.substr(endpoi
 
 TEST_CASE("a DoH snapshot records TLS facts, the CA file and tls_error for the untrusted server") {
   Lab lab;
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - " + doh_args(lab));
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json " + doh_args(lab));
   REQUIRE(r.exit_code == 0);
   const auto doc = nlohmann::json::parse(r.out);
   const auto& run = doc["run"];
@@ -79,7 +79,7 @@ TEST_CASE("a DoH snapshot records TLS facts, the CA file and tls_error for the u
 
 TEST_CASE("only untrusted DoH servers: no response at all, exit 3, the run still reported") {
   Lab lab;
-  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json - --domains x.com --types A --retries 0 "
+  const auto r = run_dnswitness("resolve-snapshot --no-ledger --json --domains x.com --types A --retries 0 "
                                 "--resolver bad=" + lab.get("DOH_BAD_URL"));
   CHECK(r.exit_code == 3);
   const auto doc = nlohmann::json::parse(r.out);
@@ -88,8 +88,8 @@ TEST_CASE("only untrusted DoH servers: no response at all, exit 3, the run still
 
 TEST_CASE("--insecure accepts the untrusted certificate and is recorded in the run and its config hash") {
   Lab lab;
-  const auto strict = run_dnswitness("resolve-snapshot --no-ledger --json - " + doh_args(lab));
-  const auto loose = run_dnswitness("resolve-snapshot --no-ledger --json - --insecure " + doh_args(lab));
+  const auto strict = run_dnswitness("resolve-snapshot --no-ledger --json " + doh_args(lab));
+  const auto loose = run_dnswitness("resolve-snapshot --no-ledger --json --insecure " + doh_args(lab));
   REQUIRE(strict.exit_code == 0);
   REQUIRE(loose.exit_code == 0);
   const auto s = nlohmann::json::parse(strict.out), l = nlohmann::json::parse(loose.out);
@@ -107,7 +107,7 @@ TEST_CASE("a bad --ca-file stops before anything is sent or written") {
   test::write_file(dir / "not.pem", "this is not a certificate\n");
   for (const std::string& file : {dir / "absent.pem", dir / "not.pem"}) {
     CAPTURE(file);
-    const auto r = run_dnswitness("resolve-snapshot --ledger " + (dir / "ledger") + " --json " + (dir / "out.json") +
+    const auto r = run_dnswitness("resolve-snapshot --ledger " + (dir / "ledger") + " --json --out " + (dir / "out.json") +
                                   " --resolver doh=" + lab.get("DOH_URL") + " --ca-file " + file);
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());

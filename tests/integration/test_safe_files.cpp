@@ -53,14 +53,14 @@ std::vector<std::string> read_only_commands(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("--json FILE: a symbolic link at the file's name is replaced, the file it points to is untouched") {
+TEST_CASE("--json --out FILE: a symbolic link at the file's name is replaced, the file it points to is untouched") {
   const Lab lab;
   TempDir dir;
   const std::string victim = dir / "victim.txt";
   write_file(victim, "precious");
   const std::string out = dir / "out.json";
   fs::create_symlink(victim, out);
-  const auto r = run_dnswitness(snapshot(lab, dir / "ledger") + " --json " + out);
+  const auto r = run_dnswitness(snapshot(lab, dir / "ledger") + " --json --out " + out);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(read_file(victim) == "precious");
   CHECK(!fs::is_symlink(out));
@@ -69,7 +69,7 @@ TEST_CASE("--json FILE: a symbolic link at the file's name is replaced, the file
 
   // A folder in the way: a clear sentence and exit 2 before any query, nothing left behind.
   fs::create_directory(dir / "taken");
-  const auto bad = run_dnswitness(snapshot(lab, dir / "ledger") + " --json " + (dir / "taken"));
+  const auto bad = run_dnswitness(snapshot(lab, dir / "ledger") + " --json --out " + (dir / "taken"));
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("it is a folder") != std::string::npos);
   CHECK(bad.err.find("internal error") == std::string::npos);

@@ -30,7 +30,7 @@ Chronyd& chronyd() {
 
 // One small snapshot against the lab's Knot (never a public resolver), JSON on stdout.
 std::string snapshot(const Lab& lab, const std::string& ledger) {
-  return std::string(DNSWITNESS_BINARY) + " resolve-snapshot -q --json - --ledger " + ledger + " --resolver knot=" +
+  return std::string(DNSWITNESS_BINARY) + " resolve-snapshot -q --json --ledger " + ledger + " --resolver knot=" +
          lab.knot() + " --domains x.com --types A --timeout 300 --retries 0";
 }
 

@@ -28,7 +28,7 @@ std::string tc_faked(const std::string& faketime) {
 
 // One run against the lab's Knot; its run record from --json.
 json tc_snapshot(const Lab& lab, const std::string& env, const std::string& ledger, const std::string& extra) {
-  const auto r = run_command(env + DNSWITNESS_BINARY + " resolve-snapshot -q --json - --ledger " + ledger +
+  const auto r = run_command(env + DNSWITNESS_BINARY + " resolve-snapshot -q --json --ledger " + ledger +
                              " --resolver knot=" + lab.knot() + " --domains x.com --types A --timeout 300 " + extra);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const json doc = json::parse(r.out, nullptr, false);

@@ -78,7 +78,7 @@ TEST_CASE("whoami questions get their answers, raw bytes and addresses; failures
 
 TEST_CASE("a run against lab resolvers records its interfaces and sends no whoami question") {
   Lab lab;
-  const auto r = test::run_dnswitness("resolve-snapshot --no-ledger -q --json - --ntp none --domains x.com --types A "
+  const auto r = test::run_dnswitness("resolve-snapshot --no-ledger -q --json --ntp none --domains x.com --types A "
                                       "--resolver knot=" + lab.knot() + " --resolver unbound=" + lab.unbound());
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto doc = nlohmann::json::parse(r.out);

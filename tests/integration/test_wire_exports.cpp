@@ -1,10 +1,16 @@
 // export --format pcap | dnstap | rfc8427 and `show`, read back by the experts' own tools (tshark,
 // dnstap-read, kdig) over one lab run with every kind of exchange: UDP over IPv4 and IPv6, TCP, a
-// truncated UDP answer asked again over TCP, DNS over HTTPS, and a resolver that never answers.
+// truncated UDP answer asked again over TCP, DNS over HTTPS and over TLS, and a resolver that never
+// answers. Then the RFC 8427 object and the dig-style text of single messages against kdig itself: kdig
+// asks, writes the exact bytes to a dnstap file (-E) and prints its +json object and, from the
+// dnstap file (-G), its text; rfc8427_message() of the same bytes must equal kdig's object less
+// kdig's time members, and dig_text()'s record lines must equal kdig's, whitespace aside.
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -13,6 +19,8 @@
 #include <vector>
 
 #include "crypto/encoding.h"
+#include "reports/exports/dig_text.h"
+#include "reports/exports/rfc8427.h"
 #include "support/lab.h"
 #include "timeutil/timestamp.h"
 
@@ -79,11 +87,12 @@ TEST_CASE("pcap, dnstap and RFC 8427 exports and show, read back by tshark, dnst
   TempDir dir;
   const std::string ledger = dir / "ledger";
   const std::string knot_port = lab.get("KNOT_PORT"), doh_port = lab.get("DOH_PORT"),
-                    silent_port = lab.get("SILENT_PORT");
+                    dot_port = lab.get("DOT_PORT"), silent_port = lab.get("SILENT_PORT");
   const auto run = run_dnswitness(
       "resolve-snapshot -q --ledger " + ledger + " --resolver knot=127.0.0.1:" + knot_port + " --resolver knot6=[::1]:" +
       knot_port + " --resolver knottcp=tcp://127.0.0.1:" + knot_port + " --resolver doh=" + lab.get("DOH_URL") +
-      " --ca-file " + lab.get("LAB_CA") + " --resolver silent=127.0.0.1:" + silent_port +
+      " --ca-file " + lab.get("LAB_CA") + " --resolver dot=tls://127.0.0.1:" + dot_port +
+      " --resolver silent=127.0.0.1:" + silent_port +
       " --timeout 300 --retries 1 --types A,AAAA x.com bigv6.x.com");
   REQUIRE_MESSAGE(run.exit_code != 2, run.err);  // 1: the silent resolver's timeouts
 
@@ -96,19 +105,19 @@ TEST_CASE("pcap, dnstap and RFC 8427 exports and show, read back by tshark, dnst
     responses += x.response;
     transports.insert(x.transport);
   }
-  // 20 observations; bigv6 AAAA is truncated over UDP and asked again over TCP (two resolvers); the
+  // 24 observations; bigv6 AAAA is truncated over UDP and asked again over TCP (two resolvers); the
   // silent resolver's four queries are each tried twice.
-  REQUIRE(expected.size() == 20 + 2 + 4);
-  CHECK(responses == 16 + 2);
-  CHECK(transports == std::set<std::string>{"udp", "tcp", "https"});
+  REQUIRE(expected.size() == 24 + 2 + 4);
+  CHECK(responses == 20 + 2);
+  CHECK(transports == std::set<std::string>{"udp", "tcp", "https", "tls"});
   const std::string decode = " -d udp.port==" + knot_port + ",dns -d tcp.port==" + knot_port + ",dns -d tcp.port==" +
-                             doh_port + ",dns -d udp.port==" + silent_port + ",dns";
+                             doh_port + ",dns -d tcp.port==" + dot_port + ",dns -d udp.port==" + silent_port + ",dns";
 
   SUBCASE("pcap: tshark finds every query and response with its ID, name and nanosecond time; checksums valid") {
     const std::string pcap = dir / "run.pcap";
     const auto r = run_dnswitness("export --ledger " + ledger + " --format pcap --out " + pcap);
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    CHECK(r.err.find("exported 20 observation(s) of 1 run(s), 26 exchange(s)") != std::string::npos);
+    CHECK(r.err.find("exported 24 observation(s) of 1 run(s), 30 exchange(s)") != std::string::npos);
     const std::string checks = " -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE";
     const auto bad = run_command("tshark -r " + pcap + checks + decode +
                                  " -Y 'ip.checksum.status!=1 || udp.checksum.status!=1 || tcp.checksum.status!=1 || "
@@ -159,4 +168,193 @@ TEST_CASE("pcap, dnstap and RFC 8427 exports and show, read back by tshark, dnst
     REQUIRE(run_dnswitness("export -q --ledger " + ledger + " --format dnstap --out " + tap + ".2").exit_code == 0);
     CHECK(read_file(tap) == read_file(tap + ".2"));
   }
+
+  SUBCASE("rfc8427: one object per message with its recorded time; show prints the leaf as dig does") {
+    const auto r = run_dnswitness("export -q --ledger " + ledger + " --format rfc8427");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    const auto lines = split_lines(r.out);
+    CHECK(lines.size() == expected.size() + responses);
+    std::size_t first_queries = 0;
+    for (const auto& line : lines) {
+      const auto m = nlohmann::json::parse(line);
+      REQUIRE(m.contains("dnswitness"));
+      const auto& ours = m["dnswitness"];
+      if (ours["message"] == "query") CHECK(m["QR"] == 0);
+      if (ours["message"] == "response") CHECK(m["QR"] == 1);
+      // A query's dateString is the exchange's sent_at, to the nanosecond.
+      for (const auto& x : expected)
+        if (x.sent && x.leaf == ours["leaf_index"] && ours["message"] == "query" && ours["exchange"] == 0 &&
+            m["ID"] == x.id) {
+          CHECK(epoch_text(m["dateString"]) == *x.sent);
+          ++first_queries;
+          break;
+        }
+    }
+    CHECK(first_queries >= 24);
+
+    std::uint64_t knot_leaf = 0;
+    std::istringstream in(jsonl.out);
+    for (std::string line; std::getline(in, line);) {
+      const auto o = nlohmann::json::parse(line);
+      if (o["resolver"]["name"] == "knot" && o["qname"] == "x.com" && o["qtype"] == "A") knot_leaf = o["leaf_index"];
+    }
+    REQUIRE(knot_leaf > 0);
+    const auto show = run_dnswitness("show --ledger " + ledger + " " + std::to_string(knot_leaf));
+    REQUIRE_MESSAGE(show.exit_code == 0, show.err);
+    CHECK(show.out.find(";; leaf " + std::to_string(knot_leaf) + ": x.com A via knot (udp 127.0.0.1:" + knot_port) !=
+          std::string::npos);
+    CHECK(show.out.find(";; ANSWER SECTION:\nx.com.\t\t\t300\tIN\tA\t104.244.42.1\n") != std::string::npos);
+    const auto run_leaf = run_dnswitness("show --ledger " + ledger + " 0");
+    CHECK(run_leaf.exit_code == 2);
+    CHECK(run_leaf.err.find("Leaf 0 is a run record, not an observation") != std::string::npos);
+    const auto beyond = run_dnswitness("show --ledger " + ledger + " 100000");
+    CHECK(beyond.exit_code == 2);
+  }
+}
+
+namespace {
+
+Bytes from_hex(const std::string& hex) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// What kdig saw and printed for one query.
+struct KdigRun {
+  nlohmann::json object;  // {"queryMessage": ..., "responseMessage": ...}
+  Bytes query, response;  // exact bytes, from the dnstap file
+  std::string text;       // kdig -G: the response as kdig's text
+};
+
+// dnstap-read -x prints each message's hex on the line after its summary (TQ: query, TR:
+// response). It skips a message it cannot parse; kdig's messageOctetsHEX has those bytes.
+KdigRun kdig(int port, const std::string& args, const std::string& server = "127.0.0.1") {
+  TempDir dir;
+  const std::string tap = (dir.path() / "k.tap").string();
+  const auto r = run_command("kdig +json +qr +retry=0 +timeout=3 -E " + tap + " @" + server + " -p " +
+                             std::to_string(port) + " " + args);
+  KdigRun run;
+  run.object = nlohmann::json::parse(r.out);
+  std::istringstream lines(run_command("dnstap-read -x " + tap).out);
+  std::string line, role;
+  while (std::getline(lines, line)) {
+    if (line.find(" TQ ") != std::string::npos) role = "q";
+    else if (line.find(" TR ") != std::string::npos) role = "r";
+    else if (role == "q") run.query = from_hex(line), role.clear();
+    else if (role == "r") run.response = from_hex(line), role.clear();
+  }
+  const auto& response = run.object.at("responseMessage");
+  if (run.response.empty() && response.contains("messageOctetsHEX"))
+    run.response = from_hex(response.at("messageOctetsHEX").get<std::string>());
+  run.text = run_command("kdig -G " + tap).out;
+  return run;
+}
+
+nlohmann::json without_time(nlohmann::json message) {
+  message.erase("dateString");
+  message.erase("dateSeconds");
+  return message;
+}
+
+std::string squeeze(const std::string& line) {
+  std::istringstream words(line);
+  std::string word, out;
+  while (words >> word) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+// Record lines by section title (ANSWER, AUTHORITY, ADDITIONAL), whitespace squeezed. Both kdig's
+// and our text put the records of a section, without ';', under ";; <TITLE> SECTION:".
+std::map<std::string, std::vector<std::string>> record_lines(const std::string& text) {
+  std::map<std::string, std::vector<std::string>> out;
+  std::istringstream lines(text);
+  std::string line, section;
+  while (std::getline(lines, line)) {
+    if (line.rfind(";; ", 0) == 0 && line.find(" SECTION:") != std::string::npos) {
+      section = line.substr(3, line.find(' ', 3) - 3);
+    } else if (line.empty()) {
+      section.clear();
+    } else if (line[0] != ';' && !section.empty()) {
+      out[section].push_back(squeeze(line));
+    }
+  }
+  return out;
+}
+
+struct LabCase {
+  const char* port_key;
+  const char* args;
+};
+
+const LabCase kCases[] = {
+    {"KNOT_PORT", "x.com A"},                          // four A records
+    {"KNOT_PORT", "x.com AAAA"},                       //
+    {"KNOT_PORT", "chain.x.com A"},                    // CNAME chain
+    {"KNOT_PORT", "nope.x.com A"},                     // NXDOMAIN, SOA in authority (compressed rdata names)
+    {"KNOT_PORT", "twitter.com AAAA +nsid"},           // NODATA, OPT with NSID
+    {"KNOT_PORT", "lab.test NS"},                      // NS with glue in additional
+    {"KNOT_PORT", "id.server CH TXT"},                 // TXT, class CH
+    {"KNOT_PORT", "x.com A +subnet=1.2.3.4/24 +cookie +dnssec"},  // EDNS options in the query
+    {"KNOT_PORT", "x.com A +edns=1"},                  // BADVERS: extended RCODE in the OPT TTL
+    {"KNOT_PORT", "big.x.com A +noedns +ignore"},      // TC=1, no records
+    {"KNOT_PORT", "bigv6.x.com AAAA +tcp"},            // 100 AAAA over TCP
+    {"UNBOUND_PORT", "www.x.com A"},                   // recursion: RA, TTLs counted down
+    {"UNBOUND_PORT", "nope.x.com A +dnssec"},          //
+    {"GEO_KNOT_PORT", "www.geo.test A +subnet=49.96.1.0/24"},  // ECS echoed with scope /12
+    {"GEO_KNOT_PORT", "www.geo.test A +subnet=2001:db8:1::/48"},
+    {"REFUSED_PORT", "x.com A"},
+    {"MALFORMED_PORT", "x.com A"},                     // cut-short answer: messageOctetsHEX
+    {"GARBAGE_PORT", "x.com A"},                       // random bytes after the ID: header only
+};
+
+}  // namespace
+
+TEST_CASE("rfc8427_message equals kdig +json for the same query and response bytes") {
+  Lab lab;
+  for (const auto& c : kCases) {
+    CAPTURE(c.args);
+    CAPTURE(c.port_key);
+    const KdigRun run = kdig(lab.port(c.port_key), c.args);
+    REQUIRE_FALSE(run.query.empty());
+    REQUIRE_FALSE(run.response.empty());
+    CHECK(rfc8427_message(run.query) == without_time(run.object.at("queryMessage")));
+    CHECK(rfc8427_message(run.response) == without_time(run.object.at("responseMessage")));
+  }
+}
+
+TEST_CASE("the same over IPv6 to Knot and Unbound") {
+  Lab lab;
+  if (lab.get("LAB_IPV6") != "1") return;
+  for (const char* key : {"KNOT_PORT", "UNBOUND_PORT"}) {
+    const KdigRun run = kdig(lab.port(key), "api.x.com AAAA", "::1");
+    CHECK(rfc8427_message(run.response) == without_time(run.object.at("responseMessage")));
+  }
+}
+
+TEST_CASE("dig_text's record lines equal kdig's, whitespace aside") {
+  Lab lab;
+  for (const auto& c : kCases) {
+    CAPTURE(c.args);
+    const KdigRun run = kdig(lab.port(c.port_key), c.args);
+    const std::string ours = dig_text(run.response);
+    if (run.object.at("responseMessage").contains("messageOctetsHEX")) {
+      // kdig -G prints nothing for a message it cannot parse; ours says so, with the bytes.
+      CHECK(ours.rfind(";; MALFORMED DNS message (", 0) == 0);
+      continue;
+    }
+    CHECK(record_lines(ours) == record_lines(run.text));
+  }
+}
+
+TEST_CASE("dig_text shows the ECS option as kdig and dig do") {
+  Lab lab;
+  const KdigRun run = kdig(lab.port("GEO_KNOT_PORT"), "www.geo.test A +subnet=49.96.1.0/24");
+  CHECK(run.text.find(";; CLIENT-SUBNET: 49.96.1.0/24/12") != std::string::npos);
+  const std::string ours = dig_text(run.response);
+  CHECK(ours.find("\n; CLIENT-SUBNET: 49.96.1.0/24/12\n") != std::string::npos);
+  CHECK(ours.find("\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n") != std::string::npos);
+  CHECK(ours.find("\nwww.geo.test.\t\t60\tIN\tA\t198.51.100.10\n") != std::string::npos);
 }
