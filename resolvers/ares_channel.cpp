@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -22,9 +24,10 @@
 namespace dnswitness {
 namespace {
 
-// Room for the SCM_TIMESTAMPNS message the kernel attaches to each datagram (SO_TIMESTAMPNS).
+// Room for the SCM_TIMESTAMPNS message the kernel attaches to each datagram (SO_TIMESTAMPNS), and
+// the SCM_TIMESTAMPING one that SOF_TIMESTAMPING_SOFTWARE (for transmit stamps) adds beside it.
 struct KernelTimeControl {
-  alignas(cmsghdr) unsigned char bytes[CMSG_SPACE(sizeof(timespec))];
+  alignas(cmsghdr) unsigned char bytes[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(scm_timestamping))];
 };
 
 // The wall-clock time the kernel stamped on a received datagram, if it did.
@@ -160,9 +163,73 @@ void AresChannel::release_id(std::uint16_t id) {
 std::optional<SentDatagram> AresChannel::take_sent(std::uint16_t id) {
   auto it = sent_.find(id);
   if (it == sent_.end()) return std::nullopt;
+  if (!it->second.kernel && it->second.error == 0) {
+    // No reply was read since it left (a timeout): its stamp may still wait on the error queue.
+    for (const int fd : udp_fds_) drain_transmit_stamps(fd);
+    it = sent_.find(id);
+    if (it == sent_.end()) return std::nullopt;
+  }
   SentDatagram out = it->second;
   sent_.erase(it);
+  if (out.error == 0) ++(out.kernel ? kernel_sent_ : batch_sent_);
   return out;
+}
+
+void AresChannel::note_sent(int fd, std::uint16_t id) {
+  SentOrder& order = sent_order_[fd];
+  if (order.lost_count) return;
+  order.ids.push_back(id);
+  // Bounded: stamps that never come (switched off, or a kernel without them) must not grow memory.
+  if (order.ids.size() > 4096) {
+    order.ids.pop_front();
+    ++order.first;
+  }
+}
+
+// The kernel queues one transmit stamp per datagram on the socket's error queue (ee_data: the
+// datagram's count on the socket). Each replaces the batch's send time of its query with the
+// moment that datagram itself left, so queries sent in one sendmmsg keep times of their own.
+void AresChannel::drain_transmit_stamps(int fd) {
+  for (int n = 0; n < 256; ++n) {
+    alignas(cmsghdr) unsigned char control[256];
+    msghdr m{};
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    if (::recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return;  // EAGAIN: none left
+    std::optional<UtcTime> stamp;
+    std::optional<std::uint32_t> count;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING &&
+          c->cmsg_len >= CMSG_LEN(sizeof(scm_timestamping))) {
+        scm_timestamping ts{};
+        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+        if (ts.ts[0].tv_sec > 0)
+          stamp = UtcTime{static_cast<std::int64_t>(ts.ts[0].tv_sec) * 1'000'000'000 + ts.ts[0].tv_nsec};
+      } else if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                 (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+        if (c->cmsg_len < CMSG_LEN(sizeof(sock_extended_err))) continue;
+        sock_extended_err e{};
+        std::memcpy(&e, CMSG_DATA(c), sizeof e);
+        if (e.ee_errno == ENOMSG && e.ee_origin == SO_EE_ORIGIN_TIMESTAMPING) count = e.ee_data;
+      }
+    }
+    if (!stamp || !count) continue;
+    SentOrder& order = sent_order_[fd];
+    if (order.lost_count) continue;
+    const std::uint32_t index = *count - order.first;  // wraps like the kernel's counter
+    if (index >= order.ids.size()) continue;
+    const std::uint16_t id = order.ids[index];
+    for (std::uint32_t k = 0; k <= index; ++k) order.ids.pop_front();
+    order.first = *count + 1;
+    const auto it = sent_.find(id);
+    if (it == sent_.end() || it->second.error != 0 || it->second.kernel) continue;
+    // The steady twin: the batch's steady time moved by the same amount as the wall time.
+    const std::int64_t shift = stamp->ns - it->second.at.ns;
+    if (shift < 0 || shift > 1'000'000'000) continue;  // not this datagram's: keep the batch's time
+    it->second.steady += std::chrono::nanoseconds(shift);
+    it->second.at = *stamp;
+    it->second.kernel = true;
+  }
 }
 
 void AresChannel::flush_sends() {
@@ -194,7 +261,10 @@ void AresChannel::flush_sends() {
     const SteadyTime steady = steady_now();
     const int sent = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
     const std::size_t ok = sent > 0 ? static_cast<std::size_t>(sent) : 0;
-    for (std::size_t k = 0; k < ok; ++k) sent_[batch[i + k].id] = SentDatagram{at, steady, 0};
+    for (std::size_t k = 0; k < ok; ++k) {
+      sent_[batch[i + k].id] = SentDatagram{at, steady, 0};
+      note_sent(fd, batch[i + k].id);
+    }
     if (ok == n) {
       i += n;
       continue;
@@ -208,12 +278,14 @@ void AresChannel::flush_sends() {
       const SteadyTime again_steady = steady_now();
       if (::send(fd, bad.bytes.data(), bad.bytes.size(), MSG_DONTWAIT) >= 0) {
         sent_[bad.id] = SentDatagram{again_at, again_steady, 0};
+        note_sent(fd, bad.id);
         i += ok + 1;
         continue;
       }
       error = errno;
     }
     sent_[bad.id] = SentDatagram{at, steady, error};
+    sent_order_[fd].lost_count = true;
     // A full buffer fails only this datagram (its query times out and is retried); anything else
     // (port unreachable, network down) is the socket's, as a direct writev would have told c-ares.
     if (error != EAGAIN && error != EWOULDBLOCK && error != ENOBUFS && error != EINTR) failed[fd] = error;
@@ -323,6 +395,11 @@ ares_socket_t AresChannel::hook_socket(int domain, int type, int protocol, void*
     // time; without it (never seen on Linux) the batch's read time stands in.
     const int on = 1;
     (void)::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+    // And each datagram sent gets its own transmit stamp on the error queue (only the stamp, not
+    // the bytes: OPT_TSONLY), numbered per socket (OPT_ID); drain_transmit_stamps reads them.
+    const unsigned tx = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+                        SOF_TIMESTAMPING_OPT_TSONLY;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &tx, sizeof tx);
   }
   return fd;
 }
@@ -336,6 +413,7 @@ int AresChannel::hook_close(ares_socket_t fd, void* data) {
   self->received_.erase(fd);  // anything buffered was captured when it was read
   self->socket_errors_.erase(fd);
   self->local_addresses_.erase(fd);
+  self->sent_order_.erase(fd);
   return ::close(fd);
 }
 
@@ -382,6 +460,7 @@ ares_ssize_t AresChannel::hook_recvfrom(ares_socket_t fd, void* buf, size_t len,
     return n;
   }
   RecvBuffer& rb = self->received_[fd];
+  self->drain_transmit_stamps(fd);  // before any reply of theirs reaches c-ares
   if (rb.next == rb.ready.size()) {
     rb.ready.clear();
     rb.next = 0;

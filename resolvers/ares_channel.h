@@ -24,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <sys/socket.h>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -44,7 +45,8 @@ namespace dnswitness {
 struct SentDatagram {
   UtcTime at;
   SteadyTime steady;
-  int error = 0;  // errno of a send that failed, 0 when it was sent
+  int error = 0;        // errno of a send that failed, 0 when it was sent
+  bool kernel = false;  // `at` is the kernel's own transmit stamp of this datagram (SO_TIMESTAMPING)
 };
 
 struct ChannelOptions {
@@ -93,6 +95,10 @@ class AresChannel {
   // (the time the batch holding them was read stands in).
   std::uint64_t kernel_stamped() const { return kernel_stamped_; }
   std::uint64_t read_stamped() const { return read_stamped_; }
+  // Queries whose send time (take_sent) is the kernel's transmit stamp of their own datagram, and
+  // those that kept the time their batch was handed to the kernel.
+  std::uint64_t kernel_sent() const { return kernel_sent_; }
+  std::uint64_t batch_sent() const { return batch_sent_; }
 
   void process_timeouts();
   Transport transport() const { return transport_; }
@@ -127,7 +133,19 @@ class AresChannel {
   };
   std::vector<PendingSend> pending_;  // queued by hook_sendv, sent by flush_sends
   bool flush_posted_ = false;
-  std::uint64_t kernel_stamped_ = 0, read_stamped_ = 0;
+  std::uint64_t kernel_stamped_ = 0, read_stamped_ = 0, kernel_sent_ = 0, batch_sent_ = 0;
+  // Per UDP socket, the query IDs of the datagrams sent on it, in order, and the kernel's count
+  // (SOF_TIMESTAMPING_OPT_ID) of the first of them: a transmit stamp names its datagram by count.
+  // After a refused send the count may or may not have moved: the socket's stamps are then no
+  // longer used (its queries keep their batch's time) rather than risk giving one query another's.
+  struct SentOrder {
+    std::uint32_t first = 0;
+    std::deque<std::uint16_t> ids;
+    bool lost_count = false;
+  };
+  std::map<int, SentOrder> sent_order_;
+  void note_sent(int fd, std::uint16_t id);
+  void drain_transmit_stamps(int fd);
   std::unordered_map<std::uint16_t, SentDatagram> sent_;
   // Receiving is batched the same way: when c-ares asks a UDP socket for a datagram and none is
   // buffered, one recvmmsg fetches up to kRecvBatch; each is captured at once and then handed to

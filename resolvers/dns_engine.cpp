@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "model/target.h"
 #include "resolvers/doh_engine.h"
 #include "resolvers/dot_engine.h"
 #include "resolvers/wire.h"
@@ -56,12 +57,18 @@ DnsEngine::DnsEngine(boost::asio::io_context& io, EngineOptions options)
 
 DnsEngine::~DnsEngine() { *alive_ = false; }
 
-std::pair<std::uint64_t, std::uint64_t> DnsEngine::udp_receive_time_sources() const {
-  std::pair<std::uint64_t, std::uint64_t> counts{0, 0};
+std::string trace_query(const QueryRequest& request) {
+  return fmt::format("{} {} via {}", request.qname, qtype_name(request.qtype), request.resolver.name);
+}
+
+DnsEngine::UdpTimeSources DnsEngine::udp_time_sources() const {
+  UdpTimeSources counts;
   for (const auto& [name, rs] : resolvers_) {
     if (!rs.udp) continue;
-    counts.first += rs.udp->kernel_stamped();
-    counts.second += rs.udp->read_stamped();
+    counts.kernel_received += rs.udp->kernel_stamped();
+    counts.read_received += rs.udp->read_stamped();
+    counts.kernel_sent += rs.udp->kernel_sent();
+    counts.batch_sent += rs.udp->batch_sent();
   }
   return counts;
 }
@@ -236,6 +243,9 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
       return;
     }
     if (decoded.header.tc() && transport == Transport::udp && !task->tcp_fallback_used) {
+      if (options_.trace)
+        options_.trace(fmt::format("{}: truncated over UDP (TC=1, {} bytes); asking again over TCP",
+                                   trace_query(task->request), ex.response_wire.size()));
       ex.result = "truncated";
       task->obs.exchanges.push_back(std::move(ex));
       task->tcp_fallback_used = true;
@@ -314,6 +324,9 @@ void DnsEngine::on_result(Task* task, Transport transport, std::uint16_t id, Exc
   const bool retryable = outcome == Outcome::timeout || outcome == Outcome::network_error;
   if (retryable && task->retries_left > 0) {
     --task->retries_left;
+    if (options_.trace)
+      options_.trace(fmt::format("{}: {} ({}); asking again, attempt {}", trace_query(task->request),
+                                 outcome_name(outcome), task->obs.error, task->obs.exchanges.size() + 1));
     attempt(task, transport);
     return;
   }

@@ -44,7 +44,11 @@ struct EngineOptions {
   bool insecure = false;                           // DoH, DoT: --insecure (tests only)
   int qps = 0;                    // new queries a second per resolver; 0 = no limit
   bool adaptive = true;           // shrink the in-flight window on timeouts (see above)
+  // -v: one line for each retry, each truncation asked again over TCP and each TLS handshake, as
+  // it happens (called on the io_context's thread). Empty: nothing is said.
+  std::function<void(const std::string&)> trace;
 };
+
 
 // Counters of one engine, for progress lines and benchmarks.
 struct EngineStats {
@@ -62,6 +66,9 @@ struct QueryRequest {
   // from query_builder instead of c-ares (which can do neither).
   bool recursion_desired = true;
   std::optional<EcsPrefix> client_subnet{};
+
+// "x.com AAAA via knot": how a -v trace line names one query.
+std::string trace_query(const QueryRequest& request);
 };
 
 class DnsEngine {
@@ -78,8 +85,12 @@ class DnsEngine {
 
   std::size_t outstanding() const { return outstanding_; }
   const EngineStats& stats() const { return stats_; }
-  // Over every UDP channel so far: replies timed by the kernel, and by the read (see AresChannel).
-  std::pair<std::uint64_t, std::uint64_t> udp_receive_time_sources() const;
+  // Over every UDP channel so far: how replies and queries were timed (see AresChannel).
+  struct UdpTimeSources {
+    std::uint64_t kernel_received = 0, read_received = 0;  // reply times: kernel stamp, or batch read
+    std::uint64_t kernel_sent = 0, batch_sent = 0;         // query times: own transmit stamp, or batch send
+  };
+  UdpTimeSources udp_time_sources() const;
 
  private:
   struct Task;

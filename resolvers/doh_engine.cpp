@@ -137,9 +137,14 @@ void DohEngine::on_result(Task* task, Exchange ex, DohResult&& r) {
   const bool retryable = outcome == Outcome::timeout || outcome == Outcome::network_error;
   if (retryable && task->retries_left > 0) {
     --task->retries_left;
+    if (options_.trace)
+      options_.trace(fmt::format("{}: {} ({}); asking again, attempt {}", trace_query(task->request),
+                                 outcome_name(outcome), error, task->obs.exchanges.size() + 1));
     attempt(task);
     return;
   }
+  if (outcome == Outcome::tls_error && options_.trace)
+    options_.trace(fmt::format("{}: TLS failed ({}); not asked again", trace_query(task->request), error));
   task->obs.outcome = final_failure_outcome(task->obs, outcome);
   finish(task);
 }

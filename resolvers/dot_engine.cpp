@@ -156,6 +156,13 @@ DotEngine::Server& DotEngine::server_for(const ResolverSpec& spec) {
   if (slot) return *slot;
   slot = std::make_unique<Server>();
   slot->spec = spec;
+  // "localhost" and names under it are the loopback addresses (RFC 6761 §6.3), never a DNS
+  // question: without an /etc/hosts entry getaddrinfo would ask the system's resolvers for it.
+  if (spec.address == "localhost" || spec.address.ends_with(".localhost")) {
+    slot->endpoints.emplace_back(boost::asio::ip::make_address("127.0.0.1"), spec.port);
+    slot->endpoints.emplace_back(boost::asio::ip::make_address("::1"), spec.port);
+    return *slot;
+  }
   // getaddrinfo once per run, when the resolver is first asked; a literal is only parsed.
   const bool literal = is_ipv4(spec.address) || is_ipv6(spec.address);
   DotTcp::resolver resolver(io_);
@@ -275,12 +282,16 @@ void DotEngine::handshake(const std::shared_ptr<Connection>& conn) {
                         : fmt::format("the connection to {} was cut off during the TLS handshake: {}",
                                       conn->facts.peer_address, ec.message());
           }
+          if (options_.trace) options_.trace("DoT: " + error);
           fail_connection(conn, tls ? Outcome::tls_error : Outcome::network_error, error);
           return;
         }
         SSL* ssl = conn->stream.native_handle();
         connection_facts(ssl, conn->facts);
         conn->facts.certificate_check = certificate_check_text(ssl, options_.insecure);
+        if (options_.trace)
+          options_.trace(fmt::format("DoT: TLS handshake with {} done: {} {}, certificate {}", conn->facts.peer_address,
+                                     conn->facts.tls_version, conn->facts.tls_cipher, conn->facts.certificate_check));
         conn->state = Connection::State::ready;
         read_next(conn);
         flush(conn);
@@ -453,6 +464,9 @@ void DotEngine::conclude(std::unique_ptr<Attempt> a, Outcome outcome, std::strin
   const bool retryable = outcome == Outcome::timeout || outcome == Outcome::network_error;
   if (retryable && task->retries_left > 0) {
     --task->retries_left;
+    if (options_.trace)
+      options_.trace(fmt::format("{}: {} ({}); asking again, attempt {}", trace_query(task->request),
+                                 outcome_name(outcome), obs.error, obs.exchanges.size() + 1));
     attempt(task);
     return;
   }

@@ -112,6 +112,7 @@ Action add_resolve_snapshot(CLI::App& app) {
     tsa_options_to_settings(sub, opt->tsa, tsa_cli);
     settings.override_with(tsa_cli);
     SnapshotPlan plan = make_plan(settings);
+    if (opt->run.verbose) plan.engine.trace = trace_to_stderr;
     if (opt->no_ledger && (sub->count("--tsa") || sub->count("--tsa-accredited")))
       throw UsageError("--tsa time-stamps the ledger's signed tree head, so it cannot be combined with --no-ledger.");
     const std::vector<TsaTarget> tsas = opt->no_ledger ? std::vector<TsaTarget>{} : tsa_targets(sub, opt->tsa, settings);
@@ -176,7 +177,7 @@ Action add_resolve_snapshot(CLI::App& app) {
       }));
     }
     if (!opt->quiet && !to_stdout) outputs.push_back(std::make_unique<TableSink>(plan, std::cout));
-    ProgressLine progress(plan, !opt->no_progress);
+    ProgressLine progress(plan, !opt->no_progress && !opt->run.verbose);  // -v lines would break it
 
     RecordOptions record;
     record.ledger = store.get();

@@ -10,6 +10,7 @@
 #include "config/domain_list.h"
 #include "config/resolver_list.h"
 #include "model/errors.h"
+#include "model/printable.h"
 
 namespace dnswitness::cli {
 
@@ -68,6 +69,9 @@ void add_snapshot_options(CLI::App* sub, SnapshotCliOptions& o) {
                   "servers listen on other ports; recorded in the run")
       ->check(CLI::Range(1, 65535))
       ->option_text("N");
+  sub->add_flag("-v,--verbose", o.verbose,
+                "Say on stderr, as they happen: each retry, each truncated answer asked again over TCP, each TLS "
+                "handshake (DoT) or TLS failure");
   sub->add_flag("--insecure", o.insecure,
                 "For tests only: accept DNS-over-HTTPS and DNS-over-TLS servers whose certificate does not verify "
                 "(recorded in the run)");
@@ -137,5 +141,7 @@ SnapshotSettings snapshot_settings(const SnapshotCliOptions& o, const CLI::App* 
   settings.override_with(cli);
   return settings;
 }
+
+void trace_to_stderr(const std::string& line) { std::cerr << "dnswitness: " << printable(line) << '\n'; }
 
 }  // namespace dnswitness::cli

@@ -31,7 +31,11 @@ struct SnapshotCliOptions {
   bool insecure = false;
   std::string ca_file;
   std::vector<std::string> ntp;
+  bool verbose = false;  // -v: retries, TC->TCP fallbacks, TLS handshakes on stderr as they happen
 };
+
+// The -v trace: each line on stderr, "dnswitness: " first.
+void trace_to_stderr(const std::string& line);
 
 // One line for a command's footer: where settings are read from, and which wins.
 inline constexpr const char* kConfigFilesHelp =

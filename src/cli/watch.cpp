@@ -41,7 +41,11 @@ struct WatchCliOptions {
 
 // The config files with the command line laid over them, read again each time the plan is made,
 // so SIGHUP picks up an edited file.
-SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) { return make_plan(snapshot_settings(o.run, sub)); }
+SnapshotPlan load_plan(const WatchCliOptions& o, const CLI::App* sub) {
+  SnapshotPlan plan = make_plan(snapshot_settings(o.run, sub));
+  if (o.run.verbose) plan.engine.trace = trace_to_stderr;
+  return plan;
+}
 
 std::chrono::milliseconds parse_jitter(const std::string& text) {
   if (text == "0" || text == "0ms" || text == "0s") return std::chrono::milliseconds(0);

@@ -144,6 +144,7 @@ nlohmann::json run_json(const RunRecord& r) {
     if (!r.authoritative->problems.empty()) j["authoritative"]["problems"] = r.authoritative->problems;
   }
   if (!r.udp_receive_times.empty()) j["udp_receive_times"] = r.udp_receive_times;
+  if (!r.udp_send_times.empty()) j["udp_send_times"] = r.udp_send_times;
   if (r.https || r.insecure) j["certificate_verification"] = r.insecure ? "not enforced (--insecure)" : "enforced";
   if (!r.ca_file.empty()) j["ca_file"] = {{"path", r.ca_file}, {"sha256", r.ca_file_sha256}};
   // Only when a file was read, so runs configured on the command line keep the form they had.

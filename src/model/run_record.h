@@ -52,6 +52,9 @@ struct RunRecord {
   // SO_TIMESTAMPNS), "read" (when the batch holding it was read), "kernel and read" when both
   // occurred; empty when no UDP reply arrived (and in runs recorded before this was kept).
   std::string udp_receive_times;
+  // How UDP queries were timed: "kernel" (each datagram's own transmit stamp, SO_TIMESTAMPING),
+  // "batch" (when the sendmmsg batch holding it was handed to the kernel), "kernel and batch".
+  std::string udp_send_times;
   std::uint64_t observation_count = 0;
   std::map<std::string, std::uint64_t> outcomes;  // outcome name -> count
   std::optional<AuthoritativeRunFacts> authoritative{};

@@ -312,9 +312,13 @@ void SnapshotRun::finish_when_idle() {
     run_.authoritative = std::move(facts);
   }
   run_.finished_at = utc_now();
-  const auto [kernel_timed, read_timed] = engine_->udp_receive_time_sources();
-  if (kernel_timed || read_timed)
-    run_.udp_receive_times = !read_timed ? "kernel" : !kernel_timed ? "read" : "kernel and read";
+  const auto udp = engine_->udp_time_sources();
+  const auto sources = [](std::uint64_t kernel, std::uint64_t other, const char* other_name) -> std::string {
+    if (!kernel && !other) return {};
+    return !other ? "kernel" : !kernel ? other_name : std::string("kernel and ") + other_name;
+  };
+  run_.udp_receive_times = sources(udp.kernel_received, udp.read_received, "read");
+  run_.udp_send_times = sources(udp.kernel_sent, udp.batch_sent, "batch");
   run_.observation_count = progress_.done;
   run_facts_->fill(run_);
   if (before_finish_) before_finish_(run_);

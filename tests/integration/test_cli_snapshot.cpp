@@ -13,6 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -97,6 +99,9 @@ class StallingServer {
     pid_t pid = 0;
     std::ifstream(pid_file_) >> pid;
     if (pid > 0) ::kill(pid, SIGSTOP);
+    // The kernel turns its receive stamps on a moment after the first socket asks for them (a
+    // deferred switch); a datagram arriving before that is stamped when it is read.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (std::size_t i = 0; i < pending.size(); ++i) {
       // sleep_for only ever sleeps longer: the gaps are at least 150 ms however loaded the machine.
       if (i) std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -117,7 +122,7 @@ class StallingServer {
 
 }  // namespace
 
-TEST_CASE("replies read in one batch keep their own arrival times: the kernel's stamps give each its RTT") {
+TEST_CASE("queries sent and replies read in one batch keep their own times: the kernel's stamps give each its RTT") {
   TempDir dir;
   const std::string pid_file = dir / "pid";
   const StallingServer server(pid_file, 3);
@@ -127,13 +132,39 @@ TEST_CASE("replies read in one batch keep their own arrival times: the kernel's 
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto j = nlohmann::json::parse(r.out);
   CHECK(j["run"]["udp_receive_times"] == "kernel");
+  CHECK(j["run"]["udp_send_times"] == "kernel");
   std::map<std::string, std::int64_t> rtt;
-  for (const auto& o : j["observations"]) rtt[o["qname"]] = o["rtt_us"];
+  std::set<std::string> sent;
+  for (const auto& o : j["observations"]) {
+    rtt[o["qname"]] = o["rtt_us"];
+    sent.insert(o["sent_at"].get<std::string>());
+  }
   REQUIRE(rtt.size() == 3);
+  // The three queries left in one sendmmsg; each keeps the kernel's stamp of its own datagram.
+  CHECK(sent.size() == 3);
   // The replies left the server at least 150 ms apart while the client was stopped; timed when the
   // client woke and read them, all three would show the same round trip.
   CHECK(rtt["d1.test"] - rtt["d0.test"] >= 149'000);
   CHECK(rtt["d2.test"] - rtt["d1.test"] >= 149'000);
+}
+
+TEST_CASE("-v says each retry, each truncation asked again over TCP and each TLS handshake as it happens") {
+  Lab lab;
+  const auto r = run_dnswitness(
+      "resolve-snapshot --no-ledger -q -v --types AAAA --timeout 300ms --retries 1 --resolver knot=" + lab.knot() +
+      " --resolver silent=127.0.0.1:" + lab.get("SILENT_PORT") + " --resolver dot=tls://127.0.0.1:" +
+      lab.get("DOT_PORT") + " --ca-file " + lab.get("LAB_CA") + " bigv6.x.com");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("dnswitness: bigv6.x.com AAAA via knot: truncated over UDP (TC=1") != std::string::npos);
+  CHECK(r.err.find("; asking again over TCP") != std::string::npos);
+  CHECK(r.err.find("dnswitness: bigv6.x.com AAAA via silent: timeout (") != std::string::npos);
+  CHECK(r.err.find("; asking again, attempt 2") != std::string::npos);
+  CHECK(r.err.find("dnswitness: DoT: TLS handshake with 127.0.0.1:" + lab.get("DOT_PORT") + " done: TLSv1.") !=
+        std::string::npos);
+  // Without -v, none of it.
+  const auto quiet = run_dnswitness("resolve-snapshot --no-ledger -q --types AAAA --resolver knot=" + lab.knot() +
+                                    " bigv6.x.com");
+  CHECK(quiet.err.find("asking again") == std::string::npos);
 }
 
 TEST_CASE("the preset snapshot against the lab prints a table and exits 0") {

@@ -197,10 +197,12 @@ TEST_CASE("a DoT snapshot over Unbound's tls-port: Knot's answers, TLS facts, on
     CHECK(tls["certificates"][0]["subject"] == "CN=localhost,O=dnswitness lab");
     local_ports.insert(port_of(o["local_address"].get<std::string>()));
     // The host name is resolved (getaddrinfo) and checked against the certificate's DNS name.
+    // "localhost" is the loopback addresses without asking anyone (RFC 6761), whatever /etc/hosts says.
     const auto& by_name = observation(doc, name, "byname");
-    CHECK(by_name["outcome"] == "answer");
+    CHECK_MESSAGE(by_name["outcome"] == "answer", by_name.value("error", ""));
     CHECK(by_name["addresses"] == knot["addresses"]);
-    CHECK(by_name["tls"]["certificate_check"] == "verified (chain and host name)");
+    CHECK(by_name.value("tls", nlohmann::json::object()).value("certificate_check", "") ==
+          "verified (chain and host name)");
   }
   // Every query of the run went over one connection: one local port.
   CHECK(local_ports.size() == 1);

@@ -36,6 +36,7 @@ struct ExpectedExchange {
   unsigned id = 0;
   std::optional<std::string> sent;  // "seconds.nanoseconds", when the leaf records it
   bool response = false;
+  bool drawable = true;  // pcap, dnstap need the server address: a DoH/DoT query never connected has none
 };
 
 unsigned wire_id(const std::string& base64) {
@@ -64,6 +65,8 @@ std::vector<ExpectedExchange> expected_exchanges(const std::string& jsonl) {
       x.id = wire_id(e["query_wire"]);
       if (!final_one || !o.contains("prior_exchanges")) x.sent = epoch_text(e["sent_at"]);
       x.response = e.contains("response_wire");
+      if (x.transport == "https" || x.transport == "tls")
+        x.drawable = e.value(x.transport, nlohmann::json::object()).contains("peer_address");
       out.push_back(x);
     };
     if (o.contains("prior_exchanges"))
@@ -89,11 +92,12 @@ TEST_CASE("pcap, dnstap and RFC 8427 exports and show, read back by tshark, dnst
   const std::string knot_port = lab.get("KNOT_PORT"), doh_port = lab.get("DOH_PORT"),
                     dot_port = lab.get("DOT_PORT"), silent_port = lab.get("SILENT_PORT");
   const auto run = run_dnswitness(
-      "resolve-snapshot -q --ledger " + ledger + " --resolver knot=127.0.0.1:" + knot_port + " --resolver knot6=[::1]:" +
+      "resolve-snapshot -q --ledger " + ledger + " --resolver knot=127.0.0.1:" + knot_port +
+      " --resolver knot6=[::1]:" +
       knot_port + " --resolver knottcp=tcp://127.0.0.1:" + knot_port + " --resolver doh=" + lab.get("DOH_URL") +
       " --ca-file " + lab.get("LAB_CA") + " --resolver dot=tls://127.0.0.1:" + dot_port +
       " --resolver silent=127.0.0.1:" + silent_port +
-      " --timeout 300 --retries 1 --types A,AAAA x.com bigv6.x.com");
+      " --timeout 1s --retries 1 --types A,AAAA x.com bigv6.x.com");
   REQUIRE_MESSAGE(run.exit_code != 2, run.err);  // 1: the silent resolver's timeouts
 
   const auto jsonl = run_dnswitness("export -q --ledger " + ledger);
@@ -106,18 +110,28 @@ TEST_CASE("pcap, dnstap and RFC 8427 exports and show, read back by tshark, dnst
     transports.insert(x.transport);
   }
   // 24 observations; bigv6 AAAA is truncated over UDP and asked again over TCP (two resolvers); the
-  // silent resolver's four queries are each tried twice.
-  REQUIRE(expected.size() == 24 + 2 + 4);
-  CHECK(responses == 20 + 2);
+  // silent resolver's four queries are each tried twice. (A loaded machine may retry more.)
+  CHECK(std::count_if(expected.begin(), expected.end(), [](const auto& x) { return x.resolver == "silent"; }) == 8);
+  REQUIRE(expected.size() >= 24 + 2 + 4);
+  CHECK(responses >= 20 + 2);
   CHECK(transports == std::set<std::string>{"udp", "tcp", "https", "tls"});
+  std::size_t drawn = 0, drawn_responses = 0;
+  for (const auto& x : expected) {
+    drawn += x.drawable;
+    drawn_responses += x.drawable && x.response;
+  }
+  std::set<std::uint64_t> leaves;
+  for (const auto& x : expected) leaves.insert(x.leaf);
+  REQUIRE(leaves.size() == 24);
   const std::string decode = " -d udp.port==" + knot_port + ",dns -d tcp.port==" + knot_port + ",dns -d tcp.port==" +
                              doh_port + ",dns -d tcp.port==" + dot_port + ",dns -d udp.port==" + silent_port + ",dns";
 
-  SUBCASE("pcap: tshark finds every query and response with its ID, name and nanosecond time; checksums valid") {
+  {  // pcap: tshark finds every query and response with its ID, name and nanosecond time; checksums valid
     const std::string pcap = dir / "run.pcap";
     const auto r = run_dnswitness("export --ledger " + ledger + " --format pcap --out " + pcap);
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    CHECK(r.err.find("exported 24 observation(s) of 1 run(s), 30 exchange(s)") != std::string::npos);
+    CHECK(r.err.find(fmt::format("exported 24 observation(s) of 1 run(s), {} exchange(s)", expected.size())) !=
+          std::string::npos);
     const std::string checks = " -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE";
     const auto bad = run_command("tshark -r " + pcap + checks + decode +
                                  " -Y 'ip.checksum.status!=1 || udp.checksum.status!=1 || tcp.checksum.status!=1 || "
@@ -129,29 +143,29 @@ TEST_CASE("pcap, dnstap and RFC 8427 exports and show, read back by tshark, dnst
                                     " -e dns.flags.response -e dns.qry.name");
     REQUIRE(fields.exit_code == 0);
     const auto lines = split_lines(fields.out);
-    CHECK(lines.size() == expected.size() + responses);
+    CHECK(lines.size() == drawn + drawn_responses);
     const std::multiset<std::string> seen(lines.begin(), lines.end());
     for (const auto& x : expected) {
-      if (!x.sent) continue;  // the final exchange after a truncation: its time is estimated
+      if (!x.sent || !x.drawable) continue;  // after a truncation the final time is estimated
       const std::string line = fmt::format("{},0x{:04x},0,{}", *x.sent, x.id, x.qname);
       CHECK_MESSAGE(seen.count(line) == 1, line);
     }
     std::size_t answered = 0;
     for (const auto& l : lines) answered += l.find(",1,") != std::string::npos;
-    CHECK(answered == responses);
+    CHECK(answered == drawn_responses);
   }
 
-  SUBCASE("dnstap: dnstap-read and kdig -G read every message") {
+  {  // dnstap: dnstap-read and kdig -G read every message
     const std::string tap = dir / "run.tap";
     const auto r = run_dnswitness("export -q --ledger " + ledger + " --format dnstap --out " + tap);
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     const auto read = run_command("TZ=UTC dnstap-read " + tap);
     REQUIRE_MESSAGE(read.exit_code == 0, read.err);
     const auto lines = split_lines(read.out);
-    CHECK(lines.size() == expected.size() + responses);
+    CHECK(lines.size() == drawn + drawn_responses);
     std::size_t queries = 0;
     for (const auto& l : lines) queries += l.find(" TQ ") != std::string::npos;
-    CHECK(queries == expected.size());
+    CHECK(queries == drawn);
     CHECK(read.out.find("-> 127.0.0.1:" + knot_port + " UDP ") != std::string::npos);
     CHECK(read.out.find("-> ::1:" + knot_port + " UDP ") != std::string::npos);
     CHECK(read.out.find("<- 127.0.0.1:" + knot_port + " TCP ") != std::string::npos);
@@ -169,7 +183,7 @@ TEST_CASE("pcap, dnstap and RFC 8427 exports and show, read back by tshark, dnst
     CHECK(read_file(tap) == read_file(tap + ".2"));
   }
 
-  SUBCASE("rfc8427: one object per message with its recorded time; show prints the leaf as dig does") {
+  {  // rfc8427: one object per message with its recorded time; show prints the leaf as dig does
     const auto r = run_dnswitness("export -q --ledger " + ledger + " --format rfc8427");
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     const auto lines = split_lines(r.out);
