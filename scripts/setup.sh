@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages dnswitness needs.
 #
 #   scripts/setup.sh          what building and running need (a machine that only records)
-#   scripts/setup.sh --dev    that plus the test lab (Knot, Unbound, dnsdist, chrony), fuzzing,
-#                             benchmark and profiling tools: what scripts/test.sh and bench/ call
+#   scripts/setup.sh --dev    that plus the test lab (Knot, Unbound, dnsdist, chrony), fuzzing and
+#                             benchmark tools: what scripts/test.sh and bench/ call
+#   scripts/setup.sh --profile  --dev plus the profilers (perf, valgrind; bench/README.md): not for
+#                             CI, whose 25 minutes they would only lengthen
 #
 # Idempotent: packages already present are skipped, and apt is not touched when none is missing.
 # The lab runs its own Knot/Unbound instances, so the distribution's services are kept from
@@ -11,10 +13,12 @@
 set -euo pipefail
 
 dev=0
+profile=0
 case ${1:-} in
   --dev) dev=1 ;;
+  --profile) dev=1 profile=1 ;;
   "") ;;
-  *) echo "usage: scripts/setup.sh [--dev]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup.sh [--dev|--profile]" >&2; exit 2 ;;
 esac
 
 # Building and running: compiler and CMake, the libraries, the fonts the Japanese PDF is set in,
@@ -37,9 +41,11 @@ if ((dev)); then
     tshark                                            # export --format pcap is read back by tshark
     cron                                              # schedule tests (crontab)
     nginx-light curl                                  # serving and mirroring tiled logs (tests/support/nginx.h; headers)
-    linux-perf valgrind                               # profiling (bench/README.md)
     dpkg-dev file                                     # the Debian package: cpack -G DEB and its checks
   )
+fi
+if ((profile)); then
+  packages+=(linux-perf valgrind)                     # profiling (bench/README.md)
 fi
 
 missing=()
