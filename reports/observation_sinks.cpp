@@ -75,22 +75,6 @@ class ExchangeSink final : public ExportSink {
   std::uint64_t written_ = 0, left_out_ = 0;
 };
 
-const char* sink_transport_name(ExchangeTransport t) {
-  switch (t) {
-    case ExchangeTransport::udp: return "udp";
-    case ExchangeTransport::tcp: return "tcp";
-    case ExchangeTransport::https: return "https";
-    case ExchangeTransport::tls: return "tls";
-  }
-  return "udp";
-}
-
-std::string sink_endpoint(const std::string& address, std::uint16_t port) {
-  if (address.empty()) return {};
-  return address.find(':') != std::string::npos ? fmt::format("[{}]:{}", address, port)
-                                                 : fmt::format("{}:{}", address, port);
-}
-
 // JSON Lines of RFC 8427 objects, one per message (a query, then its response when one came back),
 // each with the message's own time (dateString, dateSeconds) and where it belongs under the member
 // "dnswitness", a name RFC 8427 does not define.
@@ -119,11 +103,11 @@ class Rfc8427Sink final : public ExportSink {
                            {"qname", e.qname},
                            {"qtype", e.qtype},
                            {"resolver", e.resolver_name},
-                           {"transport", sink_transport_name(e.transport)},
+                           {"transport", exchange_transport_name(e.transport)},
                            {"result", e.result}};
-    if (const std::string server = sink_endpoint(e.server_address, e.server_port); !server.empty())
+    if (const std::string server = exchange_endpoint(e.server_address, e.server_port); !server.empty())
       ours["server"] = server;
-    if (const std::string local = sink_endpoint(e.local_address, e.local_port); !local.empty()) ours["local"] = local;
+    if (const std::string local = exchange_endpoint(e.local_address, e.local_port); !local.empty()) ours["local"] = local;
     if (e.sent_at_estimated) ours["time_estimated"] = true;
     m["dnswitness"] = std::move(ours);
     write_(m.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");

@@ -83,6 +83,22 @@ RecordedExchange exchange_from(const json& o, const json& observation, std::uint
 
 }  // namespace
 
+const char* exchange_transport_name(ExchangeTransport t) {
+  switch (t) {
+    case ExchangeTransport::udp: return "udp";
+    case ExchangeTransport::tcp: return "tcp";
+    case ExchangeTransport::https: return "https";
+    case ExchangeTransport::tls: return "tls";
+  }
+  return "udp";
+}
+
+std::string exchange_endpoint(const std::string& address, std::uint16_t port) {
+  if (address.empty()) return {};
+  return address.find(':') != std::string::npos ? fmt::format("[{}]:{}", address, port)
+                                                 : fmt::format("{}:{}", address, port);
+}
+
 std::optional<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view text) {
   std::string_view host, port;
   if (text.starts_with('[')) {

@@ -50,6 +50,11 @@ struct RecordedExchange {
   std::string result;             // response, truncated, timeout, network_error, malformed, tls_error...
 };
 
+// "udp", "tcp", "https", "tls": the transport's name as the leaf writes it.
+const char* exchange_transport_name(ExchangeTransport t);
+// "192.0.2.1:53", "[2001:db8::1]:53"; empty when `address` is.
+std::string exchange_endpoint(const std::string& address, std::uint16_t port);
+
 // The exchanges of one observation leaf, earliest first (prior_exchanges, then the final one).
 // Throws std::runtime_error naming the leaf when a member the format requires is missing or bad.
 std::vector<RecordedExchange> exchanges_of(const nlohmann::json& observation, std::uint64_t leaf_index);

@@ -16,20 +16,10 @@ std::string show_member(const nlohmann::json& o, const char* key) {
   return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// "?" for an end the leaf does not name.
 std::string show_endpoint(const std::string& address, std::uint16_t port) {
-  if (address.empty()) return "?";
-  return address.find(':') != std::string::npos ? fmt::format("[{}]:{}", address, port)
-                                                 : fmt::format("{}:{}", address, port);
-}
-
-const char* show_transport(ExchangeTransport t) {
-  switch (t) {
-    case ExchangeTransport::udp: return "udp";
-    case ExchangeTransport::tcp: return "tcp";
-    case ExchangeTransport::https: return "https";
-    case ExchangeTransport::tls: return "tls";
-  }
-  return "udp";
+  const std::string text = exchange_endpoint(address, port);
+  return text.empty() ? "?" : text;
 }
 
 std::string show_time(std::int64_t ns) {
@@ -49,7 +39,7 @@ std::string show_heading(std::uint64_t leaf_index, const nlohmann::json& o) {
 }
 
 std::string show_exchange(const RecordedExchange& e, std::size_t k, std::size_t count, bool with_query) {
-  std::string text = fmt::format(";; exchange {} of {}: {} {} -> {}, {}\n", k + 1, count, show_transport(e.transport),
+  std::string text = fmt::format(";; exchange {} of {}: {} {} -> {}, {}\n", k + 1, count, exchange_transport_name(e.transport),
                                  show_endpoint(e.local_address, e.local_port),
                                  show_endpoint(e.server_address, e.server_port), e.result);
   text += fmt::format(";; sent {}{}", show_time(e.sent_at_ns),
