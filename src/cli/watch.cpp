@@ -2,7 +2,11 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
 
 #include "cli/option_checks.h"
 #include "cli/commands.h"
@@ -35,6 +39,8 @@ struct WatchCliOptions {
   std::string log;
   std::string publish;
   bool quiet = false;
+  bool jsonl = false;
+  std::string out;
   TsaOptions tsa;
   CosignerCliOptions witness;
 };
@@ -73,6 +79,7 @@ Action add_watch(CLI::App& app) {
       "  dnswitness watch --interval 5m --config /etc/dnswitness.json --log /var/log/dnswitness.log\n"
       "  dnswitness watch --resolver lab=127.0.0.1:5300 --interval 1m --on-change 'mail -s \"X DNS change\" me@example.jp'\n"
       "  dnswitness watch --once --quiet ...      # one run now, for cron and systemd timers\n"
+      "  dnswitness watch --resolver lab=127.0.0.1:5300 --jsonl | jq -c 'select(.kind == \"observation\")'\n"
       "\n"
       "Signals: SIGTERM or SIGINT (Ctrl-C) stops after the current run is recorded; SIGHUP reloads the config\n"
       "files (the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
@@ -82,6 +89,9 @@ Action add_watch(CLI::App& app) {
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
       "after --on-change-timeout seconds; its failure is logged and the watch goes on. Commands run beside the\n"
       "runs, never delaying one: 4 at once, 256 waiting; more are dropped, logged and counted in the ledger.\n"
+      "--jsonl writes each run's ledger leaves as JSON Lines once the run is recorded (observations, events,\n"
+      "then the run record, which closes the run), on stdout (then the change lines are not printed there) or\n"
+      "appended to --out FILE.\n"
       "--on-run runs COMMAND after every run, recorded or not, with {\"event\": \"run\", run_id, started_at,\n"
       "finished_at, recorded, observations, outcomes, responded, changes, tree_size | error} on its stdin: a\n"
       "heartbeat (healthchecks.io, a push monitor); one at a time, beside the runs, stopped after the timeout.\n"
@@ -123,6 +133,11 @@ Action add_watch(CLI::App& app) {
                   "After each run, publish the ledger as a tiled log into FOLDER (see 'dnswitness publish')")
       ->option_text("FOLDER");
   sub->add_flag("--quiet,-q", opt->quiet, "Print nothing but problems (on stderr)");
+  sub->add_flag("--jsonl", opt->jsonl,
+                "After each run, write its ledger leaves as JSON Lines on standard output: its observations, its "
+                "events, then its run record (see docs/json-schema.md)");
+  sub->add_option("--out", opt->out, "Append the --jsonl lines to FILE instead (it is never truncated)")
+      ->option_text("FILE");
   add_tsa_options(sub, opt->tsa);
   add_witness_options(sub, opt->witness);
 
@@ -138,6 +153,27 @@ Action add_watch(CLI::App& app) {
     w.on_change_timeout = std::chrono::seconds(opt->on_change_timeout_s);
     w.log_file = opt->log;
     w.quiet = opt->quiet;
+    if (!opt->out.empty() && !opt->jsonl) throw UsageError("--out names where --jsonl goes; add --jsonl.");
+    if (opt->jsonl) {
+      // Opened now (appending, so a restarted watch adds to what an earlier one wrote), so a bad path
+      // stops the watch before its first run.
+      std::shared_ptr<std::ofstream> file;
+      if (!opt->out.empty()) {
+        file = std::make_shared<std::ofstream>(opt->out, std::ios::binary | std::ios::app);
+        if (!*file)
+          throw UsageError(fmt::format("Cannot write to {}; check that its folder exists and is writable.", opt->out));
+      }
+      w.event_lines = file != nullptr;
+      w.jsonl = [file](std::string_view line) {
+        std::ostream& stream = file ? static_cast<std::ostream&>(*file) : std::cout;
+        stream.write(line.data(), static_cast<std::streamsize>(line.size()));
+        stream.flush();
+        if (!stream) {
+          stream.clear();  // the next run tries again (a full disk may have room by then)
+          throw std::runtime_error("a closed pipe or a full disk");
+        }
+      };
+    }
     w.origin = opt->origin;
     w.lock_timeout_ms = opt->ledger.lock_timeout_s * 1000;
     w.load_plan = [opt, sub] { return load_plan(*opt, sub); };

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <optional>
@@ -259,10 +260,11 @@ class Watcher {
       nlohmann::json& s;
       ~SendSummary() { w.submit_run_summary(s); }
     } send{*this, summary};
+    RunLeaves leaves = make_run_leaves(result.run, result.observations);
+    const std::size_t observation_leaves = result.observations.size();
     try {
       LedgerStore store(opt_.ledger, LedgerStore::Mode::read_write, {}, opt_.lock_timeout_ms);
       const auto changes = detector_.compare(store, result.observations, run_id);
-      RunLeaves leaves = make_run_leaves(result.run, result.observations);
       std::vector<nlohmann::json> events;
       for (const auto& c : changes) events.push_back(binding_change_json(c));
       if (delay) {
@@ -309,6 +311,7 @@ class Watcher {
                             run_id, result.run.observation_count, outcome_summary(result.run), changes.size(),
                             appended.first_index, appended.size - 1, appended.size,
                             static_cast<double>(result.run.finished_at.ns - result.run.started_at.ns) / 1e9));
+      stream_run(leaves, observation_leaves, true);
       if (!responded)
         log_.problem(fmt::format("run {}: no resolver gave any DNS response; check the resolver addresses and the "
                                  "network (the run is recorded).",
@@ -327,6 +330,7 @@ class Watcher {
       ++result_.unrecorded;
       summary["error"] = e.what();
       log_.problem(fmt::format("run {} was not recorded: {}", run_id, e.what()));
+      stream_run(leaves, observation_leaves, false);  // what was measured is not lost to a --jsonl reader
       if (e.kind() == LedgerError::Kind::integrity || e.kind() == LedgerError::Kind::usage) {
         result_.integrity_error = e.kind() == LedgerError::Kind::integrity;
         stop();
@@ -358,11 +362,31 @@ class Watcher {
                          e["leaf_index"].get<std::uint64_t>());
     }
     log_.info(line);
-    if (!opt_.quiet) std::cout << line << std::endl;
+    if (!opt_.quiet && opt_.event_lines) std::cout << line << std::endl;
     if (!hooks_ || kind != "binding_change") return true;
     return hooks_->submit(e.dump() + "\n",
                           fmt::format("the change of {} {} at {} (leaf {})", e.value("qname", ""), e.value("qtype", ""),
                                       e.value("resolver", ""), e["leaf_index"].get<std::uint64_t>()));
+  }
+
+  // The --jsonl lines of one run: its observation leaves (leaves[1 .. observations]), its event
+  // leaves (the rest, when it was recorded), then the run leaf (leaves[0]), which closes the run.
+  void stream_run(const RunLeaves& leaves, std::size_t observations, bool with_events) noexcept {
+    if (!opt_.jsonl || leaves.leaves.empty()) return;
+    try {
+      const std::size_t end = with_events ? leaves.leaves.size() : std::min(leaves.leaves.size(), observations + 1);
+      std::string line;
+      auto emit = [&](const std::string& leaf) {
+        line.assign(leaf);
+        line += '\n';
+        opt_.jsonl(line);
+      };
+      for (std::size_t i = 1; i < end; ++i) emit(leaves.leaves[i]);
+      emit(leaves.leaves[0]);
+    } catch (const std::exception& e) {
+      log_.problem(fmt::format("the --jsonl lines of run {} could not be written ({}); the ledger is not affected.",
+                               leaves.run_id, e.what()));
+    }
   }
 
   // Queues the --on-run call of one run (never blocks; a full queue drops it, logged).

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "ledger/store.h"
 #include "scheduler/snapshot.h"
@@ -55,6 +56,12 @@ struct WatchOptions {
   std::string on_run;
   std::string log_file;     // a line per run appended here; "" for stderr (unless quiet)
   bool quiet = false;       // no per-run lines on stderr, no event lines on stdout
+  // `watch --jsonl`: called with each line (a leaf's exact bytes and "\n") of each run once it is
+  // recorded: its observations, its events, then its run record. A run that could not be recorded
+  // still gets its observation and run lines (the log says it was not recorded). May throw: the
+  // failure is logged and the watch goes on.
+  std::function<void(std::string_view line)> jsonl;
+  bool event_lines = true;  // print each event as a line on stdout (off when --jsonl writes there)
   // Called after each run is committed, with the store and the new signed tree head (the CLI
   // time-stamps it with the --tsa authorities). Must not throw.
   std::function<void(LedgerStore&, const std::string& note)> after_append;

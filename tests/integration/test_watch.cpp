@@ -124,13 +124,13 @@ TEST_CASE("watch at 1 s: the expected runs, one event per changed address set pa
   Lab lab;
   TempDir dir;
   const std::string ledger = dir / "ledger", log = dir / "watch.log", hook_out = dir / "hooks";
-  const std::string run_out = dir / "runs";
+  const std::string run_out = dir / "runs", jsonl = dir / "leaves.jsonl";
   set_a(lab, "h7wa", {"192.0.2.71"});
   set_a(lab, "h7wb", {"192.0.2.81"});
   // The hook appends each event it gets on stdin to one file, one JSON per line.
   const pid_t pid = start("watch --interval 1s --count 3 --jitter 0 --ledger " + ledger + " --resolver knot=" +
                               lab.knot() + " --domains h7wa.lab.test,h7wb.lab.test --types A --log " + log +
-                              " --on-change 'cat >> " + hook_out + "' --on-run 'cat >> " + run_out + "'",
+                              " --on-change 'cat >> " + hook_out + "' --on-run 'cat >> " + run_out + "' --jsonl --out " + jsonl,
                           dir / "out");
   wait_for(log, " recorded: ", 1);
   set_a(lab, "h7wa", {"192.0.2.72", "192.0.2.73"});  // h7wb stays as it is
@@ -187,6 +187,59 @@ TEST_CASE("watch at 1 s: the expected runs, one event per changed address set pa
   const auto none = run_dnswitness("events --since 2099-01-01T00:00:00Z --ledger " + ledger);
   CHECK(none.out.find("No event") != std::string::npos);
   expect_valid(ledger);
+
+  // --jsonl --out: every leaf of the ledger once, as its exact bytes, per run its observations, its
+  // events, then its run record; a later watch appends, and --jsonl alone writes on stdout.
+  const auto leaves_of = [&ledger] {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open_v2((ledger + "/ledger.sqlite").c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, "SELECT data FROM leaves ORDER BY idx", -1, &s, nullptr) == SQLITE_OK);
+    std::vector<std::string> out;
+    while (sqlite3_step(s) == SQLITE_ROW)
+      out.emplace_back(static_cast<const char*>(sqlite3_column_blob(s, 0)),
+                       static_cast<std::size_t>(sqlite3_column_bytes(s, 0)));
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return out;
+  };
+  const auto lines_of = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  const auto kinds_of = [](const std::vector<std::string>& lines) {
+    std::string k;
+    for (const auto& l : lines) k += nlohmann::json::parse(l)["kind"].get<std::string>().substr(0, 1);
+    return k;
+  };
+  std::vector<std::string> streamed = lines_of(read_file(jsonl));
+  std::vector<std::string> stored = leaves_of();
+  REQUIRE(stored.size() == 10);  // 3 runs of 2 observations, and the one change
+  CHECK(kinds_of(streamed) == "oorooeroor");
+  CHECK(std::multiset<std::string>(streamed.begin(), streamed.end()) ==
+        std::multiset<std::string>(stored.begin(), stored.end()));
+  CHECK(nlohmann::json::parse(streamed[5])["event"] == "binding_change");
+  const auto once = run_dnswitness("watch --once -q --jsonl --ledger " + ledger + " --resolver knot=" + lab.knot() +
+                                   " --domains a.lab.test --types A");
+  REQUIRE_MESSAGE(once.exit_code == 0, once.err);
+  const auto printed = lines_of(once.out);
+  CHECK(kinds_of(printed) == "or");
+  stored = leaves_of();
+  REQUIRE(stored.size() == 12);
+  CHECK(printed[0] == stored[11]);  // a run's leaves are its run record, then its observations
+  CHECK(printed[1] == stored[10]);
+  const auto again = run_dnswitness("watch --once -q --jsonl --out " + jsonl + " --ledger " + ledger +
+                                    " --resolver knot=" + lab.knot() + " --domains a.lab.test --types A");
+  REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+  CHECK(again.out.empty());
+  streamed = lines_of(read_file(jsonl));
+  CHECK(kinds_of(streamed) == "oorooerooror");
+  CHECK(streamed.back() == leaves_of()[12]);
+  const auto stray = run_dnswitness("watch --once --out " + jsonl + " --ledger " + ledger);
+  CHECK(stray.exit_code == 2);
+  CHECK(stray.err.find("add --jsonl") != std::string::npos);
 }
 
 TEST_CASE("SIGTERM in the middle of a run: the run is finished and recorded, the ledger verifies, exit 0") {
