@@ -45,8 +45,16 @@ void ResolverFactsBuilder::add(std::uint64_t leaf_index, const json& o) {
   const bool response = member(o, "response_wire") != nullptr && outcome != "malformed";
   if (const std::string t = text(o, "transport"); !t.empty()) ++f.transports[t];
 
-  if (const json* h = member(o, "https"); h && h->is_object()) {
+  // DoH leaves carry their TLS facts under "https", DoT leaves under "tls" (the same members, no HTTP).
+  const json* h = member(o, "https");
+  if (h && h->is_object()) {
     f.https = true;
+  } else if (h = member(o, "tls"); h && h->is_object()) {
+    f.dot = true;
+  } else {
+    h = nullptr;
+  }
+  if (h) {
     if (const auto v = text(*h, "tls_version"); !v.empty()) ++f.tls_versions[v];
     if (const auto v = text(*h, "tls_cipher"); !v.empty()) ++f.tls_ciphers[v];
     if (const auto v = text(*h, "certificate_check"); !v.empty()) ++f.certificate_checks[v];
@@ -97,14 +105,15 @@ json ResolverFactsBuilder::result() const {
     json r = {{"name", name}, {"observations", f.observations}, {"transports", counts(f.transports, "transport")}};
     for (const char* k : {"protocol", "address", "port", "url"})
       if (const json* v = member(f.spec, k)) r[k] = *v;
-    if (f.https) {
+    if (f.https || f.dot) {
       json chains = json::array();
       for (const auto& [key, c] : f.chains) chains.push_back({{"certificates", c.first}, {"observations", c.second}});
-      r["https"] = {{"tls_versions", counts(f.tls_versions, "tls_version")},
-                    {"tls_ciphers", counts(f.tls_ciphers, "tls_cipher")},
-                    {"certificate_checks", counts(f.certificate_checks, "certificate_check")},
-                    {"http_statuses", counts(f.http_statuses, "http_status")},
-                    {"certificate_chains", std::move(chains)}};
+      json t = {{"tls_versions", counts(f.tls_versions, "tls_version")},
+                {"tls_ciphers", counts(f.tls_ciphers, "tls_cipher")},
+                {"certificate_checks", counts(f.certificate_checks, "certificate_check")},
+                {"certificate_chains", std::move(chains)}};
+      if (f.https) t["http_statuses"] = counts(f.http_statuses, "http_status");
+      r[f.https ? "https" : "tls"] = std::move(t);
     }
     if (f.authoritative)
       r["authoritative"] = {{"zones", f.zones}, {"servers", f.servers}, {"responses", f.responses}, {"aa", f.aa}};

@@ -31,6 +31,7 @@ class ResolverFactsBuilder {
     std::map<std::string, std::uint64_t> transports;
     // DNS over HTTPS
     bool https = false;
+    bool dot = false;  // DNS over TLS: the same TLS facts, under "tls", without HTTP
     std::map<std::string, std::uint64_t> tls_versions, tls_ciphers, certificate_checks;
     std::map<std::int64_t, std::uint64_t> http_statuses;
     std::map<std::string, std::pair<nlohmann::json, std::uint64_t>> chains;  // by joined SHA-256s

@@ -143,10 +143,15 @@ std::string clock_cell(const std::vector<const json*>& group, Lang L) {
   return join(lines, "\n");
 }
 
+const json& tls_facts(const json& r) {
+  const json& h = at(r, "https");
+  return h.is_object() ? h : at(r, "tls");
+}
+
 std::string resolver_facts_cell(const json& r, Lang L) {
   std::vector<std::string> lines;
   if (const std::string url = text_or(r, "url"); !url.empty()) lines.push_back(url);
-  const json& h = at(r, "https");
+  const json& h = tls_facts(r);
   if (h.is_object()) {
     if (!at(h, "tls_versions").empty()) lines.push_back("TLS: " + counted(at(h, "tls_versions"), "tls_version", L));
     if (!at(h, "http_statuses").empty()) lines.push_back("HTTP: " + counted(at(h, "http_statuses"), "http_status", L));
@@ -169,7 +174,7 @@ std::string resolver_facts_cell(const json& r, Lang L) {
 
 std::string certificate_cell(const json& r, Lang L) {
   std::vector<std::string> blocks;
-  for (const auto& chain : at(at(r, "https"), "certificate_chains")) {
+  for (const auto& chain : at(tls_facts(r), "certificate_chains")) {
     std::vector<std::string> lines = {rt(L("（{}件の観測で提示）", "(presented in {} observations)"), at(chain, "observations").dump())};
     std::size_t k = 0;
     for (const auto& cert : at(chain, "certificates")) {

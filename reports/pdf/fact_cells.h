@@ -25,9 +25,11 @@ std::string clock_setting(const nlohmann::json& facts, Lang lang);
 // range, the best answer's delay and stratum, the warnings.
 std::string clock_cell(const std::vector<const nlohmann::json*>& facts, Lang lang);
 
+// The TLS facts of one resolver's summary: "https" for DoH, "tls" for DoT (null when neither).
+const nlohmann::json& tls_facts(const nlohmann::json& resolver);
 // What one resolver's summary adds to the resolvers table: TLS and HTTP, AA, client subnet.
 std::string resolver_facts_cell(const nlohmann::json& resolver, Lang lang);
-// The certificate chains a DoH resolver presented: subject and SHA-256 (in two halves, so the
+// The certificate chains a DoH or DoT resolver presented: subject and SHA-256 (in two halves, so the
 // fingerprint never wraps in the middle of a line), with how many observations saw each.
 std::string certificate_cell(const nlohmann::json& resolver, Lang lang);
 // The scope prefixes a client-subnet view returned and what they mean for the answer.

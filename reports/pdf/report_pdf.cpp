@@ -975,7 +975,7 @@ class Writer {
                     {L_("返されたscopeとその意味", "Scope returned and what it means"), 1.7},
                     {L_("回答されたアドレス", "Addresses answered"), 1.2, Font::mono}};
     for (const auto& f : b_.resolvers) {
-      const json& h = at(f, "https");
+      const json& h = tls_facts(f);
       if (h.is_object()) {
         std::vector<std::string> lines;
         for (const auto& v : at(h, "tls_versions")) lines.push_back(str(v, "tls_version"));

@@ -45,7 +45,8 @@ struct FactsLedger {
   FactsLedger() {
     const Lab lab;
     Chronyd chronyd;
-    const std::string doh = " --resolver doh=" + lab.get("DOH_URL") + " --ca-file " + lab.get("LAB_CA");
+    const std::string doh = " --resolver doh=" + lab.get("DOH_URL") + " --resolver dot=tls://127.0.0.1:" +
+                            lab.get("DOT_PORT") + " --ca-file " + lab.get("LAB_CA");
     const std::string auth = " --resolver authoritative --authoritative-port " + lab.get("GEO_KNOT_PORT") +
                              " --client-subnet 49.96.0.0/24 --client-subnet 10.0.0.0/8";
     std::string closed;
@@ -140,6 +141,16 @@ TEST_CASE("report: run facts, TLS certificate, AA, client-subnet scopes and a co
   CHECK((*doh)["https"]["certificate_chains"][0]["certificates"][0]["sha256"] == f.fingerprint);
   CHECK((*doh)["https"]["certificate_chains"][0]["observations"] == 3);
   CHECK((*doh)["https"]["http_statuses"] == json::parse(R"([{"http_status":200,"observations":3}])"));
+  // DoT (Unbound's tls-port, the same certificate): the same TLS facts under "tls", without HTTP.
+  const json* dot = resolver(b, "dot");
+  REQUIRE(dot);
+  CHECK_FALSE(dot->contains("https"));
+  CHECK_FALSE((*dot)["tls"].contains("http_statuses"));
+  CHECK((*dot)["tls"]["certificate_chains"][0]["certificates"][0]["sha256"] == f.fingerprint);
+  CHECK((*dot)["tls"]["certificate_chains"][0]["observations"] == 3);
+  CHECK((*dot)["tls"]["certificate_checks"] ==
+        json::parse(R"j([{"certificate_check":"verified (chain and host name)","observations":3}])j"));
+  CHECK((*dot)["tls"]["tls_versions"][0]["tls_version"].get<std::string>().starts_with("TLSv1."));
   const json* a = resolver(b, "ns.geo.test@127.0.0.1/ecs=49.96.0.0/24");
   const json* z = resolver(b, "ns.geo.test@127.0.0.1/ecs=10.0.0.0/8");
   REQUIRE(a);
@@ -205,6 +216,11 @@ TEST_CASE("report: run facts, TLS certificate, AA, client-subnet scopes and a co
   v = tampered("fingerprint", [](json& t) {
     for (auto& x : t["resolvers"])
       if (x["name"] == "doh") x["https"]["certificate_chains"][0]["certificates"][0]["sha256"] = std::string(64, '0');
+  });
+  CHECK(v.exit_code == 4);
+  v = tampered("dot", [](json& t) {
+    for (auto& x : t["resolvers"])
+      if (x["name"] == "dot") x["tls"]["tls_versions"][0]["tls_version"] = "TLSv1.0";
   });
   CHECK(v.exit_code == 4);
   // A gap widened over a run the bundle holds.
