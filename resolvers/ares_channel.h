@@ -146,6 +146,7 @@ class AresChannel {
   std::map<int, SentOrder> sent_order_;
   void note_sent(int fd, std::uint16_t id);
   void drain_transmit_stamps(int fd);
+  void apply_transmit_stamp(int fd, msghdr& message);  // one stamp read by drain_transmit_stamps
   std::unordered_map<std::uint16_t, SentDatagram> sent_;
   // Receiving is batched the same way: when c-ares asks a UDP socket for a datagram and none is
   // buffered, one recvmmsg fetches up to kRecvBatch; each is captured at once and then handed to
