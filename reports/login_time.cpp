@@ -106,7 +106,8 @@ LoginTimeZone parse_login_time_zone(std::string_view text) {
                                text));
 }
 
-std::optional<UtcTime> parse_login_time(std::string_view text, const LoginTimeZone& zone, std::string* problem) {
+std::optional<UtcTime> parse_login_time(std::string_view text, const LoginTimeZone& zone, std::string* problem,
+                                        bool* zone_written) {
   std::string_view s = trim(text);
   if (s.empty()) return fail(problem, "the time is empty");
   const std::string_view whole = s;
@@ -116,9 +117,30 @@ std::optional<UtcTime> parse_login_time(std::string_view text, const LoginTimeZo
                                      whole));
   };
 
-  // Date: YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日.
+  // Date: YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYY年MM月DD日, or the same with a Japanese era year
+  // (令和8年12月5日, 令和元年5月1日, 平成31年4月30日) as court papers and carriers write them.
   unsigned year = 0, month = 0, day = 0;
-  if (read_number(s, 4, 4, year) != 4) return not_a_time();
+  struct Era {
+    std::string_view name;
+    unsigned offset;  // Gregorian year = offset + era year
+    int first, last;  // the era's first and last day as YYYYMMDD
+    std::string_view span;
+  };
+  static constexpr std::array<Era, 2> kEras = {{{"令和", 2018, 20190501, 99991231, "which began on 2019-05-01"},
+                                                {"平成", 1988, 19890108, 20190430, "which ran from 1989-01-08 to 2019-04-30"}}};
+  const Era* era = nullptr;
+  for (const Era& e : kEras)
+    if (consume(s, e.name)) era = &e;
+  if (era) {
+    skip_spaces(s);
+    if (consume(s, "元")) year = 1;
+    else if (!read_number(s, 1, 2, year) || year == 0) return not_a_time();
+    skip_spaces(s);
+    if (s.substr(0, std::string_view("年").size()) != "年") return not_a_time();
+    year += era->offset;
+  } else if (read_number(s, 4, 4, year) != 4) {
+    return not_a_time();
+  }
   bool kanji = false;
   if (consume(s, "年")) {
     kanji = true;
@@ -211,6 +233,7 @@ std::optional<UtcTime> parse_login_time(std::string_view text, const LoginTimeZo
     used = *z;
   }
 
+  if (zone_written) *zone_written = !rest.empty();
   const std::int64_t off = used.offset_seconds < 0 ? -used.offset_seconds : used.offset_seconds;
   const std::string canonical =
       fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{}{}{:02}:{:02}", year, month, day, hour, minute, second,
@@ -220,6 +243,12 @@ std::optional<UtcTime> parse_login_time(std::string_view text, const LoginTimeZo
   const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(year)}, std::chrono::month{month},
                                         std::chrono::day{day}};
   if (!ymd.ok()) return fail(problem, fmt::format("'{}' has a date that does not exist; check the day and the month", whole));
+  if (era) {
+    const int ordinal = static_cast<int>(year * 10000 + month * 100 + day);
+    if (ordinal < era->first || ordinal > era->last)
+      return fail(problem, fmt::format("'{}' is a date outside the {} era, {}; check the era year", whole, era->name,
+                                       era->span));
+  }
   if (hour > 23 || minute > 59 || second > 59)
     return fail(problem, fmt::format("'{}' has a time of day out of range; write it between 00:00:00 and 23:59:59", whole));
   const auto parsed = parse_rfc3339(canonical);

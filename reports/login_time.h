@@ -37,8 +37,9 @@ std::optional<LoginTimeZone> find_login_time_zone(std::string_view text);
 // Seconds are required: carriers match a login to the second.
 // Returns the instant, or nullopt with a plain reason in *problem (a phrase without a full stop,
 // e.g. "the time has no seconds").
+// *zone_written (when given) says whether the text carried its own zone.
 std::optional<UtcTime> parse_login_time(std::string_view text, const LoginTimeZone& zone,
-                                        std::string* problem = nullptr);
+                                        std::string* problem = nullptr, bool* zone_written = nullptr);
 
 // Text after the clean-up that every login input goes through, with a map back to the original.
 struct NormalizedText {

@@ -1,6 +1,7 @@
 #include "reports/logins.h"
 
 #include "config/input_file.h"
+#include "reports/docx_text.h"
 
 #include <fmt/format.h>
 
@@ -126,9 +127,9 @@ std::optional<std::string> read_account(std::string_view text) {
   return std::string(text);
 }
 
-UtcTime read_time(const Source& src, int line, std::string_view text, const LoginTimeZone& zone) {
+UtcTime read_time(const Source& src, int line, std::string_view text, const LoginTimeZone& zone, bool* zone_written) {
   std::string problem;
-  const auto t = parse_login_time(text, zone, &problem);
+  const auto t = parse_login_time(text, zone, &problem, zone_written);
   if (!t) src.fail(line, problem);
   return *t;
 }
@@ -269,7 +270,7 @@ void read_paste(const Source& src, const std::vector<Token>& tokens, const Login
     r.time_text = src.original(time->value_begin, time->value_end);
     const std::string_view tv = value(time);
     if (trim(tv).empty() || lower_ascii(trim(tv)) == "null") src.fail(r.line, "the createdAt value is empty");
-    r.at = read_time(src, r.line, tv, zone);
+    r.at = read_time(src, r.line, tv, zone, &r.zone_written);
     if (ip) r.source_ip = read_ip(src, src.line_of(ip->pos), value(ip), "the loginIp");
     if (const Token* port = field(kPortKeys)) r.source_port = read_port(src, src.line_of(port->pos), value(port), "the port");
     if (const Token* account = field(kAccountKeys)) r.account = read_account(value(account));
@@ -405,11 +406,12 @@ struct CsvLayout {
   std::string time_header;
 };
 
-// The CSV layout if the first non-blank line is a header with a time column.
+// The CSV layout if the first line that is neither blank nor a comment ('#') is a header with a
+// time column.
 std::optional<CsvLayout> detect_csv(const Source& src) {
   for (int n = 1; n <= src.line_count(); ++n) {
     const std::string_view line = trim(src.line(n));
-    if (line.empty()) continue;
+    if (line.empty() || line.front() == '#') continue;
     const auto tabs = std::count(line.begin(), line.end(), '\t');
     const auto commas = std::count(line.begin(), line.end(), ',');
     // A header of one column is allowed ("timestamp" alone); one time per line has no header.
@@ -468,7 +470,7 @@ void read_csv(const Source& src, const CsvLayout& layout, const LoginTimeZone& z
     const std::string& time_cell = (*cells)[static_cast<std::size_t>(layout.time)];
     if (time_cell.empty())
       src.fail(n, fmt::format("the {} column is empty; fill in the time or delete the row", layout.time_header));
-    r.at = read_time(src, n, time_cell, zone);
+    r.at = read_time(src, n, time_cell, zone, &r.zone_written);
     // The original characters of the time cell: find it in the line's original text.
     r.time_text = time_cell;
     {
@@ -496,7 +498,8 @@ void read_lines(const Source& src, const LoginTimeZone& zone, LoginImport& out) 
     const std::string_view line = trim(src.line(n));
     if (line.empty() || line.front() == '#') continue;
     std::string problem;
-    const auto t = parse_login_time(line, zone, &problem);
+    bool zone_written = false;
+    const auto t = parse_login_time(line, zone, &problem, &zone_written);
     if (!t) {
       if (out.records.empty() && (line.find(',') != std::string_view::npos || line.find('\t') != std::string_view::npos))
         src.fail(n, "this looks like a CSV header but no column is named as a time; name the time column 'time' "
@@ -505,6 +508,7 @@ void read_lines(const Source& src, const LoginTimeZone& zone, LoginImport& out) 
     }
     LoginRecord r;
     r.at = *t;
+    r.zone_written = zone_written;
     r.line = n;
     r.origin = "lines";
     const std::size_t b = src.line_start(n);
@@ -604,7 +608,15 @@ LoginImport parse_logins(std::string_view content, const LoginParseOptions& opti
 }
 
 std::string read_logins_text(const std::filesystem::path& path) {
-  return read_input_file(path, "login records file", kMaxLoginFileBytes);
+  std::string bytes = read_input_file(path, "login records file", kMaxLoginFileBytes);
+  if (!looks_like_zip(bytes)) return bytes;
+  // X's disclosure as delivered: a Word file. Its text is read as a paste would be.
+  std::string text = docx_text(bytes, path.string());
+  if (text.size() > static_cast<std::size_t>(kMaxLoginFileBytes))
+    throw UsageError(fmt::format("The text of {} is larger than {} MiB, more than any disclosure of logins; check "
+                                 "that it is the right file.",
+                                 path.string(), kMaxLoginFileBytes / (1024 * 1024)));
+  return text;
 }
 
 LoginImport read_logins_file(const std::filesystem::path& path, LoginParseOptions options) {
@@ -620,11 +632,13 @@ LoginImport logins_from_command_line(const std::vector<std::string>& times, cons
   for (std::size_t i = 0; i < times.size(); ++i) {
     const std::string value = normalize_value(times[i]);
     std::string problem;
-    const auto t = parse_login_time(value, out.zone, &problem);
+    bool zone_written = false;
+    const auto t = parse_login_time(value, out.zone, &problem, &zone_written);
     const int position = static_cast<int>(i) + 1;
     if (!t) throw LoginParseError(fmt::format("--at '{}': {}.", times[i], problem), position, problem);
     LoginRecord r;
     r.at = *t;
+    r.zone_written = zone_written;
     r.time_text = std::string(trim(times[i]));
     r.line = position;
     r.origin = "command-line";

@@ -27,6 +27,7 @@ struct LoginRecord {
   std::optional<std::string> account;
   int line = 0;        // line in the file, from 1; for --at, the position among the --at options
   std::string origin;  // "x-paste" | "csv" | "lines" | "command-line"
+  bool zone_written = false;  // the time carried its own zone (otherwise it was read in the import's zone)
 };
 
 enum class LoginFormat { x_paste, csv, lines, command_line };

@@ -29,6 +29,7 @@ packages=(
   libssl-dev openssl libsqlite3-dev libcli11-dev libfmt-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk help2man
   libpcap-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler   # export --format pcap / dnstap
+  libzip-dev libxml2-dev                                           # X's disclosure as a Word .docx
 )
 if ((dev)); then
   packages+=(

@@ -3,6 +3,7 @@
 // nothing goes to stdout.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string_view>
 #include <type_traits>
@@ -68,7 +69,12 @@ void print_text(const LoginImport& in, const std::string& file) {
   PrintableOut out;
   out << fmt::format("{}: {} login record(s); read as {}: {}.\n", file, in.records.size(),
                            login_format_name(in.format), in.detected_because);
-  out << fmt::format("Times written without a zone were read as {}.\n\n", in.zone.name);
+  // Said only when some time really had no zone of its own.
+  const auto unzoned = std::count_if(in.records.begin(), in.records.end(), [](const LoginRecord& r) { return !r.zone_written; });
+  if (unzoned > 0)
+    out << fmt::format("{} of {} time(s) were written without a zone and were read as {}.\n", unzoned,
+                       in.records.size(), in.zone.name);
+  out << "\n";
 
   std::size_t wip = 9, wacc = 7;
   bool any_port = false;

@@ -87,6 +87,23 @@ TEST_CASE("lawyers' forms: (UTC), (JST), zone words, kanji, weekday") {
   CHECK(ns("2023年11月21日(火曜日) 11時10分15秒", kJst) == kT);
 }
 
+TEST_CASE("Japanese era years: 令和 and 平成, 元年, checked against the era's first and last day") {
+  CHECK(ns("令和8年12月5日 12時05分03秒", kJst) == ns("2026-12-05T03:05:03Z"));
+  CHECK(ns("令和8年12月5日12時05分03秒(JST)") == ns("2026-12-05T03:05:03Z"));
+  CHECK(ns("令和5年11月21日 11:10:15", kJst) == kT);
+  CHECK(ns("令和 5 年11月21日(火) 11時10分15秒", kJst) == kT);
+  CHECK(ns(normalize_value("令和５年１１月２１日　１１時１０分１５秒（日本時間）")) == kT);
+  CHECK(ns("令和元年5月1日 00:00:00", kJst) == ns("2019-04-30T15:00:00Z"));
+  CHECK(ns("平成31年4月30日 23:59:59", kJst) == ns("2019-04-30T14:59:59Z"));
+  CHECK(ns("平成元年1月8日 00:00:00", kJst) == ns("1989-01-07T15:00:00Z"));
+  CHECK(problem_of("令和元年4月30日 00:00:00").find("outside the 令和 era, which began on 2019-05-01") !=
+        std::string::npos);
+  CHECK(problem_of("平成31年5月1日 00:00:00").find("outside the 平成 era") != std::string::npos);
+  CHECK(problem_of("令和0年5月1日 00:00:00").find("is not a time this tool reads") != std::string::npos);
+  CHECK(problem_of("令和8/12/5 00:00:00").find("is not a time this tool reads") != std::string::npos);
+  CHECK(problem_of("令和年12月5日 00:00:00").find("is not a time this tool reads") != std::string::npos);
+}
+
 TEST_CASE("full-width digits, colons and parentheses read after normalisation") {
   CHECK(ns(normalize_value("２０２３/１１/２１　１１：１０：１５（ＪＳＴ）")) == kT);
   CHECK(ns(normalize_value("２０２３－１１－２１Ｔ０２：１０：１５．０００Ｚ")) == kT);
