@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "model/address.h"
+#include "reports/carrier_list.h"
 #include "reports/source_ip.h"
 #include "reports/selection_disclosure.h"
 #include "timeutil/timestamp.h"
@@ -423,6 +424,7 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
                    {"basis", e.in_window ? "seen in the window" : "nearest observation outside the window"}});
     }
     lt["union"] = {{"destination_port", 443}, {"protocol", "tcp"}, {"addresses", u}};
+    lt["carrier_list"] = carrier_list(login, lt["domains"], lt["union"]["addresses"], options.domains);
     if (uni.empty())
       warnings.push_back("No destination IP candidate at all: the ledger holds no observation with an address for "
                          "the selected domains and resolvers, inside the window or on either side of it.");

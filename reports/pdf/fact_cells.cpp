@@ -37,6 +37,48 @@ std::string offset_words(std::int64_t ns, Lang L) {
   return rt(L("{}{:.1f} ミリ秒", "{}{:.1f} ms"), sign, a / 1e6);
 }
 
+std::string clock_offset_words(std::int64_t offset_ns, Lang L) {
+  const double a = static_cast<double>(std::llabs(offset_ns));
+  const std::string size = a >= 1e9 ? rt(L("約{:.1f}秒", "about {:.1f} s"), a / 1e9) : rt(L("{:.1f}ミリ秒", "{:.1f} ms"), a / 1e6);
+  if (offset_ns == 0) return L("基準時刻（NTP）と一致", "the same as NTP time");
+  return offset_ns < 0 ? rt(L("基準時刻（NTP）より{}進んでいた", "{} ahead of NTP time"), size)
+                       : rt(L("基準時刻（NTP）より{}遅れていた", "{} behind NTP time"), size);
+}
+
+std::string clock_sentence(const std::string& english, Lang L) {
+  if (L.en) return english;
+  // "The system clock was 90.001 s ahead of NTP time (server ...)": the figure and the direction
+  // are read back from the sentence, which is what the run leaf holds.
+  constexpr std::string_view kOff = "The system clock was ";
+  if (english.starts_with(kOff)) {
+    const char* begin = english.c_str() + kOff.size();
+    char* end = nullptr;
+    const double seconds = std::strtod(begin, &end);
+    const std::string_view rest(end);
+    if (end != begin && (rest.starts_with(" s ahead") || rest.starts_with(" s behind")))
+      return rt("この実行の時点で、計算機の時計は基準時刻（NTP）より約{:.1f}秒{}いました（許容は0.5秒まで）。この実行で"
+                "記録した時刻は、その分ずれています。",
+                seconds, rest.starts_with(" s ahead") ? "進んで" : "遅れて");
+  }
+  if (english.starts_with("No NTP server answered"))
+    return "NTPサーバがどれも応答しなかったため、この実行では時計を確認できませんでした（理由は記録のclock.resultsにあります）。";
+  if (english.starts_with("The clock was not checked in this run: every NTP server address was asked"))
+    return "この実行では時計を確認していません。どのNTPサーバにも3分以内に問い合わせ済みで、サーバはそれより頻繁な問い合わせを"
+           "控えるよう求めているためです。";
+  if (english.starts_with("The clock was not checked: NTP is switched off"))
+    return "時計を確認しない設定（--ntp none）で実行されました。";
+  return english;
+}
+
+std::string certificate_check_words(const std::string& check, Lang L) {
+  if (L.en) return check;
+  if (check == "verified (chain and host name)") return "成功（証明書チェーンとホスト名を検証）";
+  if (check.starts_with("not enforced (--insecure)"))
+    return "検証を強制せず（--insecure、試験用の設定）：" + check.substr(std::string_view("not enforced (--insecure): ").size());
+  if (check.starts_with("failed: ")) return "失敗（" + check.substr(8) + "）";
+  return check;
+}
+
 std::string host_cell(const json& f, Lang L) {
   std::vector<std::string> lines;
   const json& host = at(f, "host");
@@ -123,14 +165,16 @@ std::string clock_cell(const std::vector<const json*>& group, Lang L) {
     for (const auto& w : at(c, "warnings"))
       if (w.is_string()) warnings.insert(w.get<std::string>());
   }
+  // offset_ns is the server's clock minus ours: negative when this machine's clock was ahead.
   if (measured == 0) {
     if (!at(at(*group.front(), "clock"), "servers").empty())
-      lines.push_back(L("ずれ：測定できず", "offset: not measured"));
+      lines.push_back(L("計算機の時計：測定できず", "this machine's clock: not measured"));
   } else if (lo == hi) {
-    lines.push_back(rt(L("ずれ：{}（{}）", "offset: {} ({})"), offset_words(lo, L), text_or(*best, "offset_server")));
+    lines.push_back(rt(L("計算機の時計：{}（{}）", "this machine's clock: {} ({})"), clock_offset_words(lo, L),
+                       text_or(*best, "offset_server")));
   } else {
-    lines.push_back(rt(L("ずれ：{} 〜 {}（{}回測定）", "offset: {} to {} ({} measurements)"), offset_words(lo, L),
-                       offset_words(hi, L), measured));
+    lines.push_back(rt(L("計算機の時計：{}〜{}（{}回測定）", "this machine's clock: from {} to {} ({} measurements)"),
+                       clock_offset_words(hi, L), clock_offset_words(lo, L), measured));
   }
   if (best && at(*best, "delay_ns").is_number_integer())
     lines.push_back(rt(L("往復遅延 {}、階層(stratum) {}", "delay {}, stratum {}"),
@@ -138,8 +182,8 @@ std::string clock_cell(const std::vector<const json*>& group, Lang L) {
                        at(*best, "stratum").is_number() ? at(*best, "stratum").dump() : "-"));
   // The record's note says why nothing was measured; with NTP switched off the first line says it.
   if (!at(at(*group.front(), "clock"), "servers").empty())
-    for (const auto& n : notes) lines.push_back(rt(L("記録の注記：{}", "note: {}"), n));
-  for (const auto& w : warnings) lines.push_back(rt(L("警告：{}", "warning: {}"), w));
+    for (const auto& n : notes) lines.push_back(rt(L("記録の注記：{}", "note: {}"), clock_sentence(n, L)));
+  for (const auto& w : warnings) lines.push_back(rt(L("警告：{}", "warning: {}"), clock_sentence(w, L)));
   return join(lines, "\n");
 }
 
@@ -156,7 +200,7 @@ std::string resolver_facts_cell(const json& r, Lang L) {
     if (!at(h, "tls_versions").empty()) lines.push_back("TLS: " + counted(at(h, "tls_versions"), "tls_version", L));
     if (!at(h, "http_statuses").empty()) lines.push_back("HTTP: " + counted(at(h, "http_statuses"), "http_status", L));
     for (const auto& c : at(h, "certificate_checks"))
-      lines.push_back(rt(L("証明書の検証：{}", "certificate check: {}"), text_or(c, "certificate_check")));
+      lines.push_back(rt(L("証明書の検証：{}", "certificate check: {}"), certificate_check_words(text_or(c, "certificate_check"), L)));
     if (!at(h, "certificate_chains").empty())
       lines.push_back(L("証明書：下の表", "certificates: table below"));
   }
@@ -205,8 +249,10 @@ std::string scope_cell(const json& r, Lang L) {
                          p, n, p));
   }
   if (at(c, "responses_without_option").is_number_unsigned() && at(c, "responses_without_option").get<std::uint64_t>() > 0)
-    lines.push_back(rt(L("ECSなしの応答（{}件）：サーバはECSを使わず、誰に対しても同じ回答",
-                         "no ECS in {} response(s): the server ignores ECS; the same answer for everyone"),
+    lines.push_back(rt(L("ECSなしの応答（{}件）：伝えた利用者ネットワークによって回答を変えていません（問い合わせ元の所在地に"
+                         "よる振り分けの有無は分かりません）",
+                         "no ECS in {} response(s): the answer does not depend on the client network sent (whether the "
+                         "server picks answers by where the query came from is not known)"),
                        at(c, "responses_without_option").dump()));
   return lines.empty() ? std::string(L("応答なし", "no response")) : join(lines, "\n");
 }

@@ -14,6 +14,13 @@ namespace dnswitness::pdf {
 
 // "+0.4 ミリ秒" / "+3.001 秒" ("+0.4 ms" / "+3.001 s"): a clock offset, sign kept.
 std::string offset_words(std::int64_t ns, Lang lang);
+// This machine's clock against NTP from offset_ns (server minus ours): 「基準時刻（NTP）より約90.0秒進んでいた」.
+std::string clock_offset_words(std::int64_t offset_ns, Lang lang);
+// A certificate_check of a DoH or DoT observation ("verified (chain and host name)", "failed: ...")
+// in the report's language (the library's own error text is kept as it is).
+std::string certificate_check_words(const std::string& check, Lang lang);
+// A clock warning or note of a run leaf (English, as recorded) in the report's language.
+std::string clock_sentence(const std::string& english, Lang lang);
 
 // Host name, OS, tool, config hash and how DoH certificates were checked.
 std::string host_cell(const nlohmann::json& facts, Lang lang);

@@ -285,7 +285,9 @@ class Writer {
                 "candidates are the addresses of the nearest observations with an address on each side of it, and "
                 "the report says so and how far they are. Addresses are in numeric order (IPv4, then IPv6)."),
              body());
-    ts_.heading(L_("1.3　観測が申立て以前に行われたことの根拠", "1.3  Why these observations predate the petition"), 2);
+    ts_.heading(L_("1.3　観測がログイン当時に行われたこと（事後の調査ではないこと）の根拠",
+                   "1.3  Why these observations were made at the time of the logins, not afterwards"),
+                2);
     ts_.text(L_("各観測は、行われたその時に、作成者の鍵で電子署名される追記専用の記録（マークルツリー方式の台帳）に追加されています。"
                 "観測の実行ごとに台帳全体の要約値（ツリーヘッド）に署名しており、後から観測を追加・削除・変更すると、"
                 "既に署名した要約値と整合しなくなります。本書の根拠データには、各観測が署名済みの要約値に含まれることの証明と、"
@@ -401,8 +403,8 @@ class Writer {
         {L_("ログイン日時（日本時間）", "Login time (JST)"), jst_of(str(l, "time"))},
     };
     if (!str(record, "time_text").empty())
-      rows.emplace_back(L_("開示資料の記載", "As disclosed"),
-                        rt(L_("{}（{}行目）", "{} (line {})"), str(record, "time_text"), num(record, "line")));
+      rows.emplace_back(L_("開示資料（甲第○号証）の記載", "As written in the disclosure (Exhibit ...)"),
+                        str(record, "time_text"));
     if (at(l, "source_ip").is_string()) {
       const bool usable = at(l, "usable_for_carrier_request").is_boolean() && at(l, "usable_for_carrier_request").get<bool>();
       rows.emplace_back(L_("接続元IPアドレス", "Source IP"),
@@ -549,36 +551,31 @@ class Writer {
     if (warns.empty()) ts_.text(L_("特にありません。", "None."), note());
     for (const auto& w : warns) ts_.text("・" + w, bullet());
 
-    // The list to copy into the petition's attachment: one address a line, or in columns when
-    // there are many (the box would otherwise run over pages).
-    ts_.text(L_("申立書別紙用の一覧（接続先IPアドレス・ポート番号443・TCP）",
-                "For the petition's attachment (destination IP addresses, port 443, TCP)"),
-             heading3());
+    // The list to copy into the petition's attachment (tables' carrier_list, reports/carrier_list.h):
+    // the candidates of the login's own family from the login hosts, one address a line, or in
+    // columns when there are many (the box would otherwise run over pages).
+    const json& cl = at(l, "carrier_list");
+    const std::string status = str(cl, "status");
+    std::string title = L_("申立書別紙用の一覧（接続先IPアドレス・ポート番号443・TCP）",
+                           "For the petition's attachment (destination IP addresses, port 443, TCP)");
+    if (status == "after_only") title += L_("　参考：ログイン後の観測のみ", " (for reference: observed only after the login)");
+    ts_.text(title, heading3());
+    if (status == "withheld") {
+      ts_.text(rt(L_("接続元IPアドレス {} は{}であり、携帯電話会社等への照会に使えないため、このログインの一覧は作成していません"
+                     "（候補のアドレスは上の表のとおりです）。",
+                     "The source IP {} is a {} and cannot be used in a request to a carrier, so no list is made for "
+                     "this login (the candidates are in the table above)."),
+                  str(l, "source_ip"), source_class_label(str(l, "source_ip_class"), L_)),
+               note());
+      return;
+    }
     std::string copy = rt(L_("ログイン日時（日本時間）：{}\nログイン日時（UTC）　　：{}\n", "Login time (JST): {}\nLogin time (UTC): {}\n"),
                           jst_of(str(l, "time")), utc_of(str(l, "time")));
     if (at(l, "source_ip").is_string()) copy += rt(L_("接続元IPアドレス：{}\n", "Source IP: {}\n"), str(l, "source_ip"));
     copy += L_("接続先ポート番号：443\n接続先IPアドレス：\n", "Destination port: 443\nDestination IP addresses:\n");
-    bool outside = false;
-    const json& u = at(at(l, "union"), "addresses");
-    std::vector<std::pair<std::string, bool>> listed;  // address, seen in the window
-    for (const auto& a : u) listed.emplace_back(str(a, "address"), str(a, "basis") == "seen in the window");
-    std::sort(listed.begin(), listed.end(), [](const auto& x, const auto& y) { return address_less(x.first, y.first); });
-    std::vector<std::string> items;
-    std::size_t widest = 0;
-    for (const auto& [address, in] : listed) {
-      outside = outside || !in;
-      items.push_back(address + (in ? "" : "*"));
-      widest = std::max(widest, items.back().size());
-    }
-    // About 80 half-width characters fit a line of the box; full-width ones take two.
-    const std::size_t per_line =
-        items.size() <= 16 ? 1 : std::max<std::size_t>(1, std::min<std::size_t>(5, (o_.fullwidth ? 40 : 80) / (widest + 2)));
-    for (std::size_t k = 0; k < items.size(); ++k) {
-      std::string cell = items[k];
-      if ((k + 1) % per_line != 0 && k + 1 < items.size()) cell.resize(widest + 2, ' ');
-      copy += ((k % per_line) == 0 ? "  " : "") + cell + (((k + 1) % per_line == 0 || k + 1 == items.size()) ? "\n" : "");
-    }
-    if (u.empty()) copy += L_("  （候補なし）\n", "  (none)\n");
+    bool outside = false, special = false;
+    const std::string items_text = address_columns(at(cl, "addresses"), outside, special);
+    copy += items_text.empty() ? std::string(L_("  （候補なし）\n", "  (none)\n")) : items_text;
     while (!copy.empty() && copy.back() == '\n') copy.pop_back();
     TextStyle box;
     box.font = Font::mono;
@@ -586,6 +583,31 @@ class Writer {
     box.boxed = true;
     box.space_after = 4;
     ts_.text(o_.fullwidth ? fullwidth(copy) : copy, box);
+    const json& family = at(cl, "family");
+    if (family == 4)
+      ts_.text(L_("接続元がIPv4アドレスのため、Aレコード（IPv4）の候補のみを示します。利用者の携帯電話網がIPv6のみでNAT64／DNS64を"
+                  "使う場合、事業者の記録では同じ接続先が「64:ff9b::」に続くIPv4アドレスの形（例：64:ff9b::104.244.42.1、"
+                  "RFC 6052）で現れることがあります。",
+                  "The source IP is IPv4, so only A-record (IPv4) candidates are listed. Where the user's mobile network "
+                  "is IPv6-only with NAT64/DNS64, the carrier's records may show the same destination as the IPv4 "
+                  "address after \"64:ff9b::\" (e.g. 64:ff9b::104.244.42.1, RFC 6052)."),
+               note());
+    else if (family == 6)
+      ts_.text(L_("接続元がIPv6アドレスのため、AAAAレコード（IPv6）の候補のみを示します（IPv4のアドレスは、この接続の接続先では"
+                  "ありえません）。",
+                  "The source IP is IPv6, so only AAAA-record (IPv6) candidates are listed (an IPv4 address cannot be "
+                  "the destination of this connection)."),
+               note());
+    else
+      ts_.text(L_("接続元IPアドレスの記載がないため、IPv4とIPv6の両方の候補を示します。",
+                  "No source IP is given, so both IPv4 and IPv6 candidates are listed."),
+               note());
+    if (status == "after_only")
+      ts_.text(L_("このログイン時刻以前に、これらの名前のアドレスを含む観測が本書にありません。一覧はログイン後の観測だけに基づく"
+                  "参考です。",
+                  "No observation of these names with an address at or before the login time is in this report; the "
+                  "list rests on observations after the login only and is for reference."),
+               note());
     if (outside)
       ts_.text(L_("* 印：時間幅内にアドレスを含む観測がなかった（観測がないか、NXDOMAIN・NODATA・エラーのみであった）ため、"
                   "前後それぞれでアドレスを含む最も近い観測（時間幅外）のアドレスを示したものです。",
@@ -593,6 +615,60 @@ class Writer {
                   "errors); the address is from the nearest observation with an address on either side, outside "
                   "the window."),
                note());
+    if (special)
+      ts_.text(L_("† 印：文書用・私用など特殊用途のアドレス（RFC 6890）です。インターネット上の実在の接続先ではない可能性が"
+                  "高く、照会に用いる前に確認が必要です。",
+                  "†: a special-purpose address (documentation, private use, ...; RFC 6890). It is most likely not a "
+                  "real destination on the Internet; check it before using it in a request."),
+               note());
+    const json& others = at(cl, "other_hosts");
+    if (!others.empty()) {
+      // For reference only, and the table above has them all: a long list is cut short here.
+      constexpr std::size_t kShown = 20;
+      bool o_outside = false, o_special = false;
+      std::string rest = L_("参考：ログイン以外の通信に使われるホスト（t.co、s.twitter.com等）の候補\n",
+                            "For reference: hosts used for other than the login (t.co, s.twitter.com, ...)\n");
+      json shown = json::array();
+      for (std::size_t k = 0; k < others.size() && k < kShown; ++k) shown.push_back(others[k]);
+      rest += address_columns(shown, o_outside, o_special);
+      if (others.size() > kShown)
+        rest += rt(L_("  ほか{}件（上の表のとおり）\n", "  and {} more (in the table above)\n"), others.size() - kShown);
+      while (!rest.empty() && rest.back() == '\n') rest.pop_back();
+      TextStyle small = box;
+      small.size = 8.5;
+      ts_.text(o_.fullwidth ? fullwidth(rest) : rest, small);
+    }
+  }
+
+  // Candidate addresses ({address, basis, special}) in numeric order, "*" after one seen outside
+  // the window, "†" after a special-purpose one; one a line up to 16, else in columns.
+  std::string address_columns(const json& list, bool& outside, bool& special) const {
+    std::vector<std::string> items;
+    std::size_t widest = 0;
+    // Columns in the monospaced box: "†" is three bytes and one column wide.
+    const auto width = [](const std::string& t) { return t.size() - (t.ends_with("†") ? 2 : 0); };
+    std::vector<const json*> sorted;
+    for (const auto& a : list) sorted.push_back(&a);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const json* x, const json* y) { return address_less(str(*x, "address"), str(*y, "address")); });
+    for (const json* a : sorted) {
+      const bool in = str(*a, "basis") == "seen in the window";
+      const bool odd = at(*a, "special").is_string();
+      outside = outside || !in;
+      special = special || odd;
+      items.push_back(str(*a, "address") + (in ? "" : "*") + (odd ? "†" : ""));
+      widest = std::max(widest, width(items.back()));
+    }
+    // About 80 half-width characters fit a line of the box; full-width ones take two.
+    const std::size_t per_line =
+        items.size() <= 16 ? 1 : std::max<std::size_t>(1, std::min<std::size_t>(5, (o_.fullwidth ? 40 : 80) / (widest + 2)));
+    std::string out;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      std::string cell = items[k];
+      if ((k + 1) % per_line != 0 && k + 1 < items.size()) cell += std::string(widest + 2 - width(cell), ' ');
+      out += ((k % per_line) == 0 ? "  " : "") + cell + (((k + 1) % per_line == 0 || k + 1 == items.size()) ? "\n" : "");
+    }
+    return out;
   }
 
   TextStyle heading3() {
@@ -658,11 +734,18 @@ class Writer {
                "The window's observations hold no address (only NXDOMAIN, NODATA or errors); the candidates come "
                "from the nearest observations with an address on each side"),
             what);
-      const std::size_t changes = at(at(d, "changes_24h"), "changes").size();
-      if (changes)
+      // One change seen from several resolvers is one change: the count is the most changes any one
+      // resolver saw, with the number of resolvers that saw any.
+      std::map<std::string, std::size_t> per_resolver;
+      for (const auto& c : at(at(d, "changes_24h"), "changes")) ++per_resolver[str(c, "resolver")];
+      std::size_t most = 0;
+      for (const auto& [resolver, n] : per_resolver) most = std::max(most, n);
+      if (most)
         add(L_("ログイン時刻の前後24時間にアドレスの組合せが変化したもの（回数）",
                "The address set changed within 24 hours of the login (times)"),
-            what + rt(L_(" {}回", " {}"), changes));
+            what + (per_resolver.size() > 1 ? rt(L_(" {}回（{}つの問い合わせ先で観測）", " {} (seen from {} resolvers)"),
+                                                 most, per_resolver.size())
+                                            : rt(L_(" {}回", " {}"), most)));
     }
     for (const auto& [sentence, whats] : groups)
       out.push_back(sentence + L_("：", ": ") + join(whats, L_("、", ", ")));
@@ -981,7 +1064,8 @@ class Writer {
         for (const auto& v : at(h, "tls_versions")) lines.push_back(str(v, "tls_version"));
         for (const auto& v : at(h, "tls_ciphers")) lines.push_back(str(v, "tls_cipher"));
         for (const auto& v : at(h, "http_statuses")) lines.push_back("HTTP " + at(v, "http_status").dump());
-        for (const auto& v : at(h, "certificate_checks")) lines.push_back(str(v, "certificate_check"));
+        for (const auto& v : at(h, "certificate_checks"))
+          lines.push_back(certificate_check_words(str(v, "certificate_check"), L_));
         certs.rows.push_back({str(f, "name"), lines.empty() ? "-" : join(lines, "\n"), certificate_cell(f, L_)});
       }
       const json& a = at(f, "authoritative");
@@ -992,21 +1076,32 @@ class Writer {
           answered.push_back(str(x, "qname") + " " + str(x, "qtype") + "\n" + join(strings(at(x, "addresses")), "\n"));
         auth.rows.push_back(
             {str(f, "name"), rt(L_("{} / {} の応答", "{} of {} responses"), at(a, "aa").dump(), at(a, "responses").dump()),
-             c.is_object() ? str(c, "sent") + (str(c, "preset").empty() ? "" : "\n(" + str(c, "preset") + ")")
+             c.is_object() ? str(c, "sent") + (str(c, "preset").empty()
+                                                    ? std::string()
+                                                    : rt(L_("\n（プリセット「{}」。この範囲がその事業者のものかは本書では"
+                                                            "確認していません）",
+                                                            "\n(preset \"{}\"; that this block is that carrier's is not "
+                                                            "checked by this report)"),
+                                                         str(c, "preset")))
                            : std::string(L_("なし", "none")),
              c.is_object() ? scope_cell(f, L_) : std::string("-"), answered.empty() ? "-" : join(answered, "\n")});
       }
     }
     if (!certs.rows.empty()) {
-      ts_.text(L_("DNS over HTTPS の暗号化通信とサーバ証明書", "DNS over HTTPS: encryption and server certificates"), heading3());
-      ts_.text(L_("HTTPSで問い合わせたリゾルバについて、暗号化通信（TLS）の方式、HTTPの応答コード、相手のサーバが提示した証明書を記録しています。"
+      ts_.text(L_("暗号化通信（DNS over HTTPS／TLS）とサーバ証明書", "DNS over HTTPS and TLS: encryption and server certificates"),
+               heading3());
+      ts_.text(L_("HTTPS（DoH）またはTLS（DoT）で問い合わせたリゾルバについて、暗号化通信（TLS）の方式、HTTPの応答コード（DoHのみ）、"
+                  "相手のサーバが提示した証明書を記録しています。"
                   "証明書のSHA-256は、そのリゾルバの運営者が公開している証明書と照合できます"
                   "（openssl x509 -noout -fingerprint -sha256 が表示する値から「:」を除いたもの）。"
-                  "証明書の検証に成功した通信は、途中で第三者が回答を差し替えていないことを示します。",
-                  "For resolvers asked over HTTPS the report records the encryption (TLS), the HTTP status and the "
+                  "証明書の検証に成功した通信では、このリゾルバとの間の通信路の途中で回答が書き換えられていないことが"
+                  "暗号技術により確認されています（リゾルバ自身が返した回答の内容が正しいことまでは示しません）。",
+                  "For resolvers asked over HTTPS (DoH) or TLS (DoT) the report records the encryption (TLS), the HTTP "
+                  "status (DoH only) and the "
                   "certificates the server presented. Their SHA-256 can be compared with the operator's published "
-                  "certificate (what openssl x509 -noout -fingerprint -sha256 prints, without colons). A verified "
-                  "certificate shows that no third party on the way replaced the answers."),
+                  "certificate (what openssl x509 -noout -fingerprint -sha256 prints, without colons). Where the "
+                  "certificate was verified, cryptography confirms that the answers were not altered on the way "
+                  "between the resolver and this machine (not that the resolver's own answers are right)."),
                note());
       ts_.table(certs);
     }

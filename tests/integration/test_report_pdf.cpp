@@ -215,6 +215,27 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
   CHECK(text.out.find("観測の空白（実行のなかった期間）") != std::string::npos);  // chapter 4's gap table
   CHECK(text.out.find("6.5時間") != std::string::npos);                           // its length
   CHECK(text.out.find("（観測の空白）があります") != std::string::npos);          // the logins inside it
+  // The lists for the carrier: IPv4 sources get the login hosts' IPv4 candidates, cdn.example.jp
+  // apart; the private source's list is withheld.
+  for (std::size_t k = 0; k < tables.size(); ++k) {
+    const auto& c = tables[k]["carrier_list"];
+    CAPTURE(k);
+    CHECK(c["status"] == (k == 3 ? "withheld" : "listed"));
+    CHECK(c["family"] == 4);
+    for (const auto& a : c["addresses"]) CHECK(a["family"] == 4);
+    // An address goes to the attachment's list when one of its names is a login host.
+    const auto login_host = [](const nlohmann::json& a) {
+      for (const auto& d : a["domains"])
+        if (!d.get<std::string>().starts_with("cdn.example.jp")) return true;
+      return false;
+    };
+    for (const auto& a : c["addresses"]) CHECK(login_host(a));
+    for (const auto& a : c["other_hosts"]) CHECK_FALSE(login_host(a));
+    if (k != 3) CHECK_FALSE(c["addresses"].empty());
+  }
+  CHECK(text.out.find("このログインの一覧は作成していません") != std::string::npos);
+  CHECK(text.out.find("Aレコード（IPv4）の候補のみ") != std::string::npos);
+  CHECK(text.out.find("参考：ログイン以外の通信に使われるホスト") != std::string::npos);
 
   // Fonts embedded; a clean file.
   const auto fonts = run_command("pdffonts " + quoted(pdf));

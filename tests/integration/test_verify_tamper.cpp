@@ -112,6 +112,23 @@ TEST_CASE("verify: a fresh bundle is valid; the CLI prints the fingerprint and e
   CHECK(r.out.find(v.key_fingerprint) != std::string::npos);
   CHECK(r.out.find("shared CGNAT") == std::string::npos);  // warnings are in plain sentences
   CHECK(r.out.find("cannot be used for a carrier request") != std::string::npos);
+
+  // The list for the carrier is re-derived: changed, it fails; a report made before it existed (no
+  // login has one) is checked on the rest, with a warning; one list dropped of several fails.
+  json changed = json::parse(f.report);
+  changed["tables"]["logins"][0]["carrier_list"]["family"] = 5;
+  const auto vc = verify_bundle(changed.dump());
+  CHECK_FALSE(vc.ok);
+  CHECK(vc.failure.find("tables.logins[0].carrier_list") != std::string::npos);
+  json older = json::parse(f.report);
+  for (auto& l : older["tables"]["logins"]) l.erase("carrier_list");
+  const auto vo = verify_bundle(older.dump());
+  CHECK_MESSAGE(vo.ok, vo.failure);
+  CHECK(std::any_of(vo.warnings.begin(), vo.warnings.end(),
+                    [](const std::string& w) { return w.find("without the list for the carrier") != std::string::npos; }));
+  json partly = json::parse(f.report);
+  partly["tables"]["logins"][1].erase("carrier_list");
+  CHECK_FALSE(verify_bundle(partly.dump()).ok);
 }
 
 TEST_CASE("verify: one changed byte anywhere in the evidence fails, at many positions") {
