@@ -14,8 +14,8 @@ using nlohmann::json;
 using pdf::Lang;
 using pdf::rt;
 
-EvidenceDescription evidence_description(const json& b, const std::string& pdf_name, bool english) {
-  const Lang L{english};
+EvidenceDescription evidence_description(const json& b, const std::string& pdf_name, bool english, bool reiwa) {
+  const Lang L{english, reiwa};
   EvidenceDescription d;
   const std::string case_name = pdf::text_or(b, "case");
   const std::string op = pdf::text_or(b, "operator");

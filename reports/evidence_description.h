@@ -16,7 +16,9 @@ struct EvidenceDescription {
 };
 
 // `bundle`: report.json as parsed (leaves not needed); `pdf_name`: the PDF's file name.
-EvidenceDescription evidence_description(const nlohmann::json& bundle, const std::string& pdf_name, bool english);
+// `reiwa`: the date made in the 令和 era (report --era reiwa).
+EvidenceDescription evidence_description(const nlohmann::json& bundle, const std::string& pdf_name, bool english,
+                                         bool reiwa = false);
 
 // The text file: a heading line, then "label: value" blocks, and a closing note that it is a draft.
 std::string evidence_description_text(const EvidenceDescription& d, bool english);

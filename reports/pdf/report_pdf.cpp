@@ -78,7 +78,7 @@ class Writer {
   // `part`: in a report of several logs, the line that heads this log's part ("" for one log).
   // `part_index`: its position in the report's logs (-1 for one log).
   Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts, std::string part = {}, int part_index = -1)
-      : b_(b), doc_(b.doc), o_(o), L_{o.english}, ts_(ts), part_(std::move(part)), part_index_(part_index) {
+      : b_(b), doc_(b.doc), o_(o), L_{o.english, o.reiwa}, ts_(ts), part_(std::move(part)), part_index_(part_index) {
     for (const auto& f : b.observations) by_leaf_[f.row.leaf_index] = &f;
   }
 
@@ -90,6 +90,7 @@ class Writer {
     stability();
     method();
     description();
+    carrier_requests();
     integrity();
   }
 
@@ -1223,8 +1224,36 @@ class Writer {
                 "A draft row for the evidence description; the same text is in evidence-description.txt beside this "
                 "report. Check and edit it before filing."),
              note());
-    const EvidenceDescription d = evidence_description(doc_, o_.pdf_name, o_.english);
+    const EvidenceDescription d = evidence_description(doc_, o_.pdf_name, o_.english, o_.reiwa);
     kv({d.fields.begin(), d.fields.end()});
+  }
+
+  // ---- appendix: what each carrier has been known to ask for (data from presets/) ----
+  void carrier_requests() {
+    if (!o_.carriers || o_.carriers->carriers.empty()) return;
+    const CarrierRequests& c = *o_.carriers;
+    ts_.need(250);
+    const std::string as_of = date_of(c.as_of + "T00:00:00+09:00", L_);  // a date in Japan
+    ts_.heading(rt(L_("付録　{}（{}時点）", "Appendix  What each carrier has been known to ask for (as of {1})"), c.title,
+                   as_of),
+                1);
+    ts_.text(rt(L_("発信者情報開示の照会で各携帯電話会社が求めてきた事項を、公開されている解説（各行の出典）から{}時点でまとめた"
+                   "ものです。実務は変わり得るため、照会の前に出典と当該事件での事業者の回答を確認してください。この一覧は本書の"
+                   "観測記録の一部ではなく、署名の対象外の参考情報です（{}）。",
+                   "What each mobile carrier has asked for in requests for subscriber information, taken from public "
+                   "explanations (the sources in each row) as of {}. Practice changes: check the sources, and the "
+                   "carrier's answer in the case at hand, before relying on a row. This list is not part of the "
+                   "observation records and is not covered by their signatures ({})."),
+                as_of, std::filesystem::path(c.file).filename().string()),
+             note());
+    Table t;
+    t.size = 9;
+    t.columns = {{L_("事業者", "Carrier"), 0.7}, {L_("求められてきた事項", "What it has asked for"), 2.2},
+                 {L_("出典", "Sources"), 1.1, Font::mono}};
+    for (const auto& r : c.carriers)
+      t.rows.push_back({r.carrier, o_.english && !r.asks_en.empty() ? r.asks_en : r.asks_ja,
+                        r.sources.empty() ? std::string("-") : join(r.sources, "\n")});
+    ts_.table(t);
   }
 
   // ---- appendix: integrity ----
@@ -1439,7 +1468,7 @@ std::string source_words(const std::string& source, const Lang& L) {
 }  // namespace
 
 PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd) {
-  const Lang L{options.english};
+  const Lang L{options.english, options.reiwa};
   Typesetter ts(out_fd, PageSetup{}, metadata_of(bundle, L), options.english ? "en" : "ja-jp");
   set_running_text(ts, bundle, L);
   Writer(bundle, options, ts).all();
@@ -1449,7 +1478,7 @@ PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options
 
 PdfWritten render_report_pdf(const std::vector<BundleView>& logs, const PdfOptions& options, int out_fd) {
   if (logs.size() == 1 && logs.front().source.empty()) return render_report_pdf(logs.front(), options, out_fd);
-  const Lang L{options.english};
+  const Lang L{options.english, options.reiwa};
   Typesetter ts(out_fd, PageSetup{}, metadata_of(logs.at(0), L), options.english ? "en" : "ja-jp");
   set_running_text(ts, logs.front(), L);
   // An opening page that names every log, then one part per log: each part is the whole report

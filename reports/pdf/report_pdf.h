@@ -6,9 +6,11 @@
 // Thread-safety: none (one render per call; pango/cairo objects are made per call).
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "reports/carrier_requests.h"
 #include "reports/pdf/bundle_view.h"
 
 namespace dnswitness::pdf {
@@ -16,8 +18,11 @@ namespace dnswitness::pdf {
 struct PdfOptions {
   bool english = false;
   bool fullwidth = false;                    // the copy-ready address list in full-width characters
+  bool reiwa = false;                        // prose dates in the 令和 era (tables keep 西暦)
   std::string bundle_name = "report.json";   // as it sits beside the PDF
   std::string pdf_name;                      // the PDF's own file name (for the evidence description)
+  // What each carrier has been known to ask for (presets/carrier-requests.json): an appendix when given.
+  std::optional<CarrierRequests> carriers;
 };
 
 struct PdfWritten {

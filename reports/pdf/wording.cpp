@@ -31,6 +31,10 @@ std::string date_of(std::string_view s, Lang lang) {
   static const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
                                   "July",    "August",   "September", "October", "November", "December"};
   if (lang.en) return fmt::format("{} {} {}", d, kMonths[(m + 11) % 12], y);
+  if (lang.reiwa && y * 10000 + m * 100 + d >= 20190501) {
+    const int era_year = y - 2018;
+    return era_year == 1 ? fmt::format("令和元年{}月{}日", m, d) : fmt::format("令和{}年{}月{}日", era_year, m, d);
+  }
   return fmt::format("{}年{}月{}日", y, m, d);
 }
 

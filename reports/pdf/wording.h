@@ -13,6 +13,7 @@ namespace dnswitness::pdf {
 // Picks the Japanese or the English text.
 struct Lang {
   bool en = false;
+  bool reiwa = false;  // Japanese prose dates in the 令和 era (report --era reiwa); tables keep 西暦
   const char* operator()(const char* ja, const char* english) const { return en ? english : ja; }
 };
 
@@ -28,7 +29,8 @@ std::string jst_of(std::string_view rfc3339);
 std::string utc_of(std::string_view rfc3339);
 // "2023/11/21 11:10:15": JST without the zone, for table columns whose header names the zone.
 std::string jst_short_of(std::string_view rfc3339);
-// "2023年11月21日" / "21 November 2023" (JST date).
+// "2023年11月21日" / "21 November 2023" (JST date); "令和5年11月21日" with lang.reiwa (from
+// 2019-05-01; 元年 for its first year; earlier dates stay 西暦).
 std::string date_of(std::string_view rfc3339, Lang lang);
 // "20231121" (JST date), for file names.
 std::string yyyymmdd_of(std::string_view rfc3339);

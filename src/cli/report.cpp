@@ -62,6 +62,7 @@ struct ReportOptions {
   std::vector<std::string> formats;
   std::string lang = "ja";
   bool fullwidth = false;
+  std::string era = "western";
   std::string name;
   std::vector<std::string> logs, log_keys;
   int log_timeout_s = 30;
@@ -233,6 +234,11 @@ Action add_report(CLI::App& app) {
       ->option_text("ja|en");
   sub->add_flag("--fullwidth", opt->fullwidth,
                 "Print the address lists meant for the petition's attachment in full-width characters");
+  sub->add_option("--era", opt->era,
+                  "Dates in the Japanese text (the report's date, the evidence description): western (default, "
+                  "2026年12月5日) or reiwa (令和8年12月5日); tables always keep the western year")
+      ->check(CLI::IsMember({"western", "reiwa"}))
+      ->option_text("western|reiwa");
   sub->add_option("--name", opt->name,
                   "File name of the PDF (at most 50 characters with .pdf; letters, digits, kana, kanji, - and _). "
                   "Default: DNS観測報告書_<case>_<yyyymmdd>.pdf")
@@ -470,11 +476,14 @@ Action add_report(CLI::App& app) {
           pdf::PdfOptions po;
           po.english = english;
           po.fullwidth = opt->fullwidth;
+          po.reiwa = opt->era == "reiwa";
           po.pdf_name = name;
+          po.carriers = load_carrier_requests();  // the appendix of what carriers ask (presets/)
           pdf_written = pdf::render_report_pdf(views, po, pdf_file->flushed_fd());
           description_file.emplace(description_path);
           const nlohmann::json summary = multi ? pdf::combined_summary_doc(views) : views.front().doc;
-          description_file->write(evidence_description_text(evidence_description(summary, name, english), english));
+          description_file->write(
+              evidence_description_text(evidence_description(summary, name, english, po.reiwa), english));
           manifest.push_back({name, sha256_of_file(pdf_file->flushed_temp())});
           manifest.push_back({kEvidenceDescriptionName, sha256_of_file(description_file->flushed_temp())});
           sums += fmt::format("{}  {}\n", manifest[1].sha256_hex, name);

@@ -170,7 +170,7 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
   const std::string op = "山田法律事務所 弁護士 山田太郎";
   const std::string base = "report --ledger " + tmp / "ledger" + " --domains x.com,api.x.com,cdn.example.jp ";
   const auto r = run_dnswitness(base + "--logins " + tmp / "logins.txt" + " --case " + quoted(case_name) +
-                                " --operator " + quoted(op) + " --out " + tmp / "r");
+                                " --operator " + quoted(op) + " --era reiwa --out " + tmp / "r");
   INFO(r.out, r.err);
   REQUIRE(r.exit_code == 0);
   const std::filesystem::path dir = tmp.path() / "r";
@@ -179,6 +179,8 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
   CHECK(std::filesystem::path(pdf).filename().string() == "DNS観測報告書_令和8年（ワ）第123号_発信者情報開示命令申立事件_" +
                                                              pdf::yyyymmdd_of(format_rfc3339_ns(utc_now())) + ".pdf");
   CHECK(std::filesystem::exists(dir / "evidence-description.txt"));
+  // --era reiwa: the report's date in the evidence description in 令和 (tables keep the western year).
+  CHECK(read_file(dir / "evidence-description.txt").find("作成年月日：令和") != std::string::npos);
 
   const std::string bundle_text = read_file(dir / "report.json");
   const auto bundle = nlohmann::json::parse(bundle_text);
@@ -236,6 +238,10 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
   CHECK(text.out.find("このログインの一覧は作成していません") != std::string::npos);
   CHECK(text.out.find("Aレコード（IPv4）の候補のみ") != std::string::npos);
   CHECK(text.out.find("参考：ログイン以外の通信に使われるホスト") != std::string::npos);
+  // The appendix of what carriers ask, from presets/carrier-requests.json, dated and sourced.
+  CHECK(text.out.find("付録 携帯電話会社ごとの照会で求められてきた事項（令和8年12") != std::string::npos);  // --era reiwa
+  CHECK(text.out.find("docomossl202012") != std::string::npos);  // its source (the URL wraps in the cell)
+  CHECK(text.out.find("楽天モバイル") != std::string::npos);
 
   // Fonts embedded; a clean file.
   const auto fonts = run_command("pdffonts " + quoted(pdf));
@@ -359,6 +365,8 @@ TEST_CASE("the English PDF with full-width addresses and --name; bad options wri
                     (out / "en-page1").string())
             .exit_code == 0);
   std::filesystem::copy_file(pdf, out / "en.pdf", std::filesystem::copy_options::overwrite_existing);
+
+  CHECK(run_dnswitness(base + at + "--era showa --out " + tmp / "showa").exit_code == 2);
 
   // --format json: the bundle alone.
   r = run_dnswitness(base + at + "--format json --out " + tmp / "json");

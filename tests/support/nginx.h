@@ -145,7 +145,17 @@ class NginxServer {
         pid_ = -1;
         return false;
       }
-      if (tcp_port_open(port_)) return true;
+      if (tcp_port_open(port_)) {
+        // The port answers, but it may be another test's server that took it between
+        // free_tcp_port() and our bind: nginx then logs its failed bind (and retries for seconds
+        // before it exits). Give it a moment to say so before the port is taken as ours.
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        if (read_file(work_.path() / "error.log").find("bind() to") == std::string::npos &&
+            ::waitpid(pid_, &status, WNOHANG) == 0)
+          return true;
+        stop();
+        return false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     stop();

@@ -78,6 +78,11 @@ TEST_CASE("full-width digits and the lawyers' time style") {
   CHECK(pdf::jst_of("2023-11-21T02:10:15.000000000Z") == "2023/11/21 11:10:15(JST)");
   CHECK(pdf::utc_of("2023-11-21T02:10:15Z") == "2023/11/21 02:10:15(UTC)");
   CHECK(pdf::date_of("2023-11-21T20:00:00Z", pdf::Lang{false}) == "2023年11月22日");
+  // --era reiwa: prose dates in 令和 (元年 for 2019 from May 1; earlier dates keep the western year).
+  CHECK(pdf::date_of("2026-12-05T03:00:00Z", pdf::Lang{false, true}) == "令和8年12月5日");
+  CHECK(pdf::date_of("2019-05-01T00:00:00+09:00", pdf::Lang{false, true}) == "令和元年5月1日");
+  CHECK(pdf::date_of("2019-04-30T23:59:59+09:00", pdf::Lang{false, true}) == "2019年4月30日");
+  CHECK(pdf::date_of("2026-12-05T03:00:00Z", pdf::Lang{true, true}) == "5 December 2026");
   CHECK(pdf::yyyymmdd_of("2023-11-21T20:00:00Z") == "20231122");
 }
 
