@@ -62,7 +62,7 @@ json carrier_list(const LoginRecord& login, const json& domains, const json& can
   }
 
   // No observation with an address of the listed names, of the family's type, at or before the
-  // login: what the list shows was seen only afterwards.
+  // login: what the list shows was seen only afterwards. (An empty list says so itself: no label.)
   bool before = false;
   for (const auto& d : domains) {
     const std::string qtype = d.at("qtype").get<std::string>();
@@ -73,7 +73,7 @@ json carrier_list(const LoginRecord& login, const json& domains, const json& can
     const json& fallback = d.at("nearest_with_address");
     if (fallback.is_object()) before = before || !fallback.at("before").at("addresses").empty();
   }
-  if (!before) out["status"] = "after_only";
+  if (!before && !out["addresses"].empty()) out["status"] = "after_only";
   return out;
 }
 

@@ -79,6 +79,17 @@ TEST_CASE("an IPv6 source gets the AAAA candidates only") {
   CHECK(c["other_hosts"].empty());  // t.co has no AAAA
 }
 
+TEST_CASE("an IPv6 login to names without AAAA records: an empty list, not labelled 'after only'") {
+  std::vector<ObservationRow> rows;
+  for (const std::int64_t t : {T0 + 30 * 60 * S, T0 + 60 * 60 * S}) {
+    rows.push_back(test::observation_row(rows.size() + 1, t, "knot", {"104.244.42.1"}, "x.com", "A", "answer", 300));
+    rows.push_back(test::observation_row(rows.size() + 1, t, "knot", {}, "x.com", "AAAA", "nodata", 300));
+  }
+  const json c = list_for(login_from(T0 + 45 * 60 * S, "2400:4050:a1:b2::1"), rows);
+  CHECK(c["status"] == "listed");
+  CHECK(c["addresses"].empty());
+}
+
 TEST_CASE("no source IP: both families") {
   const json c = list_for(login_from(T0 + 45 * 60 * S, std::nullopt), x_rows());
   CHECK(c["status"] == "listed");
