@@ -12,6 +12,7 @@
 #include "reports/completeness.h"
 #include "reports/coverage_gaps.h"
 #include "reports/manifest.h"
+#include "reports/posts.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
 #include "reports/time_checks.h"
@@ -323,6 +324,8 @@ json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
                       {"newest_size", newest.size}};
   bundle["selection"] = std::move(selection);
   bundle["logins"] = {{"inputs", inputs}, {"tz", req.tz}, {"warnings", login_warnings}, {"records", records}};
+  if (req.posts)
+    bundle["posts"] = posts_member(req.posts->name, req.posts->content, req.tz, req.posts->first_after, logins);
   bundle["observations"] = {{"count", rows.size()},
                             {"first", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{first_t}))},
                             {"last", rows.empty() ? json() : json(format_rfc3339_ns(UtcTime{last_t}))}};

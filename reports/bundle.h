@@ -36,8 +36,16 @@ struct LoginInput {
   std::vector<std::string> values;  // the --at values
 };
 
+// report --posts FILE: the posts' times (reports/posts.h), kept in the bundle as read.
+struct PostsInput {
+  std::string name;     // file name as given (no folder)
+  std::string content;  // file bytes
+  bool first_after = false;  // --next-login: also the first login after each post
+};
+
 struct ReportRequest {
   std::vector<LoginInput> inputs;
+  std::optional<PostsInput> posts;
   std::string tz;  // the --tz text as given ("" when absent)
   CandidateOptions options;
   std::optional<std::string> case_name;

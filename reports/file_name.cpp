@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace dnswitness {
@@ -103,6 +104,33 @@ std::string default_report_file_name(std::string_view case_name, std::string_vie
   while (!cleaned.empty() && (cleaned.back() == U'_' || cleaned.back() == U'.')) cleaned.pop_back();
   if (cleaned.empty()) return prefix + suffix;
   return prefix + to_utf8(cleaned) + "_" + suffix;
+}
+
+std::string technical_file_name(std::string_view exhibit_name, bool english) {
+  std::vector<char32_t> stem;
+  if (!decode_utf8(exhibit_name, stem)) stem.clear();
+  if (stem.size() >= 4) stem.resize(stem.size() - 4);  // ".pdf" (filing_name_problem checked it)
+  const std::string suffix = english ? "_technical.pdf" : "_技術資料.pdf";
+  const std::size_t room = kMaxFilingNameChars - *utf8_length(suffix);
+  if (stem.size() > room) {
+    // The default name ends in "_<yyyymmdd>": the date stays, the case before it is shortened.
+    std::size_t tail = 0;
+    if (stem.size() >= 9 && stem[stem.size() - 9] == U'_' &&
+        std::all_of(stem.end() - 8, stem.end(), [](char32_t c) { return c >= U'0' && c <= U'9'; }))
+      tail = 9;
+    const std::size_t cut = stem.size() - room;
+    if (tail && stem.size() - tail > cut) {
+      auto head_end = stem.end() - static_cast<std::ptrdiff_t>(tail);
+      stem.erase(head_end - static_cast<std::ptrdiff_t>(cut), head_end);
+      // No "__" where the cut meets the date.
+      while (stem.size() > tail && stem[stem.size() - tail - 1] == U'_')
+        stem.erase(stem.end() - static_cast<std::ptrdiff_t>(tail) - 1);
+    } else {
+      stem.resize(room);
+    }
+  }
+  while (!stem.empty() && (stem.back() == U'_' || stem.back() == U'.')) stem.pop_back();
+  return to_utf8(stem) + suffix;
 }
 
 std::string filing_name_problem(std::string_view name) {

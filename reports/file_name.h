@@ -17,6 +17,10 @@ inline constexpr std::size_t kMaxFilingNameChars = 50;
 // `date_yyyymmdd` is the report's date (JST).
 std::string default_report_file_name(std::string_view case_name, std::string_view date_yyyymmdd, bool english);
 
+// The technical material's name beside the exhibit `exhibit_name` (a name filing_name_problem accepts):
+// its stem, shortened when needed, then "_技術資料.pdf" ("_technical.pdf"), within the same 50 characters.
+std::string technical_file_name(std::string_view exhibit_name, bool english);
+
 // Why `name` cannot be filed ("" when it can): too long, a character outside the safe set, not
 // ending in .pdf, invalid UTF-8. One phrase, for a UsageError sentence.
 std::string filing_name_problem(std::string_view name);

@@ -18,6 +18,7 @@
 #include "reports/completeness.h"
 #include "reports/coverage_gaps.h"
 #include "reports/manifest.h"
+#include "reports/posts.h"
 #include "reports/multi_log_bundle.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
@@ -431,6 +432,30 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
   if (lg.value("warnings", json()) != json(login_warnings))
     fail("logins.warnings differ from what the stored input reads as");
   v.login_records = logins.size();
+
+  // Posts (report --posts): read again from the stored file, and the logins picked again.
+  if (const auto it = b.find("posts"); it != b.end() && !it->is_null()) {
+    const json& p = *it;
+    const json& input = field(p, "input", "posts");
+    const auto content = base64_decode(str(input, "content_base64", "posts.input"));
+    if (!content) fail("posts.input: content_base64 is not base64");
+    const std::string text = text_of(*content);
+    if (sha256_hex(text) != str(input, "sha256", "posts.input"))
+      fail("posts.input: the stored posts file does not match its SHA-256");
+    const json& first_after = field(p, "first_after", "posts");
+    if (!first_after.is_boolean()) fail("posts.first_after is not true or false");
+    json derived;
+    try {
+      derived = posts_member(str(input, "name", "posts.input"), text, str(p, "tz", "posts"), first_after.get<bool>(),
+                             logins);
+    } catch (const std::exception& e) {
+      fail(fmt::format("the stored posts file cannot be read again: {}", e.what()));
+    }
+    if (derived != p)
+      fail(fmt::format("the posts differ from what their stored file reads as (at {})",
+                       first_difference(p, derived, "posts")));
+    v.posts = derived["records"].size();
+  }
 
   // Tables.
   const json& sel = field(b, "selection", "the report");

@@ -39,6 +39,7 @@ if ((dev)); then
     dnsperf iproute2 procps bc time                   # bench scripts; GNU time measures peak memory in tests
     faketime jq xxd sqlite3 util-linux bsdutils       # simulated clocks, the openssl recipes, ledger checks
     poppler-utils qpdf                                # the PDF report's checks
+    libreoffice-writer-nogui                          # opens the evidence description's .docx in a test
     tshark                                            # export --format pcap is read back by tshark
     cron                                              # schedule tests (crontab)
     nginx-light curl                                  # serving and mirroring tiled logs (tests/support/nginx.h; headers)

@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "model/address.h"
-#include "reports/evidence_description.h"
 #include "reports/multi_log_bundle.h"
 #include "reports/time_checks.h"
 #include "reports/pdf/fact_cells.h"
@@ -64,6 +66,19 @@ TextStyle note() {
   s.space_after = 5;
   return s;
 }
+TextStyle title_style() {
+  TextStyle s;
+  s.font = Font::serif_bold;
+  s.size = 20;
+  s.space_after = 14;
+  return s;
+}
+// The document's title: the exhibit's, or its technical material's.
+std::string title_of(const PdfOptions& o, const Lang& L) {
+  return o.document == Document::technical
+             ? L("DNS名前解決観測記録報告書　技術資料", "DNS Resolution Observation Report: Technical Material")
+             : L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report");
+}
 TextStyle bullet() {
   TextStyle s;
   s.size = 11;
@@ -83,15 +98,22 @@ class Writer {
   }
 
   void all() {
+    if (technical()) {
+      technical_cover();
+      logins();
+      period();
+      stability();
+      method();
+      carrier_requests();
+      integrity();
+      return;
+    }
     cover();
+    exhibit_logins();
+    if (at(at(doc_, "tables"), "logins").empty()) period();
     explanations();
-    logins();
-    period();
-    stability();
-    method();
-    description();
-    carrier_requests();
-    integrity();
+    not_shown();
+    signature();
   }
 
  private:
@@ -105,6 +127,18 @@ class Writer {
   std::map<std::uint64_t, const ObservationFacts*> by_leaf_;
 
   std::string both_times(const std::string& t) const { return jst_of(t) + "\n" + utc_of(t); }
+
+  bool technical() const { return o_.document == Document::technical; }
+  // A place in the technical material, as the exhibit names it ("技術資料 第3章") and as the technical
+  // material names it itself ("第3章").
+  std::string tech(const std::string& where) const {
+    return technical() ? where : rt(L_("技術資料（{}）の{}", "the technical material ({}), {}"), o_.companion_name, where);
+  }
+  std::string method_chapter() const { return tech(L_("第3章", "chapter 3")); }
+  std::string appendix() const { return tech(L_("付録", "appendix")); }
+  // The exhibit's section of login i and the technical material's, by number.
+  static std::string exhibit_section(std::size_t i) { return fmt::format("1.{}", i + 1); }
+  std::string detail_section(std::size_t i) const { return tech(fmt::format("1.{}", i + 1)); }
 
   // "2023/11/21\n09:00:00〜09:30:00" within one day, else both times in full (JST).
   static std::string span_of(const std::string& from, const std::string& to) {
@@ -141,14 +175,34 @@ class Writer {
     ts_.table(t);
   }
 
+  // The part's heading (a report of several logs) and the document's title.
+  void title_block() {
+    if (!part_.empty()) ts_.heading(part_, 1);
+    ts_.text(title_of(o_, L_), title_style());
+  }
+
+  // ---- the technical material's first page: what it is and which exhibit it belongs to ----
+  void technical_cover() {
+    title_block();
+    kv({{L_("事件", "Case"), case_name()},
+        {L_("対応する報告書", "The report it belongs to"), o_.companion_name},
+        {L_("根拠データ", "Evidence file"),
+         rt(L_("{}（{}バイト）\nSHA-256：{}", "{} ({} bytes)\nSHA-256: {}"), o_.bundle_name, b_.file_bytes,
+            b_.sha256_hex)}});
+    ts_.text(L_("本資料は、報告書の記載の裏付けとなる詳細（ドメインごとの観測結果、回答の安定性、観測の方法と各実行の記録、"
+                "署名されたツリーヘッドと、記録の完全性を第三者が確認する手順）を示すものです。"
+                "報告書と同じく、すべての数値・アドレス・日時は根拠データから作成しています。",
+                "This material gives the details behind the report: what each domain resolved to, how stable the "
+                "answers were, how the observations were made with each run's records, the signed tree heads, and "
+                "the steps by which anyone can check the records' integrity. Like the report, every figure, address "
+                "and time in it is taken from the evidence file."),
+             body());
+    time_findings();
+  }
+
   // ---- page 1 ----
   void cover() {
-    TextStyle title;
-    title.font = Font::serif_bold;
-    title.size = 20;
-    title.space_after = 14;
-    if (!part_.empty()) ts_.heading(part_, 1);
-    ts_.text(L_("DNS名前解決観測記録報告書", "DNS Resolution Observation Report"), title);
+    title_block();
     const json& obs = at(doc_, "observations");
     const json& sel = at(doc_, "selection");
     const std::string created = str(doc_, "created_at");
@@ -157,82 +211,129 @@ class Writer {
         {L_("作成者（観測者）", "Made by (operator)"),
          str(doc_, "operator").empty() ? std::string(L_("（記載なし）", "(not given)")) : str(doc_, "operator")},
         {L_("本書の作成日時", "Report made"),
-         both_times(created) + L_("\n（本書を作成した日時です。観測を行った日時ではありません。）",
-                                  "\n(when this report was made, not when the observations were made)")},
+         jst_of(created) + L_("（観測の日時ではありません）", " (not when the observations were made)")},
         {L_("観測期間", "Observations"),
          str(obs, "first").empty()
              ? std::string(L_("この報告書に観測はありません", "this report holds no observation"))
              : rt(L_("{} から\n{} まで（{}件の観測）", "from {}\nto {} ({} observations)"), jst_of(str(obs, "first")),
                            jst_of(str(obs, "last")), num(obs, "count"))},
-        {L_("対象ドメイン", "Domains"), join(strings(at(sel, "domains")), L_("、", ", "))},
-        {L_("レコード種別", "Record types"), join(strings(at(sel, "types")), ", ") +
-                                                 L_("（A: IPv4アドレス、AAAA: IPv6アドレス）", " (A: IPv4, AAAA: IPv6)")},
+        {L_("対象ドメイン", "Domains"),
+         join(strings(at(sel, "domains")), L_("、", ", ")) +
+             rt(L_("\n（レコード種別：{}。A はIPv4、AAAA はIPv6のアドレス）", "\n(record types: {}; A: IPv4, AAAA: IPv6)"),
+                join(strings(at(sel, "types")), ", "))},
         {L_("照合の時間幅", "Window"),
-         rt(L_("各ログイン時刻の{}前から{}後まで", "from {} before to {} after each login time"),
+         rt(L_("各ログイン時刻の{}前から{}後まで（理由は2.5）", "from {} before to {} after each login time (why: 2.5)"),
                      window_words(str(sel, "before"), L_), window_words(str(sel, "after"), L_))},
-        {L_("根拠データ", "Evidence file"),
-         rt(L_("{}（{}バイト。SHA-256は下記）", "{} ({} bytes; SHA-256 below)"), o_.bundle_name, b_.file_bytes)},
+        {L_("技術資料", "Technical material"),
+         rt(L_("{}（詳細な表、観測の方法の詳細、署名と証明の確認方法）",
+               "{} (the detailed tables, how the observations were made, how to check the signatures and proofs)"),
+            o_.companion_name)},
     };
     if (const json& cov = at(doc_, "coverage"); cov.is_object()) {
       std::size_t gaps = 0;
       for (const auto& w : at(cov, "windows")) gaps += at(w, "gaps").size();
       rows.emplace_back(L_("観測の空白", "Gaps without runs"),
                         !at(cov, "interval_seconds").is_number_integer()
-                            ? std::string(L_("調べていません（実行の間隔が不明。第4章）", "not looked for (interval unknown; chapter 4)"))
+                            ? rt(L_("調べていません（実行の間隔が不明。{}）", "not looked for (interval unknown; {})"),
+                                 method_chapter())
                         : gaps == 0 ? std::string(L_("なし", "none"))
-                                    : rt(L_("{}件（第4章「観測の空白」）", "{} (chapter 4, \"Gaps\")"), gaps));
+                                    : rt(L_("{}件（{}「観測の空白」）", "{} ({}, \"Gaps\")"), gaps, method_chapter()));
     }
     if (!at(sel, "resolvers").empty())
       rows.emplace_back(L_("対象リゾルバ", "Resolvers"), join(strings(at(sel, "resolvers")), ", "));
     if (!at(sel, "from").is_null())
       rows.emplace_back(L_("対象期間", "Period"), rt(L_("{} から {} まで", "{} to {}"), jst_of(str(sel, "from")),
                                                               jst_of(str(sel, "until"))));
+    rows.emplace_back(L_("時計", "Clock"), clock_line());
     kv(rows);
     time_findings();
     TextStyle hash;
     hash.font = Font::mono;
     hash.size = 9.5;
     hash.space_after = 8;
-    ts_.text(rt(L_("根拠データ（{}）のSHA-256：", "SHA-256 of the evidence file ({}):"), o_.bundle_name), note());
+    ts_.text(rt(L_("根拠データ（{}、{}バイト）のSHA-256：", "SHA-256 of the evidence file ({}, {} bytes):"), o_.bundle_name,
+                b_.file_bytes),
+             note());
     ts_.text(b_.sha256_hex, hash);
     ts_.text(rt(L_("本書の数値・アドレス・日時はすべて、同じフォルダの根拠データ（{}）から作成しています。"
-                   "根拠データは観測の都度電子署名された記録の抜粋で、誰でもオフラインで検証できます（付録）。",
+                   "根拠データは観測の都度電子署名された記録の抜粋で、誰でもオフラインで検証できます（{}）。",
                    "Every figure, address and time in this report is taken from the evidence file beside it ({}), "
                    "an extract of a log signed as the observations were made, which anyone can check offline "
-                   "(appendix)."),
-                o_.bundle_name),
+                   "({})."),
+                o_.bundle_name, appendix()),
              note());
 
     const json& tables = at(at(doc_, "tables"), "logins");
     if (tables.empty()) return;
-    ts_.heading(L_("ログイン時刻ごとの接続先IPアドレス候補（概要）", "Destination-IP candidates per login time (summary)"), 2);
+    ts_.heading(L_("ログイン時刻ごとの申立書別紙用の一覧（概要）", "The lists for the petition per login time (summary)"), 2);
     Table t;
     t.size = 9;
     t.columns = {{L_("番号", "No."), 0.35},
                  {L_("ログイン日時", "Login time"), 1.6},
-                 {L_("接続元IPアドレス", "Source IP"), 1.25},
-                 {L_("接続先IPアドレス候補（443/TCP）", "Destination-IP candidates (443/TCP)"), 2.4, Font::mono},
+                 {L_("接続元IPアドレス", "Source IP"), 1.7},
+                 {L_("申立書別紙用の一覧（443/TCP）", "List for the petition (443/TCP)"), 1.9},
                  {L_("注意", "Notes"), 0.6}};
-    constexpr std::size_t kAll = 16, kShown = 6;  // a long list is cut short here; 2.n has it whole
     for (std::size_t i = 0; i < tables.size(); ++i) {
       const json& l = tables[i];
-      std::vector<std::string> addrs;
-      for (const auto& a : at(at(l, "union"), "addresses")) addrs.push_back(str(a, "address"));
-      sort_addresses(addrs);
-      std::string cands = addrs.empty() ? std::string(L_("候補なし", "none")) : "";
-      const std::size_t shown = addrs.size() <= kAll ? addrs.size() : kShown;
-      cands = addrs.empty() ? cands : aligned({addrs.begin(), addrs.begin() + static_cast<std::ptrdiff_t>(shown)});
-      if (addrs.size() > shown)
-        cands += rt(L_("\nほか{}件、計{}件（2.{}参照）", "\n{} more, {} in all (see 2.{})"), addrs.size() - shown,
-                    addrs.size(), i + 1);
       const std::string src = at(l, "source_ip").is_string()
                                   ? str(l, "source_ip") + "\n" + source_class_label(str(l, "source_ip_class"), L_)
                                   : std::string(L_("開示なし", "not disclosed"));
       const std::size_t warns = warnings_of(l).size();
-      t.rows.push_back({std::to_string(i + 1), both_times(str(l, "time")), src, cands,
-                        warns ? rt(L_("{}件（2.{}）", "{} (2.{})"), warns, i + 1) : std::string(L_("なし", "none"))});
+      std::string when = both_times(str(l, "time"));
+      if (!post_marks(i).empty()) when += L_("\n侵害関連通信", "\ninfringement-related");
+      t.rows.push_back({std::to_string(i + 1), when, src, list_summary(i, l),
+                        warns ? rt(L_("{}件（{}）", "{} ({})"), warns, exhibit_section(i)) : std::string(L_("なし", "none"))});
     }
     ts_.table(t);
+  }
+
+  // One cell of page 1's summary: how many addresses login i's list holds, or why there is none.
+  std::string list_summary(std::size_t i, const json& l) const {
+    const json& cl = at(l, "carrier_list");
+    const std::string status = str(cl, "status");
+    if (status == "withheld")
+      return rt(L_("作成していません（接続元が{}のため。{}）", "none made (the source is a {}; {})"),
+                source_class_label(str(l, "source_ip_class"), L_), exhibit_section(i));
+    const std::size_t n = at(cl, "addresses").size();
+    const char* family = at(cl, "family") == 4 ? L_("IPv4", "IPv4") : at(cl, "family") == 6 ? L_("IPv6", "IPv6") : "";
+    std::string out = n == 0 ? rt(L_("候補なし（{}）", "no candidate ({})"), exhibit_section(i))
+                             : rt(L_("{}の候補{}件（{}）", "{} {} candidate(s) ({})"), family, n, exhibit_section(i));
+    if (status == "after_only") out += L_("\n参考：ログイン後の観測のみ", "\nfor reference: observed after the login only");
+    return out;
+  }
+
+  // Page 1's clock line: the largest clock error the runs' NTP checks found, and the largest
+  // difference between a run's end and the RFC 3161 time of its tree head.
+  std::string clock_line() const {
+    std::optional<std::int64_t> ntp, tsa;
+    for (const auto& [leaf, facts] : b_.run_facts) {
+      const json& off = at(at(facts, "clock"), "offset_ns");
+      if (off.is_number_integer() && (!ntp || std::llabs(off.get<std::int64_t>()) > std::llabs(*ntp)))
+        ntp = off.get<std::int64_t>();
+      const std::int64_t finished = ns_of(str(facts, "finished_at"));
+      for (const auto& tok : at(at(facts, "time_checks"), "tokens")) {
+        const std::int64_t gen = ns_of(str(tok, "gen_time"));
+        if (gen == 0 || finished == 0) continue;
+        if (!tsa || std::llabs(gen - finished) > std::llabs(*tsa)) tsa = gen - finished;
+      }
+    }
+    const std::string ntp_words =
+        ntp ? rt(L_("時計のずれ：最大{}（NTP）", "clock error: at most {} (NTP)"), seconds_words(*ntp))
+            : std::string(L_("時計のずれ：NTPによる確認の記録なし", "clock error: no NTP check recorded"));
+    const std::string tsa_words =
+        tsa ? rt(L_("時刻認証との差：最大{}", "difference from the time-stamps: at most {}"), seconds_words(*tsa))
+            : std::string(L_("時刻認証との差：タイムスタンプの記録なし", "difference from the time-stamps: none recorded"));
+    std::string out = ntp_words + L_("、", "; ") + tsa_words;
+    if (ntp && std::llabs(*ntp) >= 500'000'000)
+      out += rt(L_("\n（最も大きくずれた実行で、計算機の時計が{}）", "\n(in the run furthest off, this computer's clock was {})"),
+                clock_offset_words(*ntp, L_));
+    return out;
+  }
+
+  // "90.0秒" / "0.004秒": a size in seconds, the sign left to the sentence around it.
+  std::string seconds_words(std::int64_t ns) const {
+    const double s = static_cast<double>(std::llabs(ns)) / 1e9;
+    return s >= 1 ? fmt::format("{:.1f}{}", s, L_("秒", " s")) : fmt::format("{:.3f}{}", s, L_("秒", " s"));
   }
 
   // Contradictions between the runs' times (reports/time_checks.h), on page 1 so that no reader
@@ -253,9 +354,9 @@ class Writer {
 
   // ---- chapter 1 ----
   void explanations() {
-    ts_.new_page();
-    ts_.heading(L_("1　この報告書の読み方", "1  How to read this report"), 1);
-    ts_.heading(L_("1.1　接続先IPアドレスとは", "1.1  What a destination IP address is"), 2);
+    ts_.need(300);
+    ts_.heading(L_("2　観測の方法と本書の読み方", "2  How the observations were made and how to read this report"), 1);
+    ts_.heading(L_("2.1　接続先IPアドレスとは", "2.1  What a destination IP address is"), 2);
     ts_.text(L_("携帯電話会社は、多数の利用者に同じIPアドレスを同時に割り当てています（キャリアグレードNAT）。そのため、"
                 "X（旧Twitter）が開示した接続元IPアドレスと日時だけでは契約者を一人に絞り込めず、携帯電話会社は、"
                 "利用者がその時刻に接続した先のIPアドレス（接続先IPアドレス）とポート番号（HTTPSの443番）も示すよう求めています。",
@@ -270,47 +371,155 @@ class Writer {
                 "it connects. This report shows, from observations made continuously, which addresses those names "
                 "turned into around each login time."),
              body());
-    ts_.heading(L_("1.2　候補が複数ある理由", "1.2  Why there are several candidates"), 2);
+    ts_.text(L_("接続元がIPv4アドレスのログインにはIPv4アドレス（Aレコード）の、IPv6アドレスのログインにはIPv6アドレス（AAAA"
+                "レコード）の候補を示します。ただし、利用者の携帯電話網がIPv6のみでNAT64／DNS64を使う場合、事業者の記録では"
+                "IPv4の接続先が「64:ff9b::」に続くIPv4アドレスの形（例：64:ff9b::104.244.42.1、RFC 6052）で現れることがあります。",
+                "A login from an IPv4 address gets IPv4 (A-record) candidates, one from an IPv6 address IPv6 (AAAA) "
+                "ones. Where the user's mobile network is IPv6-only with NAT64/DNS64, the carrier's records may show an "
+                "IPv4 destination as the IPv4 address after \"64:ff9b::\" (e.g. 64:ff9b::104.244.42.1, RFC 6052)."),
+             body());
+    ts_.heading(L_("2.2　候補が複数ある理由", "2.2  Why there are several candidates"), 2);
     ts_.text(L_("大規模なサービスは、利用者からの接続を複数のサーバに分散させるため、一つのドメイン名に複数のIPアドレスを同時に割り当て、"
                 "問い合わせのたびに順番や組合せを変えて回答します（負荷分散）。また、問い合わせる場所や使うDNSサーバ（リゾルバ）によって回答が異なることがあります。"
                 "そのため、本書は一つの答えではなく、ログイン時刻の前後に観測されたすべてのアドレスを候補として示し、"
-                "どのリゾルバがいつ何回その回答をしたかを併記します。"
+                "どのリゾルバがいつ何回その回答をしたかを技術資料に併記します。"
                 "時間幅内にアドレスを含む観測がない場合（観測がない場合や、NXDOMAIN・NODATA・エラーのみの場合）は、"
                 "時間幅の前後それぞれでアドレスを含む最も近い観測のアドレスを候補とし、その旨と観測までの時間を明記します。"
                 "アドレスは数値の順（IPv4、次にIPv6）に並べています。",
                 "Large services spread connections over many servers: one name has several addresses at once, given "
                 "in changing order and combinations (load balancing), and the answer can depend on where the "
                 "question is asked and which DNS resolver is asked. This report therefore lists every address seen "
-                "around each login time as a candidate, with which resolver gave it, when and how often. When the "
+                "around each login time as a candidate; the technical material adds which resolver gave it, when and how "
+                "often. When the "
                 "window holds no observation with an address (none at all, or only NXDOMAIN, NODATA or errors), the "
                 "candidates are the addresses of the nearest observations with an address on each side of it, and "
                 "the report says so and how far they are. Addresses are in numeric order (IPv4, then IPv6)."),
              body());
-    ts_.heading(L_("1.3　観測がログイン当時に行われたこと（事後の調査ではないこと）の根拠",
-                   "1.3  Why these observations were made at the time of the logins, not afterwards"),
+    ts_.heading(L_("2.3　観測がログイン当時に行われたこと（事後の調査ではないこと）の根拠",
+                   "2.3  Why these observations were made at the time of the logins, not afterwards"),
                 2);
-    ts_.text(L_("各観測は、行われたその時に、作成者の鍵で電子署名される追記専用の記録（マークルツリー方式の台帳）に追加されています。"
+    ts_.text(rt(L_("各観測は、行われたその時に、作成者の鍵で電子署名される追記専用の記録（マークルツリー方式の台帳）に追加されています。"
                 "観測の実行ごとに台帳全体の要約値（ツリーヘッド）に署名しており、後から観測を追加・削除・変更すると、"
                 "既に署名した要約値と整合しなくなります。本書の根拠データには、各観測が署名済みの要約値に含まれることの証明と、"
-                "古い要約値が新しい要約値に改変なく引き継がれていることの証明が含まれます（付録）。",
+                "古い要約値が新しい要約値に改変なく引き継がれていることの証明が含まれます（{}）。",
                 "Each observation was appended, when it was made, to an append-only log (a Merkle-tree ledger) "
                 "signed with the operator's key. After every run the operator signs a summary of the whole log (a "
                 "tree head); adding, removing or changing an observation later would no longer match the summaries "
                 "already signed. The evidence file holds proofs that each observation is in a signed tree head, and "
-                "that older tree heads carry on into the newest without change (appendix)."),
+                "that older tree heads carry on into the newest without change ({})."),
+                appendix()),
              body());
     ts_.text(tsa_sentence(), body());
-    ts_.heading(L_("1.4　署名が証明すること・しないこと", "1.4  What the signature proves and what it does not"), 2);
-    ts_.text(L_("署名は、記録が作成者の鍵を持つ者によって作られ、その後改変されていないことを示します。"
+    ts_.heading(L_("2.4　署名が証明すること・しないこと", "2.4  What the signature proves and what it does not"), 2);
+    ts_.text(rt(L_("署名は、記録が作成者の鍵を持つ者によって作られ、その後改変されていないことを示します。"
                 "ただし、この鍵は作成者自身の鍵であり、電子署名法に基づく認定認証業務の電子証明書ではありません。"
                 "したがって、法律上の真正な成立の推定は働かず、記録の信用性は裁判所の自由な心証に委ねられます。"
-                "鍵のフィンガープリント（付録）は、作成者から別の経路で受け取ったものと照合してください。",
+                "鍵のフィンガープリント（{}）は、作成者から別の経路で受け取ったものと照合してください。",
                 "The signature shows that the log was made by whoever holds the operator's key and has not been "
                 "changed since. The key is the operator's own, not a certified electronic signature under the "
                 "Electronic Signatures Act, so no statutory presumption of authenticity applies; the court weighs "
-                "the evidence freely. Compare the key fingerprint (appendix) with one obtained from the operator by "
+                "the evidence freely. Compare the key fingerprint ({}) with one obtained from the operator by "
                 "another route."),
+                appendix()),
              body());
+    window_reason();
+    method_in_brief();
+  }
+
+  // 2.5: why the window reaches back before the login (caches and TTLs) and a little after it.
+  void window_reason() {
+    const json& sel = at(doc_, "selection");
+    ts_.heading(L_("2.5　照合の時間幅をログイン時刻の前後にとる理由", "2.5  Why the window starts before the login time"), 2);
+    ts_.text(rt(L_("携帯電話などの端末や、通信事業者のDNSサーバ（リゾルバ）は、一度得た名前解決の結果を、回答に付された有効期間"
+                   "（TTL。X（旧Twitter）のドメインでは通常数分から数十分程度）の間、保存して使い回します（キャッシュ）。"
+                   "そのため、ログインの際に使われた接続先IPアドレスは、ログイン時刻より前に回答されたものであることがあります。"
+                   "本書は、ログイン時刻の{}前から{}後までの観測を照合し、その間に回答されたアドレスを候補としています。"
+                   "ログイン後の観測は、ログインの直前に回答が変わっていないことの確認に用います。",
+                   "Phones and the carriers' DNS servers (resolvers) keep an answer they have obtained and reuse it for "
+                   "as long as the answer allows (its TTL, typically minutes to tens of minutes for X's domains). The "
+                   "destination used at a login may therefore have been answered before the login time. This report "
+                   "compares the observations from {} before to {} after each login time and takes the addresses "
+                   "answered in that span as candidates; those after the login confirm that the answer did not change "
+                   "just before it."),
+                window_words(str(sel, "before"), L_), window_words(str(sel, "after"), L_)),
+             body());
+  }
+
+  // 2.6: how the observations were made, in a few plain sentences (the details are in the
+  // technical material's chapter 3).
+  void method_in_brief() {
+    ts_.heading(L_("2.6　観測の方法", "2.6  How the observations were made"), 2);
+    std::set<std::string> resolvers, hosts;
+    bool ntp = false;
+    for (const auto& [leaf, facts] : b_.run_facts) {
+      if (at(at(facts, "clock"), "offset_ns").is_number()) ntp = true;
+      const std::string h = str(at(facts, "host"), "hostname");
+      if (!h.empty()) hosts.insert(h);
+    }
+    for (const auto& r : strings(at(at(doc_, "selection"), "resolvers"))) resolvers.insert(r);
+    for (const auto& f : b_.observations) resolvers.insert(f.row.resolver);
+    ts_.text(rt(L_("観測は、作成者の管理する計算機（{}）で dnswitness が自動で行いました。対象ドメインの名前解決を、"
+                   "複数のDNSサーバ（{}）に同時に問い合わせ、問い合わせの日時、問い合わせ先、回答（DNSメッセージそのもの）を"
+                   "記録しています。本書に含まれる観測の実行は{}回、観測は{}件です。{}"
+                   "各実行の記録、問い合わせ先ごとの詳細、観測の空白は{}にあります。",
+                   "dnswitness made the observations automatically on a computer the operator runs ({}). It asked "
+                   "several DNS servers ({}) at once how the domains resolved, recording when each question was sent, "
+                   "to whom, and the answer (the DNS message itself). This report holds {} runs and {} observations. {}"
+                   "The records of each run, the details per resolver and any gaps are in {}."),
+                hosts.empty() ? std::string(L_("名称の記録なし", "name not recorded")) : join({hosts.begin(), hosts.end()}, L_("、", ", ")),
+                join({resolvers.begin(), resolvers.end()}, L_("、", ", ")), b_.run_records.size(),
+                b_.observations.size(),
+                ntp ? L_("計算機の時計は、実行ごとにNTP（時刻配信サーバ）と照合しています。",
+                         "The computer's clock was compared with NTP (time servers) at every run. ")
+                    : L_("計算機の時計をNTPと照合した記録はありません。", "No comparison of the clock with NTP is recorded. "),
+                method_chapter()),
+             body());
+  }
+
+  // Chapter 3: what this report does not show, said before anyone else says it.
+  void not_shown() {
+    ts_.need(200);
+    ts_.heading(L_("3　本書が示さないこと", "3  What this report does not show"), 1);
+    const std::vector<std::string> items = {
+        L_("本書は、利用者の端末が実際に接続した先を直接記録したものではありません。示すのは、同じ時刻に観測した名前解決の"
+           "結果から、接続先が一覧のいずれかであったと推認される候補です。",
+           "This report does not record where the user's device actually connected. It gives candidates from which "
+           "the destination is inferred to have been one of those listed, from how the names resolved at the time."),
+        L_("利用者の端末や携帯電話会社のDNSサーバが、本書の問い合わせ先と異なる回答を得ていた可能性（問い合わせる場所や"
+           "ネットワークによる回答の違い）を否定するものではありません。",
+           "It does not rule out that the user's device or the carrier's DNS servers got answers other than those "
+           "the resolvers in this report got (answers can differ by place and network)."),
+        L_("端末がDNSを使わずに（端末内に保存されたアドレスなどで）接続した場合の接続先は示しません。",
+           "It does not show the destination of a connection the device made without the DNS (from an address "
+           "it had stored)."),
+        L_("観測の実行がなかった期間（観測の空白）の回答は示しません。空白は本書に記載しています。",
+           "It does not show the answers of periods without runs (gaps); the gaps are stated in this report."),
+        L_("契約者や投稿者が誰であるかは示しません。接続元IPアドレスがどの事業者のものかも、本書では確認していません。",
+           "It does not show who the subscriber or the poster is, nor does it check which provider a source IP "
+           "belongs to."),
+        L_("署名、タイムスタンプ、証人の連署は、記録がその時点から改変されていないことを示すもので、DNSサーバの回答の内容が"
+           "正しいことを保証するものではありません。",
+           "The signatures, time-stamps and cosignatures show that the records have not been changed since their "
+           "time; they do not vouch that the DNS servers' answers were right."),
+    };
+    for (const auto& item : items) ts_.text("・" + item, bullet());
+  }
+
+  // The operator's signature block: the date, the name, and room for the seal (記名押印).
+  void signature() {
+    ts_.need(160);
+    TextStyle end = body();
+    end.space_before = 12;
+    ts_.text(L_("以上", "End of report"), end);
+    TextStyle block = body();
+    block.indent = ts_.body_width() * 0.42;
+    block.space_before = 10;
+    block.line_spacing = 1.6;
+    const std::string op = str(doc_, "operator");
+    ts_.text(rt(L_("{}\n作成者（観測者）\n住所\n氏名　{}　　　　　　　　　印", "{}\nMade by (operator)\nAddress\nName  {}"
+                   "          (signature)"),
+                date_of(str(doc_, "created_at"), L_), op.empty() ? std::string("　　　　　　　　") : op),
+             block);
   }
 
   std::string tsa_sentence() const {
@@ -387,7 +596,7 @@ class Writer {
     if (tables.empty()) return;
     const json& records = at(at(doc_, "logins"), "records");
     ts_.new_page();
-    ts_.heading(L_("2　ログイン時刻ごとの接続先IPアドレス候補", "2  Destination-IP candidates per login time"), 1);
+    ts_.heading(L_("1　ログイン時刻ごとの観測の詳細", "1  What was observed around each login time, in detail"), 1);
     ts_.text(L_("ログイン時刻は、開示資料の記載（UTC）と日本時間（JST、UTC+9時間）を併記します。「時間幅」はログイン時刻の前後の照合範囲です。"
                 "表の日時は各観測そのものの日時です。",
                 "Login times are given in UTC as disclosed and in Japan Standard Time (JST, UTC+9). The window is "
@@ -398,11 +607,112 @@ class Writer {
 
   void one_login(std::size_t i, const json& l, const json& record) {
     if (i > 0) ts_.need(300);
-    ts_.heading(rt(L_("2.{}　ログイン{}：{}", "2.{}  Login {}: {}"), i + 1, i + 1, jst_of(str(l, "time"))), 2);
+    ts_.heading(rt(L_("1.{}　ログイン{}：{}", "1.{}  Login {}: {}"), i + 1, i + 1, jst_of(str(l, "time"))), 2);
+    kv(login_rows(i, l, record), 1.3);
+    login_tables(l);
+    // Warnings.
+    ts_.text(L_("注意事項", "Warnings"), heading3());
+    const auto warns = warnings_of(l);
+    if (warns.empty()) ts_.text(L_("特にありません。", "None."), note());
+    for (const auto& w : warns) ts_.text("・" + w, bullet());
+  }
+
+  // The exhibit's chapter 1: per login, its facts, the list a carrier can use and the warnings; the
+  // tables behind the list are in the technical material.
+  void exhibit_logins() {
+    const json& tables = at(at(doc_, "tables"), "logins");
+    if (tables.empty()) return;
+    const json& records = at(at(doc_, "logins"), "records");
+    ts_.need(400);
+    ts_.heading(L_("1　ログイン時刻ごとの接続先IPアドレス", "1  Destination IP addresses per login time"), 1);
+    ts_.text(L_("ログイン時刻は、開示資料の記載（UTC）と日本時間（JST、UTC+9時間）を併記します。各ログインについて、"
+                "携帯電話会社等への照会に使える接続先IPアドレスの一覧を、申立書の別紙にそのまま写せる形で示します。",
+                "Login times are given in UTC as disclosed and in Japan Standard Time (JST, UTC+9). For each login, "
+                "the list of destination IP addresses usable in a request to the carrier is given in a form that can "
+                "be copied into the petition's attachment as it is."),
+             note());
+    posts_table();
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      const json& l = tables[i];
+      const json& record = i < records.size() ? records[i] : json();
+      if (i > 0) ts_.need(260);
+      ts_.heading(rt(L_("1.{}　ログイン{}：{}", "1.{}  Login {}: {}"), i + 1, i + 1, jst_of(str(l, "time"))), 2);
+      kv(login_rows(i, l, record), 1.3);
+      carrier_box(i, l);
+      const auto warns = warnings_of(l);
+      if (!warns.empty()) {
+        ts_.text(L_("注意事項", "Warnings"), heading3());
+        for (const auto& w : warns) ts_.text("・" + w, bullet());
+      }
+      ts_.text(rt(L_("ドメインごとの観測、前後の観測との間隔、前後24時間のアドレスの変化は{}にあります。",
+                     "What each domain resolved to, the nearest observations and the changes within 24 hours are in "
+                     "{}."),
+                  detail_section(i)),
+               note());
+    }
+  }
+
+  // What login i is to the posts of report --posts: 「投稿1（…）の直前のログイン」, one line per post.
+  std::vector<std::string> post_marks(std::size_t i) const {
+    std::vector<std::string> out;
+    const json& recs = at(at(doc_, "posts"), "records");
+    for (std::size_t k = 0; k < recs.size(); ++k) {
+      const auto is = [&](const char* key) {
+        const json& v = at(recs[k], key);
+        return v.is_number_unsigned() && v.get<std::size_t>() == i;
+      };
+      const std::string post = rt(L_("投稿{}（{}）", "post {} ({})"), k + 1, jst_of(str(recs[k], "time")));
+      if (is("last_login_before")) out.push_back(rt(L_("{}の直前のログイン", "the last login before {}"), post));
+      if (is("first_login_after")) out.push_back(rt(L_("{}の直後のログイン", "the first login after {}"), post));
+    }
+    return out;
+  }
+
+  // The exhibit's table of posts and the logins picked for them (report --posts).
+  void posts_table() {
+    const json& p = at(doc_, "posts");
+    const json& recs = at(p, "records");
+    if (recs.empty()) return;
+    const bool after = at(p, "first_after").is_boolean() && at(p, "first_after").get<bool>();
+    const json& tables = at(at(doc_, "tables"), "logins");
+    ts_.text(L_("投稿と侵害関連通信（ログイン）の対応", "Posts and the logins related to them"), heading3());
+    ts_.text(after ? L_("各投稿の直前のログインと直後のログインを、開示資料のログインから選んでいます（改正プロバイダ責任制限法の"
+                        "侵害関連通信）。",
+                        "For each post, the last login before it and the first after it, from the disclosed logins.")
+                   : L_("各投稿の直前のログインを、開示資料のログインから選んでいます（改正プロバイダ責任制限法の侵害関連通信）。",
+                        "For each post, the last login before it, from the disclosed logins."),
+             note());
+    const auto login_cell = [&](const json& v, bool before) {
+      if (!v.is_number_unsigned() || v.get<std::size_t>() >= tables.size())
+        return std::string(before ? L_("なし（これより前のログインは開示資料にありません）", "none (no earlier login disclosed)")
+                                  : L_("なし（これより後のログインは開示資料にありません）", "none (no later login disclosed)"));
+      const std::size_t n = v.get<std::size_t>();
+      return rt(L_("ログイン{}（{}）\n{}", "login {} ({})\n{}"), n + 1, exhibit_section(n), jst_of(str(tables[n], "time")));
+    };
+    Table t;
+    t.size = 9;
+    t.columns = {{L_("投稿", "Post"), 0.45}, {L_("投稿日時・URL", "Time and URL"), 2.2, Font::sans},
+                 {L_("直前のログイン", "Last login before"), 1.5}};
+    if (after) t.columns.push_back({L_("直後のログイン", "First login after"), 1.5});
+    for (std::size_t k = 0; k < recs.size(); ++k) {
+      const json& r = recs[k];
+      std::string when = jst_of(str(r, "time"));
+      if (at(r, "url").is_string()) when += "\n" + str(r, "url");
+      std::vector<std::string> row = {std::to_string(k + 1), when, login_cell(at(r, "last_login_before"), true)};
+      if (after) row.push_back(login_cell(at(r, "first_login_after"), false));
+      t.rows.push_back(std::move(row));
+    }
+    ts_.table(t);
+  }
+
+  // The facts of one login, in both documents.
+  std::vector<std::pair<std::string, std::string>> login_rows(std::size_t i, const json& l, const json& record) const {
     std::vector<std::pair<std::string, std::string>> rows = {
         {L_("ログイン日時（UTC）", "Login time (UTC)"), utc_of(str(l, "time"))},
         {L_("ログイン日時（日本時間）", "Login time (JST)"), jst_of(str(l, "time"))},
     };
+    if (const auto marks = post_marks(i); !marks.empty())
+      rows.emplace_back(L_("侵害関連通信", "Infringement-related"), join(marks, "\n"));
     if (!str(record, "time_text").empty())
       rows.emplace_back(L_("開示資料（甲第○号証）の記載", "As written in the disclosure (Exhibit ...)"),
                         str(record, "time_text"));
@@ -419,8 +729,12 @@ class Writer {
     if (!str(record, "account").empty()) rows.emplace_back(L_("アカウントID", "Account ID"), str(record, "account"));
     rows.emplace_back(L_("時間幅", "Window"), rt(L_("{} から\n{} まで", "{} to\n{}"), jst_of(str(at(l, "window"), "from")),
                                                           jst_of(str(at(l, "window"), "until"))));
-    kv(rows);
+    return rows;
+  }
 
+  // The technical material's tables of one login: candidates per domain and type, the nearest
+  // observations on each side, the changes within 24 hours.
+  void login_tables(const json& l) {
     // Candidates per domain and type. Addresses seen alike (same first and last time, count and
     // resolvers: typically every address of one answer) share a row, their list wrapping.
     Table t;
@@ -545,16 +859,12 @@ class Writer {
                note());
     else
       ts_.table(c);
+  }
 
-    // Warnings.
-    ts_.text(L_("注意事項", "Warnings"), heading3());
-    const auto warns = warnings_of(l);
-    if (warns.empty()) ts_.text(L_("特にありません。", "None."), note());
-    for (const auto& w : warns) ts_.text("・" + w, bullet());
-
-    // The list to copy into the petition's attachment (tables' carrier_list, reports/carrier_list.h):
-    // the candidates of the login's own family from the login hosts, one address a line, or in
-    // columns when there are many (the box would otherwise run over pages).
+  // The list to copy into the petition's attachment (tables' carrier_list, reports/carrier_list.h):
+  // the candidates of the login's own family from the login hosts, one address a line, or in
+  // columns when there are many (the box would otherwise run over pages).
+  void carrier_box(std::size_t i, const json& l) {
     const json& cl = at(l, "carrier_list");
     const std::string status = str(cl, "status");
     std::string title = L_("申立書別紙用の一覧（接続先IPアドレス・ポート番号443・TCP）",
@@ -563,10 +873,10 @@ class Writer {
     ts_.text(title, heading3());
     if (status == "withheld") {
       ts_.text(rt(L_("接続元IPアドレス {} は{}であり、携帯電話会社等への照会に使えないため、このログインの一覧は作成していません"
-                     "（候補のアドレスは上の表のとおりです）。",
+                     "（候補のアドレスは{}のとおりです）。",
                      "The source IP {} is a {} and cannot be used in a request to a carrier, so no list is made for "
-                     "this login (the candidates are in the table above)."),
-                  str(l, "source_ip"), source_class_label(str(l, "source_ip_class"), L_)),
+                     "this login (the candidates are in {})."),
+                  str(l, "source_ip"), source_class_label(str(l, "source_ip_class"), L_), detail_section(i)),
                note());
       return;
     }
@@ -586,12 +896,14 @@ class Writer {
     ts_.text(o_.fullwidth ? fullwidth(copy) : copy, box);
     const json& family = at(cl, "family");
     if (family == 4)
-      ts_.text(L_("接続元がIPv4アドレスのため、Aレコード（IPv4）の候補のみを示します。利用者の携帯電話網がIPv6のみでNAT64／DNS64を"
-                  "使う場合、事業者の記録では同じ接続先が「64:ff9b::」に続くIPv4アドレスの形（例：64:ff9b::104.244.42.1、"
-                  "RFC 6052）で現れることがあります。",
-                  "The source IP is IPv4, so only A-record (IPv4) candidates are listed. Where the user's mobile network "
-                  "is IPv6-only with NAT64/DNS64, the carrier's records may show the same destination as the IPv4 "
-                  "address after \"64:ff9b::\" (e.g. 64:ff9b::104.244.42.1, RFC 6052)."),
+      ts_.text(technical() ? L_("接続元がIPv4アドレスのため、Aレコード（IPv4）の候補のみを示します。利用者の携帯電話網がIPv6のみで"
+                                "NAT64／DNS64を使う場合、事業者の記録では同じ接続先が「64:ff9b::」に続くIPv4アドレスの形（例："
+                                "64:ff9b::104.244.42.1、RFC 6052）で現れることがあります。",
+                                "The source IP is IPv4, so only A-record (IPv4) candidates are listed. Where the user's mobile "
+                                "network is IPv6-only with NAT64/DNS64, the carrier's records may show the same destination as "
+                                "the IPv4 address after \"64:ff9b::\" (e.g. 64:ff9b::104.244.42.1, RFC 6052).")
+                           : L_("接続元がIPv4アドレスのため、Aレコード（IPv4）の候補のみを示します（NAT64の場合は2.1）。",
+                                "The source IP is IPv4, so only A-record (IPv4) candidates are listed (for NAT64, see 2.1)."),
                note());
     else if (family == 6)
       ts_.text(L_("接続元がIPv6アドレスのため、AAAAレコード（IPv6）の候補のみを示します（IPv4のアドレスは、この接続の接続先では"
@@ -610,11 +922,10 @@ class Writer {
                   "list rests on observations after the login only and is for reference."),
                note());
     if (outside)
-      ts_.text(L_("* 印：時間幅内にアドレスを含む観測がなかった（観測がないか、NXDOMAIN・NODATA・エラーのみであった）ため、"
-                  "前後それぞれでアドレスを含む最も近い観測（時間幅外）のアドレスを示したものです。",
-                  "*: no observation inside the window held an address (there was none, or only NXDOMAIN, NODATA or "
-                  "errors); the address is from the nearest observation with an address on either side, outside "
-                  "the window."),
+      ts_.text(L_("* 印：時間幅内にアドレスを含む観測がなかったため、前後それぞれでアドレスを含む最も近い観測（時間幅外）の"
+                  "アドレスを示したものです（2.2）。",
+                  "*: no observation inside the window held an address, so the address is from the nearest "
+                  "observation with an address on either side, outside the window (2.2)."),
                note());
     if (special)
       ts_.text(L_("† 印：文書用・私用など特殊用途のアドレス（RFC 6890）です。インターネット上の実在の接続先ではない可能性が"
@@ -633,7 +944,7 @@ class Writer {
       for (std::size_t k = 0; k < others.size() && k < kShown; ++k) shown.push_back(others[k]);
       rest += address_columns(shown, o_outside, o_special);
       if (others.size() > kShown)
-        rest += rt(L_("  ほか{}件（上の表のとおり）\n", "  and {} more (in the table above)\n"), others.size() - kShown);
+        rest += rt(L_("  ほか{}件（{}のとおり）\n", "  and {} more (in {})\n"), others.size() - kShown, detail_section(i));
       while (!rest.empty() && rest.back() == '\n') rest.pop_back();
       TextStyle small = box;
       small.size = 8.5;
@@ -748,8 +1059,12 @@ class Writer {
                                                  most, per_resolver.size())
                                             : rt(L_(" {}回", " {}"), most)));
     }
+    // A sentence true of every domain and type says so, instead of naming each of them.
+    const std::size_t all = at(l, "domains").size();
     for (const auto& [sentence, whats] : groups)
-      out.push_back(sentence + L_("：", ": ") + join(whats, L_("、", ", ")));
+      out.push_back(sentence + L_("：", ": ") +
+                    (all > 1 && whats.size() == all ? std::string(L_("対象のすべてのドメイン・種別", "every domain and type"))
+                                                    : join(whats, L_("、", ", "))));
     // Coverage gaps overlapping this login's window (found from the whole ledger, chapter 4).
     const std::int64_t t = ns_of(str(l, "time"));
     // Time contradictions of the runs touching the window (as tables.logins[].warnings has them).
@@ -759,10 +1074,10 @@ class Writer {
     for (const auto& w : at(at(doc_, "coverage"), "windows"))
       for (const auto& g : at(w, "gaps"))
         if (ns_of(str(g, "from")) < t + after_ns && ns_of(str(g, "until")) > t - before_ns)
-          out.push_back(rt(L_("時間幅の中に、観測の実行が{}なかった期間（観測の空白）があります：{} から {} まで（第4章）。",
-                              "Inside the window, no run was made for {}: from {} to {} (chapter 4)."),
+          out.push_back(rt(L_("時間幅の中に、観測の実行が{}なかった期間（観測の空白）があります：{} から {} まで（{}）。",
+                              "Inside the window, no run was made for {}: from {} to {} ({})."),
                            duration_words(static_cast<std::int64_t>(num(g, "seconds")) * 1'000'000'000, L_),
-                           jst_of(str(g, "from")), jst_of(str(g, "until"))));
+                           jst_of(str(g, "from")), jst_of(str(g, "until")), method_chapter()));
     if (at(at(l, "union"), "addresses").empty())
       out.push_back(L_("接続先IPアドレスの候補がありません。対象ドメイン・リゾルバについて、時間幅内にもその前後にも、アドレスを含む観測が台帳にありません。",
                        "No destination-IP candidate at all: the ledger holds no observation with an address for the "
@@ -807,7 +1122,7 @@ class Writer {
   // ---- chapter 3: stability over every observation in the bundle ----
   void stability() {
     ts_.new_page();
-    ts_.heading(L_("3　観測期間を通じた回答の安定性", "3  How stable the answers were"), 1);
+    ts_.heading(L_("2　観測期間を通じた回答の安定性", "2  How stable the answers were"), 1);
     ts_.text(L_("本書に含まれるすべての観測について、ドメイン・種別ごとに、回答されたアドレスの組合せが何通りあり、"
                 "同じリゾルバの連続する回答の間で何回変化したかを示します。変化が少ないほど、ログイン時刻の前後で同じアドレスが使われていた可能性が高いといえます。",
                 "For every observation in this report, per domain and type: how many different sets of addresses "
@@ -878,12 +1193,20 @@ class Writer {
 
   static std::string format_ns(std::int64_t ns);
 
+  // A resolver protocol or transport as a reader knows it: UDP, TCP, DoH, DoT.
+  static std::string protocol_label(std::string p) {
+    if (p == "doh") return "DoH";
+    if (p == "dot") return "DoT";
+    for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return p;
+  }
+
   // ---- chapter 4: method ----
   void method() {
     ts_.need(250);
-    ts_.heading(L_("4　観測の方法", "4  How the observations were made"), 1);
+    ts_.heading(L_("3　観測の方法", "3  How the observations were made"), 1);
     ts_.text(L_("観測は dnswitness が自動で行い、各問い合わせについて送信日時、問い合わせ先、回答（DNSメッセージそのもの）を記録しています。"
-                "以下は本書に含まれる観測の実行（run）の記録から抜き出したものです。",
+                "以下は本書に含まれる観測の実行の記録から抜き出したものです。",
                 "dnswitness made the observations automatically, recording for every query when it was sent, to "
                 "which resolver, and the answer (the DNS message itself). The following is taken from the records "
                 "of the runs this report includes."),
@@ -927,7 +1250,9 @@ class Writer {
     for (const auto& f : b_.resolvers) facts_of[str(f, "name")] = &f;
     for (const auto& [name, spec] : resolvers) {
       std::string addr = str(spec, "address");
-      if (at(spec, "port").is_number()) addr += rt(addr.find(':') != std::string::npos ? " port {}" : ":{}", num(spec, "port"));
+      if (at(spec, "port").is_number())
+        addr = addr.find(':') != std::string::npos ? fmt::format("[{}]:{}", addr, num(spec, "port"))
+                                                   : fmt::format("{}:{}", addr, num(spec, "port"));
       std::vector<std::string> outs;
       for (const auto& [o, c] : outcomes[name]) outs.push_back(fmt::format("{} {}", outcome_label(o, L_), c));
       std::vector<std::string> other;
@@ -935,9 +1260,10 @@ class Writer {
         if (k != "name" && k != "address" && k != "port" && k != "protocol" && k != "url") other.push_back(k + ": " + plain(v));
       if (const auto it = facts_of.find(name); it != facts_of.end()) other.push_back(resolver_facts_cell(*it->second, L_));
       else if (!str(spec, "url").empty()) other.push_back(str(spec, "url"));
-      std::vector<std::string> tr(transports[name].begin(), transports[name].end());
+      std::vector<std::string> tr;
+      for (const auto& t : transports[name]) tr.push_back(protocol_label(t));
       r.rows.push_back({name, addr.empty() ? "-" : addr,
-                        str(spec, "protocol") + (tr.empty() ? "" : "\n(" + join(tr, ", ") + ")"),
+                        protocol_label(str(spec, "protocol")) + (tr.empty() ? "" : "\n(" + join(tr, ", ") + ")"),
                         outs.empty() ? "-" : join(outs, "\n"), other.empty() ? "-" : join(other, "\n")});
     }
     ts_.table(r);
@@ -1215,19 +1541,6 @@ class Writer {
              note());
   }
 
-  // ---- chapter 5: evidence description ----
-  void description() {
-    ts_.need(250);
-    ts_.heading(L_("5　証拠説明書（案）", "5  Evidence description (draft)"), 1);
-    ts_.text(L_("証拠説明書に記載する一行の下書きです。同じ内容を evidence-description.txt として本書と同じフォルダに出力しています。"
-                "提出前に確認し、必要に応じて修正してください。",
-                "A draft row for the evidence description; the same text is in evidence-description.txt beside this "
-                "report. Check and edit it before filing."),
-             note());
-    const EvidenceDescription d = evidence_description(doc_, o_.pdf_name, o_.english, o_.reiwa);
-    kv({d.fields.begin(), d.fields.end()});
-  }
-
   // ---- appendix: what each carrier has been known to ask for (data from presets/) ----
   void carrier_requests() {
     if (!o_.carriers || o_.carriers->carriers.empty()) return;
@@ -1437,9 +1750,9 @@ std::string Writer::format_ns(std::int64_t ns) { return format_rfc3339_ns(UtcTim
 
 namespace {
 
-Metadata metadata_of(const BundleView& bundle, const Lang& L) {
+Metadata metadata_of(const BundleView& bundle, const PdfOptions& o, const Lang& L) {
   const std::string case_name = text_or(bundle.doc, "case");
-  const std::string title = L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report");
+  const std::string title = title_of(o, L);
   Metadata meta;
   meta.title = case_name.empty() ? title : fmt::format("{}（{}）", title, case_name);
   meta.author = text_or(bundle.doc, "operator");
@@ -1452,9 +1765,9 @@ Metadata metadata_of(const BundleView& bundle, const Lang& L) {
   return meta;
 }
 
-void set_running_text(Typesetter& ts, const BundleView& bundle, const Lang& L) {
+void set_running_text(Typesetter& ts, const BundleView& bundle, const PdfOptions& o, const Lang& L) {
   const std::string case_name = text_or(bundle.doc, "case");
-  const std::string title = L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report");
+  const std::string title = title_of(o, L);
   ts.set_running_text(case_name.empty() ? title : rt(L("事件：{}", "Case: {}"), case_name),
                       fmt::format("{}　{}", title, date_of(text_or(bundle.doc, "created_at"), L)));
 }
@@ -1469,8 +1782,8 @@ std::string source_words(const std::string& source, const Lang& L) {
 
 PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd) {
   const Lang L{options.english, options.reiwa};
-  Typesetter ts(out_fd, PageSetup{}, metadata_of(bundle, L), options.english ? "en" : "ja-jp");
-  set_running_text(ts, bundle, L);
+  Typesetter ts(out_fd, PageSetup{}, metadata_of(bundle, options, L), options.english ? "en" : "ja-jp");
+  set_running_text(ts, bundle, options, L);
   Writer(bundle, options, ts).all();
   ts.finish();
   return {ts.pages()};
@@ -1479,15 +1792,11 @@ PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options
 PdfWritten render_report_pdf(const std::vector<BundleView>& logs, const PdfOptions& options, int out_fd) {
   if (logs.size() == 1 && logs.front().source.empty()) return render_report_pdf(logs.front(), options, out_fd);
   const Lang L{options.english, options.reiwa};
-  Typesetter ts(out_fd, PageSetup{}, metadata_of(logs.at(0), L), options.english ? "en" : "ja-jp");
-  set_running_text(ts, logs.front(), L);
+  Typesetter ts(out_fd, PageSetup{}, metadata_of(logs.at(0), options, L), options.english ? "en" : "ja-jp");
+  set_running_text(ts, logs.front(), options, L);
   // An opening page that names every log, then one part per log: each part is the whole report
   // for that log's observations, proved by that log's own signed tree heads.
-  TextStyle title;
-  title.font = Font::serif_bold;
-  title.size = 20;
-  title.space_after = 14;
-  ts.text(L("DNS名前解決観測記録報告書", "DNS Resolution Observation Report"), title);
+  ts.text(title_of(options, L), title_style());
   ts.heading(L("本書が用いるログ", "The logs this report draws on"), 1);
   TextStyle body;
   body.size = 11;

@@ -35,6 +35,7 @@
 #include "reports/pdf/bundle_view.h"
 #include "reports/pdf/report_pdf.h"
 #include "reports/pdf/wording.h"
+#include "reports/posts.h"
 #include "reports/published_evidence_log.h"
 #include "reports/verify.h"
 #include "tlog/log_source.h"
@@ -48,6 +49,8 @@ struct ReportOptions {
   LedgerOptions ledger;
   std::string out;
   std::string logins;
+  std::string posts;
+  bool next_login = false;
   std::vector<std::string> at;
   std::string tz;
   std::string preset;
@@ -105,6 +108,7 @@ OpenedLog open_published_log(const std::string& location, const std::string& key
 }
 
 inline constexpr const char* kEvidenceDescriptionName = "evidence-description.txt";
+inline constexpr const char* kEvidenceDescriptionDocxName = "evidence-description.docx";
 
 std::string sha256_of_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -155,9 +159,15 @@ Action add_report(CLI::App& app) {
       "      --log-key 'evidence.example.jp/dnswitness/2027+1a2b3c4d+AXXX...' --logins x.txt --out r\n"
       "  dnswitness report --local --log https://a.example/log --log-key KEY-A --log /srv/b-mirror --log-key KEY-B \\\n"
       "      --logins x.txt --out r\n"
-      "Writes report.json, the PDF for e-filing (A4, fonts embedded, no password, a name the e-filing system\n"
-      "accepts), evidence-description.txt (a draft row of the 証拠説明書 to edit), report.sha256 (all of them) and\n"
-      "manifest.sig (the same list, signed with the ledger's key; docs/manifest.md).\n"
+      "  dnswitness report --logins x.txt --posts posts.txt --next-login --case '令和8年(ワ)第123号' --out r\n"
+      "Writes report.json, the exhibit PDF for e-filing (A4, fonts embedded, no password, a name the e-filing\n"
+      "system accepts; about 10 pages for 5 logins), its technical material (<name>_技術資料.pdf: the detailed\n"
+      "tables, the method, the signed tree heads and how to check them), evidence-description.txt and .docx (a\n"
+      "draft row of the 証拠説明書 to edit), report.sha256 (all of them) and manifest.sig (the same list, signed\n"
+      "with the ledger's key; docs/manifest.md).\n"
+      "Posts (--posts): one post a line, its time in any form a login time takes, and its URL anywhere on the\n"
+      "line if you like; the last login at or before each post (and with --next-login the first after it) is\n"
+      "marked as 侵害関連通信 in the PDF, and verify picks them again from the stored file.\n"
       "Windows: --before (default 1h) and --after (default 10m) around each login time; 90s, 10m, 1h, 2d.\n"
       "Gaps: periods in the windows longer than twice the expected interval between runs with no run are\n"
       "listed (--interval, or the median spacing of the ledger's runs).\n"
@@ -177,6 +187,11 @@ Action add_report(CLI::App& app) {
   sub->add_option("--logins", opt->logins, "Login records: X's disclosure pasted from Word, CSV, or one time per line")
       ->option_text("FILE");
   sub->add_option("--at", opt->at, "A login time (repeatable)")->option_text("TIME");
+  sub->add_option("--posts", opt->posts,
+                  "The infringing posts' times (with their URLs if you like), one a line: the login just before "
+                  "each post is marked as 侵害関連通信")
+      ->option_text("FILE");
+  sub->add_flag("--next-login", opt->next_login, "With --posts: mark the first login after each post too");
   sub->add_option("--tz", opt->tz, "Zone for times written without one: UTC (default), Asia/Tokyo, JST, +09:00")
       ->option_text("TZ");
   sub->add_option("--preset", opt->preset, "Domain preset (default: x)")->option_text("NAME");
@@ -276,6 +291,18 @@ Action add_report(CLI::App& app) {
       in.content = read_logins_text(opt->logins);
       req.inputs.push_back(std::move(in));
     }
+    if (!opt->posts.empty()) {
+      // Read like a login file (a regular file of bounded size), and parsed now so that a bad line
+      // stops us before the ledger is opened.
+      PostsInput p;
+      p.name = printable(std::filesystem::path(opt->posts).filename().string());
+      p.content = read_logins_text(opt->posts);
+      p.first_after = opt->next_login;
+      (void)parse_posts(p.content, opt->tz.empty() ? LoginTimeZone{} : parse_login_time_zone(opt->tz), p.name);
+      req.posts = std::move(p);
+    } else if (opt->next_login) {
+      throw UsageError("--next-login marks the login after each post; give the posts with --posts FILE too.");
+    }
     if (!opt->at.empty()) {
       LoginInput in;
       in.kind = "command-line";
@@ -341,6 +368,7 @@ Action add_report(CLI::App& app) {
     const std::filesystem::path dir(opt->out);
     const auto json_path = dir / "report.json", sum_path = dir / "report.sha256";
     const auto description_path = dir / kEvidenceDescriptionName;
+    const auto docx_path = dir / kEvidenceDescriptionDocxName;
     const auto manifest_path = dir / kManifestFileName;
     if (!opt->force && (std::filesystem::exists(json_path) || std::filesystem::exists(sum_path) ||
                         std::filesystem::exists(manifest_path) ||
@@ -420,8 +448,8 @@ Action add_report(CLI::App& app) {
                                                              dir.string(), ec.message()));
       BundleWritten written;
       std::vector<BundleWritten> per_log;
-      std::filesystem::path pdf_path;
-      pdf::PdfWritten pdf_written;
+      std::filesystem::path pdf_path, technical_path;
+      pdf::PdfWritten pdf_written, technical_written;
       {
         OutputFile json_file(json_path);
         OutputFile sum_file(sum_path);
@@ -455,8 +483,8 @@ Action add_report(CLI::App& app) {
         }
         std::string sums = fmt::format("{}  report.json\n", hex_encode(written.sha256));
         std::vector<ManifestEntry> manifest{{"report.json", hex_encode(written.sha256)}};
-        std::optional<OutputFile> pdf_file;
-        std::optional<OutputFile> description_file;
+        std::optional<OutputFile> pdf_file, technical_file;
+        std::optional<OutputFile> description_file, docx_file;
         if (want_pdf) {
           // The PDF is typeset from the bundle just written, read back from its file, so every
           // figure in it is the bundle's.
@@ -468,26 +496,48 @@ Action add_report(CLI::App& app) {
           const std::string name = !opt->name.empty()
                                        ? opt->name
                                        : default_report_file_name(opt->case_name, pdf::yyyymmdd_of(created), english);
+          const std::string technical_name = technical_file_name(name, english);
           pdf_path = dir / name;
-          if (!opt->force && std::filesystem::exists(pdf_path))
-            throw UsageError(fmt::format("{} already exists; choose another --out folder or add --force to replace it.",
-                                         pdf_path.string()));
-          pdf_file.emplace(pdf_path);
+          technical_path = dir / technical_name;
+          for (const auto& p : {pdf_path, technical_path})
+            if (!opt->force && std::filesystem::exists(p))
+              throw UsageError(fmt::format("{} already exists; choose another --out folder or add --force to replace "
+                                           "it.",
+                                           p.string()));
           pdf::PdfOptions po;
           po.english = english;
           po.fullwidth = opt->fullwidth;
           po.reiwa = opt->era == "reiwa";
           po.pdf_name = name;
-          po.carriers = load_carrier_requests();  // the appendix of what carriers ask (presets/)
+          po.companion_name = technical_name;
+          pdf_file.emplace(pdf_path);
           pdf_written = pdf::render_report_pdf(views, po, pdf_file->flushed_fd());
-          description_file.emplace(description_path);
+          // The technical material: the same bundle, the detailed chapters, the carriers' known
+          // requests (presets/) and the integrity appendix.
+          pdf::PdfOptions to = po;
+          to.document = pdf::Document::technical;
+          to.pdf_name = technical_name;
+          to.companion_name = name;
+          to.carriers = load_carrier_requests();
+          technical_file.emplace(technical_path);
+          technical_written = pdf::render_report_pdf(views, to, technical_file->flushed_fd());
           const nlohmann::json summary = multi ? pdf::combined_summary_doc(views) : views.front().doc;
-          description_file->write(
-              evidence_description_text(evidence_description(summary, name, english, po.reiwa), english));
-          manifest.push_back({name, sha256_of_file(pdf_file->flushed_temp())});
+          const DescribedFiles described{name, sha256_of_file(pdf_file->flushed_temp()), technical_name,
+                                         sha256_of_file(technical_file->flushed_temp())};
+          const EvidenceDescription description = evidence_description(summary, described, english, po.reiwa);
+          description_file.emplace(description_path);
+          description_file->write(evidence_description_text(description, english));
+          docx_file.emplace(docx_path);
+          const auto made = parse_rfc3339(created);
+          docx_file->write(evidence_description_docx(
+              description, english, made ? static_cast<std::time_t>(made->ns / 1'000'000'000) : 0));
+          manifest.push_back({name, described.exhibit_sha256_hex});
+          manifest.push_back({technical_name, described.technical_sha256_hex});
           manifest.push_back({kEvidenceDescriptionName, sha256_of_file(description_file->flushed_temp())});
-          sums += fmt::format("{}  {}\n", manifest[1].sha256_hex, name);
-          sums += fmt::format("{}  {}\n", manifest[2].sha256_hex, kEvidenceDescriptionName);
+          manifest.push_back({kEvidenceDescriptionDocxName, sha256_of_file(docx_file->flushed_temp())});
+          // report.sha256 in sha256sum's form: report.json first, then the files in the order written.
+          for (std::size_t k = 1; k < manifest.size(); ++k)
+            sums += fmt::format("{}  {}\n", manifest[k].sha256_hex, manifest[k].name);
         }
         sum_file.write(sums);
         // The manifest lists exactly what report.sha256 lists, signed (reports/manifest.h).
@@ -498,7 +548,9 @@ Action add_report(CLI::App& app) {
         }
         json_file.commit();
         if (pdf_file) pdf_file->commit();
+        if (technical_file) technical_file->commit();
         if (description_file) description_file->commit();
+        if (docx_file) docx_file->commit();
         sum_file.commit();
         if (manifest_file) manifest_file->commit();
       }
@@ -511,8 +563,10 @@ Action add_report(CLI::App& app) {
       // --force: files the replaced report listed and this one did not (a PDF of another date or
       // name) would sit beside the new report unlisted; they go with the report they belonged to.
       for (const auto& old : replaced) {
-        const bool kept = old == "report.json" || old == kEvidenceDescriptionName ||
-                          (want_pdf && old == pdf_path.filename().string());
+        const bool kept = old == "report.json" ||
+                          (want_pdf && (old == kEvidenceDescriptionName || old == kEvidenceDescriptionDocxName ||
+                                        old == pdf_path.filename().string() ||
+                                        old == technical_path.filename().string()));
         std::error_code gone;
         if (!kept && old.find('/') == std::string::npos && old != "." && old != "..")
           std::filesystem::remove(dir / old, gone);
@@ -538,9 +592,12 @@ Action add_report(CLI::App& app) {
         }
       }
       if (want_pdf)
-        std::cout << fmt::format("Wrote {} ({} pages, {} bytes) and {} (a draft for the evidence description).\n",
+        std::cout << fmt::format("Wrote {} (the exhibit: {} pages, {} bytes),\n  {} (the technical material: {} "
+                                 "pages, {} bytes)\n  and {}, {} (drafts of the evidence description's row).\n",
                                  pdf_path.string(), pdf_written.pages, std::filesystem::file_size(pdf_path),
-                                 description_path.string());
+                                 technical_path.string(), technical_written.pages,
+                                 std::filesystem::file_size(technical_path), description_path.string(),
+                                 (dir / kEvidenceDescriptionDocxName).string());
       if (manifest_key.key)
         std::cout << fmt::format("Wrote {}: the SHA-256 of every file above, signed with the ledger's key.\n",
                                  manifest_path.string());

@@ -53,8 +53,9 @@ Action add_verify(CLI::App& app) {
       "Uses only the file (and report.sha256 beside it, when present). The signatures are checked with the\n"
       "public key inside the bundle: compare the printed fingerprint with one you obtained independently\n"
       "(from the operator, or 'dnswitness keygen --show' on the ledger's machine).\n"
-      "A PDF or evidence-description.txt in the same folder must be listed in report.sha256 and match it,\n"
-      "and the PDF must name this report.json's SHA-256 (it was typeset from this bundle).\n"
+      "Each PDF (the exhibit and its technical material) and evidence-description.txt/.docx in the same\n"
+      "folder must be listed in report.sha256 and match it, and each PDF must name this report.json's\n"
+      "SHA-256 (it was typeset from this bundle).\n"
       "manifest.sig beside it must be signed with the bundle's key and list every file of the report with\n"
       "its SHA-256; a bundle from a dnswitness that did not sign reports gets a warning (docs/manifest.md).\n"
       "RFC 3161 tokens always verify to the root their own chain carries; with --tsa-ca each must also\n"
@@ -129,7 +130,8 @@ Action add_verify(CLI::App& app) {
       const std::string name = entry.path().filename().string();
       std::string lower = name;
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (entry.is_regular_file() && (lower.ends_with(".pdf") || name == "evidence-description.txt"))
+      if (entry.is_regular_file() && (lower.ends_with(".pdf") || name == "evidence-description.txt" ||
+                                     name == "evidence-description.docx"))
         beside.push_back(name);
     }
     std::sort(beside.begin(), beside.end());
@@ -240,6 +242,10 @@ Action add_verify(CLI::App& app) {
                                v.last_observation.empty() ? "-" : v.last_observation)
                 << fmt::format("  {} login records read again from the stored input and matched\n", v.login_records)
                 << fmt::format("  {} login tables re-derived from the leaves and matched\n", v.login_tables);
+      if (v.posts)
+        std::cout << fmt::format("  {} posts read again from the stored file, and the logins before (and after) "
+                                 "them picked again and matched\n",
+                                 v.posts);
       if (v.run_facts_checked)
         std::cout << "  run facts (host, vantage, clock, time cross-checks) re-derived from the run leaves and tree "
                      "heads and matched\n";

@@ -29,6 +29,7 @@
 #include "ledger/signed_note.h"
 #include "support/child_process.h"
 #include "support/lab.h"
+#include "support/report_pdfs.h"
 #include "support/nginx.h"
 #include "support/published_log.h"
 #include "support/witness_process.h"
@@ -319,11 +320,8 @@ TEST_CASE("a report carries the witnesses' cosignatures, verify --policy enforce
 
   // The PDF names each witness with its key fingerprint and its time, and says what that proves.
   {
-    fs::path pdf;
-    for (const auto& e : fs::directory_iterator(report.parent_path()))
-      if (e.path().extension() == ".pdf") pdf = e.path();
-    REQUIRE_FALSE(pdf.empty());
-    const std::string text = run_command("pdftotext '" + pdf.string() + "' -").out;
+    REQUIRE_FALSE(technical_pdf(report.parent_path()).empty());
+    const std::string text = report_pdfs_text(report.parent_path());
     std::string flat;
     for (const char c : text)
       if (c != '\n' && c != ' ') flat += c;

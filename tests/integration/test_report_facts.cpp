@@ -22,6 +22,7 @@
 
 #include "support/chronyd.h"
 #include "support/lab.h"
+#include "support/report_pdfs.h"
 
 using namespace dnswitness::test;
 using nlohmann::json;
@@ -88,11 +89,6 @@ const json* resolver(const json& bundle, const std::string& name) {
   return nullptr;
 }
 
-std::string pdf_in(const std::filesystem::path& dir) {
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".pdf") return e.path().string();
-  return "";
-}
 
 }  // namespace
 
@@ -175,9 +171,7 @@ TEST_CASE("report: run facts, TLS certificate, AA, client-subnet scopes and a co
   CHECK(gaps[0]["seconds"].get<long long>() >= 5);
 
   // The PDF shows them.
-  const auto text = run_command("pdftotext '" + pdf_in(out.path() / "r") + "' -");
-  REQUIRE(text.exit_code == 0);
-  const std::string flat = squeezed(text.out);
+  const std::string flat = squeezed(report_pdfs_text(out.path() / "r"));
   CHECK(flat.find(f.fingerprint.substr(0, 32)) != std::string::npos);
   CHECK(flat.find(f.fingerprint.substr(32)) != std::string::npos);
   CHECK(flat.find("scope/12") != std::string::npos);

@@ -13,6 +13,7 @@
 
 #include "ledger/signed_note.h"
 #include "support/lab.h"
+#include "support/report_pdfs.h"
 #include "support/nginx.h"
 #include "support/published_log.h"
 #include "tlog/log_source.h"
@@ -125,15 +126,14 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
     CHECK(v.out.find("verifier key " + verifier_key_of(probe)) != std::string::npos);
     CHECK(v.out.find("report.sha256: every listed file matches") != std::string::npos);
     CHECK(v.err.find("draws on several logs") != std::string::npos);
-    fs::path pdf_file;
-    for (const auto& e : fs::directory_iterator(multi))
-      if (e.path().extension() == ".pdf") pdf_file = e.path();
-    REQUIRE(!pdf_file.empty());
-    const auto text = run_command("pdftotext '" + pdf_file.string() + "' -");
-    CHECK(text.out.find("本書が用いるログ") != std::string::npos);
-    CHECK(text.out.find("第1部（全2部）") != std::string::npos);
-    CHECK(text.out.find("第2部（全2部）") != std::string::npos);
-    CHECK(text.out.find("example.org/probes/tokyo") != std::string::npos);
+    REQUIRE(!exhibit_pdf(multi).empty());
+    for (const auto& file : {exhibit_pdf(multi), technical_pdf(multi)}) {
+      const std::string text = pdf_text(file);
+      CHECK(text.find("本書が用いるログ") != std::string::npos);
+      CHECK(text.find("第1部（全2部）") != std::string::npos);
+      CHECK(text.find("第2部（全2部）") != std::string::npos);
+      CHECK(text.find("example.org/probes/tokyo") != std::string::npos);
+    }
     // A manifest.sig put beside it is refused: no one key signs a report of several logs.
     write_file(multi / "manifest.sig", "x");
     CHECK(run_dnswitness("verify " + (multi / "report.json").string()).exit_code == 4);

@@ -80,7 +80,9 @@ void recompute_sums(const fs::path& dir, const std::vector<std::string>& names) 
   write_file(dir / "report.sha256", sums);
 }
 
-const std::vector<std::string> kFiles = {"report.json", kPdfName, "evidence-description.txt"};
+const std::string kTechnicalName = "exhibit_技術資料.pdf";
+const std::vector<std::string> kFiles = {"report.json", kPdfName, kTechnicalName, "evidence-description.txt",
+                                         "evidence-description.docx"};
 
 CommandResult verify(const fs::path& dir) { return run_dnswitness("verify -q " + (dir / "report.json").string()); }
 
@@ -111,15 +113,16 @@ TEST_CASE("report signs the manifest; verify and the documented openssl steps ac
   std::vector<ManifestEntry> entries;
   for (const auto& n : kFiles) entries.push_back({n, sha256_hex_of(read_file(s.bundle / n))});
   const std::string text = manifest_text(entries);
-  CHECK(text == "dnswitness report manifest v1\n" + entries[2].sha256_hex + "  evidence-description.txt\n" +
-                    entries[1].sha256_hex + "  exhibit.pdf\n" + entries[0].sha256_hex + "  report.json\n");
+  CHECK(text == "dnswitness report manifest v1\n" + entries[4].sha256_hex + "  evidence-description.docx\n" +
+                    entries[3].sha256_hex + "  evidence-description.txt\n" + entries[1].sha256_hex + "  exhibit.pdf\n" +
+                    entries[2].sha256_hex + "  exhibit_技術資料.pdf\n" + entries[0].sha256_hex + "  report.json\n");
   CHECK(note.starts_with(text + "\n\xE2\x80\x94 " + s.origin + " "));
   CHECK(json::parse(read_file(s.bundle / "report.json"))["manifest_signature"] == "manifest.sig");
 
   const auto v = run_dnswitness("verify " + (s.bundle / "report.json").string());
   CHECK_MESSAGE(v.exit_code == 0, v.err);
   CHECK(v.err.empty());
-  CHECK(v.out.find("manifest.sig: signed with the ledger's key; its 3 file(s) match and every file of the report "
+  CHECK(v.out.find("manifest.sig: signed with the ledger's key; its 5 file(s) match and every file of the report "
                    "is listed") != std::string::npos);
 
   REQUIRE_MESSAGE(run_command("command -v jq openssl sha256sum").exit_code == 0, "install jq and openssl");
@@ -145,13 +148,14 @@ TEST_CASE("bytes of the PDF or the evidence description changed, report.sha256 r
   const std::string tie = "report.json SHA-256 " + sha256_hex_of(read_file(s.bundle / "report.json"));
   std::mt19937 rng(16006);
   int tried = 0;
-  for (const std::string& name : {kPdfName, std::string("evidence-description.txt")}) {
+  for (const std::string& name :
+       {kPdfName, kTechnicalName, std::string("evidence-description.txt"), std::string("evidence-description.docx")}) {
     const std::string original = read_file(s.bundle / name);
     REQUIRE(original.size() > 100);
     const std::size_t tie_at = original.find(tie);
     // First, last, middle and random positions; each byte XOR 0x01, 0x80 or 0xff.
     std::vector<std::size_t> positions = {0, 1, original.size() / 2, original.size() - 1};
-    while (positions.size() < 12) positions.push_back(rng() % original.size());
+    while (positions.size() < 7) positions.push_back(rng() % original.size());
     for (std::size_t i = 0; i < positions.size(); ++i) {
       const std::size_t p = positions[i];
       // The PDF's metadata names report.json's SHA-256: a change there is caught before the
@@ -169,7 +173,7 @@ TEST_CASE("bytes of the PDF or the evidence description changed, report.sha256 r
       ++tried;
     }
   }
-  CHECK(tried >= 20);
+  CHECK(tried >= 24);
 
   // A black box drawn as an incremental update (bytes appended to the PDF), and a line appended to
   // the evidence description.
@@ -228,7 +232,9 @@ TEST_CASE("a forged manifest.sig fails: another key, an edited text, an unlisted
   {
     const fs::path t = copy_bundle("extra");
     fs::copy_file(t / kPdfName, t / "extra.pdf");
-    recompute_sums(t, {"report.json", kPdfName, "evidence-description.txt", "extra.pdf"});
+    std::vector<std::string> listed = kFiles;
+    listed.push_back("extra.pdf");
+    recompute_sums(t, listed);
     const auto r = verify(t);
     CHECK(r.exit_code == 4);
     CHECK_MESSAGE(r.err.find("NOT valid: extra.pdf belongs to the report but is not listed in the signed "

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/lab.h"
+#include "support/report_pdfs.h"
 
 using namespace dnswitness::test;
 using nlohmann::json;
@@ -121,13 +122,9 @@ TEST_CASE("a window holding only NXDOMAIN: candidates from the nearest answers e
                                       "2001:db8::a", "2001:db8::10", "2606:1f80:f000::1", "2606:1f80:f000::2"});
 
   // The PDF says the same (line breaks and spaces taken out: pdftotext wraps table cells).
-  std::string pdf;
-  for (const auto& f : std::filesystem::directory_iterator(dir / "r"))
-    if (f.path().extension() == ".pdf") pdf = f.path().string();
-  const auto text = run_command("pdftotext '" + pdf + "' -");
-  REQUIRE(text.exit_code == 0);
+  const std::string text = report_pdfs_text(dir / "r");
   std::string flat;
-  for (const char c : text.out)
+  for (const char c : text)
     if (c != '\n' && c != ' ') flat += c;
   CHECK(flat.find("時間幅内の観測にアドレスがなく（NXDOMAIN・NODATA・エラーのみ）、候補を前後それぞれでアドレスを含む最も"
                   "近い観測から取っているもの") != std::string::npos);

@@ -21,12 +21,15 @@
 #include "model/run_record.h"
 #include "reports/pdf/wording.h"
 #include "support/lab.h"
+#include "support/report_pdfs.h"
 
 using namespace dnswitness;
 using dnswitness::test::read_file;
 using dnswitness::test::run_command;
 using dnswitness::test::run_dnswitness;
 using dnswitness::test::TempDir;
+using dnswitness::test::exhibit_pdf;
+using dnswitness::test::technical_pdf;
 
 namespace {
 
@@ -105,12 +108,6 @@ std::string logins_file() {
   return out;
 }
 
-std::string pdf_in(const std::filesystem::path& dir) {
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".pdf") return e.path().string();
-  return "";
-}
-
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 // Words of `pdftotext -bbox`, per page: {xMin, yMin, xMax, yMax, text}.
@@ -174,11 +171,18 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
   INFO(r.out, r.err);
   REQUIRE(r.exit_code == 0);
   const std::filesystem::path dir = tmp.path() / "r";
-  const std::string pdf = pdf_in(dir);
+  const std::string pdf = exhibit_pdf(dir), tech = technical_pdf(dir);
   REQUIRE(!pdf.empty());
-  CHECK(std::filesystem::path(pdf).filename().string() == "DNS観測報告書_令和8年（ワ）第123号_発信者情報開示命令申立事件_" +
-                                                             pdf::yyyymmdd_of(format_rfc3339_ns(utc_now())) + ".pdf");
+  REQUIRE(!tech.empty());
+  const std::string stem = "DNS観測報告書_令和8年（ワ）第123号_発信者情報開示命令申立事件_" +
+                           pdf::yyyymmdd_of(format_rfc3339_ns(utc_now()));
+  CHECK(std::filesystem::path(pdf).filename().string() == stem + ".pdf");
+  // The technical material keeps the date and the 50-character limit: the case gives way.
+  CHECK(std::filesystem::path(tech).filename().string() ==
+        "DNS観測報告書_令和8年（ワ）第123号_発信者情報開示命令申_" + pdf::yyyymmdd_of(format_rfc3339_ns(utc_now())) +
+            "_技術資料.pdf");
   CHECK(std::filesystem::exists(dir / "evidence-description.txt"));
+  CHECK(std::filesystem::exists(dir / "evidence-description.docx"));
   // --era reiwa: the report's date in the evidence description in 令和 (tables keep the western year).
   CHECK(read_file(dir / "evidence-description.txt").find("作成年月日：令和") != std::string::npos);
 
@@ -195,9 +199,14 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
   CHECK(bundle["coverage"]["windows"][0]["gaps"][0]["from"] == format_rfc3339_ns(UtcTime{kT0 + 19 * 3600 * kSecond + 1800 * kSecond}));
   CHECK(bundle["coverage"]["windows"][0]["gaps"][0]["seconds"] == 6 * 3600 + 1800);
 
-  // The text: case, domains, every candidate, both times of every login, the bundle's SHA-256.
-  const auto text = run_command("pdftotext " + quoted(pdf) + " -");
+  // The text: case, domains, every candidate (the technical material has them all), both times of
+  // every login, the bundle's SHA-256.
+  const auto exhibit = run_command("pdftotext " + quoted(pdf) + " -");
+  REQUIRE(exhibit.exit_code == 0);
+  auto text = run_command("pdftotext " + quoted(tech) + " -");
   REQUIRE(text.exit_code == 0);
+  CHECK(text.out.find(case_name) != std::string::npos);
+  text.out += exhibit.out;
   CHECK(text.out.find(case_name) != std::string::npos);
   for (const std::string d : {"x.com", "api.x.com", "cdn.example.jp"}) CHECK(text.out.find(d) != std::string::npos);
   std::set<std::string> candidates;
@@ -212,7 +221,8 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
     if (text.out.find(a + "\n") == std::string::npos && text.out.find(a + " ") == std::string::npos) ++missing;
   CHECK(missing == 0);
   CHECK(text.out.find(sha) != std::string::npos);
-  CHECK(text.out.find("甲第") != std::string::npos);  // the evidence description draft
+  CHECK(exhibit.out.find("立証趣旨") == std::string::npos);  // the evidence description draft left the exhibit
+  CHECK(read_file(dir / "evidence-description.txt").find("甲第") != std::string::npos);
   CHECK(text.out.find("記録なし") != std::string::npos);  // vantage, clock, time-stamp tokens
   CHECK(text.out.find("観測の空白（実行のなかった期間）") != std::string::npos);  // chapter 4's gap table
   CHECK(text.out.find("6.5時間") != std::string::npos);                           // its length
@@ -235,73 +245,80 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
     for (const auto& a : c["other_hosts"]) CHECK_FALSE(login_host(a));
     if (k != 3) CHECK_FALSE(c["addresses"].empty());
   }
-  CHECK(text.out.find("このログインの一覧は作成していません") != std::string::npos);
-  CHECK(text.out.find("Aレコード（IPv4）の候補のみ") != std::string::npos);
-  CHECK(text.out.find("参考：ログイン以外の通信に使われるホスト") != std::string::npos);
+  CHECK(exhibit.out.find("このログインの一覧は作成していません") != std::string::npos);
+  CHECK(exhibit.out.find("Aレコード（IPv4）の候補のみ") != std::string::npos);
+  CHECK(exhibit.out.find("参考：ログイン以外の通信に使われるホスト") != std::string::npos);
+  CHECK(exhibit.out.find("本書が示さないこと") != std::string::npos);
   // The appendix of what carriers ask, from presets/carrier-requests.json, dated and sourced.
   CHECK(text.out.find("付録 携帯電話会社ごとの照会で求められてきた事項（令和8年12") != std::string::npos);  // --era reiwa
+  CHECK(exhibit.out.find("携帯電話会社ごとの照会で求められてきた事項") == std::string::npos);
   CHECK(text.out.find("docomossl202012") != std::string::npos);  // its source (the URL wraps in the cell)
   CHECK(text.out.find("楽天モバイル") != std::string::npos);
 
-  // Fonts embedded; a clean file.
-  const auto fonts = run_command("pdffonts " + quoted(pdf));
-  REQUIRE(fonts.exit_code == 0);
-  std::istringstream fl(fonts.out);
-  std::string line;
-  int font_lines = 0;
-  while (std::getline(fl, line)) {
-    if (line.starts_with("name") || line.starts_with("----") || line.empty()) continue;
-    std::istringstream ws(line);
-    std::vector<std::string> tok;
-    for (std::string t; ws >> t;) tok.push_back(t);
-    REQUIRE(tok.size() >= 6);
-    CHECK_MESSAGE(tok[tok.size() - 5] == "yes", line);
-    CHECK(line.find("CJK") != std::string::npos);
-    ++font_lines;
-  }
-  CHECK(font_lines >= 3);
-  CHECK(run_command("qpdf --check " + quoted(pdf)).exit_code == 0);
-
-  // A4 on every page, metadata, no encryption.
-  const auto info = run_command("pdfinfo -f 1 -l 100000 " + quoted(pdf));
-  REQUIRE(info.exit_code == 0);
-  const auto pages_at = info.out.find("Pages:");
-  REQUIRE(pages_at != std::string::npos);
-  const int pages = std::stoi(info.out.substr(pages_at + 6));
-  CHECK(pages > 20);
-  std::size_t a4 = 0;
-  for (std::size_t p = info.out.find("pts (A4)"); p != std::string::npos; p = info.out.find("pts (A4)", p + 1)) ++a4;
-  CHECK(a4 == static_cast<std::size_t>(pages));
-  CHECK(info.out.find("Title:           DNS名前解決観測記録報告書（" + case_name + "）") != std::string::npos);
-  CHECK(info.out.find("Author:          " + op) != std::string::npos);
-  CHECK(info.out.find("CreationDate:") != std::string::npos);
-  CHECK(info.out.find("Encrypted:       no") != std::string::npos);
-
-  // Nothing outside the body box (30 mm left margin); the top-right corner free; "n / N" on every page.
-  const auto bbox = run_command("pdftotext -bbox " + quoted(pdf) + " -");
-  REQUIRE(bbox.exit_code == 0);
-  double w = 0, h = 0;
-  const auto by_page = words_by_page(bbox.out, &w, &h);
-  REQUIRE(by_page.size() == static_cast<std::size_t>(pages));
-  const double mm = 72.0 / 25.4;
-  std::size_t outside = 0, in_corner = 0, numbered = 0, with_case = 0;
-  for (std::size_t p = 0; p < by_page.size(); ++p) {
-    std::string all;
-    for (const auto& word : by_page[p]) {
-      all += word.text + " ";
-      if (word.x0 < 30 * mm - 0.5 || word.x1 > w - 20 * mm + 0.5 || word.y0 < 10 * mm || word.y1 > h - 10 * mm) {
-        ++outside;
-        MESSAGE("page ", p + 1, ": '", word.text, "' at ", word.x0, ",", word.y0, "-", word.x1, ",", word.y1);
-      }
-      if (word.x1 > w - 80 * mm && word.y0 < 32 * mm) ++in_corner;
+  // Both PDFs: fonts embedded, a clean file, A4, metadata, the body box and the running text.
+  for (const std::string& file : {pdf, tech}) {
+    CAPTURE(file);
+    // Fonts embedded; a clean file.
+    const auto fonts = run_command("pdffonts " + quoted(file));
+    REQUIRE(fonts.exit_code == 0);
+    std::istringstream fl(fonts.out);
+    std::string line;
+    int font_lines = 0;
+    while (std::getline(fl, line)) {
+      if (line.starts_with("name") || line.starts_with("----") || line.empty()) continue;
+      std::istringstream ws(line);
+      std::vector<std::string> tok;
+      for (std::string t; ws >> t;) tok.push_back(t);
+      REQUIRE(tok.size() >= 6);
+      CHECK_MESSAGE(tok[tok.size() - 5] == "yes", line);
+      CHECK(line.find("CJK") != std::string::npos);
+      ++font_lines;
     }
-    numbered += all.find(fmt::format("{} / {}", p + 1, pages)) != std::string::npos;
-    with_case += all.find("令和8年(ワ)第123号") != std::string::npos;
+    CHECK(font_lines >= 3);
+    CHECK(run_command("qpdf --check " + quoted(file)).exit_code == 0);
+
+    // A4 on every page, metadata, no encryption.
+    const auto info = run_command("pdfinfo -f 1 -l 100000 " + quoted(file));
+    REQUIRE(info.exit_code == 0);
+    const auto pages_at = info.out.find("Pages:");
+    REQUIRE(pages_at != std::string::npos);
+    const int pages = std::stoi(info.out.substr(pages_at + 6));
+    if (file == tech) CHECK(pages > 20);
+    std::size_t a4 = 0;
+    for (std::size_t p = info.out.find("pts (A4)"); p != std::string::npos; p = info.out.find("pts (A4)", p + 1)) ++a4;
+    CHECK(a4 == static_cast<std::size_t>(pages));
+    CHECK(info.out.find("Title:           DNS名前解決観測記録報告書" + std::string(file == tech ? "　技術資料" : "") + "（" +
+                        case_name + "）") != std::string::npos);
+    CHECK(info.out.find("Author:          " + op) != std::string::npos);
+    CHECK(info.out.find("CreationDate:") != std::string::npos);
+    CHECK(info.out.find("Encrypted:       no") != std::string::npos);
+
+    // Nothing outside the body box (30 mm left margin); the top-right corner free; "n / N" on every page.
+    const auto bbox = run_command("pdftotext -bbox " + quoted(file) + " -");
+    REQUIRE(bbox.exit_code == 0);
+    double w = 0, h = 0;
+    const auto by_page = words_by_page(bbox.out, &w, &h);
+    REQUIRE(by_page.size() == static_cast<std::size_t>(pages));
+    const double mm = 72.0 / 25.4;
+    std::size_t outside = 0, in_corner = 0, numbered = 0, with_case = 0;
+    for (std::size_t p = 0; p < by_page.size(); ++p) {
+      std::string all;
+      for (const auto& word : by_page[p]) {
+        all += word.text + " ";
+        if (word.x0 < 30 * mm - 0.5 || word.x1 > w - 20 * mm + 0.5 || word.y0 < 10 * mm || word.y1 > h - 10 * mm) {
+          ++outside;
+          MESSAGE("page ", p + 1, ": '", word.text, "' at ", word.x0, ",", word.y0, "-", word.x1, ",", word.y1);
+        }
+        if (word.x1 > w - 80 * mm && word.y0 < 32 * mm) ++in_corner;
+      }
+      numbered += all.find(fmt::format("{} / {}", p + 1, pages)) != std::string::npos;
+      with_case += all.find("令和8年(ワ)第123号") != std::string::npos;
+    }
+    CHECK(outside == 0);
+    CHECK(in_corner == 0);
+    CHECK(numbered == by_page.size());
+    CHECK(with_case == by_page.size());
   }
-  CHECK(outside == 0);
-  CHECK(in_corner == 0);
-  CHECK(numbered == by_page.size());
-  CHECK(with_case == by_page.size());
 
   // Pictures for a person: page 1 and a page of the candidate tables.
   const auto out = png_dir();
@@ -311,8 +328,9 @@ TEST_CASE("the court PDF: 50 login times, 300 addresses, checked with poppler an
         .exit_code;
   };
   CHECK(png(pdf, 1, "ja-page1") == 0);
-  CHECK(png(pdf, 6, "ja-table") == 0);
+  CHECK(png(tech, 6, "ja-table") == 0);
   std::filesystem::copy_file(pdf, out / "ja-50x300.pdf", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(tech, out / "ja-50x300-technical.pdf", std::filesystem::copy_options::overwrite_existing);
 
   // verify: the PDF is the one listed; a changed PDF, or a foreign one beside it, is caught.
   auto v = run_dnswitness("verify " + (dir / "report.json").string());
@@ -346,18 +364,23 @@ TEST_CASE("the English PDF with full-width addresses and --name; bad options wri
   REQUIRE(r.exit_code == 0);
   const auto pdf = tmp.path() / "en" / "case-123_report.pdf";
   REQUIRE(std::filesystem::exists(pdf));
+  REQUIRE(std::filesystem::exists(tmp.path() / "en" / "case-123_report_technical.pdf"));
   const auto text = run_command("pdftotext " + quoted(pdf.string()) + " -");
+  const auto tech = run_command("pdftotext " + quoted((tmp.path() / "en" / "case-123_report_technical.pdf").string()) +
+                                " -");
   CHECK(text.out.find("DNS Resolution Observation Report") != std::string::npos);
   CHECK(text.out.find("2023/11/21 02:17:02(UTC)") != std::string::npos);
   CHECK(text.out.find("2023/11/21 11:17:02(JST)") != std::string::npos);
-  CHECK(text.out.find("Destination-IP candidates") != std::string::npos);
+  CHECK(text.out.find("Destination IP addresses per login time") != std::string::npos);
+  CHECK(text.out.find("case-123_report_technical.pdf") != std::string::npos);  // each names the other
+  CHECK(tech.out.find("case-123_report.pdf") != std::string::npos);
   const auto bundle = nlohmann::json::parse(read_file(tmp.path() / "en" / "report.json"));
   for (const auto& a : bundle["tables"]["logins"][0]["union"]["addresses"]) {
     const std::string addr = a["address"].get<std::string>();
-    CHECK(text.out.find(addr) != std::string::npos);
-    CHECK(text.out.find(pdf::fullwidth(addr)) != std::string::npos);
+    CHECK(tech.out.find(addr) != std::string::npos);
+    CHECK(text.out.find(pdf::fullwidth(addr)) != std::string::npos);  // the exhibit's copy-ready list
   }
-  CHECK(text.out.find("not recorded") != std::string::npos);
+  CHECK(tech.out.find("not recorded") != std::string::npos);
   CHECK(read_file(tmp.path() / "en" / "evidence-description.txt").find("Purpose of proof") != std::string::npos);
   CHECK(run_dnswitness("verify -q " + tmp / "en/report.json").exit_code == 0);
   const auto out = png_dir();
@@ -371,8 +394,9 @@ TEST_CASE("the English PDF with full-width addresses and --name; bad options wri
   // --format json: the bundle alone.
   r = run_dnswitness(base + at + "--format json --out " + tmp / "json");
   CHECK(r.exit_code == 0);
-  CHECK(pdf_in(tmp.path() / "json").empty());
+  CHECK(exhibit_pdf(tmp.path() / "json").empty());
   CHECK(!std::filesystem::exists(tmp.path() / "json" / "evidence-description.txt"));
+  CHECK(!std::filesystem::exists(tmp.path() / "json" / "evidence-description.docx"));
 
   const std::vector<std::string> bads = {"--name " + std::string(47, 'a') + ".pdf", "--name 'a b.pdf'", "--name x.txt",
                                          "--format pdf", "--format html", "--lang fr", "--format json --name x.pdf"};

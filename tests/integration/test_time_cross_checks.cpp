@@ -12,6 +12,7 @@
 
 #include "support/chronyd.h"
 #include "support/lab.h"
+#include "support/report_pdfs.h"
 
 using namespace dnswitness::test;
 using nlohmann::json;
@@ -43,11 +44,7 @@ std::string tc_squeezed(const std::string& s) {
   return out;
 }
 
-std::string tc_pdf(const std::filesystem::path& dir) {
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".pdf") return e.path().string();
-  return "";
-}
+std::string tc_pdf(const std::filesystem::path& dir) { return exhibit_pdf(dir); }
 
 const json& tc_run(const json& bundle, const std::string& run_id) {
   for (const auto& r : bundle["runs"])
@@ -132,6 +129,9 @@ TEST_CASE("a clock 90 s fast during a run with a lab TSA token: warnings in the 
   CHECK(p1.find(tc_squeezed("のタイムスタンプ（RFC 3161）の時刻")) != std::string::npos);
   CHECK(p1.find("計算機の時計が時刻認証局の時計より進んでいたことを示します。") != std::string::npos);
   CHECK(p1.find("時刻の照合で許容する1秒を超えています。") != std::string::npos);
+  // The clock line of page 1: the largest NTP offset, and the largest gap to a TSA time.
+  CHECK(p1.find("時計のずれ：最大90.0秒（NTP）、時刻認証との差：最大") != std::string::npos);
+  CHECK(p1.find("計算機の時計が基準時刻（NTP）より約90.0秒進んでいた") != std::string::npos);
   const auto all = run_command("pdftotext -f 2 '" + tc_pdf(out / "r") + "' -");
   CHECK(tc_squeezed(all.out).find("計算機の時計が時刻認証局の時計より進んでいたことを示します。") != std::string::npos);
   // In English too.

@@ -11,19 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "reports/docx_package.h"
+
 namespace dnswitness::test {
 
-// `text` escaped for XML character data.
-inline std::string xml_escaped(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out += c;
-  }
-  return out;
-}
+using dnswitness::xml_escaped;
 
 // A w:p whose text is split into runs of at most `run` bytes (Word splits text where formatting,
 // spelling marks or edits fall; the reader must join them), never inside a UTF-8 character.

@@ -51,7 +51,21 @@ TEST_CASE("default file names fit 50 characters and use only safe characters") {
     const std::string e = default_report_file_name(c, "20261128", true);
     CHECK(chars(e) <= kMaxFilingNameChars);
     CHECK(filing_name_problem(e).empty());
+    // The technical material beside it: the same stem, the date kept, within the same limit.
+    for (const auto& [name, english] : {std::pair{n, false}, std::pair{e, true}}) {
+      const std::string t = technical_file_name(name, english);
+      CAPTURE(t);
+      CHECK(chars(t) <= kMaxFilingNameChars);
+      CHECK(filing_name_problem(t).empty());
+      CHECK(t.find("__") == std::string::npos);
+      CHECK(t.ends_with(english ? "_20261128_technical.pdf" : "_20261128_技術資料.pdf"));
+    }
   }
+  CHECK(technical_file_name(plain, false) == "DNS観測報告書_令和8年（ワ）第123号_20261128_技術資料.pdf");
+  CHECK(technical_file_name("case-123_report.pdf", true) == "case-123_report_technical.pdf");
+  // A --name of 50 characters without a date: cut at the end.
+  const std::string fifty = std::string(46, 'a') + ".pdf";
+  CHECK(technical_file_name(fifty, false) == std::string(41, 'a') + "_技術資料.pdf");
   // A long case keeps its beginning (the case number), cut at a whole character.
   const std::string long_case = default_report_file_name(odd[1], "20261128", false);
   CHECK(long_case.starts_with("DNS観測報告書_令和8年（ワ）第123456号_発信者情報"));
