@@ -79,7 +79,8 @@ struct CacheHome {
 };
 
 const RdapRecord& find(const std::vector<RdapRecord>& records, const std::string& address) {
-  const auto it = std::find_if(records.begin(), records.end(), [&](const RdapRecord& r) { return r.address == address; });
+  const auto it =
+      std::find_if(records.begin(), records.end(), [&](const RdapRecord& r) { return r.address == address; });
   REQUIRE(it != records.end());
   return *it;
 }

@@ -54,7 +54,8 @@ inline const std::string kJpnicAnswer = R"({
 inline const std::string kArinAnswer = R"({
   "rdapConformance": ["nro_rdap_profile_0", "rdap_level_0", "cidr0", "arin_originas0"],
   "notices": [{"title": "Terms of Service",
-               "description": ["By using the ARIN RDAP/Whois service, you are agreeing to the RDAP/Whois Terms of Use"]}],
+               "description": ["By using the ARIN RDAP/Whois service, you are agreeing to the RDAP/Whois Terms of ",
+                               "Use"]}],
   "handle": "NET-104-244-40-0-1",
   "startAddress": "104.244.40.0",
   "endAddress": "104.244.47.255",

@@ -157,8 +157,10 @@ TEST_CASE("summary of an ARIN answer: the registrant's contacts are not the regi
 
 TEST_CASE("summary: an org property is preferred to fn, structured values read") {
   const RdapSummary s = summarize_rdap_ip_network(
-      R"({"objectClassName":"ip network","entities":[{"roles":["technical"],"vcardArray":["vcard",[["org",{},"text","Not me"]]]},
-          {"roles":["registrant"],"vcardArray":["vcard",[["fn",{},"text","Person"],["org",{},"text",["Example KK","Unit"]]]]}]})",
+      R"({"objectClassName":"ip network","entities":[
+          {"roles":["technical"],"vcardArray":["vcard",[["org",{},"text","Not me"]]]},
+          {"roles":["registrant"],"vcardArray":["vcard",[["fn",{},"text","Person"],
+                                                         ["org",{},"text",["Example KK","Unit"]]]]}]})",
       "https://rdap.db.ripe.net/ip/193.0.6.139");
   REQUIRE(s.ok);
   CHECK(s.registry == "RIPE NCC");
@@ -177,7 +179,8 @@ TEST_CASE("summary of bytes that are not an IP network: an error value, never a 
   CHECK(error_of("").find("not JSON") != std::string::npos);
   CHECK(error_of(std::string("{\"a\":\"\xff\"}")).find("not JSON") != std::string::npos);
   CHECK(error_of("[1,2]").find("not an object") != std::string::npos);
-  CHECK(error_of(R"({"errorCode":404,"title":"Not Found"})") == "The registry answered with RDAP error 404 (Not Found).");
+  CHECK(error_of(R"({"errorCode":404,"title":"Not Found"})") ==
+        "The registry answered with RDAP error 404 (Not Found).");
   CHECK(error_of(R"({"objectClassName":"autnum"})").find("\"autnum\"") != std::string::npos);
   CHECK(error_of(R"({"handle":"x"})").find("no \"objectClassName\"") != std::string::npos);
   // Members of the wrong type are left empty.
