@@ -334,6 +334,7 @@ json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
   bundle["leaves"] = json::array();
   bundle["tables"] = derive_tables(logins, rows, o);
   add_time_warnings_to_logins(bundle["tables"], run_facts, o.before_ns, o.after_ns);
+  if (req.rdap) bundle["rdap"] = req.rdap(bundle["tables"]);
   if (stats) {
     stats->observation_leaves = rows.size();
     stats->run_leaves = runs.size();

@@ -46,6 +46,9 @@ struct PostsInput {
 struct ReportRequest {
   std::vector<LoginInput> inputs;
   std::optional<PostsInput> posts;
+  // report --rdap: called with the finished tables, returns the bundle's "rdap" member
+  // (reports/rdap_bundle.h); empty: no RDAP look-ups.
+  std::function<nlohmann::json(const nlohmann::json& tables)> rdap;
   std::string tz;  // the --tz text as given ("" when absent)
   CandidateOptions options;
   std::optional<std::string> case_name;

@@ -19,6 +19,7 @@
 #include "reports/coverage_gaps.h"
 #include "reports/manifest.h"
 #include "reports/posts.h"
+#include "reports/rdap_bundle.h"
 #include "reports/multi_log_bundle.h"
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
@@ -526,6 +527,12 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     fail(fmt::format("the table at {} does not re-derive from the leaves and login records",
                      first_difference(tables, derived, "tables")));
   v.login_tables = derived["logins"].size();
+  // RDAP (report --rdap): the registries cannot be asked again, so the records are checked for form
+  // (each body matches its SHA-256) and for having looked up exactly the tables' addresses.
+  if (const auto it = b.find("rdap"); it != b.end() && !it->is_null()) {
+    if (const std::string problem = rdap_member_problem(*it, derived); !problem.empty()) fail(problem);
+    v.rdap_records = (*it)["records"].size();
+  }
   for (const auto& l : derived["logins"])
     for (const auto& w : l["warnings"]) v.warnings.push_back(fmt::format("login {}: {}", l["time_utc"].get<std::string>(), w.get<std::string>()));
 }

@@ -31,7 +31,8 @@ struct BundleVerification {
   std::vector<std::string> unconfirmed_accredited_tokens;  // labelled accredited, not confirmed: warnings
   std::size_t leaves = 0, observation_leaves = 0, run_leaves = 0, checkpoints = 0, consistency_proofs = 0,
               login_records = 0, login_tables = 0;
-  std::size_t posts = 0;  // posts read again from the stored file, their logins picked again (report --posts)
+  std::size_t posts = 0;
+  std::size_t rdap_records = 0;  // RDAP records checked for form and for the addresses they cover (report --rdap)  // posts read again from the stored file, their logins picked again (report --posts)
   std::size_t coverage_gaps = 0;  // gaps the bundle lists inside its windows (checked for form only)
   // Which of the parts bundles made before them lack were present and checked.
   bool run_facts_checked = false, resolvers_checked = false, coverage_checked = false;

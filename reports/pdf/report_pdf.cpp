@@ -11,6 +11,8 @@
 
 #include "model/address.h"
 #include "reports/multi_log_bundle.h"
+#include "reports/rdap_bundle.h"
+#include "reports/rdap_summary.h"
 #include "reports/time_checks.h"
 #include "reports/pdf/fact_cells.h"
 #include "reports/pdf/openssl_steps.h"
@@ -95,6 +97,7 @@ class Writer {
   Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts, std::string part = {}, int part_index = -1)
       : b_(b), doc_(b.doc), o_(o), L_{o.english, o.reiwa}, ts_(ts), part_(std::move(part)), part_index_(part_index) {
     for (const auto& f : b.observations) by_leaf_[f.row.leaf_index] = &f;
+    for (auto& r : rdap_records_of(at(doc_, "rdap"))) rdap_.emplace(r.address, std::move(r));
   }
 
   void all() {
@@ -105,6 +108,7 @@ class Writer {
       stability();
       method();
       carrier_requests();
+      rdap_appendix();
       integrity();
       return;
     }
@@ -125,6 +129,7 @@ class Writer {
   std::string part_;
   int part_index_;
   std::map<std::uint64_t, const ObservationFacts*> by_leaf_;
+  std::map<std::string, RdapRecord> rdap_;  // report --rdap: the stored answers by address
 
   std::string both_times(const std::string& t) const { return jst_of(t) + "\n" + utc_of(t); }
 
@@ -494,9 +499,14 @@ class Writer {
            "it had stored)."),
         L_("観測の実行がなかった期間（観測の空白）の回答は示しません。空白は本書に記載しています。",
            "It does not show the answers of periods without runs (gaps); the gaps are stated in this report."),
-        L_("契約者や投稿者が誰であるかは示しません。接続元IPアドレスがどの事業者のものかも、本書では確認していません。",
-           "It does not show who the subscriber or the poster is, nor does it check which provider a source IP "
-           "belongs to."),
+        rdap_.empty()
+            ? L_("契約者や投稿者が誰であるかは示しません。接続元IPアドレスがどの事業者のものかも、本書では確認していません。",
+                 "It does not show who the subscriber or the poster is, nor does it check which provider a source "
+                 "IP belongs to.")
+            : L_("契約者や投稿者が誰であるかは示しません。アドレスの保有者はレジストリの登録情報（RDAP）によるもので、"
+                 "取得日時の登録を示し、ログイン当時の保有者や実際の利用者を示すものではありません。",
+                 "It does not show who the subscriber or the poster is. The holders of addresses are the registries' "
+                 "records (RDAP) as of when they were fetched, not the holder at the login nor the actual user."),
         L_("署名、タイムスタンプ、証人の連署は、記録がその時点から改変されていないことを示すもので、DNSサーバの回答の内容が"
            "正しいことを保証するものではありません。",
            "The signatures, time-stamps and cosignatures show that the records have not been changed since their "
@@ -726,6 +736,8 @@ class Writer {
     } else {
       rows.emplace_back(L_("接続元IPアドレス", "Source IP"), L_("開示資料に記載なし", "not in the disclosure"));
     }
+    if (const auto it = rdap_.find(str(l, "source_ip")); it != rdap_.end())
+      rows.emplace_back(L_("接続元の保有者（RDAP）", "Source IP holder (RDAP)"), rdap_holder_words(it->second, L_));
     if (!str(record, "account").empty()) rows.emplace_back(L_("アカウントID", "Account ID"), str(record, "account"));
     rows.emplace_back(L_("時間幅", "Window"), rt(L_("{} から\n{} まで", "{} to\n{}"), jst_of(str(at(l, "window"), "from")),
                                                           jst_of(str(at(l, "window"), "until"))));
@@ -915,6 +927,7 @@ class Writer {
       ts_.text(L_("接続元IPアドレスの記載がないため、IPv4とIPv6の両方の候補を示します。",
                   "No source IP is given, so both IPv4 and IPv6 candidates are listed."),
                note());
+    rdap_destinations(at(cl, "addresses"));
     if (status == "after_only")
       ts_.text(L_("このログイン時刻以前に、これらの名前のアドレスを含む観測が本書にありません。一覧はログイン後の観測だけに基づく"
                   "参考です。",
@@ -950,6 +963,58 @@ class Writer {
       small.size = 8.5;
       ts_.text(o_.fullwidth ? fullwidth(rest) : rest, small);
     }
+  }
+
+  // Who holds a list's addresses (report --rdap): one line per holder, with how many addresses.
+  void rdap_destinations(const json& list) {
+    if (rdap_.empty()) return;
+    std::vector<std::pair<std::string, std::vector<std::string>>> holders;
+    for (const auto& a : list) {
+      const auto it = rdap_.find(str(a, "address"));
+      if (it == rdap_.end()) continue;
+      const std::string words = rdap_holder_words(it->second, L_);
+      auto h = std::find_if(holders.begin(), holders.end(), [&](const auto& x) { return x.first == words; });
+      if (h == holders.end()) holders.push_back({words, {str(a, "address")}});
+      else h->second.push_back(str(a, "address"));
+    }
+    for (const auto& [words, addrs] : holders)
+      ts_.text(rt(L_("接続先の保有者（RDAP）：{}：{}", "Destination holder (RDAP): {}: {}"), words,
+                  addrs.size() == 1 ? addrs.front()
+                                    : rt(L_("{} ほか{}件", "{} and {} more"), addrs.front(), addrs.size() - 1)),
+               note());
+  }
+
+  // The technical material's appendix of the RDAP answers: per address the holder, the network and
+  // where and when the answer was fetched.
+  void rdap_appendix() {
+    if (rdap_.empty()) return;
+    ts_.need(250);
+    ts_.heading(L_("付録　RDAPによるアドレスの保有者", "Appendix  Who holds the addresses (RDAP)"), 1);
+    ts_.text(L_("接続元IPアドレスと一覧の接続先IPアドレスについて、地域インターネットレジストリ等がRDAP（RFC 9083）で公開する"
+                "登録情報を照会した結果です。回答そのものと取得日時は根拠データに保存されています。登録情報は保有者を示すもので、"
+                "実際の利用者を示すものではありません。",
+                "What the regional Internet registries publish over RDAP (RFC 9083) for the source IPs and the listed "
+                "destinations. The answers themselves and when they were fetched are kept in the evidence file. A "
+                "registration names the holder, not the user."),
+             note());
+    Table t;
+    t.size = 8.5;
+    t.columns = {{L_("アドレス", "Address"), 1.2, Font::mono},
+                 {L_("保有者", "Holder"), 1.8},
+                 {L_("ネットワーク", "Network"), 1.2},
+                 {L_("取得日時・照会先", "Fetched, from"), 1.8}};
+    for (const auto& [address, r] : rdap_) {
+      const RdapSummary sum = summarize_rdap_ip_network(r.body, r.final_url.empty() ? r.url : r.final_url);
+      std::string network = "-";
+      if (r.outcome == RdapOutcome::answer && sum.ok)
+        network = sum.handle + (sum.cidrs.empty() ? "" : "\n" + join(sum.cidrs, ", ")) +
+                  (sum.country.empty() ? "" : "\n" + sum.country);
+      const std::string from = r.url.empty() ? std::string("-")
+                                             : jst_of(format_rfc3339_ns(r.fetched_at)) + "\n" +
+                                                   (r.final_url.empty() ? r.url : r.final_url);
+      t.rows.push_back({address, rdap_holder_words(r, L_), network, from});
+    }
+    ts_.table(t);
   }
 
   // Candidate addresses ({address, basis, special}) in numeric order, "*" after one seen outside

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 
 #include "cli/option_checks.h"
@@ -36,6 +37,7 @@
 #include "reports/pdf/report_pdf.h"
 #include "reports/pdf/wording.h"
 #include "reports/posts.h"
+#include "reports/rdap_bundle.h"
 #include "reports/published_evidence_log.h"
 #include "reports/verify.h"
 #include "tlog/log_source.h"
@@ -51,6 +53,8 @@ struct ReportOptions {
   std::string logins;
   std::string posts;
   bool next_login = false;
+  bool rdap = false;
+  std::string rdap_bootstrap;
   std::vector<std::string> at;
   std::string tz;
   std::string preset;
@@ -192,6 +196,12 @@ Action add_report(CLI::App& app) {
                   "each post is marked as 侵害関連通信")
       ->option_text("FILE");
   sub->add_flag("--next-login", opt->next_login, "With --posts: mark the first login after each post too");
+  sub->add_flag("--rdap", opt->rdap,
+                "Ask the registries over RDAP who holds each source IP and listed destination; the answers are "
+                "kept in report.json with their fetch times (cached under ~/.cache/dnswitness/rdap)");
+  sub->add_option("--rdap-bootstrap", opt->rdap_bootstrap,
+                  "With --rdap: an RDAP bootstrap file in IANA's format instead of the shipped ones (presets/rdap)")
+      ->option_text("FILE");
   sub->add_option("--tz", opt->tz, "Zone for times written without one: UTC (default), Asia/Tokyo, JST, +09:00")
       ->option_text("TZ");
   sub->add_option("--preset", opt->preset, "Domain preset (default: x)")->option_text("NAME");
@@ -302,6 +312,32 @@ Action add_report(CLI::App& app) {
       req.posts = std::move(p);
     } else if (opt->next_login) {
       throw UsageError("--next-login marks the login after each post; give the posts with --posts FILE too.");
+    }
+    if (!opt->rdap_bootstrap.empty() && !opt->rdap)
+      throw UsageError("--rdap-bootstrap names the registries to ask with --rdap; add --rdap, or leave it out.");
+    if (opt->rdap) {
+      // The bootstrap is read now, so a broken file stops us before the ledger is opened.
+      auto bootstrap = std::make_shared<RdapBootstrap>();
+      if (opt->rdap_bootstrap.empty()) *bootstrap = load_shipped_rdap_bootstrap();
+      else bootstrap->add_file(std::filesystem::path(opt->rdap_bootstrap));
+      req.rdap = [bootstrap](const nlohmann::json& tables) {
+        const std::vector<std::string> addresses = rdap_addresses_of(tables);
+        RdapLookupOptions options;
+        options.cache_dir = default_rdap_cache_dir();
+        std::cerr << fmt::format("dnswitness: asking the registries over RDAP who holds {} address(es)...\n",
+                                 addresses.size());
+        const std::vector<RdapRecord> records = lookup_rdap(addresses, *bootstrap, options);
+        std::size_t answered = 0, cached = 0, failed = 0;
+        for (const auto& r : records) {
+          if (r.outcome == RdapOutcome::answer) ++answered;
+          else if (r.outcome != RdapOutcome::not_looked_up) ++failed;
+          cached += r.from_cache;
+        }
+        std::cerr << fmt::format("dnswitness: RDAP: {} answered ({} from the cache), {} failed, {} not looked up "
+                                 "(addresses no registry assigns)\n",
+                                 answered, cached, failed, records.size() - answered - failed);
+        return rdap_member(records, *bootstrap);
+      };
     }
     if (!opt->at.empty()) {
       LoginInput in;

@@ -242,6 +242,10 @@ Action add_verify(CLI::App& app) {
                                v.last_observation.empty() ? "-" : v.last_observation)
                 << fmt::format("  {} login records read again from the stored input and matched\n", v.login_records)
                 << fmt::format("  {} login tables re-derived from the leaves and matched\n", v.login_tables);
+      if (v.rdap_records)
+        std::cout << fmt::format("  {} RDAP answers: each body matches its SHA-256, and they cover exactly the "
+                                 "source IPs and listed destinations (the registries are not asked again)\n",
+                                 v.rdap_records);
       if (v.posts)
         std::cout << fmt::format("  {} posts read again from the stored file, and the logins before (and after) "
                                  "them picked again and matched\n",

@@ -321,10 +321,7 @@ TEST_CASE("a report carries the witnesses' cosignatures, verify --policy enforce
   // The PDF names each witness with its key fingerprint and its time, and says what that proves.
   {
     REQUIRE_FALSE(technical_pdf(report.parent_path()).empty());
-    const std::string text = report_pdfs_text(report.parent_path());
-    std::string flat;
-    for (const char c : text)
-      if (c != '\n' && c != ' ') flat += c;
+    const std::string flat = squeezed_text(report_pdfs_text(report.parent_path()));
     CHECK(flat.find("証人（ウィットネス）による連署") != std::string::npos);
     CHECK(flat.find("観測の内容そのものが正しいことや") != std::string::npos);
     CHECK(flat.find("w1.example.jp") != std::string::npos);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "reports/rdap_bootstrap.h"
@@ -13,6 +14,7 @@
 #include "reports/rdap_summary.h"
 #include "support/lab.h"
 #include "support/nginx.h"
+#include "support/report_pdfs.h"
 #include "support/rdap_answers.h"
 
 using namespace dnswitness;
@@ -45,6 +47,11 @@ struct RdapSite {
   // A bootstrap file in IANA's format naming this server, plus a closed port for 160/8 and a
   // closed port before the server for 170/8.
   [[nodiscard]] RdapBootstrap bootstrap(int closed_port) const {
+    RdapBootstrap b;
+    b.add_file(bootstrap_text(closed_port), "test-bootstrap.json");
+    return b;
+  }
+  [[nodiscard]] std::string bootstrap_text(int closed_port) const {
     const std::string base = nginx.url() + "/rdap/";
     const std::string closed = "http://127.0.0.1:" + std::to_string(closed_port) + "/rdap/";
     const std::string text = R"({"description":"test","publication":"2026-12-01T00:00:00Z","version":"1.0",
@@ -52,9 +59,7 @@ struct RdapSite {
                              base + R"("]],
                   [["160.0.0.0/8"],[")" + closed + R"("]],
                   [["170.0.0.0/8"],[")" + closed + R"(",")" + base + R"("]]]})";
-    RdapBootstrap b;
-    b.add_file(text, "test-bootstrap.json");
-    return b;
+    return text;
   }
 
   // Requests in nginx's access log. nginx writes a request's line just after its answer, so the
@@ -203,4 +208,70 @@ TEST_CASE("RDAP: a closed port is a recorded failure; the next base URL is tried
   CHECK(records[1].url == site.nginx.url() + "/rdap/ip/170.1.2.3");
   CHECK(records[1].http_status == 404);
   CHECK(records[2].outcome == RdapOutcome::answer);
+}
+
+TEST_CASE("report --rdap: who holds the source IP and the listed destinations, in the bundle, the PDFs and verify") {
+  const Lab lab;
+  RdapSite site;
+  // X Corp.'s answer for every address x.com has in the lab.
+  for (const char* a : {"104.244.42.65", "104.244.42.129", "104.244.42.193"})
+    write_file(site.root.path() / "rdap" / "ip" / a, kArinAnswer);
+  TempDir dir;
+  const std::string ledger = dir / "ledger";
+  const auto snap = run_dnswitness("resolve-snapshot -q --ledger " + ledger + " --resolver knot=" + lab.knot() +
+                                   " --domains x.com --types A --origin lab.test/rdap");
+  REQUIRE_MESSAGE(snap.exit_code == 0, snap.err);
+  const std::string now = run_command("date -u +%Y-%m-%dT%H:%M:%S.000Z").out.substr(0, 24);
+  write_file(dir / "logins.txt", "“createdAt” : “" + now + "”, “loginIp” : “126.33.10.5”\n"
+                                 "“createdAt” : “" + now + "”, “loginIp” : “10.0.0.7”\n");
+  write_file(dir / "bootstrap.json", site.bootstrap_text(free_tcp_port()));
+  const std::string env = "XDG_CACHE_HOME=" + dir / "cache" + " ";
+  const auto report = [&](const std::string& out) {
+    return run_command(env + DNSWITNESS_BINARY + " report --ledger " + ledger + " --logins " + dir / "logins.txt" +
+                       " --domains x.com --types A --rdap --rdap-bootstrap " + dir / "bootstrap.json" + " --out " +
+                       (dir.path() / out).string());
+  };
+  const auto r = report("r");
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("RDAP: 5 answered (0 from the cache), 0 failed, 1 not looked up") != std::string::npos);
+  const auto b = nlohmann::json::parse(read_file(dir.path() / "r" / "report.json"));
+  const auto& records = b["rdap"]["records"];
+  // The first login's source, its list (x.com's four addresses), the second login's source.
+  REQUIRE(records.size() == 6);
+  CHECK(records[0]["address"] == "126.33.10.5");
+  CHECK(records[0]["outcome"] == "answer");
+  for (std::size_t k = 1; k <= 4; ++k) CHECK(records[k]["address"].get<std::string>().starts_with("104.244.42."));
+  CHECK(records[5]["address"] == "10.0.0.7");
+  CHECK(records[5]["outcome"] == "not_looked_up");
+  CHECK(b["rdap"]["bootstrap"][0]["publication"] == "2026-12-01T00:00:00Z");
+
+  // The exhibit names the holders; the technical material has the appendix.
+  const std::string flat = squeezed_text(pdf_text(exhibit_pdf(dir.path() / "r")));
+  CHECK(flat.find("接続元の保有者（RDAP）ソフトバンク株式会社（127.0.0.1RDAP、") != std::string::npos);
+  CHECK(flat.find("接続先の保有者（RDAP）：XCorp.（AS13414、127.0.0.1RDAP、") != std::string::npos);
+  CHECK(flat.find("照会の対象外") != std::string::npos);
+  CHECK(pdf_text(technical_pdf(dir.path() / "r")).find("RDAPによるアドレスの保有者") != std::string::npos);
+
+  // verify checks the stored answers: a changed body, or a record dropped, is exit 4.
+  const auto v = run_dnswitness("verify " + (dir.path() / "r" / "report.json").string());
+  CHECK_MESSAGE(v.exit_code == 0, v.err);
+  CHECK(v.out.find("6 RDAP answers") != std::string::npos);
+  for (int k = 0; k < 2; ++k) {
+    auto t = b;
+    if (k == 0) t["rdap"]["records"][0]["body_base64"] = "e30=";  // "{}"
+    else t["rdap"]["records"].erase(t["rdap"]["records"].begin() + 2);
+    TempDir alone;
+    write_file(alone / "report.json", t.dump(1));
+    const auto bad = run_dnswitness("verify " + alone / "report.json");
+    CHECK(bad.exit_code == 4);
+    CHECK(bad.err.find("rdap") != std::string::npos);
+  }
+
+  // A second report answers from the cache, with the first fetch's time.
+  const auto again = report("r2");
+  CHECK(again.err.find("RDAP: 5 answered (5 from the cache)") != std::string::npos);
+  const auto b2 = nlohmann::json::parse(read_file(dir.path() / "r2" / "report.json"));
+  CHECK(b2["rdap"]["records"][0]["fetched_at"] == records[0]["fetched_at"]);
+  CHECK(b2["rdap"]["records"][0]["from_cache"] == true);
 }

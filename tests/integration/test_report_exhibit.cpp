@@ -249,9 +249,7 @@ TEST_CASE("a realistic case: six logins, lists by family, a short exhibit in Jap
                                      "'");
   INFO(converted.out, converted.err);
   REQUIRE(std::filesystem::exists(c.dir.path() / "lo-out" / "evidence-description.pdf"));
-  std::string row;
-  for (const char ch : pdf_text((c.dir.path() / "lo-out" / "evidence-description.pdf").string()))
-    if (ch != '\n' && ch != ' ') row += ch;
+  const std::string row = squeezed_text(pdf_text((c.dir.path() / "lo-out" / "evidence-description.pdf").string()));
   for (const char* column : {"号証", "標目", "原本・写しの別", "作成年月日", "作成者", "立証趣旨", "備考"})
     CHECK_MESSAGE(row.find(column) != std::string::npos, column);
   CHECK(row.find("原本（電磁的記録）") != std::string::npos);

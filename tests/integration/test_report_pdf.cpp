@@ -398,8 +398,13 @@ TEST_CASE("the English PDF with full-width addresses and --name; bad options wri
   CHECK(!std::filesystem::exists(tmp.path() / "json" / "evidence-description.txt"));
   CHECK(!std::filesystem::exists(tmp.path() / "json" / "evidence-description.docx"));
 
+  test::write_file(tmp.path() / "bad-posts.txt", "2023-11-21T02:30:00Z https://x.com/a/status/1\nyesterday\n");
+  test::write_file(tmp.path() / "bad-bootstrap.json", "{\"services\": 5}");
   const std::vector<std::string> bads = {"--name " + std::string(47, 'a') + ".pdf", "--name 'a b.pdf'", "--name x.txt",
-                                         "--format pdf", "--format html", "--lang fr", "--format json --name x.pdf"};
+                                         "--format pdf", "--format html", "--lang fr", "--format json --name x.pdf",
+                                         "--next-login", "--posts " + tmp / "no-such-posts.txt",
+                                         "--posts " + tmp / "bad-posts.txt", "--rdap-bootstrap " + tmp / "x.json",
+                                         "--rdap --rdap-bootstrap " + tmp / "bad-bootstrap.json"};
   for (const auto& bad : bads) {
     CAPTURE(bad);
     r = run_dnswitness(base + at + bad + " --out " + tmp / "bad");

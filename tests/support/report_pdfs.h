@@ -35,6 +35,14 @@ inline std::string pdf_text(const std::string& pdf, int first = 0, int last = 0)
   return run_command("pdftotext" + pages + " '" + pdf + "' -").out;
 }
 
+// `text` without line breaks and spaces (pdftotext wraps table cells and pads columns).
+inline std::string squeezed_text(const std::string& text) {
+  std::string out;
+  for (const char c : text)
+    if (c != '\n' && c != ' ' && c != '\f') out += c;
+  return out;
+}
+
 // The text of both PDFs in `dir`, the exhibit first.
 inline std::string report_pdfs_text(const std::filesystem::path& dir) {
   return pdf_text(exhibit_pdf(dir)) + pdf_text(technical_pdf(dir));
