@@ -177,7 +177,7 @@ std::string clock_cell(const std::vector<const json*>& group, Lang L) {
                        clock_offset_words(hi, L), clock_offset_words(lo, L), measured));
   }
   if (best && at(*best, "delay_ns").is_number_integer())
-    lines.push_back(rt(L("往復遅延 {}、階層(stratum) {}", "delay {}, stratum {}"),
+    lines.push_back(rt(L("往復遅延 {}、NTPの階層 {}", "delay {}, stratum {}"),
                        offset_words(at(*best, "delay_ns").get<std::int64_t>(), L).substr(1),
                        at(*best, "stratum").is_number() ? at(*best, "stratum").dump() : "-"));
   // The record's note says why nothing was measured; with NTP switched off the first line says it.
@@ -241,10 +241,10 @@ std::string scope_cell(const json& r, Lang L) {
     const auto p = at(s, "scope_prefix").is_number_integer() ? at(s, "scope_prefix").get<std::int64_t>() : -1;
     const std::string n = at(s, "observations").dump();
     if (p == 0)
-      lines.push_back(rt(L("scope /0（{}件）：利用者のネットワークによらず同じ回答",
+      lines.push_back(rt(L("スコープ /0（{}件）：利用者のネットワークによらず同じ回答",
                            "scope /0 ({}): the same answer for every client"), n));
     else
-      lines.push_back(rt(L("scope /{}（{}件）：この /{} の範囲の利用者向けに選ばれた回答（ネットワークにより異なり得る）",
+      lines.push_back(rt(L("スコープ /{}（{}件）：この /{} の範囲の利用者向けに選ばれた回答（ネットワークにより異なり得る）",
                            "scope /{} ({}): chosen for clients in this /{} (depends on the client's network)"),
                          p, n, p));
   }

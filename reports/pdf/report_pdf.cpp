@@ -589,13 +589,20 @@ class Writer {
                           : L_("総務大臣認定の時刻認証業務ではない", "not an accredited time-stamping service"));
     if (!str(t, "gen_time").empty())
       lines.push_back(rt(L_("時刻：{}／{}", "time: {} / {}"), jst_of(str(t, "gen_time")), utc_of(str(t, "gen_time"))));
+    // The token's bytes and certificates stay in the evidence file; the known members are named in
+    // words, an unknown one by its field name.
+    const auto label = [&](const std::string& k) -> std::string {
+      if (k == "token_base64") return L_("トークン（DER、base64）", "token (DER, base64)");
+      if (k == "chain_pem") return L_("証明書チェーン（PEM）", "certificate chain (PEM)");
+      return k;
+    };
     for (const auto& [k, v] : t.items()) {
       if (k == "tsa_url" || k == "accredited" || k == "gen_time") continue;
       if (v.is_string() && (k.ends_with("_base64") || k.ends_with("_pem") || v.get<std::string>().size() > 120))
-        lines.push_back(rt(L_("{}: {}文字（根拠データ内）", "{}: {} characters (in the evidence file)"), k,
+        lines.push_back(rt(L_("{}：{}文字（根拠データ内）", "{}: {} characters (in the evidence file)"), label(k),
                            v.get<std::string>().size()));
       else
-        lines.push_back(k + ": " + (v.is_structured() ? v.dump() : plain(v)));
+        lines.push_back(label(k) + L_("：", ": ") + (v.is_structured() ? v.dump() : plain(v)));
     }
     return join(lines, "\n");
   }
@@ -1258,10 +1265,11 @@ class Writer {
 
   static std::string format_ns(std::int64_t ns);
 
-  // A resolver protocol or transport as a reader knows it: UDP, TCP, DoH, DoT.
-  static std::string protocol_label(std::string p) {
+  // A resolver protocol or transport as a reader knows it: UDP, TCP, DoH, DoT, the zones' own servers.
+  std::string protocol_label(std::string p) const {
     if (p == "doh") return "DoH";
     if (p == "dot") return "DoT";
+    if (p == "authoritative") return L_("権威サーバ", "authoritative");
     for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return p;
   }
@@ -1447,7 +1455,7 @@ class Writer {
     auth.columns = {{L_("権威サーバ", "Authoritative server"), 1.3},
                     {L_("AAフラグ", "AA flag"), 0.7},
                     {L_("送ったクライアントサブネット", "Client subnet sent"), 0.9},
-                    {L_("返されたscopeとその意味", "Scope returned and what it means"), 1.7},
+                    {L_("返されたスコープとその意味", "Scope returned and what it means"), 1.7},
                     {L_("回答されたアドレス", "Addresses answered"), 1.2, Font::mono}};
     for (const auto& f : b_.resolvers) {
       const json& h = tls_facts(f);
@@ -1480,12 +1488,12 @@ class Writer {
       }
     }
     if (!certs.rows.empty()) {
-      ts_.text(L_("暗号化通信（DNS over HTTPS／TLS）とサーバ証明書", "DNS over HTTPS and TLS: encryption and server certificates"),
+      ts_.text(L_("暗号化したDNS（DoH・DoT）とサーバ証明書", "DNS over HTTPS and TLS: encryption and server certificates"),
                heading3());
       ts_.text(L_("HTTPS（DoH）またはTLS（DoT）で問い合わせたリゾルバについて、暗号化通信（TLS）の方式、HTTPの応答コード（DoHのみ）、"
                   "相手のサーバが提示した証明書を記録しています。"
                   "証明書のSHA-256は、そのリゾルバの運営者が公開している証明書と照合できます"
-                  "（openssl x509 -noout -fingerprint -sha256 が表示する値から「:」を除いたもの）。"
+                  "（openssl の x509 コマンドが表示するSHA-256のフィンガープリントから「:」を除いたもの。手順は docs/report.md）。"
                   "証明書の検証に成功した通信では、このリゾルバとの間の通信路の途中で回答が書き換えられていないことが"
                   "暗号技術により確認されています（リゾルバ自身が返した回答の内容が正しいことまでは示しません）。",
                   "For resolvers asked over HTTPS (DoH) or TLS (DoT) the report records the encryption (TLS), the HTTP "
@@ -1501,7 +1509,7 @@ class Writer {
       ts_.text(L_("権威サーバとクライアントサブネット（ECS）", "Authoritative servers and client subnets (ECS)"), heading3());
       ts_.text(L_("ドメインの管理者自身が運用するDNSサーバ（権威サーバ）に直接問い合わせた結果です。AAフラグは、回答がそのゾーンの管理者のデータによる"
                   "正式な回答であることを示します。クライアントサブネット（ECS）は、利用者のネットワーク（携帯電話会社のアドレス帯など）を伝えて問い合わせたもので、"
-                  "返された scope が /0 なら回答は利用者のネットワークによらず同じであり、/N（Nは1以上）なら、その範囲のネットワークの利用者向けに選ばれた回答です"
+                  "返されたスコープが /0 なら回答は利用者のネットワークによらず同じであり、/N（Nは1以上）なら、その範囲のネットワークの利用者向けに選ばれた回答です"
                   "（別のネットワークの利用者には別のアドレスが回答され得ます）。",
                   "These are the answers of the zone's own servers (authoritative servers), asked directly. The AA "
                   "flag shows that the answer is the zone owner's own data. A client subnet (ECS) tells the server "
