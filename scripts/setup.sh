@@ -30,6 +30,7 @@ packages=(
   libcairo2-dev libpango1.0-dev fonts-noto-cjk help2man
   libpcap-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler   # export --format pcap / dnstap
   libzip-dev libxml2-dev                                           # X's disclosure as a Word .docx
+  libpq-dev                                                        # the fleet's collector (PostgreSQL client)
 )
 if ((dev)); then
   packages+=(
@@ -40,6 +41,7 @@ if ((dev)); then
     faketime jq xxd sqlite3 util-linux bsdutils       # simulated clocks, the openssl recipes, ledger checks
     poppler-utils qpdf                                # the PDF report's checks
     libreoffice-writer-nogui                          # opens the evidence description's .docx in a test
+    postgresql-15                                     # the collector's tests start their own server (initdb, pg_ctl)
     tshark                                            # export --format pcap is read back by tshark
     cron                                              # schedule tests (crontab)
     nginx-light curl                                  # serving and mirroring tiled logs (tests/support/nginx.h; headers)

@@ -31,5 +31,6 @@ Action add_migrate(CLI::App& app);
 Action add_publish(CLI::App& app);
 Action add_mirror(CLI::App& app);
 Action add_witness(CLI::App& app);
+Action add_collector(CLI::App& app);
 
 }  // namespace dnswitness::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       cli::add_publish(app),
       cli::add_mirror(app),
       cli::add_witness(app),
+      cli::add_collector(app),
       cli::add_logins(app),
       cli::add_report(app),
       cli::add_verify(app),
