@@ -97,7 +97,11 @@ class Writer {
   Writer(const BundleView& b, const PdfOptions& o, Typesetter& ts, std::string part = {}, int part_index = -1)
       : b_(b), doc_(b.doc), o_(o), L_{o.english, o.reiwa}, ts_(ts), part_(std::move(part)), part_index_(part_index) {
     for (const auto& f : b.observations) by_leaf_[f.row.leaf_index] = &f;
-    for (auto& r : rdap_records_of(at(doc_, "rdap"))) rdap_.emplace(r.address, std::move(r));
+    // Each stored answer is parsed once, here: the login sections and the appendix repeat addresses.
+    for (auto& r : rdap_records_of(at(doc_, "rdap"))) {
+      std::string address = r.address, holder = rdap_holder_words(r, L_);
+      rdap_.emplace(std::move(address), RdapEntry{std::move(r), std::move(holder)});
+    }
   }
 
   void all() {
@@ -129,7 +133,12 @@ class Writer {
   std::string part_;
   int part_index_;
   std::map<std::uint64_t, const ObservationFacts*> by_leaf_;
-  std::map<std::string, RdapRecord> rdap_;  // report --rdap: the stored answers by address
+  // report --rdap: the stored answers by address, with what the PDF says of each holder.
+  struct RdapEntry {
+    RdapRecord record;
+    std::string holder;
+  };
+  std::map<std::string, RdapEntry> rdap_;
 
   std::string both_times(const std::string& t) const { return jst_of(t) + "\n" + utc_of(t); }
 
@@ -744,7 +753,7 @@ class Writer {
       rows.emplace_back(L_("接続元IPアドレス", "Source IP"), L_("開示資料に記載なし", "not in the disclosure"));
     }
     if (const auto it = rdap_.find(str(l, "source_ip")); it != rdap_.end())
-      rows.emplace_back(L_("接続元の保有者（RDAP）", "Source IP holder (RDAP)"), rdap_holder_words(it->second, L_));
+      rows.emplace_back(L_("接続元の保有者（RDAP）", "Source IP holder (RDAP)"), it->second.holder);
     if (!str(record, "account").empty()) rows.emplace_back(L_("アカウントID", "Account ID"), str(record, "account"));
     rows.emplace_back(L_("時間幅", "Window"), rt(L_("{} から\n{} まで", "{} to\n{}"), jst_of(str(at(l, "window"), "from")),
                                                           jst_of(str(at(l, "window"), "until"))));
@@ -979,7 +988,7 @@ class Writer {
     for (const auto& a : list) {
       const auto it = rdap_.find(str(a, "address"));
       if (it == rdap_.end()) continue;
-      const std::string words = rdap_holder_words(it->second, L_);
+      const std::string& words = it->second.holder;
       auto h = std::find_if(holders.begin(), holders.end(), [&](const auto& x) { return x.first == words; });
       if (h == holders.end()) holders.push_back({words, {str(a, "address")}});
       else h->second.push_back(str(a, "address"));
@@ -1010,7 +1019,8 @@ class Writer {
                  {L_("保有者", "Holder"), 1.8},
                  {L_("ネットワーク", "Network"), 1.2},
                  {L_("取得日時・照会先", "Fetched, from"), 1.8}};
-    for (const auto& [address, r] : rdap_) {
+    for (const auto& [address, entry] : rdap_) {
+      const RdapRecord& r = entry.record;
       const RdapSummary sum = summarize_rdap_ip_network(r.body, r.final_url.empty() ? r.url : r.final_url);
       std::string network = "-";
       if (r.outcome == RdapOutcome::answer && sum.ok)
@@ -1019,7 +1029,7 @@ class Writer {
       const std::string from = r.url.empty() ? std::string("-")
                                              : jst_of(format_rfc3339_ns(r.fetched_at)) + "\n" +
                                                    (r.final_url.empty() ? r.url : r.final_url);
-      t.rows.push_back({address, rdap_holder_words(r, L_), network, from});
+      t.rows.push_back({address, entry.holder, network, from});
     }
     ts_.table(t);
   }

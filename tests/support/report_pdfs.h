@@ -98,8 +98,7 @@ inline std::vector<std::string> english_words(const std::string& text, const std
         word += ch;
         continue;
       }
-      // Inside a URL, or an option of a quoted command whose '-' a line break left behind.
-      bool in_url = squeezed.find("-" + word) != std::string::npos;
+      bool in_url = false;
       for (const auto& u : urls) in_url = in_url || u.find(word) != std::string::npos;
       if (word.size() >= 3 && !kAllowedWords.count(word) && !names.count(word) && !in_url) out.push_back(word);
       word.clear();
