@@ -43,28 +43,15 @@
 #include <string>
 
 #include "ledger/store.h"
+#include "tlog/tile_folder.h"
 
 namespace dnswitness {
 
-class PublishError : public std::runtime_error {
- public:
-  enum class Kind {
-    usage,  // the folder is not this ledger's (another origin), or is busy: exit 2
-    fork,   // the folder holds a checkpoint or a file this ledger does not extend: exit 4
-    io,     // cannot read or write the folder: exit 1
-  };
-  PublishError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
-  [[nodiscard]] Kind kind() const noexcept { return kind_; }
-
- private:
-  Kind kind_;
-};
-
-struct PublishResult {
+// files_written: tiles, bundles, run heads, time-stamp lists, checkpoint, ...; files_present: files
+// that were already there with the right bytes.
+struct PublishResult : TileFolderCounts {
   std::uint64_t published_size = 0;  // the size the folder's checkpoint had before (0: none)
   std::uint64_t size = 0;            // the size published now
-  std::uint64_t files_written = 0;   // tiles, bundles, run heads, time-stamp lists, checkpoint, ...
-  std::uint64_t files_present = 0;   // files that were already there with the right bytes
 };
 
 struct PublishOptions {

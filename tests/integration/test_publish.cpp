@@ -275,7 +275,7 @@ TEST_CASE("a folder this ledger does not extend is refused and nothing in it is 
     const auto busy = publish(ledger, pub);
     ::close(fd);
     CHECK(busy.exit_code == 2);
-    CHECK(busy.err.find("Another dnswitness publish is writing") != std::string::npos);
+    CHECK(busy.err.find("Another dnswitness process is writing") != std::string::npos);
   }
 }
 
