@@ -1,5 +1,5 @@
 #pragma once
-// The witness's HTTP service (c2sp.org/tlog-witness v1.0.0) on Boost.Beast:
+// The witness's HTTP service (c2sp.org/tlog-witness v1.0.0), on net/http_service.h:
 //   POST /add-checkpoint              witness/add_checkpoint.h
 //   GET  /<hex SHA-256(origin)>/checkpoint   the newest checkpoint it cosigned for that log
 // Plain HTTP on the address given (TLS belongs to a reverse proxy in front, docs/witness.md). One
