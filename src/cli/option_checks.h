@@ -1,5 +1,9 @@
 #pragma once
 // Checks that apply to every command's options at once, so that no command can forget them.
+#include <cstdint>
+#include <string>
+#include <utility>
+
 #include <CLI/CLI.hpp>
 
 namespace dnswitness::cli {
@@ -20,5 +24,8 @@ void apply_option_rules(CLI::App& app);
 // option's historic unit (`base`), so scripts written before units existed mean what they meant.
 enum class DurationBase { milliseconds, seconds };
 CLI::AsNumberWithUnit duration_units(DurationBase base);
+
+// --listen "HOST:PORT" or "[IPv6]:PORT" (port 0: any free port). Throws UsageError naming the option.
+std::pair<std::string, std::uint16_t> listen_host_port(const std::string& text);
 
 }  // namespace dnswitness::cli

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/ledger_options.h"
 #include "model/errors.h"
 #include "model/printable.h"
@@ -22,24 +23,6 @@ struct WitnessCliOptions {
   std::string listen = "127.0.0.1:7380";
   bool quiet = false;
 };
-
-// "HOST:PORT" or "[IPv6]:PORT".
-std::pair<std::string, std::uint16_t> host_port(const std::string& text) {
-  const auto colon = text.rfind(':');
-  const auto bad = [&] {
-    return UsageError(fmt::format("--listen '{}' is not HOST:PORT; write it like 127.0.0.1:7380 or [::1]:7380.",
-                                  printable(text)));
-  };
-  if (colon == std::string::npos || colon == 0) throw bad();
-  std::string host = text.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string port_text = text.substr(colon + 1);
-  if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos)
-    throw bad();
-  const int port = std::stoi(port_text);
-  if (port > 65535) throw bad();  // 0: any free port (printed once listening)
-  return {host, static_cast<std::uint16_t>(port)};
-}
 
 }  // namespace
 
@@ -113,7 +96,7 @@ Action add_witness(CLI::App& app) {
       }
       if (serve->parsed()) {
         WitnessServerOptions so;
-        std::tie(so.host, so.port) = host_port(opt->listen);
+        std::tie(so.host, so.port) = listen_host_port(opt->listen);
         so.on_listening = [&](std::uint16_t port) {
           std::cerr << fmt::format("dnswitness: witness {} listening on {}:{} for {} log(s)\n", state.name(),
                                    so.host, port, state.logs().size());

@@ -24,8 +24,18 @@ std::string pg_one_line(const char* text) {
 
 }  // namespace
 
-PgSession::PgSession(const std::string& uri) {
-  conn_ = PQconnectdb(uri.c_str());
+PgSession::PgSession(const std::string& uri) : uri_(uri) { connect(); }
+
+bool PgSession::connected() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+
+void PgSession::reconnect() {
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+  connect();
+}
+
+void PgSession::connect() {
+  conn_ = PQconnectdb(uri_.c_str());
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     const std::string why = conn_ ? pg_one_line(PQerrorMessage(conn_)) : "out of memory";
     if (conn_) PQfinish(conn_);

@@ -36,7 +36,15 @@ class PgSession {
   // Several statements without parameters (a migration's script).
   void exec_script(const std::string& sql);
 
+  // Whether the connection is still up (false after the server restarted and a statement failed).
+  [[nodiscard]] bool connected() const;
+  // Connects again with the same URI (a long-running server after PostgreSQL restarted). Throws
+  // PgError::connect as the constructor does.
+  void reconnect();
+
  private:
+  void connect();
+  std::string uri_;
   pg_conn* conn_ = nullptr;
   std::string where_;  // the server, for messages
 };

@@ -58,11 +58,32 @@ CREATE TABLE observations (
 CREATE INDEX observations_by_name ON observations (qname, time);
 )sql";
 
+// Version 2: the collector's own identity (the name and key it cosigns with) and, per probe, the
+// newest accepted tree: its size, root, signed note and open tiles (the incomplete hash tile of
+// each level, level 0 first), from which the next push is checked without reading old entries.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE collector_identity (
+  id            integer PRIMARY KEY CHECK (id = 1),
+  name          text NOT NULL,
+  verifier_key  text NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE probe_trees (
+  probe        text PRIMARY KEY REFERENCES probes(name),
+  size         bigint NOT NULL CHECK (size > 0),
+  root_hash    bytea NOT NULL CHECK (length(root_hash) = 32),
+  note         text NOT NULL,
+  open_tiles   bytea NOT NULL CHECK (length(open_tiles) % 32 = 0),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& collector_migrations() {
   static const std::vector<Migration> all = {
       {1, "probes, checkpoints, entries, refusals, observations by month", kSchemaV1},
+      {2, "the collector's identity, each probe's newest tree", kSchemaV2},
   };
   return all;
 }

@@ -1,0 +1,94 @@
+#include "collector/collector_server.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "collector/identity.h"
+#include "collector/probe_tiles.h"
+#include "collector/probes.h"
+
+namespace dnswitness {
+namespace {
+
+std::uint64_t seconds_now() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+void update_tiles(PgSession& db, const CollectorServerOptions& options, const std::string& probe) {
+  try {
+    const ProbeTilesResult r = write_probe_tiles(db, options.tiles, probe);
+    if (r.to != r.from && options.log)
+      options.log(fmt::format("tiles of {}: size {} to {} ({} files written)", probe, r.from, r.to,
+                              r.counts.files_written));
+  } catch (const std::exception& e) {
+    if (options.log) options.log(fmt::format("the tiles of {} were not written: {}", probe, e.what()));
+  }
+}
+
+HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options,
+                 const HttpRequestView& req) {
+  if (req.target == "/push") {
+    if (req.method != "POST") return plain_answer(405, "push takes POST");
+    const PushAnswer a = accept_push(db, signer, req.body, seconds_now());
+    if (options.log && a.status != 200) options.log(fmt::format("push refused ({}): {}", a.status, a.body.substr(0, 300)));
+    if (a.grew) {
+      if (options.log) options.log(fmt::format("push accepted from {}: size {}", a.probe, a.accepted_size));
+      update_tiles(db, options, a.probe);
+    }
+    return HttpAnswer{a.status, a.content_type, a.body};
+  }
+  if (req.target == "/probes") {
+    if (req.method != "GET" && req.method != "HEAD") return plain_answer(405, "the probe list is read with GET");
+    return HttpAnswer{200, "application/json", probes_document(db)};
+  }
+  return plain_answer(404, "not found");
+}
+
+}  // namespace
+
+std::string probes_document(PgSession& db) {
+  const CollectorIdentity me = recorded_collector_identity(db);
+  nlohmann::json probes = nlohmann::json::array();
+  const PgRows sizes = db.exec("SELECT probe, size FROM probe_trees");
+  for (const auto& p : list_probes(db)) {
+    std::uint64_t size = 0;
+    for (const auto& s : sizes)
+      if (s[0] == p.name) size = std::stoull(s[1].value_or("0"));
+    probes.push_back({{"name", p.name},
+                      {"origin", p.origin},
+                      {"verifier_key", p.verifier_key},
+                      {"description", p.description},
+                      {"tiles", origin_folder_name(p.origin) + "/"},
+                      {"size", size}});
+  }
+  const nlohmann::json doc = {{"format", "dnswitness-collector-probes/1"},
+                              {"collector", {{"name", me.name}, {"cosignature_key", me.verifier_key}}},
+                              {"probes", std::move(probes)}};
+  return doc.dump(2) + "\n";
+}
+
+void serve_collector(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options) {
+  for (const auto& p : list_probes(db)) update_tiles(db, options, p.name);
+  serve_http(options.http, [&](const HttpRequestView& req) {
+    try {
+      return route(db, signer, options, req);
+    } catch (const PgError& e) {
+      if (db.connected()) throw;
+      // PostgreSQL went away (a restart): connect again and answer once more; the transaction
+      // that failed was rolled back, so nothing of the request was kept.
+      try {
+        db.reconnect();
+      } catch (const PgError& again) {
+        if (options.log) options.log(again.what());
+        return plain_answer(503, "the collector's database is not reachable now; push again later");
+      }
+      return route(db, signer, options, req);
+    }
+  });
+}
+
+}  // namespace dnswitness

@@ -1,0 +1,77 @@
+#pragma once
+// The collector's one decision (docs/fleet.md, "The push API"): a probe POSTs /push with
+//
+//   {"format": "dnswitness-push/1",
+//    "old": <the size the probe believes the collector holds>,
+//    "proof": [<consistency proof from old to the checkpoint's size, base64 hashes>],
+//    "checkpoint": "<the probe's signed checkpoint note>",
+//    "entries": [<the leaves old .. size-1, base64 of their exact bytes>]}
+//
+// and gets: 200 and the collector's cosignature line of that checkpoint (empty for a checkpoint
+// older than one it already cosigned); 400 a malformed body; 403 no registered probe has the
+// checkpoint's origin, or its signature does not verify with the registered key; 409 `old` is not
+// the size held (body: that size, text/x.tlog.size), when the checkpoint is larger; 422 the
+// checkpoint shows another history than the one held (a fork or a rewind: refused and recorded in
+// `refusals` with both notes), or the entries or the proof do not lead to it.
+//
+// Identity is the signature: no password is involved. A checkpoint of a size the collector holds
+// (or an older one) is answered by comparing roots, so a repeated push is harmless. An accepted
+// push is stored in one transaction: the entries, the checkpoint with the collector's
+// cosignature, an index row per observation leaf, and the probe's newest tree.
+//
+// Thread-safety: as PgSession (the probe's row is locked for the transaction, so two collectors on
+// one database serialise their pushes for a probe).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collector/identity.h"
+#include "collector/pg_session.h"
+#include "crypto/ed25519.h"
+#include "crypto/sha256.h"
+#include "model/bytes.h"
+
+namespace dnswitness {
+
+inline constexpr const char* kPushFormat = "dnswitness-push/1";
+inline constexpr std::size_t kMaxPushBody = 32 * 1024 * 1024;
+inline constexpr std::size_t kMaxPushEntries = 20000;
+
+struct PushRequest {
+  std::uint64_t old_size = 0;
+  std::vector<Hash> proof;
+  std::string checkpoint;
+  std::vector<std::string> entries;
+};
+
+// The JSON body for `request`.
+std::string push_body(const PushRequest& request);
+
+struct PushAnswer {
+  int status = 500;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  // Set when the push was accepted: the probe, and the size it now has at the collector.
+  std::string probe;
+  std::uint64_t accepted_size = 0;
+  bool grew = false;  // new entries were stored (the probe's tiles need writing)
+};
+
+// The signer of cosignatures: the collector's identity and key, and the clock it states.
+struct CollectorSigner {
+  CollectorIdentity identity;
+  const Ed25519PrivateKey* key = nullptr;
+};
+
+// Decides and stores one push; `now_seconds` is the time the cosignature states. Throws PgError
+// when the database fails (the transaction is rolled back: nothing of the push is kept).
+PushAnswer accept_push(PgSession& db, const CollectorSigner& signer, std::string_view body, std::uint64_t now_seconds);
+
+// The open tiles of a tree of `size` as stored in probe_trees.open_tiles (level 0 first, each
+// level's (size >> 8L) % 256 hashes), and back. split_open_tiles returns nullopt when the length is
+// not what `size` implies.
+Bytes join_open_tiles(const std::vector<std::vector<Hash>>& open);
+std::optional<std::vector<std::vector<Hash>>> split_open_tiles(std::uint64_t size, ByteView bytes);
+
+}  // namespace dnswitness
