@@ -29,6 +29,7 @@ Action add_show(CLI::App& app);
 Action add_backup(CLI::App& app);
 Action add_migrate(CLI::App& app);
 Action add_publish(CLI::App& app);
+Action add_push(CLI::App& app);
 Action add_mirror(CLI::App& app);
 Action add_witness(CLI::App& app);
 Action add_collector(CLI::App& app);

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
       cli::add_backup(app),
       cli::add_migrate(app),
       cli::add_publish(app),
+      cli::add_push(app),
       cli::add_mirror(app),
       cli::add_witness(app),
       cli::add_collector(app),

@@ -8,6 +8,7 @@
 #include "cli/ledger_options.h"
 #include "crypto/encoding.h"
 #include "ledger/cosignatures.h"
+#include "tlog/push_client.h"
 #include "ledger/coverage.h"
 #include "model/errors.h"
 #include "schedule/collection_health.h"
@@ -165,6 +166,9 @@ int status_action(const StatusOptions& o) {
         witnesses.push_back({std::move(row), cosigned});
       }
 
+      // Each collector this ledger pushes to (push, watch --push).
+      const auto pushes = read_push_states(paths.dir);
+
       // Monitoring (--max-age): the verdict, in the monitoring-plugin form.
       std::optional<HealthVerdict> health;
       if (!opt->max_age.empty()) {
@@ -238,6 +242,17 @@ int status_action(const StatusOptions& o) {
           if (w.last.http_status != 0) e["last_attempt"]["http_status"] = w.last.http_status;
           j["witnesses"].push_back(std::move(e));
         }
+        j["collectors"] = nlohmann::json::array();
+        for (const auto& [url, p] : pushes) {
+          nlohmann::json e = {{"url", url},
+                              {"collector_size", p.collector_size},
+                              {"backlog_leaves", store.size() > p.collector_size ? store.size() - p.collector_size : 0},
+                              {"last_attempt_at", p.last_attempt_at},
+                              {"last_success_at", p.last_success_at},
+                              {"ok", p.ok}};
+          if (!p.problem.empty()) e["problem"] = p.problem;
+          j["collectors"].push_back(std::move(e));
+        }
         if (schedule)
           j["schedule"] = {{"backend", schedule->backend}, {"where", schedule->where}, {"when", schedule->when}};
         if (health)
@@ -289,6 +304,17 @@ int status_action(const StatusOptions& o) {
                                    w.last.size,
                                    w.last.requested_at, w.last.error,
                                    w.cosigned_size == 0 ? std::string("none") : fmt::format("size {}", w.cosigned_size));
+      }
+      for (const auto& [url, p] : pushes) {
+        const std::uint64_t backlog = store.size() > p.collector_size ? store.size() - p.collector_size : 0;
+        if (p.ok && backlog == 0)
+          std::cout << fmt::format("collector {}: holds all {} leaves (pushed {})\n", url, p.collector_size,
+                                   p.last_success_at);
+        else
+          std::cout << fmt::format("collector {}: {}holds {} leaves, {} waiting; last success {}{}\n", url,
+                                   p.ok ? "" : "PUSH FAILING: ", p.collector_size, backlog,
+                                   p.last_success_at.empty() ? "never" : p.last_success_at,
+                                   p.problem.empty() ? "" : " (" + p.problem + ")");
       }
       if (schedule)
         std::cout << fmt::format("schedule:         {} ({}), {}\n", schedule->backend, schedule->when, schedule->where);

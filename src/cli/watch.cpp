@@ -12,11 +12,13 @@
 #include "cli/commands.h"
 #include "cli/ledger_options.h"
 #include "cli/publish_step.h"
+#include "cli/push_step.h"
 #include "cli/snapshot_options.h"
 #include "cli/tsa_options.h"
 #include "cli/witness_options.h"
 #include "config/snapshot_settings.h"
 #include "model/errors.h"
+#include "model/printable.h"
 #include "schedule/interval.h"
 #include "scheduler/snapshot.h"
 #include "scheduler/watch.h"
@@ -38,6 +40,7 @@ struct WatchCliOptions {
   int on_change_timeout_s = 30;
   std::string log;
   std::string publish;
+  std::string push;
   bool quiet = false;
   bool jsonl = false;
   std::string out;
@@ -85,7 +88,9 @@ Action add_watch(CLI::App& app) {
       "files (the resolvers and domains; the TSAs are read once at start). With --tsa, each run's tree head is\n"
       "time-stamped as by resolve-snapshot. With --publish FOLDER, the ledger is published there after each run\n"
       "as by 'dnswitness publish --to FOLDER', after asking the --witness witnesses (or the config's \"witnesses\")\n"
-      "to cosign its tree head; a failure is a warning and the next run tries again.\n"
+      "to cosign its tree head; a failure is a warning and the next run tries again. With --push URL, the new\n"
+      "runs are sent to a fleet collector after each run, as by 'dnswitness push URL' (docs/fleet.md); a\n"
+      "collector that is down is a warning, and the backlog goes at the next run that reaches it.\n"
       "--on-change runs COMMAND with /bin/sh once per change, with the event's JSON on its stdin; it is stopped\n"
       "after --on-change-timeout seconds; its failure is logged and the watch goes on. Commands run beside the\n"
       "runs, never delaying one: 4 at once, 256 waiting; more are dropped, logged and counted in the ledger.\n"
@@ -132,6 +137,10 @@ Action add_watch(CLI::App& app) {
   sub->add_option("--publish", opt->publish,
                   "After each run, publish the ledger as a tiled log into FOLDER (see 'dnswitness publish')")
       ->option_text("FOLDER");
+  sub->add_option("--push", opt->push,
+                  "After each run, push the new runs to the fleet collector at URL (see 'dnswitness push'); a "
+                  "collector that is down gets the backlog at a later run")
+      ->option_text("URL");
   sub->add_flag("--quiet,-q", opt->quiet, "Print nothing but problems (on stderr)");
   sub->add_flag("--jsonl", opt->jsonl,
                 "After each run, write its ledger leaves as JSON Lines on standard output: its observations, its "
@@ -194,11 +203,16 @@ Action add_watch(CLI::App& app) {
         throw UsageError("--witness cosigns what is published: give --publish FOLDER too.");
       WitnessTargets witnesses;
       if (!opt->publish.empty()) witnesses = witness_targets(sub, opt->witness, settings);
-      if (!tsas.empty() || !opt->publish.empty())
-        w.after_append = [tsas = std::move(tsas), quiet = opt->quiet, publish = opt->publish,
+      if (!opt->push.empty() && !opt->push.starts_with("http://") && !opt->push.starts_with("https://"))
+        throw UsageError(fmt::format("--push '{}' is not a collector's URL; give it as http://HOST:PORT or "
+                                     "https://HOST.",
+                                     printable(opt->push)));
+      if (!tsas.empty() || !opt->publish.empty() || !opt->push.empty())
+        w.after_append = [tsas = std::move(tsas), quiet = opt->quiet, publish = opt->publish, push = opt->push,
                           witnesses = std::move(witnesses)](LedgerStore& store, const std::string& note) {
           stamp_after_run(store, note, tsas, quiet);
           if (!publish.empty()) publish_after_run(store, publish, witnesses, quiet);
+          if (!push.empty()) push_after_run(store, push, quiet);
         };
     }
     if (!opt->publish.empty()) {

@@ -25,8 +25,6 @@
 namespace dnswitness {
 namespace {
 
-constexpr std::size_t kMaxProofHashes = 64;
-
 // Tests only: DNSWITNESS_TEST_COLLECTOR_KILL=before-commit|after-commit kills the collector at that
 // moment of an accepted push, so the crash test stops it exactly there.
 void kill_point(const char* name) {
@@ -55,49 +53,6 @@ Bytes bytes_from_bytea(const std::optional<std::string>& text) {
   const auto b = text && text->starts_with("\\x") ? hex_decode(std::string_view(*text).substr(2)) : std::nullopt;
   if (!b) throw std::runtime_error("the database holds a bytea value that is not hex");
   return *b;
-}
-
-std::optional<PushRequest> parse_push(std::string_view body, std::string& why) {
-  const auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object() || j.value("format", "") != kPushFormat) {
-    why = fmt::format("the body is not a {} JSON object", kPushFormat);
-    return std::nullopt;
-  }
-  PushRequest r;
-  const auto old = j.find("old");
-  const auto proof = j.find("proof");
-  const auto checkpoint = j.find("checkpoint");
-  const auto entries = j.find("entries");
-  if (old == j.end() || !old->is_number_unsigned() || proof == j.end() || !proof->is_array() ||
-      checkpoint == j.end() || !checkpoint->is_string() || entries == j.end() || !entries->is_array()) {
-    why = "the body lacks old (a number), proof (a list), checkpoint (a note) or entries (a list)";
-    return std::nullopt;
-  }
-  r.old_size = old->get<std::uint64_t>();
-  r.checkpoint = checkpoint->get<std::string>();
-  if (proof->size() > kMaxProofHashes || entries->size() > kMaxPushEntries) {
-    why = fmt::format("a push holds at most {} proof hashes and {} entries", kMaxProofHashes, kMaxPushEntries);
-    return std::nullopt;
-  }
-  for (const auto& p : *proof) {
-    const auto b = p.is_string() ? base64_decode(p.get<std::string>()) : std::nullopt;
-    if (!b || b->size() != 32) {
-      why = "a proof hash is not 32 bytes in base64";
-      return std::nullopt;
-    }
-    Hash h{};
-    std::copy(b->begin(), b->end(), h.begin());
-    r.proof.push_back(h);
-  }
-  for (const auto& e : *entries) {
-    const auto b = e.is_string() ? base64_decode(e.get<std::string>()) : std::nullopt;
-    if (!b || b->size() > kMaxEntryBytes) {
-      why = fmt::format("entry {} is not base64 of at most {} bytes", r.entries.size(), kMaxEntryBytes);
-      return std::nullopt;
-    }
-    r.entries.emplace_back(b->begin(), b->end());
-  }
-  return r;
 }
 
 // What the collector holds for a probe: its newest accepted tree (size 0: none yet).
@@ -214,19 +169,6 @@ void store_push(PgSession& db, const std::string& probe, const HeldTree& held, c
 }
 
 }  // namespace
-
-std::string push_body(const PushRequest& request) {
-  nlohmann::json proof = nlohmann::json::array();
-  for (const auto& h : request.proof) proof.push_back(base64_encode(ByteView(h.data(), h.size())));
-  nlohmann::json entries = nlohmann::json::array();
-  for (const auto& e : request.entries) entries.push_back(base64_encode(as_bytes(e)));
-  const nlohmann::json j = {{"format", kPushFormat},
-                            {"old", request.old_size},
-                            {"proof", std::move(proof)},
-                            {"checkpoint", request.checkpoint},
-                            {"entries", std::move(entries)}};
-  return j.dump();
-}
 
 Bytes join_open_tiles(const std::vector<std::vector<Hash>>& open) {
   Bytes out;

@@ -1,13 +1,6 @@
 #pragma once
-// The collector's one decision (docs/fleet.md, "The push API"): a probe POSTs /push with
-//
-//   {"format": "dnswitness-push/1",
-//    "old": <the size the probe believes the collector holds>,
-//    "proof": [<consistency proof from old to the checkpoint's size, base64 hashes>],
-//    "checkpoint": "<the probe's signed checkpoint note>",
-//    "entries": [<the leaves old .. size-1, base64 of their exact bytes>]}
-//
-// and gets: 200 and the collector's cosignature line of that checkpoint (empty for a checkpoint
+// The collector's one decision (docs/fleet.md, "The push API"): a probe POSTs /push with a
+// tlog/push_message.h body and gets: 200 and the collector's cosignature line of that checkpoint (empty for a checkpoint
 // older than one it already cosigned); 400 a malformed body; 403 no registered probe has the
 // checkpoint's origin, or its signature does not verify with the registered key; 409 `old` is not
 // the size held (body: that size, text/x.tlog.size), when the checkpoint is larger; 422 the
@@ -31,22 +24,9 @@
 #include "crypto/ed25519.h"
 #include "crypto/sha256.h"
 #include "model/bytes.h"
+#include "tlog/push_message.h"
 
 namespace dnswitness {
-
-inline constexpr const char* kPushFormat = "dnswitness-push/1";
-inline constexpr std::size_t kMaxPushBody = 32 * 1024 * 1024;
-inline constexpr std::size_t kMaxPushEntries = 20000;
-
-struct PushRequest {
-  std::uint64_t old_size = 0;
-  std::vector<Hash> proof;
-  std::string checkpoint;
-  std::vector<std::string> entries;
-};
-
-// The JSON body for `request`.
-std::string push_body(const PushRequest& request);
 
 struct PushAnswer {
   int status = 500;
