@@ -34,7 +34,10 @@ HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorSe
   if (req.target == "/push") {
     if (req.method != "POST") return plain_answer(405, "push takes POST");
     const PushAnswer a = accept_push(db, signer, req.body, seconds_now());
-    if (options.log && a.status != 200) options.log(fmt::format("push refused ({}): {}", a.status, a.body.substr(0, 300)));
+    if (options.log && a.status == 409)
+      options.log(fmt::format("a push was sent from another size; the collector holds {}", a.body.substr(0, 24)));
+    else if (options.log && a.status != 200)
+      options.log(fmt::format("push refused ({}): {}", a.status, a.body.substr(0, 300)));
     if (a.grew) {
       if (options.log) options.log(fmt::format("push accepted from {}: size {}", a.probe, a.accepted_size));
       update_tiles(db, options, a.probe);

@@ -45,6 +45,8 @@ void PgSession::connect() {
                               "is running.",
                               why));
   }
+  // NOTICEs ("relation ... already exists, skipping") are not for the operator's log.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   const char* host = PQhost(conn_);
   where_ = fmt::format("{}/{}", host ? host : "", PQdb(conn_));
   // Messages in English and times in UTC whatever the server's defaults.

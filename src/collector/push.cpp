@@ -216,7 +216,15 @@ PushAnswer accept_push(PgSession& db, const CollectorSigner& signer, std::string
   PushAnswer result = in_transaction(db, [&]() -> PushAnswer {
     db.exec("SELECT name FROM probes WHERE name = $1 FOR UPDATE", {probe});
     const HeldTree held = held_tree(db, probe);
+    if (req->old_size != held.size) {
+      PushAnswer a = answer(409, std::to_string(held.size));
+      a.content_type = "text/x.tlog.size";
+      return a;
+    }
     if (cp->size <= held.size) {
+      if (!req->entries.empty())
+        return answer(400, fmt::format("entries were sent with a checkpoint of size {}, not larger than the {} held",
+                                       cp->size, held.size));
       if (root_at(db, probe, cp->size) != cp->root)
         return refuse(db, probe,
                       cp->size == held.size
@@ -233,11 +241,6 @@ PushAnswer accept_push(PgSession& db, const CollectorSigner& signer, std::string
       const PgRows stored = db.exec("SELECT cosignature FROM checkpoints WHERE probe = $1 AND size = $2",
                                     {probe, std::to_string(cp->size)});
       if (!stored.empty() && stored[0][0]) a.body = *stored[0][0];
-      return a;
-    }
-    if (req->old_size != held.size) {
-      PushAnswer a = answer(409, std::to_string(held.size));
-      a.content_type = "text/x.tlog.size";
       return a;
     }
     if (req->entries.size() != cp->size - held.size)

@@ -3,12 +3,13 @@
 // tlog/push_message.h body and gets: 200 and the collector's cosignature line of that checkpoint (empty for a checkpoint
 // older than one it already cosigned); 400 a malformed body; 403 no registered probe has the
 // checkpoint's origin, or its signature does not verify with the registered key; 409 `old` is not
-// the size held (body: that size, text/x.tlog.size), when the checkpoint is larger; 422 the
+// the size held (body: that size, text/x.tlog.size), as in c2sp.org/tlog-witness; 422 the
 // checkpoint shows another history than the one held (a fork or a rewind: refused and recorded in
 // `refusals` with both notes), or the entries or the proof do not lead to it.
 //
 // Identity is the signature: no password is involved. A checkpoint of a size the collector holds
-// (or an older one) is answered by comparing roots, so a repeated push is harmless. An accepted
+// (or an older one), sent from the size held, is answered by comparing roots; a repeated push is
+// harmless (200 or 409, nothing stored twice). An accepted
 // push is stored in one transaction: the entries, the checkpoint with the collector's
 // cosignature, an index row per observation leaf, and the probe's newest tree.
 //

@@ -174,6 +174,7 @@ PushOutcome push_ledger(LedgerStore& store, const std::string& url_in, long time
         const auto parsed = std::from_chars(text.data(), text.data() + text.size(), said);
         if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size() || ++resyncs > kMaxResyncs)
           return stop_on(p.reply);
+        if (out.run_heads_pushed == 0) out.from = said;
         held = said;
         resync = true;
         break;

@@ -1,0 +1,268 @@
+// Probes pushing to a collector (issue 20), on real parts: the lab's Knot answers the probes' runs,
+// a real PostgreSQL 15 started by the test holds the collector's database, and `collector serve`
+// runs as a process on a loopback port. Checked: what a push stores (entries, cosigned checkpoints,
+// the index of observations with their addresses), that a repeated push stores nothing twice, that
+// the probe's tiles are a complete log an outsider mirrors with the probe's key and that carries the
+// collector's cosignature, that an unregistered key gets 403, that a probe whose collector was down
+// pushes its backlog later (also after PostgreSQL restarted), that a forked probe is refused and the
+// refusal kept with both checkpoints, and that a collector killed before or after its commit, or
+// while writing tiles, loses nothing and duplicates nothing.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include "crypto/ed25519.h"
+#include "crypto/encoding.h"
+#include "crypto/sha256.h"
+#include "ledger/sqlite.h"
+#include "support/collector_process.h"
+#include "support/lab.h"
+#include "support/postgres.h"
+#include "support/published_log.h"
+#include "tlog/cosignature.h"
+
+using namespace dnswitness;
+using namespace dnswitness::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fleet: PostgreSQL with the collector's database and identity, and a folder for probes' ledgers.
+struct Fleet {
+  PostgresServer pg;
+  TempDir dir;
+  Lab lab;
+  std::string db;
+  std::string cosignature_key;
+  Fleet() {
+    pg.create_database("fleet");
+    db = pg.uri("fleet");
+    const auto r = run_dnswitness("collector init --db '" + db + "' --name collector.example.jp/fleet --key-file " +
+                                  key_file().string());
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    const auto at = r.out.find("cosigns with the key ");
+    REQUIRE(at != std::string::npos);
+    cosignature_key = r.out.substr(at + 21, r.out.find('\n', at) - at - 21);
+  }
+  fs::path key_file() const { return dir.path() / "collector.key"; }
+  fs::path tiles() const { return dir.path() / "tiles"; }
+  fs::path ledger(const std::string& name) const { return dir.path() / name; }
+
+  // One run of the probe `name` against the lab's Knot (its ledger made with `origin` if new).
+  void run(const std::string& name, const std::string& domains = "x.com,t.co",
+           const std::string& origin = "") const {
+    const auto r = run_dnswitness("resolve-snapshot -q --ledger " + ledger(name).string() +
+                                  (origin.empty() ? "" : " --origin " + origin) + " --resolver knot=" + lab.knot() +
+                                  " --domains " + domains + " --types A --ntp none");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+  void add_probe(const std::string& name, const std::string& description) const {
+    const auto r = run_dnswitness("collector add-probe " + name + " --db '" + db + "' --key '" +
+                                  verifier_key_of(ledger(name)) + "' --description '" + description + "'");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+  CommandResult push(const std::string& name, const std::string& url) const {
+    return run_dnswitness("push " + url + " --ledger " + ledger(name).string());
+  }
+  std::uint64_t count(const std::string& sql) const { return std::stoull(pg.sql("fleet", sql)); }
+  std::uint64_t ledger_size(const std::string& name) const {
+    LedgerStore store(LedgerPaths{ledger(name)}, LedgerStore::Mode::read_only);
+    return store.size();
+  }
+  fs::path tiles_of(const std::string& name) const {
+    LedgerStore store(LedgerPaths{ledger(name)}, LedgerStore::Mode::read_only);
+    const Hash h = sha256(as_bytes(store.origin()));
+    return tiles() / hex_encode(ByteView(h.data(), h.size()));
+  }
+  // Everything the collector holds of `probe` matches its ledger: one entry per leaf (none twice),
+  // a cosigned checkpoint per run head, an index row per observation leaf; and its tiles are the
+  // ledger's tree, cosigned by the collector.
+  void check_level(const std::string& probe) const {
+    const std::uint64_t size = ledger_size(probe);
+    const std::string p = "'" + probe + "'";
+    CHECK(count("SELECT count(*) FROM entries WHERE probe = " + p) == size);
+    CHECK(count("SELECT count(DISTINCT leaf_index) FROM entries WHERE probe = " + p) == size);
+    CHECK(count("SELECT coalesce(max(leaf_index) + 1, 0) FROM entries WHERE probe = " + p) == size);
+    Db ledger_db(LedgerPaths{ledger(probe)}.database(), true, false);
+    Stmt heads(ledger_db, "SELECT count(*) FROM checkpoints");
+    REQUIRE(heads.step("counting"));
+    CHECK(count("SELECT count(*) FROM checkpoints WHERE cosignature IS NOT NULL AND probe = " + p) ==
+          static_cast<std::uint64_t>(heads.i64(0)));
+    Stmt rows(ledger_db, "SELECT count(*) FROM observation_index");
+    REQUIRE(rows.step("counting"));
+    CHECK(count("SELECT count(*) FROM observations WHERE probe = " + p) == static_cast<std::uint64_t>(rows.i64(0)));
+    std::uint64_t tiles_size = 0;
+    const auto problem = published_folder_problem(tiles_of(probe), verifier_key_of(ledger(probe)), &tiles_size);
+    CHECK_MESSAGE(!problem, problem.value_or(""));
+    CHECK(tiles_size == size);
+    const std::string note = read_file(tiles_of(probe) / "checkpoint");
+    const CosignatureVerifier collector = parse_cosignature_verifier_key(cosignature_key);
+    const auto check = verify_cosignatures(note, std::span(&collector, 1));
+    CHECK(check.status == CosignatureStatus::ok);
+    CHECK(check.verified.size() == 1);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("collector: pushes stored once, tiles an outsider mirrors, 403, a backlog after downtime and restarts") {
+  Fleet f;
+  f.run("docomo-tokyo", "x.com,t.co", "probe.example.jp/docomo-tokyo");
+  f.run("docomo-tokyo");
+  f.add_probe("docomo-tokyo", "docomo LTE, Tokyo");
+  // Each probe's ledger folder bears its registered name.
+  const std::string probe = "docomo-tokyo";
+  auto collector = std::make_unique<CollectorProcess>(f.db, f.key_file(), f.tiles(), f.dir.path() / "c1.log");
+
+  auto r = f.push("docomo-tokyo", collector->url);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("Pushed 2 run(s)") != std::string::npos);
+  const auto level = [&] {
+    const std::uint64_t size = f.ledger_size("docomo-tokyo");
+    const std::string p = "'" + probe + "'";
+    CHECK(f.count("SELECT count(*) FROM entries WHERE probe = " + p) == size);
+    CHECK(f.count("SELECT count(DISTINCT leaf_index) FROM entries WHERE probe = " + p) == size);
+    CHECK(f.count("SELECT size FROM probe_trees WHERE probe = " + p) == size);
+  };
+  level();
+  // The index holds the addresses the lab's Knot gave, as the probe's own index does.
+  {
+    std::set<std::string> mine;
+    Db ledger_db(LedgerPaths{f.ledger("docomo-tokyo")}.database(), true, false);
+    Stmt s(ledger_db, "SELECT addresses FROM observation_index WHERE qname = 'x.com'");
+    while (s.step("reading")) mine.insert(std::string(s.text(0)));
+    REQUIRE(!mine.empty());
+    const std::string theirs =
+        f.pg.sql("fleet", "SELECT DISTINCT array_to_string(ARRAY(SELECT host(a) FROM unnest(addresses) a ORDER BY a), "
+                          "' ') FROM observations WHERE qname = 'x.com'");
+    for (const auto& m : mine) CHECK(theirs.find(m) != std::string::npos);
+  }
+
+  // Again: nothing new, nothing stored twice.
+  r = f.push("docomo-tokyo", collector->url);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("already holds") != std::string::npos);
+  level();
+
+  // An outsider mirrors the probe's tiles with the probe's key alone.
+  {
+    const auto m = run_dnswitness("mirror " + f.tiles_of("docomo-tokyo").string() + " --to " +
+                                  (f.dir.path() / "mirror").string() + " --log-key '" +
+                                  verifier_key_of(f.ledger("docomo-tokyo")) + "'");
+    CHECK_MESSAGE(m.exit_code == 0, m.err);
+  }
+
+  // A probe nobody registered: 403, exit 4.
+  f.run("stranger", "x.com", "probe.example.jp/stranger");
+  r = f.push("stranger", collector->url);
+  CHECK(r.exit_code == 4);
+  CHECK(r.err.find("HTTP 403") != std::string::npos);
+  CHECK(r.err.find("no probe is registered with the origin 'probe.example.jp/stranger'") != std::string::npos);
+
+  // The collector goes down; three runs are recorded all the same, each a warning.
+  const std::string old_url = collector->url;
+  CHECK(collector->stop() == 0);
+  for (int i = 0; i < 3; ++i) {
+    const auto w = run_dnswitness("watch --once --ledger " + f.ledger("docomo-tokyo").string() + " --resolver knot=" +
+                                  f.lab.knot() + " --domains x.com,t.co --types A --ntp none --push " + old_url);
+    CHECK_MESSAGE(w.exit_code == 0, w.err);
+    CHECK(w.err.find("did not answer") != std::string::npos);
+    CHECK(w.err.find("The run is recorded.") != std::string::npos);
+  }
+  const auto status = run_dnswitness("status --ledger " + f.ledger("docomo-tokyo").string());
+  CHECK(status.out.find("collector " + old_url + ": PUSH FAILING: holds 6 leaves, " +
+                        std::to_string(f.ledger_size("docomo-tokyo") - 6) + " waiting") != std::string::npos);
+  // PostgreSQL restarts meanwhile; the collector comes back on another port.
+  f.pg.restart();
+  collector = std::make_unique<CollectorProcess>(f.db, f.key_file(), f.tiles(), f.dir.path() / "c2.log");
+  r = f.push("docomo-tokyo", collector->url);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.out.find("Pushed 3 run(s)") != std::string::npos);
+  CHECK(r.out.find("(it held 6)") != std::string::npos);
+  level();
+
+  // PostgreSQL restarts under a running collector: its next push reconnects.
+  f.pg.restart();
+  f.run("docomo-tokyo");
+  r = f.push("docomo-tokyo", collector->url);
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  f.check_level(probe);
+}
+
+TEST_CASE("collector: a forked probe is refused and kept; a collector killed mid-push loses and doubles nothing") {
+  Fleet f;
+  f.run("au-osaka", "x.com,t.co", "probe.example.jp/au-osaka");
+  f.add_probe("au-osaka", "au 5G, Osaka");
+  auto collector = std::make_unique<CollectorProcess>(f.db, f.key_file(), f.tiles(), f.dir.path() / "c1.log");
+  REQUIRE(f.push("au-osaka", collector->url).exit_code == 0);
+
+  // The same key grows two trees: a copy of the ledger records another, larger run.
+  fs::copy(f.ledger("au-osaka"), f.ledger("au-osaka-fork"), fs::copy_options::recursive);
+  f.run("au-osaka");
+  f.run("au-osaka-fork", "x.com,t.co,api.x.com");
+  REQUIRE(f.ledger_size("au-osaka-fork") > f.ledger_size("au-osaka"));
+  REQUIRE(f.push("au-osaka", collector->url).exit_code == 0);
+  auto r = f.push("au-osaka-fork", collector->url);
+  CHECK(r.exit_code == 4);
+  CHECK(r.err.find("HTTP 422") != std::string::npos);
+  CHECK(r.err.find("fork") != std::string::npos);
+  CHECK(f.count("SELECT count(*) FROM refusals WHERE probe = 'au-osaka' AND held_note IS NOT NULL") == 1);
+  // Both checkpoints are kept: the one held (the probe's own) and the one offered (the fork's).
+  const std::string held = f.pg.sql("fleet", "SELECT held_note FROM refusals");
+  const std::string offered = f.pg.sql("fleet", "SELECT offered_note FROM refusals");
+  CHECK(held != offered);
+  CHECK(read_file(f.tiles_of("au-osaka") / "checkpoint").starts_with(held.substr(0, held.find("\n\n"))));
+  f.check_level("au-osaka");
+
+  // Killed before its commit: nothing of that push is kept; the next collector takes it whole.
+  for (const std::string moment : {"before-commit", "after-commit"}) {
+    CAPTURE(moment);
+    CHECK(collector->stop() == 0);
+    collector = std::make_unique<CollectorProcess>(f.db, f.key_file(), f.tiles(), f.dir.path() / (moment + ".log"),
+                                                   "DNSWITNESS_TEST_COLLECTOR_KILL=" + moment);
+    const std::uint64_t before = f.count("SELECT count(*) FROM entries");
+    f.run("au-osaka");
+    r = f.push("au-osaka", collector->url);
+    CHECK(r.exit_code == 1);
+    CHECK(wait_child_exit(collector->pid, std::chrono::seconds(30)) == 128 + SIGKILL);
+    collector->pid = -1;
+    const std::uint64_t after = f.count("SELECT count(*) FROM entries");
+    if (moment == std::string("before-commit"))
+      CHECK(after == before);
+    else
+      CHECK(after == f.ledger_size("au-osaka"));  // committed: only the tiles lag behind
+    collector = std::make_unique<CollectorProcess>(f.db, f.key_file(), f.tiles(), f.dir.path() / (moment + "2.log"));
+    r = f.push("au-osaka", collector->url);
+    CHECK_MESSAGE(r.exit_code == 0, r.err);
+    f.check_level("au-osaka");
+  }
+
+  // Killed while writing the probe's tiles, at several steps: the folder is whole afterwards.
+  int killed = 0;
+  for (int step : {1, 2, 4, 7}) {
+    CAPTURE(step);
+    CHECK(collector->stop() == 0);
+    collector = std::make_unique<CollectorProcess>(f.db, f.key_file(), f.tiles(),
+                                                   f.dir.path() / ("tiles" + std::to_string(step) + ".log"),
+                                                   "DNSWITNESS_TEST_PUBLISH_KILL_AT=" + std::to_string(step));
+    f.run("au-osaka");
+    if (f.push("au-osaka", collector->url).exit_code == 1) {
+      CHECK(wait_child_exit(collector->pid, std::chrono::seconds(30)) == 128 + SIGKILL);
+      ++killed;
+      collector->pid = -1;
+    }
+    (void)collector->stop();
+    // Whatever the folder holds now verifies with the probe's key (its checkpoint came last).
+    if (fs::exists(f.tiles_of("au-osaka") / "checkpoint")) {
+      const auto problem = published_folder_problem(f.tiles_of("au-osaka"), verifier_key_of(f.ledger("au-osaka")));
+      CHECK_MESSAGE(!problem, problem.value_or(""));
+    }
+    collector = std::make_unique<CollectorProcess>(f.db, f.key_file(), f.tiles(),
+                                                   f.dir.path() / ("tiles" + std::to_string(step) + "b.log"));
+    REQUIRE(f.push("au-osaka", collector->url).exit_code == 0);
+    f.check_level("au-osaka");
+  }
+  CHECK(killed == 4);
+}
