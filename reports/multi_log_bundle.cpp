@@ -20,7 +20,11 @@ json outer_document(const std::vector<LogPart>& logs, const ReportRequest& req,
   if (logs.size() < 2) throw std::logic_error("a multi-log bundle needs at least two logs");
   if (req.manifest_signed) throw std::logic_error("a multi-log bundle's manifest is not signed by any one log");
   json parts = json::array();
-  for (std::size_t i = 0; i < logs.size(); ++i) parts.push_back({{"source", logs[i].source}, {"bundle", bundle_i(i)}});
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    json part = {{"source", logs[i].source}, {"bundle", bundle_i(i)}};
+    if (!logs[i].vantage.is_null()) part["vantage"] = logs[i].vantage;
+    parts.push_back(std::move(part));
+  }
   return {
       {"format", kReportFormatV3},
       {"created_at", format_rfc3339_ns(req.created_at)},

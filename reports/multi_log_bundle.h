@@ -24,6 +24,9 @@ inline constexpr const char* kLocalLedgerSource = "local";
 struct LogPart {
   std::string source;  // the --log URL or folder as given, or kLocalLedgerSource
   EvidenceLog* log = nullptr;
+  // A fleet probe's log read through its collector (report --collector): what the collector says of
+  // the probe, and its checkpoint as the collector cosigned it (docs/report.md, "vantage"); null else.
+  nlohmann::json vantage;
 };
 
 struct MultiLogWritten {

@@ -537,6 +537,44 @@ void verify_all(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
     for (const auto& w : l["warnings"]) v.warnings.push_back(fmt::format("login {}: {}", l["time_utc"].get<std::string>(), w.get<std::string>()));
 }
 
+// A part's "vantage" (report --collector): the checkpoint the collector cosigned is the probe's own
+// newest tree head of the part's bundle, signed with the part's key, and the collector's cosignature
+// on it verifies with the key the report names. What the collector says of the probe (name,
+// description) is its word, kept as given. Returns the words verify prints.
+std::string verified_vantage(const json& vantage, const json& inner) {
+  if (!vantage.is_object()) fail("its vantage is not an object");
+  const std::string probe = str(vantage, "probe", "its vantage");
+  const std::string description = str(vantage, "description", "its vantage");
+  const std::string collector = str(vantage, "collector", "its vantage");
+  const std::string key = str(vantage, "collector_cosignature_key", "its vantage");
+  const std::string note = str(vantage, "cosigned_checkpoint", "its vantage");
+  const json& ledger = field(inner, "ledger", "the bundle");
+  std::string why;
+  std::optional<Checkpoint> cp;
+  try {
+    cp = open_signed_checkpoint(note, parse_verifier_key(str(ledger, "verifier_key", "ledger")), &why);
+  } catch (const NoteError& e) {
+    why = e.what();
+  }
+  if (!cp) fail(fmt::format("its vantage's checkpoint is not signed by the log's key ({})", why));
+  if (!ledger.contains("newest_size") || ledger["newest_size"] != cp->size)
+    fail("its vantage's checkpoint is not of the size of the log's newest tree head");
+  const json& heads = arr(inner, "checkpoints", "the bundle");
+  if (heads.empty() || str(heads.back(), "note", "checkpoints") != note_signed_by(note, cp->origin).value_or(""))
+    fail("its vantage's checkpoint is not the log's newest tree head");
+  const CosignatureVerifier v = [&] {
+    try {
+      return parse_cosignature_verifier_key(key);
+    } catch (const NoteError& e) {
+      fail(fmt::format("its vantage's collector_cosignature_key is not a cosignature key ({})", e.what()));
+    }
+  }();
+  const CosignatureCheck c = verify_cosignatures(note, std::span(&v, 1));
+  if (!c || c.verified.empty())
+    fail(fmt::format("its vantage's checkpoint carries no valid cosignature by the collector {}", v.name));
+  return fmt::format("probe {} ({}), cosigned by the collector {} ({})", probe, description, v.name, collector);
+}
+
 // A dnswitness-report/3 bundle: every log's bundle verifies on its own, with its own key, and all
 // were made by the same request (the same login records, selection, case and time made).
 void verify_multi_log(const json& b, BundleVerification& v, const TsaAnchors& tsa) {
@@ -559,6 +597,7 @@ void verify_multi_log(const json& b, BundleVerification& v, const TsaAnchors& ts
         fail(fmt::format("it is not a {} bundle (format)", kReportFormat));
       verify_all(inner, part, tsa);
       if (part.manifest_signed.value_or(true)) fail("its manifest_signature is not null");
+      if (const auto vt = logs[i].find("vantage"); vt != logs[i].end()) part.vantage = verified_vantage(*vt, inner);
       for (const char* k : {"created_at", "case", "operator", "tool"})
         if (inner.value(k, json()) != b.value(k, json()))
           fail(fmt::format("its {} differs from the report's", k));

@@ -61,6 +61,9 @@ struct BundleVerification {
   // checked as a single-log one, with its `source`. The counts above are then the logs' sums, and
   // origin, key_fingerprint and verifier_key are empty (each log has its own).
   std::string source;
+  // A fleet probe's log (the part's "vantage"): "PROBE (DESCRIPTION), cosigned by the collector NAME"
+  // once its collector's cosignature verified; empty for other logs.
+  std::string vantage;
   std::vector<BundleVerification> logs;
 };
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
@@ -40,6 +41,7 @@
 #include "reports/rdap_bundle.h"
 #include "reports/published_evidence_log.h"
 #include "reports/verify.h"
+#include "tlog/collector_listing.h"
 #include "tlog/log_source.h"
 #include "tlog/remote_log.h"
 #include "tlog/tile_cache.h"
@@ -74,6 +76,8 @@ struct ReportOptions {
   std::vector<std::string> logs, log_keys;
   int log_timeout_s = 30;
   bool local = false;
+  std::string collector, collector_key;
+  std::vector<std::string> probes;
 };
 
 // A published log opened for the report: what reads it, and the evidence it gives.
@@ -161,6 +165,8 @@ Action add_report(CLI::App& app) {
       "  dnswitness report --logins x.txt --case '令和8年(ワ)第123号' --lang en --name case123_report.pdf --out r\n"
       "  dnswitness report --log https://evidence.example.jp/dnswitness/2027 \\\n"
       "      --log-key 'evidence.example.jp/dnswitness/2027+1a2b3c4d+AXXX...' --logins x.txt --out r\n"
+      "  dnswitness report --collector http://collector.example.jp:7390 --collector-key 'collector.example.jp/fleet+...' \\\n"
+      "      --probe docomo-tokyo --probe au-osaka --logins x.txt --out r\n"
       "  dnswitness report --local --log https://a.example/log --log-key KEY-A --log /srv/b-mirror --log-key KEY-B \\\n"
       "      --logins x.txt --out r\n"
       "  dnswitness report --logins x.txt --posts posts.txt --next-login --case '令和8年(ワ)第123号' --out r\n"
@@ -228,6 +234,16 @@ Action add_report(CLI::App& app) {
       ->option_text("KEY");
   sub->add_flag("--local", opt->local,
                 "With --log: draw on this machine's ledger (or --ledger) too, as one more log of the report");
+  sub->add_option("--collector", opt->collector,
+                  "Draw the report from the probes of this fleet collector (its URL; each probe is one more log, "
+                  "read from the collector's tiles with the probe's own key)")
+      ->option_text("URL");
+  sub->add_option("--collector-key", opt->collector_key,
+                  "The collector's cosignature key (from its operator): each probe's tree must carry its "
+                  "cosignature")
+      ->option_text("KEY");
+  sub->add_option("--probe", opt->probes, "With --collector: only these probes (repeatable; default all)")
+      ->option_text("NAME");
   sub->add_option("--log-timeout", opt->log_timeout_s, "Time allowed for each file fetched from --log: 30s, 2m (default 30 s)")
       ->transform(duration_units(DurationBase::seconds))
       ->check(CLI::Range(1, 3600))
@@ -374,6 +390,30 @@ Action add_report(CLI::App& app) {
       o.until_ns = parse_time_option(opt->until, "--until", TimeBound::end, opt->tz);
       if (*o.from_ns > *o.until_ns) throw UsageError("--from is later than --until; swap them.");
     }
+    // --collector: each probe it lists (or --probe names) becomes one more --log, with its own key.
+    std::map<std::size_t, ListedProbe> collector_logs;
+    CollectorListing listing;
+    if (!opt->collector.empty()) {
+      if (opt->log_keys.size() != opt->logs.size())
+        throw UsageError("With --collector, give each --log its --log-key.");
+      LogSourceOptions so;
+      so.timeout_ms = opt->log_timeout_s * 1000;
+      so.timeout_option = "--log-timeout";
+      listing = read_collector_listing(opt->collector, so);
+      if (opt->collector_key.empty())
+        throw UsageError(fmt::format("A report from a collector needs its cosignature key (--collector-key): the "
+                                     "collector advertises {}, but check it with its operator before you trust it.",
+                                     listing.cosignature_key.empty() ? std::string("none")
+                                                                     : printable(listing.cosignature_key)));
+      (void)collector_cosignature_problem("", opt->collector_key);  // refuses a key that is not one, now
+      for (const auto& p : select_probes(listing, opt->probes)) {
+        collector_logs[opt->logs.size()] = p;
+        opt->logs.push_back(p.location);
+        opt->log_keys.push_back(p.verifier_key);
+      }
+    } else if (!opt->collector_key.empty() || !opt->probes.empty()) {
+      throw UsageError("--collector-key and --probe go with --collector URL.");
+    }
     if (!opt->logs.empty()) {
       if (!opt->ledger.ledger.empty() && !opt->local)
         throw UsageError("--ledger with --log: add --local to draw on that ledger as well as the published log(s), "
@@ -446,14 +486,27 @@ Action add_report(CLI::App& app) {
                       opt->ledger.lock_timeout_s * 1000);
         if (!o.resolvers.empty() && opt->logs.empty()) check_resolvers(recorded_resolvers(*store), "this ledger");
         ledger_log = std::make_unique<LedgerEvidenceLog>(*store);
-        parts.push_back({kLocalLedgerSource, ledger_log.get()});
+        parts.push_back({kLocalLedgerSource, ledger_log.get(), nullptr});
         // The key is read before anything is written: report.json states whether its manifest is signed.
         if (opt->logs.empty()) manifest_key = load_manifest_key(*store);
       }
       for (std::size_t i = 0; i < opt->logs.size(); ++i) {
         published.push_back(open_published_log(opt->logs[i], i < opt->log_keys.size() ? opt->log_keys[i] : "",
                                                opt->log_timeout_s));
-        parts.push_back({published.back().source->location(), published.back().log.get()});
+        parts.push_back({published.back().source->location(), published.back().log.get(), nullptr});
+        if (const auto c = collector_logs.find(i); c != collector_logs.end()) {
+          const std::string note = published.back().remote->signed_checkpoint();
+          if (const std::string problem = collector_cosignature_problem(note, opt->collector_key); !problem.empty())
+            throw RemoteLogError(RemoteLogError::Kind::tampered,
+                                 fmt::format("The probe {}'s checkpoint at {} is not cosigned by the collector's key "
+                                             "--collector-key ({}).",
+                                             c->second.name, c->second.location, problem));
+          parts.back().vantage = {{"probe", c->second.name},
+                                  {"description", c->second.description},
+                                  {"collector", opt->collector},
+                                  {"collector_cosignature_key", opt->collector_key},
+                                  {"cosigned_checkpoint", note}};
+        }
       }
       // One log twice (the ledger and its own published copy, or a log and its mirror) would count
       // its observations twice.

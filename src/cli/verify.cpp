@@ -13,6 +13,7 @@
 #include "cli/verify_manifest.h"
 #include "config/input_file.h"
 #include "model/errors.h"
+#include "model/printable.h"
 #include "reports/multi_log_bundle.h"
 #include "reports/policy_check.h"
 #include "timeutil/timestamp.h"
@@ -213,6 +214,7 @@ Action add_verify(CLI::App& app) {
                                  l.source == kLocalLedgerSource ? "this machine's ledger when the report was made"
                                                                 : l.source,
                                  l.observation_leaves, l.run_leaves);
+        if (!l.vantage.empty()) std::cout << "    " << printable(l.vantage) << '\n';
         one_log(l, "    ");
       }
       if (v.timestamp_tokens > 0) {

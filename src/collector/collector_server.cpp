@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "collector/identity.h"
 #include "collector/probe_tiles.h"
 #include "collector/probes.h"
+#include "tlog/tile_folder.h"
 
 namespace dnswitness {
 namespace {
@@ -29,6 +31,37 @@ void update_tiles(PgSession& db, const CollectorServerOptions& options, const st
   }
 }
 
+// GET /tiles/<hex SHA-256(origin)>/<file>: a probe's log as the tiles folder holds it, so that a
+// reader needs only the collector's URL. No name starting with '.' (the lock, files being written,
+// "..") is ever served.
+HttpAnswer tile_file(const CollectorServerOptions& options, const std::string& target) {
+  const std::string rel = target.substr(std::string_view("/tiles/").size());
+  const auto slash = rel.find('/');
+  if (slash != 64 || rel.find_first_not_of("0123456789abcdef") < 64) return plain_answer(404, "not found");
+  for (std::size_t at = 0; at <= rel.size();) {
+    const auto next = rel.find('/', at);
+    const std::string segment = rel.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    if (segment.empty() || segment.front() == '.' ||
+        segment.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos)
+      return plain_answer(404, "not found");
+    if (next == std::string::npos) break;
+    at = next + 1;
+  }
+  std::optional<std::string> bytes;
+  try {
+    bytes = read_small_file(options.tiles / rel, kMaxBundleBytes);
+  } catch (const PublishError&) {
+    return plain_answer(404, "not found");
+  }
+  if (!bytes) return plain_answer(404, "not found");
+  HttpAnswer a{200, "application/octet-stream", std::move(*bytes)};
+  if (rel.ends_with("/checkpoint") || rel.find("/dnswitness/checkpoints/") != std::string::npos)
+    a.content_type = "text/plain; charset=utf-8";
+  else if (rel.ends_with("/log.json"))
+    a.content_type = "application/json";
+  return a;
+}
+
 HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options,
                  const HttpRequestView& req) {
   if (req.target == "/push") {
@@ -47,6 +80,10 @@ HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorSe
   if (req.target == "/probes") {
     if (req.method != "GET" && req.method != "HEAD") return plain_answer(405, "the probe list is read with GET");
     return HttpAnswer{200, "application/json", probes_document(db)};
+  }
+  if (req.target.starts_with("/tiles/")) {
+    if (req.method != "GET" && req.method != "HEAD") return plain_answer(405, "tiles are read with GET");
+    return tile_file(options, req.target);
   }
   return plain_answer(404, "not found");
 }

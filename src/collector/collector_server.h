@@ -4,6 +4,8 @@
 //   POST /push      a probe's entries and checkpoint (collector/push.h)
 //   GET  /probes    the registered probes and the collector's cosignature key, as JSON, for
 //                   fleet-wide reading (`history`/`report --collector`)
+//   GET  /tiles/<hex SHA-256(origin)>/...   each probe's log as static tiles (the tiles folder;
+//                   nginx may serve the same folder in front, docs/fleet.md)
 // After each accepted push, and for every probe at start, the probe's tiles are brought level with
 // the database (collector/probe_tiles.h); a failure there is logged and retried at the next push,
 // never a lost push: the database already holds it.
