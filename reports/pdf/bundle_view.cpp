@@ -116,6 +116,7 @@ std::vector<BundleView> read_report_views(const std::filesystem::path& path) {
       throw std::runtime_error(fmt::format("the logs of {} cannot be read", path.string()));
     for (std::size_t i = 0; i < views.size(); ++i) {
       views[i].source = text_or(logs[i], "source");
+      views[i].vantage = at(logs[i], "vantage");
       views[i].doc = std::move(doc["logs"][i]["bundle"]);
     }
   } else {

@@ -37,6 +37,8 @@ struct BundleView {
   // In a multi-log report (dnswitness-report/3): where this log was read from (logs[].source);
   // empty for a single-log report.
   std::string source;
+  // A fleet probe's log (report --collector): the part's "vantage" (probe, description, ...); null else.
+  nlohmann::json vantage;
 };
 
 // Reads and parses report.json. Throws std::runtime_error with a plain sentence when the file

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <iterator>
 #include <set>
 
 #include "model/address.h"
@@ -1861,6 +1862,77 @@ std::string source_words(const std::string& source, const Lang& L) {
              : source;
 }
 
+// What a log is, in a cell: the probe and the collector's description of it, or its origin.
+std::string vantage_name(const BundleView& v, const Lang& L) {
+  if (v.vantage.is_object())
+    return rt(L("{}（{}、収集サーバの登録による）", "{} ({}, as the collector registered it)"),
+              text_or(v.vantage, "probe"), text_or(v.vantage, "description"));
+  return text_or(at(v.doc, "ledger"), "origin");
+}
+
+// The source addresses the sites that echo them saw for this log's runs (whoami), distinct.
+std::string egress_of(const BundleView& v, const Lang& L) {
+  std::set<std::string> seen;
+  for (const auto& [leaf, facts] : v.run_facts)
+    for (const auto& w : at(at(facts, "vantage"), "whoami"))
+      for (const auto& e : at(w, "egress"))
+        if (e.is_string()) seen.insert(e.get<std::string>());
+  if (seen.empty()) return L("不明（確認していない実行）", "unknown (not asked in these runs)");
+  return join(std::vector<std::string>(seen.begin(), seen.end()), "\n");
+}
+
+// Per login, side by side: each log's vantage, its egress and the addresses of its list for the
+// carrier, and in words whether the vantages agree.
+void vantage_comparison(Typesetter& ts, const std::vector<BundleView>& logs, const Lang& L) {
+  const json& first = at(at(logs.front().doc, "tables"), "logins");
+  if (!first.is_array() || first.empty()) return;
+  ts.heading(L("観測点ごとの比較", "The vantage points compared"), 1);
+  TextStyle body;
+  body.size = 10;
+  ts.text(L("ログインごとに、各ログ（観測点）が接続先として記録した候補を並べます。観測点によって答えが異なるのは、"
+            "名前解決の答えが問い合わせた場所やネットワークによって変わることがあるためです。各観測点の説明は"
+            "収集サーバに登録された記載であり、送信元は外部のサイトが見たアドレスです。",
+            "For each login, the candidates each log (vantage point) recorded are set side by side. Vantage "
+            "points may differ because the answer to a name lookup can depend on where and from which network "
+            "it is asked. Each vantage's description is what the collector registered; the egress is the "
+            "address outside sites saw."),
+          body);
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    ts.heading(rt(L("ログイン{}：{}", "Login {}: {}"), i + 1, jst_of(text_or(first[i], "time"))), 2);
+    Table t;
+    t.size = 8.5;
+    t.columns = {{L("部", "Part"), 0.4, Font::sans},
+                 {L("観測点", "Vantage"), 1.6, Font::sans},
+                 {L("外部から見た送信元", "Egress"), 1.2, Font::mono},
+                 {L("接続先の候補", "Candidates"), 2.6, Font::mono}};
+    std::vector<std::set<std::string>> sets;
+    for (std::size_t k = 0; k < logs.size(); ++k) {
+      const json& tables = at(at(logs[k].doc, "tables"), "logins");
+      std::set<std::string> addresses;
+      if (tables.is_array() && i < tables.size())
+        for (const auto& a : at(at(tables[i], "carrier_list"), "addresses")) addresses.insert(text_or(a, "address"));
+      sets.push_back(addresses);
+      t.rows.push_back({std::to_string(k + 1), vantage_name(logs[k], L), egress_of(logs[k], L),
+                        addresses.empty() ? std::string(L("なし", "none"))
+                                          : join(std::vector<std::string>(addresses.begin(), addresses.end()), "\n")});
+    }
+    ts.table(t);
+    std::set<std::string> common = sets.front(), all;
+    for (const auto& s : sets) {
+      std::set<std::string> both;
+      std::set_intersection(common.begin(), common.end(), s.begin(), s.end(), std::inserter(both, both.end()));
+      common = std::move(both);
+      all.insert(s.begin(), s.end());
+    }
+    const bool same = std::all_of(sets.begin(), sets.end(), [&](const auto& s) { return s == sets.front(); });
+    ts.text(same ? std::string(L("すべての観測点で同じ候補でした。", "Every vantage point gave the same candidates."))
+                 : rt(L("観測点によって候補が異なります（すべてに共通：{}件、いずれかに現れたもの：{}件）。",
+                        "The vantage points differ (common to all: {}; seen by any: {})."),
+                      common.size(), all.size()),
+            body);
+  }
+}
+
 }  // namespace
 
 PdfWritten render_report_pdf(const BundleView& bundle, const PdfOptions& options, int out_fd) {
@@ -1895,18 +1967,19 @@ PdfWritten render_report_pdf(const std::vector<BundleView>& logs, const PdfOptio
   Table t;
   t.size = 9;
   t.columns = {{L("部", "Part"), 0.4, Font::sans},
-               {L("ログの名前（origin）", "Log name (origin)"), 1.6, Font::mono},
+               {L("ログ（観測点）", "Log (vantage)"), 1.6, Font::sans},
                {L("取得元", "Read from"), 1.6, Font::mono},
                {L("鍵フィンガープリント（SHA-256）", "Key fingerprint (SHA-256)"), 2.2, Font::mono},
                {L("観測件数", "Observations"), 0.7, Font::sans}};
   for (std::size_t i = 0; i < logs.size(); ++i) {
     const json& ledger = at(logs[i].doc, "ledger");
     const json& obs = at(logs[i].doc, "observations");
-    t.rows.push_back({std::to_string(i + 1), text_or(ledger, "origin"), source_words(logs[i].source, L),
+    t.rows.push_back({std::to_string(i + 1), vantage_name(logs[i], L), source_words(logs[i].source, L),
                       text_or(ledger, "key_fingerprint_sha256"),
                       std::to_string(obs.is_object() ? obs.value("count", 0) : 0)});
   }
   ts.table(t);
+  vantage_comparison(ts, logs, L);
   for (std::size_t i = 0; i < logs.size(); ++i) {
     ts.new_page();
     const json& ledger = at(logs[i].doc, "ledger");
