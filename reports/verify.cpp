@@ -24,6 +24,7 @@
 #include "reports/resolver_facts.h"
 #include "reports/run_facts.h"
 #include "reports/time_checks.h"
+#include "tlog/collector_listing.h"
 #include "tlog/cosignature.h"
 #include "tsa/bundle_tokens.h"
 
@@ -572,7 +573,13 @@ std::string verified_vantage(const json& vantage, const json& inner) {
   const CosignatureCheck c = verify_cosignatures(note, std::span(&v, 1));
   if (!c || c.verified.empty())
     fail(fmt::format("its vantage's checkpoint carries no valid cosignature by the collector {}", v.name));
-  return fmt::format("probe {} ({}), cosigned by the collector {} ({})", probe, description, v.name, collector);
+  why.clear();
+  const auto reg = open_probe_registration(str(vantage, "registration", "its vantage"), key, why);
+  if (!reg) fail(fmt::format("its vantage's registration is not signed by the collector {} ({})", v.name, why));
+  if (reg->name != probe || reg->description != description || reg->verifier_key != str(ledger, "verifier_key", "ledger"))
+    fail("its vantage's probe, description or key differ from the registration the collector signed");
+  return fmt::format("probe {} ({}), registered and cosigned by the collector {} ({})", probe, description, v.name,
+                     collector);
 }
 
 // A dnswitness-report/3 bundle: every log's bundle verifies on its own, with its own key, and all

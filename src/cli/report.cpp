@@ -496,6 +496,14 @@ Action add_report(CLI::App& app) {
         parts.push_back({published.back().source->location(), published.back().log.get(), nullptr});
         if (const auto c = collector_logs.find(i); c != collector_logs.end()) {
           const std::string note = published.back().remote->signed_checkpoint();
+          std::string why;
+          const auto reg = open_probe_registration(c->second.registration, opt->collector_key, why);
+          if (!reg || reg->name != c->second.name || reg->verifier_key != opt->log_keys[i] ||
+              reg->description != c->second.description)
+            throw RemoteLogError(RemoteLogError::Kind::tampered,
+                                 fmt::format("The collector's list names the probe {} without a registration signed by "
+                                             "--collector-key ({}).",
+                                             c->second.name, why.empty() ? "it differs from the list" : why));
           if (const std::string problem = collector_cosignature_problem(note, opt->collector_key); !problem.empty())
             throw RemoteLogError(RemoteLogError::Kind::tampered,
                                  fmt::format("The probe {}'s checkpoint at {} is not cosigned by the collector's key "
@@ -505,7 +513,8 @@ Action add_report(CLI::App& app) {
                                   {"description", c->second.description},
                                   {"collector", opt->collector},
                                   {"collector_cosignature_key", opt->collector_key},
-                                  {"cosigned_checkpoint", note}};
+                                  {"cosigned_checkpoint", note},
+                                  {"registration", c->second.registration}};
         }
       }
       // One log twice (the ledger and its own published copy, or a log and its mirror) would count

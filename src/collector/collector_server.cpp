@@ -10,6 +10,8 @@
 #include "collector/identity.h"
 #include "collector/probe_tiles.h"
 #include "collector/probes.h"
+#include "ledger/signed_note.h"
+#include "tlog/collector_listing.h"
 #include "tlog/tile_folder.h"
 
 namespace dnswitness {
@@ -79,7 +81,7 @@ HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorSe
   }
   if (req.target == "/probes") {
     if (req.method != "GET" && req.method != "HEAD") return plain_answer(405, "the probe list is read with GET");
-    return HttpAnswer{200, "application/json", probes_document(db)};
+    return HttpAnswer{200, "application/json", probes_document(db, signer)};
   }
   if (req.target.starts_with("/tiles/")) {
     if (req.method != "GET" && req.method != "HEAD") return plain_answer(405, "tiles are read with GET");
@@ -90,8 +92,8 @@ HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorSe
 
 }  // namespace
 
-std::string probes_document(PgSession& db) {
-  const CollectorIdentity me = recorded_collector_identity(db);
+std::string probes_document(PgSession& db, const CollectorSigner& signer) {
+  const CollectorIdentity& me = signer.identity;
   nlohmann::json probes = nlohmann::json::array();
   const PgRows sizes = db.exec("SELECT probe, size FROM probe_trees");
   for (const auto& p : list_probes(db)) {
@@ -103,7 +105,10 @@ std::string probes_document(PgSession& db) {
                       {"verifier_key", p.verifier_key},
                       {"description", p.description},
                       {"tiles", origin_folder_name(p.origin) + "/"},
-                      {"size", size}});
+                      {"size", size},
+                      {"registration", sign_note(probe_registration_text(p.name, p.origin, p.verifier_key,
+                                                                         p.description),
+                                                 me.name, *signer.key)}});
   }
   const nlohmann::json doc = {{"format", "dnswitness-collector-probes/1"},
                               {"collector", {{"name", me.name}, {"cosignature_key", me.verifier_key}}},

@@ -33,7 +33,8 @@ struct CollectorServerOptions {
 // Serves until SIGTERM or SIGINT. Throws std::runtime_error when the address cannot be bound.
 void serve_collector(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options);
 
-// The GET /probes document.
-std::string probes_document(PgSession& db);
+// The GET /probes document: each probe with its registration signed by the collector
+// (tlog/collector_listing.h).
+std::string probes_document(PgSession& db, const CollectorSigner& signer);
 
 }  // namespace dnswitness

@@ -1,5 +1,7 @@
 #include "collector/probes.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "ledger/signed_note.h"
@@ -30,6 +32,10 @@ ProbeRecord add_probe(PgSession& db, const std::string& name, const std::string&
   }();
   if (description.empty())
     throw UsageError("--description is empty; say where the probe asks from, e.g. \"docomo LTE, Tokyo\".");
+  if (description.size() > 200 ||
+      std::any_of(description.begin(), description.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    throw UsageError("--description must be one line of at most 200 bytes, e.g. \"docomo LTE, Tokyo\".");
   // Who already holds the name, the origin or the key, named in the refusal.
   const PgRows held = db.exec("SELECT name, origin FROM probes WHERE name = $1 OR origin = $2 OR verifier_key = $3",
                               {name, v.name, verifier_key});

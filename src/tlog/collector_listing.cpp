@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <sstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +50,7 @@ CollectorListing read_collector_listing(const std::string& url_in, const LogSour
         tiles.find_first_not_of("0123456789abcdef") != 64)
       throw bad();
     lp.location = url + "/tiles/" + tiles.substr(0, 64);
+    lp.registration = p.value("registration", "");
     out.probes.push_back(std::move(lp));
   }
   return out;
@@ -69,6 +72,50 @@ std::vector<ListedProbe> select_probes(const CollectorListing& listing, const st
                                    known.empty() ? std::string("none") : known));
     }
   return out;
+}
+
+std::string probe_registration_text(const std::string& name, const std::string& origin,
+                                    const std::string& verifier_key, const std::string& description) {
+  for (const std::string* v : {&name, &origin, &verifier_key, &description})
+    if (std::any_of(v->begin(), v->end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      throw std::invalid_argument("a probe's registration holds a control character");
+  return fmt::format("dnswitness-collector-probe/1\nname {}\norigin {}\nkey {}\ndescription {}\n", name, origin,
+                     verifier_key, description);
+}
+
+std::optional<ProbeRegistration> open_probe_registration(const std::string& note, const std::string& cosignature_key,
+                                                         std::string& why) {
+  std::optional<NoteVerifier> v;
+  try {
+    const CosignatureVerifier c = parse_cosignature_verifier_key(cosignature_key);
+    v.emplace(make_note_verifier(c.name, c.key));
+  } catch (const NoteError& e) {
+    why = e.what();
+    return std::nullopt;
+  }
+  const OpenedNote opened = verify_note(note, std::span(&*v, 1));
+  if (!opened) {
+    why = "its signature does not verify with the collector's key";
+    return std::nullopt;
+  }
+  ProbeRegistration r;
+  std::istringstream lines(opened.text);
+  std::string line;
+  std::getline(lines, line);
+  if (line != "dnswitness-collector-probe/1") {
+    why = "it is not a probe's registration";
+    return std::nullopt;
+  }
+  for (const auto& [prefix, out] : {std::pair<std::string, std::string*>{"name ", &r.name},
+                                    {"origin ", &r.origin}, {"key ", &r.verifier_key},
+                                    {"description ", &r.description}}) {
+    if (!std::getline(lines, line) || !line.starts_with(prefix)) {
+      why = "it is not a probe's registration";
+      return std::nullopt;
+    }
+    *out = line.substr(prefix.size());
+  }
+  return r;
 }
 
 std::string collector_cosignature_problem(const std::string& note, const std::string& cosignature_key) {

@@ -5,13 +5,20 @@
 // the probe's tiles are a complete log an outsider mirrors with the probe's key and that carries the
 // collector's cosignature, that an unregistered key gets 403, that a probe whose collector was down
 // pushes its backlog later (also after PostgreSQL restarted), that a forked probe is refused and the
-// refusal kept with both checkpoints, and that a collector killed before or after its commit, or
-// while writing tiles, loses nothing and duplicates nothing.
+// refusal kept with both checkpoints, that a collector killed before or after its commit, or while
+// writing tiles, loses nothing and duplicates nothing, and that a fleet report over two probes shows
+// each probe's own answers, verifies, and fails verify when a vantage's value is changed.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "crypto/ed25519.h"
 #include "crypto/encoding.h"
@@ -21,6 +28,8 @@
 #include "support/lab.h"
 #include "support/postgres.h"
 #include "support/published_log.h"
+#include "support/report_pdfs.h"
+#include "timeutil/timestamp.h"
 #include "tlog/cosignature.h"
 
 using namespace dnswitness;
@@ -265,4 +274,81 @@ TEST_CASE("collector: a forked probe is refused and kept; a collector killed mid
     f.check_level("au-osaka");
   }
   CHECK(killed == 4);
+}
+
+TEST_CASE("collector: a fleet report compares two probes' answers, verifies, and fails verify when a value changes") {
+  Fleet f;
+  // Two vantage points: the zone's own server gives each client subnet its own address (the lab's
+  // geoip Knot), as a carrier's network is given its own answer.
+  const auto probe_run = [&](const std::string& name, const std::string& subnet, const std::string& origin) {
+    const auto r = run_dnswitness("resolve-snapshot -q --ledger " + f.ledger(name).string() +
+                                  (origin.empty() ? "" : " --origin " + origin) +
+                                  " --resolver u=" + f.lab.unbound() + " --resolver authoritative --authoritative-port " +
+                                  f.lab.get("GEO_KNOT_PORT") +
+                                  " --client-subnet " + subnet + " --domains www.geo.test --types A --ntp none");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  };
+  probe_run("docomo-tokyo", "49.96.0.0/24", "probe.example.jp/docomo-tokyo");
+  probe_run("au-osaka", "106.128.0.0/24", "probe.example.jp/au-osaka");
+  const std::string login = format_rfc3339_s(utc_now());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  probe_run("docomo-tokyo", "49.96.0.0/24", "");
+  probe_run("au-osaka", "106.128.0.0/24", "");
+  f.add_probe("docomo-tokyo", "docomo LTE, Tokyo");
+  f.add_probe("au-osaka", "au 5G, Osaka");
+  CollectorProcess collector(f.db, f.key_file(), f.tiles(), f.dir.path() / "c.log");
+  REQUIRE(f.push("docomo-tokyo", collector.url).exit_code == 0);
+  REQUIRE(f.push("au-osaka", collector.url).exit_code == 0);
+
+  const fs::path logins = f.dir.path() / "logins.txt";
+  write_file(logins, login + "\n");
+  const fs::path out = f.dir.path() / "fleet";
+  const std::string base = "report --collector " + collector.url + " --logins " + logins.string() +
+                           " --domains www.geo.test --types A --case fleet --operator 'Test Operator' --out ";
+  // Without the collector's key: exit 2, naming the key the collector advertises.
+  auto r = run_dnswitness(base + out.string());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("the collector advertises " + f.cosignature_key) != std::string::npos);
+  // A probe it does not list.
+  r = run_dnswitness(base + out.string() + " --collector-key '" + f.cosignature_key + "' --probe softbank");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("it lists au-osaka, docomo-tokyo") != std::string::npos);
+
+  r = run_dnswitness(base + out.string() + " --collector-key '" + f.cosignature_key + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto v = run_dnswitness("verify " + (out / "report.json").string());
+  CHECK_MESSAGE(v.exit_code == 0, v.err);
+  CHECK(v.out.find("probe docomo-tokyo (docomo LTE, Tokyo), registered and cosigned by the collector "
+                   "collector.example.jp/fleet") != std::string::npos);
+  CHECK(v.out.find("probe au-osaka (au 5G, Osaka)") != std::string::npos);
+
+  // Each probe's own answer (and the recursive resolver's, the same for both), and the PDF says
+  // they differ.
+  const auto doc = nlohmann::json::parse(read_file(out / "report.json"));
+  std::set<std::string> seen;
+  for (const auto& part : doc["logs"])
+    for (const auto& a : part["bundle"]["tables"]["logins"][0]["carrier_list"]["addresses"])
+      seen.insert(part["vantage"]["probe"].get<std::string>() + "=" + a["address"].get<std::string>());
+  CHECK(seen == std::set<std::string>{"au-osaka=192.0.2.100", "au-osaka=198.51.100.20", "docomo-tokyo=192.0.2.100",
+                                      "docomo-tokyo=198.51.100.10"});
+  const std::string text = squeezed_text(pdf_text(exhibit_pdf(out)));
+  CHECK(text.find("観測点によって候補が異なります（すべてに共通：1件、いずれかに現れたもの：3件）") != std::string::npos);
+  CHECK(text.find("docomoLTE,Tokyo") != std::string::npos);
+
+  // Any value of a vantage changed: verify refuses the report.
+  for (const auto& [path, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"/logs/0/vantage/description", "docomo LTE, Osaka"},
+           {"/logs/1/vantage/probe", "softbank-nagoya"},
+           {"/logs/0/vantage/collector_cosignature_key", nlohmann::json(f.cosignature_key + "x")},
+           {"/logs/1/vantage/registration", doc["logs"][0]["vantage"]["registration"]},
+           {"/logs/0/vantage/cosigned_checkpoint", doc["logs"][1]["vantage"]["cosigned_checkpoint"]}}) {
+    CAPTURE(path);
+    nlohmann::json changed = doc;
+    changed[nlohmann::json::json_pointer(path)] = value;
+    const fs::path copy = f.dir.path() / "changed.json";
+    write_file(copy, changed.dump(1) + "\n");
+    const auto bad = run_dnswitness("verify " + copy.string());
+    CHECK(bad.exit_code == 4);
+    CHECK((bad.out + bad.err).find("vantage") != std::string::npos);
+  }
 }

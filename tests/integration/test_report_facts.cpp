@@ -123,10 +123,13 @@ TEST_CASE("report: run facts, TLS certificate, AA, client-subnet scopes and a co
       CHECK(facts["ca_file_sha256"].get<std::string>().size() == 64);
     }
   }
-  // The first run measured the chronyd (the same clock: a tiny offset); the next four skipped it
-  // (asked less than 3 minutes ago); the last asked a closed port and warns.
-  CHECK(std::llabs(b["runs"][0]["facts"]["clock"]["offset_ns"].get<long long>()) < 100'000'000LL);
-  CHECK(b["runs"][0]["facts"]["clock"]["delay_ns"].is_number_integer());
+  // The first run measured the chronyd (the same clock: an offset within half the round trip,
+  // however slow a loaded machine made that trip); the next four skipped it (asked less than 3
+  // minutes ago); the last asked a closed port and warns.
+  REQUIRE(b["runs"][0]["facts"]["clock"]["delay_ns"].is_number_integer());
+  REQUIRE(b["runs"][0]["facts"]["clock"]["offset_ns"].is_number_integer());
+  CHECK(std::llabs(b["runs"][0]["facts"]["clock"]["offset_ns"].get<long long>()) <=
+        b["runs"][0]["facts"]["clock"]["delay_ns"].get<long long>() / 2 + 1'000'000LL);
   CHECK(b["runs"][0]["facts"]["warnings"].empty());
   CHECK_FALSE(b["runs"][2]["facts"]["clock"].contains("offset_ns"));
   CHECK(b["runs"][2]["facts"]["warnings"].empty());
