@@ -8,7 +8,9 @@
 #include "reports/time_option.h"
 #include "ledger/history.h"
 #include "model/errors.h"
+#include "model/printable.h"
 #include "model/target.h"
+#include "tsa/http_post.h"
 
 namespace dnswitness::cli {
 namespace {
@@ -20,7 +22,11 @@ struct HistoryOptions {
   std::vector<std::string> types;
   std::vector<std::string> resolvers;
   bool json = false;
+  std::string collector;
+  std::vector<std::string> probes;
 };
+
+
 
 std::string resolvers_cell(const Binding& b) {
   std::string out;
@@ -54,32 +60,59 @@ void print_table(const std::vector<DomainHistory>& histories) {
   }
 }
 
-nlohmann::json to_json(const std::vector<DomainHistory>& histories) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& h : histories) {
-    nlohmann::json bindings = nlohmann::json::array();
-    for (const auto& b : h.bindings) {
-      nlohmann::json resolvers = nlohmann::json::object();
-      for (const auto& [name, n] : b.resolvers) resolvers[name] = n;
-      bindings.push_back({{"qtype", b.qtype},
-                          {"address", b.address},
-                          {"first_seen", format_rfc3339_ns(UtcTime{b.first_ns})},
-                          {"last_seen", format_rfc3339_ns(UtcTime{b.last_ns})},
-                          {"first_seen_jst", format_jst_display(UtcTime{b.first_ns})},
-                          {"last_seen_jst", format_jst_display(UtcTime{b.last_ns})},
-                          {"first_leaf", b.first_leaf},
-                          {"last_leaf", b.last_leaf},
-                          {"count", b.count},
-                          {"resolvers", resolvers}});
-    }
-    nlohmann::json without = nlohmann::json::object();
-    for (const auto& [outcome, n] : h.without_address) without[outcome] = n;
-    out.push_back({{"qname", h.qname},
-                   {"observations", h.observations},
-                   {"bindings", bindings},
-                   {"without_address", without}});
+// history --collector: asks the collector's index (collector/fleet_history.h) and prints each
+// probe's answer as the ledger's would be printed.
+int collector_history(const HistoryOptions& opt, const HistoryQuery& q) {
+  std::string url = opt.collector;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    throw UsageError(fmt::format("--collector '{}' is not a collector's URL; give it as http://HOST:PORT or "
+                                 "https://HOST.",
+                                 printable(opt.collector)));
+  nlohmann::json query = {{"format", "dnswitness-history-query/1"},
+                          {"domains", q.domains},
+                          {"since_ns", q.since_ns ? nlohmann::json(*q.since_ns) : nlohmann::json()},
+                          {"until_ns", q.until_ns ? nlohmann::json(*q.until_ns) : nlohmann::json()},
+                          {"types", q.types},
+                          {"resolvers", q.resolvers},
+                          {"probes", opt.probes}};
+  HttpPost post;
+  post.url = url + "/history";
+  post.content_type = "application/json";
+  const std::string body = query.dump();
+  post.body.assign(body.begin(), body.end());
+  const HttpReply reply = post_all({post}, 60000).front();
+  const std::string text(reply.body.begin(), reply.body.end());
+  if (!reply.transport_ok) {
+    std::cerr << fmt::format("dnswitness: the collector {} did not answer ({}).\n", url, printable(reply.error));
+    return kExitInternal;
   }
-  return out;
+  if (reply.status != 200) {
+    std::cerr << fmt::format("dnswitness: the collector {} answered HTTP {} ({}).\n", url, reply.status,
+                             printable(text.substr(0, 300)));
+    return kExitInternal;
+  }
+  const auto doc = nlohmann::json::parse(text, nullptr, false);
+  if (!doc.is_object() || doc.value("format", "") != "dnswitness-fleet-history/1" || !doc.contains("probes") ||
+      !doc["probes"].is_array()) {
+    std::cerr << fmt::format("dnswitness: {} did not answer as a dnswitness collector does; check the URL.\n", url);
+    return kExitInternal;
+  }
+  if (opt.json) {
+    std::cout << doc.dump(2) << '\n';
+    return kExitOk;
+  }
+  for (const auto& p : doc["probes"]) {
+    const auto histories = histories_from_json(p.value("histories", nlohmann::json()));
+    if (!histories) {
+      std::cerr << fmt::format("dnswitness: {} answered a history that cannot be read.\n", url);
+      return kExitInternal;
+    }
+    std::cout << fmt::format("probe {} ({}):\n", printable(p.value("name", "")), printable(p.value("description", "")));
+    print_table(*histories);
+  }
+  if (doc["probes"].empty()) std::cout << "The collector has no probe of that name.\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -92,6 +125,7 @@ Action add_history(CLI::App& app) {
       "Examples:\n"
       "  dnswitness history twitter.com x.com\n"
       "  dnswitness history api.twitter.com --since 2023-11-21T00:00:00+09:00 --until 2023-11-22T00:00:00+09:00\n"
+      "  dnswitness history x.com --collector http://collector.example.jp:7390 --probe docomo-tokyo\n"
       "Times are shown in UTC and JST; --since and --until are inclusive.\n"
       "Exit codes: 0 done (even when nothing matches); 1 the ledger cannot be read; 2 bad usage.");
   add_ledger_options(sub, opt->ledger);
@@ -108,6 +142,12 @@ Action add_history(CLI::App& app) {
       ->delimiter(',')
       ->option_text("NAME");
   sub->add_flag("--json", opt->json, "Print JSON instead of a table");
+  sub->add_option("--collector", opt->collector,
+                  "Ask a fleet collector's index instead of the ledger: each probe's answer (its index, not "
+                  "evidence; make a report for that)")
+      ->option_text("URL");
+  sub->add_option("--probe", opt->probes, "With --collector: only these probes (repeatable; default all)")
+      ->option_text("NAME");
   return [opt]() -> int {
     HistoryQuery q;
     for (const auto& d : opt->domains) {
@@ -125,12 +165,17 @@ Action add_history(CLI::App& app) {
     if (!opt->until.empty()) q.until_ns = parse_time_option(opt->until, "--until", TimeBound::end);
     if (q.since_ns && q.until_ns && *q.since_ns > *q.until_ns)
       throw UsageError("--since is later than --until; swap them.");
+    if (!opt->probes.empty() && opt->collector.empty()) throw UsageError("--probe goes with --collector URL.");
+    if (!opt->collector.empty()) {
+      if (!opt->ledger.ledger.empty()) throw UsageError("--ledger and --collector: ask one or the other.");
+      return collector_history(*opt, q);
+    }
     try {
       LedgerStore store(ledger_paths(opt->ledger.ledger), LedgerStore::Mode::read_only, {},
                         opt->ledger.lock_timeout_s * 1000);
       const auto histories = query_history(store, q);
       if (opt->json)
-        std::cout << to_json(histories).dump(2) << '\n';
+        std::cout << history_json(histories).dump(2) << '\n';
       else
         print_table(histories);
       return kExitOk;

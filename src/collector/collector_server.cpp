@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/fleet_history.h"
 #include "collector/identity.h"
 #include "collector/probe_tiles.h"
 #include "collector/probes.h"
@@ -82,6 +83,11 @@ HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorSe
   if (req.target == "/probes") {
     if (req.method != "GET" && req.method != "HEAD") return plain_answer(405, "the probe list is read with GET");
     return HttpAnswer{200, "application/json", probes_document(db, signer)};
+  }
+  if (req.target == "/history") {
+    if (req.method != "POST") return plain_answer(405, "history takes POST");
+    const FleetHistoryAnswer a = fleet_history(db, req.body);
+    return a.status == 200 ? HttpAnswer{200, "application/json", a.body} : plain_answer(a.status, a.body);
   }
   if (req.target.starts_with("/tiles/")) {
     if (req.method != "GET" && req.method != "HEAD") return plain_answer(405, "tiles are read with GET");

@@ -4,6 +4,7 @@
 //   POST /push      a probe's entries and checkpoint (collector/push.h)
 //   GET  /probes    the registered probes and the collector's cosignature key, as JSON, for
 //                   fleet-wide reading (`history`/`report --collector`)
+//   POST /history   per probe, the addresses each domain resolved to (collector/fleet_history.h)
 //   GET  /tiles/<hex SHA-256(origin)>/...   each probe's log as static tiles (the tiles folder;
 //                   nginx may serve the same folder in front, docs/fleet.md)
 // After each accepted push, and for every probe at start, the probe's tiles are brought level with

@@ -1,6 +1,7 @@
 #include "ledger/history.h"
 
 #include "model/address.h"
+#include "timeutil/timestamp.h"
 
 #include <algorithm>
 #include <limits>
@@ -135,6 +136,68 @@ std::vector<DomainHistory> query_history(LedgerStore& store, const HistoryQuery&
       return address_less(a.address, b.address);
     });
     out.push_back(std::move(h));
+  }
+  return out;
+}
+
+nlohmann::json history_json(const std::vector<DomainHistory>& histories) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& h : histories) {
+    nlohmann::json bindings = nlohmann::json::array();
+    for (const auto& b : h.bindings) {
+      nlohmann::json resolvers = nlohmann::json::object();
+      for (const auto& [name, n] : b.resolvers) resolvers[name] = n;
+      bindings.push_back({{"qtype", b.qtype},
+                          {"address", b.address},
+                          {"first_seen", format_rfc3339_ns(UtcTime{b.first_ns})},
+                          {"last_seen", format_rfc3339_ns(UtcTime{b.last_ns})},
+                          {"first_seen_jst", format_jst_display(UtcTime{b.first_ns})},
+                          {"last_seen_jst", format_jst_display(UtcTime{b.last_ns})},
+                          {"first_leaf", b.first_leaf},
+                          {"last_leaf", b.last_leaf},
+                          {"count", b.count},
+                          {"resolvers", resolvers}});
+    }
+    nlohmann::json without = nlohmann::json::object();
+    for (const auto& [outcome, n] : h.without_address) without[outcome] = n;
+    out.push_back({{"qname", h.qname},
+                   {"observations", h.observations},
+                   {"bindings", bindings},
+                   {"without_address", without}});
+  }
+  return out;
+}
+
+
+std::optional<std::vector<DomainHistory>> histories_from_json(const nlohmann::json& j) {
+  if (!j.is_array()) return std::nullopt;
+  std::vector<DomainHistory> out;
+  try {
+    for (const auto& h : j) {
+      DomainHistory d;
+      d.qname = h.at("qname").get<std::string>();
+      d.observations = h.at("observations").get<std::uint64_t>();
+      for (const auto& b : h.at("bindings")) {
+        Binding x;
+        x.qname = d.qname;
+        x.qtype = b.at("qtype").get<std::string>();
+        x.address = b.at("address").get<std::string>();
+        const auto first = parse_rfc3339(b.at("first_seen").get<std::string>());
+        const auto last = parse_rfc3339(b.at("last_seen").get<std::string>());
+        if (!first || !last) return std::nullopt;
+        x.first_ns = first->ns;
+        x.last_ns = last->ns;
+        x.first_leaf = b.at("first_leaf").get<std::uint64_t>();
+        x.last_leaf = b.at("last_leaf").get<std::uint64_t>();
+        x.count = b.at("count").get<std::uint64_t>();
+        for (const auto& [name, n] : b.at("resolvers").items()) x.resolvers[name] = n.get<std::uint64_t>();
+        d.bindings.push_back(std::move(x));
+      }
+      for (const auto& [outcome, n] : h.at("without_address").items()) d.without_address[outcome] = n.get<std::uint64_t>();
+      out.push_back(std::move(d));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
   }
   return out;
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ledger/store.h"
 
 namespace dnswitness {
@@ -43,5 +45,10 @@ struct DomainHistory {
 };
 
 std::vector<DomainHistory> query_history(LedgerStore& store, const HistoryQuery& query);
+
+// `history --json`'s document (times in RFC 3339 and JST), and back (nullopt when it is not one);
+// also what a fleet collector answers per probe (collector/fleet_history.h).
+nlohmann::json history_json(const std::vector<DomainHistory>& histories);
+std::optional<std::vector<DomainHistory>> histories_from_json(const nlohmann::json& j);
 
 }  // namespace dnswitness

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "crypto/ed25519.h"
@@ -147,6 +148,29 @@ TEST_CASE("collector: pushes stored once, tiles an outsider mirrors, 403, a back
         f.pg.sql("fleet", "SELECT DISTINCT array_to_string(ARRAY(SELECT host(a) FROM unnest(addresses) a ORDER BY a), "
                           "' ') FROM observations WHERE qname = 'x.com'");
     for (const auto& m : mine) CHECK(theirs.find(m) != std::string::npos);
+  }
+
+  // history --collector answers from the collector's index as history answers from the ledger.
+  {
+    const auto mine = run_dnswitness("history x.com t.co --json --ledger " + f.ledger("docomo-tokyo").string());
+    const auto theirs = run_dnswitness("history x.com t.co --json --collector " + collector->url +
+                                       " --probe docomo-tokyo");
+    REQUIRE_MESSAGE(theirs.exit_code == 0, theirs.err);
+    const auto bindings = [](const nlohmann::json& histories) {
+      std::set<std::string> out;
+      for (const auto& h : histories) {
+        out.insert(h["qname"].get<std::string>() + " " + std::to_string(h["observations"].get<int>()));
+        for (const auto& b : h["bindings"])
+          out.insert(fmt::format("{} {} {} {} {}", h["qname"].get<std::string>(), b["qtype"].get<std::string>(),
+                                 b["address"].get<std::string>(), b["count"].get<int>(), b["resolvers"].dump()));
+      }
+      return out;
+    };
+    const auto doc = nlohmann::json::parse(theirs.out);
+    REQUIRE(doc["probes"].size() == 1);
+    CHECK(doc["probes"][0]["description"] == "docomo LTE, Tokyo");
+    CHECK(bindings(doc["probes"][0]["histories"]) == bindings(nlohmann::json::parse(mine.out)));
+    CHECK(!bindings(nlohmann::json::parse(mine.out)).empty());
   }
 
   // Again: nothing new, nothing stored twice.
