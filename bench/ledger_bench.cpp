@@ -1,7 +1,7 @@
 // ledger_bench: appends synthetic but realistic runs to a ledger through the store API (the same
 // make_run_leaves + append_run path resolve-snapshot uses), and reports the rate.
 //
-//   ledger_bench append FOLDER OBSERVATIONS [RUN_SIZE]
+//   ledger_bench append FOLDER OBSERVATIONS [RUN_SIZE [ORIGIN]]
 //
 // Observations imitate an hourly snapshot of the X preset: 13 domains x {A, AAAA} x 4 resolvers,
 // with 1-4 addresses, a 33-byte query and a response of the matching size, one exchange each.
@@ -66,14 +66,15 @@ Observation make_observation(std::size_t i, std::int64_t t, std::uint64_t run) {
 
 int main(int argc, char** argv) {
   if (argc < 4 || std::string(argv[1]) != "append") {
-    std::cerr << "usage: ledger_bench append FOLDER OBSERVATIONS [RUN_SIZE]\n";
+    std::cerr << "usage: ledger_bench append FOLDER OBSERVATIONS [RUN_SIZE [ORIGIN]]\n";
     return 2;
   }
   const LedgerPaths paths{argv[2]};
   const std::uint64_t total = std::strtoull(argv[3], nullptr, 10);
   const std::uint64_t run_size = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 1000;
   try {
-    LedgerStore store(paths, LedgerStore::Mode::read_write, "bench.example/ledger");
+    // A new ledger's origin (a fleet benchmark makes several probes, each its own log).
+    LedgerStore store(paths, LedgerStore::Mode::read_write, argc > 5 ? argv[5] : "bench.example/ledger");
     bool created = false;
     const auto key = store.load_or_create_key(&created);
     const std::uint64_t start_size = store.size();

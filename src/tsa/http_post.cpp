@@ -50,6 +50,9 @@ void setup(Transfer& t, const HttpPost& p, long timeout_ms) {
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(p.body.size()));
   curl_easy_setopt(e, CURLOPT_USERAGENT, "dnswitness (RFC 3161 client)");
   t.headers = curl_slist_append(t.headers, ("Content-Type: " + p.content_type).c_str());
+  // libcurl asks for "100 Continue" before a body over 1 KiB and waits up to a second for it; the
+  // servers we post to (TSAs, witnesses, collectors) take the body at once.
+  t.headers = curl_slist_append(t.headers, "Expect:");
   if (p.content_type == "application/timestamp-query")
     t.headers = curl_slist_append(t.headers, "Accept: application/timestamp-reply");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
