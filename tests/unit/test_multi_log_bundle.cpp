@@ -69,7 +69,7 @@ struct OpenLogs {
         key(parse_verifier_key(l.b.verifier_key)),
         remote(RemoteLog::open(*source, key)),
         b(*remote, key),
-        parts{{kLocalLedgerSource, &a}, {l.b.folder.string(), &b}} {}
+        parts{{kLocalLedgerSource, &a, nullptr}, {l.b.folder.string(), &b, nullptr}} {}
 };
 
 std::string streamed(const std::vector<LogPart>& parts, const ReportRequest& req, MultiLogWritten* w = nullptr) {
