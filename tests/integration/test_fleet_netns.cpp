@@ -122,17 +122,8 @@ TEST_CASE("fleet: three probes in their own network namespaces, one offline for 
                 .exit_code == 0);
   }
   const fs::path tiles = dir.path() / "tiles";
-  const std::string log = (dir.path() / "collector.log").string();
-  const pid_t pid = start_dnswitness("collector serve --db '" + db + "' --key-file " + key.string() + " --tiles " +
-                                         tiles.string() + " --listen " + ProbeNetwork::kCollectorAddress + ":0",
-                                     log);
-  wait_for_text(log, "listening on", 1, std::chrono::seconds(30));
-  const std::string text = read_file(log);
-  const auto lp = text.find(std::string("listening on ") + ProbeNetwork::kCollectorAddress + ":");
-  REQUIRE(lp != std::string::npos);
-  const std::size_t port_at = lp + 13 + std::string(ProbeNetwork::kCollectorAddress).size() + 1;
-  const std::string url = std::string("http://") + ProbeNetwork::kCollectorAddress + ":" +
-                          text.substr(port_at, text.find(' ', port_at) - port_at);
+  CollectorProcess collector(db, key, tiles, dir.path() / "collector.log", "", ProbeNetwork::kCollectorAddress);
+  const std::string& url = collector.url;
 
   // Probe 3 loses its way to the collector: three runs are recorded all the same.
   net.cut_collector(3, true);
@@ -176,6 +167,5 @@ TEST_CASE("fleet: three probes in their own network namespaces, one offline for 
   const std::string pdf = squeezed_text(pdf_text(exhibit_pdf(out)));
   CHECK(pdf.find("観測点によって候補が異なります（すべてに共通：0件、いずれかに現れたもの：3件）") != std::string::npos);
 
-  ::kill(pid, SIGTERM);
-  CHECK(wait_child_exit(pid, std::chrono::seconds(30)) == 0);
+  CHECK(collector.stop() == 0);
 }

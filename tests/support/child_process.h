@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -58,5 +59,37 @@ inline void wait_for_text(const std::string& file, const std::string& what, std:
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
+
+// A dnswitness server (witness serve, collector serve) as a child of the test: started with `args`,
+// which end in "--listen HOST:0", waited for until it prints "listening on HOST:PORT", and stopped
+// with SIGTERM when it goes out of scope. `url` is http://HOST:PORT.
+struct ServerProcess {
+  pid_t pid = -1;
+  std::string url;
+  std::filesystem::path log;
+  ServerProcess(const std::string& args, const std::filesystem::path& log_file, const std::string& env = "",
+                const std::string& host = "127.0.0.1")
+      : log(log_file) {
+    pid = start_dnswitness(args, log.string(), env);
+    wait_for_text(log.string(), "listening on", 1, std::chrono::seconds(30));
+    const std::string text = read_file(log);
+    const std::string said = "listening on " + host + ":";
+    const auto at = text.find(said);
+    REQUIRE(at != std::string::npos);
+    const auto port_at = at + said.size();
+    url = "http://" + host + ":" + text.substr(port_at, text.find(' ', port_at) - port_at);
+  }
+  // SIGTERM, and the exit status (128 + signal when it was killed before).
+  int stop() {
+    if (pid < 0) return -1;
+    ::kill(pid, SIGTERM);
+    const int status = wait_child_exit(pid, std::chrono::seconds(30));
+    pid = -1;
+    return status;
+  }
+  ~ServerProcess() { (void)stop(); }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+};
 
 }  // namespace dnswitness::test

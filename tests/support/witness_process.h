@@ -17,27 +17,9 @@ struct WitnessAnswer {
   std::string content_type, body;
 };
 
-struct WitnessProcess {
-  pid_t pid = -1;
-  std::string url;
-  std::filesystem::path log;
-  WitnessProcess(const std::filesystem::path& state, const std::filesystem::path& log_file) : log(log_file) {
-    pid = start_dnswitness("witness serve --state " + state.string() + " --listen 127.0.0.1:0", log.string());
-    wait_for_text(log.string(), "listening on", 1, std::chrono::seconds(30));
-    const std::string text = read_file(log);
-    const auto at = text.find("listening on 127.0.0.1:");
-    url = "http://127.0.0.1:" + text.substr(at + 23, text.find(' ', at + 23) - at - 23);
-  }
-  int stop() {
-    if (pid < 0) return -1;
-    ::kill(pid, SIGTERM);
-    const int status = wait_child_exit(pid, std::chrono::seconds(30));
-    pid = -1;
-    return status;
-  }
-  ~WitnessProcess() { (void)stop(); }
-  WitnessProcess(const WitnessProcess&) = delete;
-  WitnessProcess& operator=(const WitnessProcess&) = delete;
+struct WitnessProcess : ServerProcess {
+  WitnessProcess(const std::filesystem::path& state, const std::filesystem::path& log_file)
+      : ServerProcess("witness serve --state " + state.string() + " --listen 127.0.0.1:0", log_file) {}
 
   WitnessAnswer post(const std::filesystem::path& dir, const std::string& body,
                      const std::string& path = "/add-checkpoint") const {
