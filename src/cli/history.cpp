@@ -10,6 +10,7 @@
 #include "model/errors.h"
 #include "model/printable.h"
 #include "model/target.h"
+#include "tlog/push_message.h"
 #include "tsa/http_post.h"
 
 namespace dnswitness::cli {
@@ -63,12 +64,7 @@ void print_table(const std::vector<DomainHistory>& histories) {
 // history --collector: asks the collector's index (collector/fleet_history.h) and prints each
 // probe's answer as the ledger's would be printed.
 int collector_history(const HistoryOptions& opt, const HistoryQuery& q) {
-  std::string url = opt.collector;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (!url.starts_with("http://") && !url.starts_with("https://"))
-    throw UsageError(fmt::format("--collector '{}' is not a collector's URL; give it as http://HOST:PORT or "
-                                 "https://HOST.",
-                                 printable(opt.collector)));
+  const std::string url = collector_base_url(opt.collector, "--collector");
   nlohmann::json query = {{"format", "dnswitness-history-query/1"},
                           {"domains", q.domains},
                           {"since_ns", q.since_ns ? nlohmann::json(*q.since_ns) : nlohmann::json()},

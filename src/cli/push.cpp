@@ -9,6 +9,7 @@
 #include "cli/push_step.h"
 #include "model/errors.h"
 #include "model/printable.h"
+#include "tlog/push_message.h"
 
 namespace dnswitness::cli {
 namespace {
@@ -86,8 +87,7 @@ Action add_push(CLI::App& app) {
                                           if (progress && total >= 20 && (done % 10 == 0 || done == total))
                                             std::cerr << fmt::format("pushing: {}/{} runs\n", done, total);
                                         });
-      std::string url = opt->url;
-      while (!url.empty() && url.back() == '/') url.pop_back();
+      const std::string url = collector_base_url(opt->url);
       if (o.kind != PushOutcome::Kind::pushed)
         std::cerr << "dnswitness: " << printable(o.problem) << '\n';
       else if (!opt->quiet)

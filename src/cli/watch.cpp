@@ -13,12 +13,12 @@
 #include "cli/ledger_options.h"
 #include "cli/publish_step.h"
 #include "cli/push_step.h"
+#include "tlog/push_message.h"
 #include "cli/snapshot_options.h"
 #include "cli/tsa_options.h"
 #include "cli/witness_options.h"
 #include "config/snapshot_settings.h"
 #include "model/errors.h"
-#include "model/printable.h"
 #include "schedule/interval.h"
 #include "scheduler/snapshot.h"
 #include "scheduler/watch.h"
@@ -203,10 +203,7 @@ Action add_watch(CLI::App& app) {
         throw UsageError("--witness cosigns what is published: give --publish FOLDER too.");
       WitnessTargets witnesses;
       if (!opt->publish.empty()) witnesses = witness_targets(sub, opt->witness, settings);
-      if (!opt->push.empty() && !opt->push.starts_with("http://") && !opt->push.starts_with("https://"))
-        throw UsageError(fmt::format("--push '{}' is not a collector's URL; give it as http://HOST:PORT or "
-                                     "https://HOST.",
-                                     printable(opt->push)));
+      if (!opt->push.empty()) (void)collector_base_url(opt->push, "--push");
       if (!tsas.empty() || !opt->publish.empty() || !opt->push.empty())
         w.after_append = [tsas = std::move(tsas), quiet = opt->quiet, publish = opt->publish, push = opt->push,
                           witnesses = std::move(witnesses)](LedgerStore& store, const std::string& note) {

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <memory>
+
+#include "crypto/encoding.h"
 
 namespace dnswitness {
 namespace {
@@ -86,6 +89,22 @@ void PgSession::exec_script(const std::string& sql) {
     throw PgError(PgError::Kind::query, fmt::format("The collector's database ({}) refused a script: {}", where_,
                                                     pg_one_line(r ? PQresultErrorMessage(r.get())
                                                                   : PQerrorMessage(conn_))));
+}
+
+std::string pg_bytea(const std::uint8_t* data, std::size_t size) { return "\\x" + hex_encode(ByteView(data, size)); }
+
+std::vector<std::uint8_t> pg_bytes(const std::optional<std::string>& value) {
+  const auto b = value && value->starts_with("\\x") ? hex_decode(std::string_view(*value).substr(2)) : std::nullopt;
+  if (!b) throw std::runtime_error("the collector's database holds a bytea value that is not hex");
+  return *b;
+}
+
+std::array<std::uint8_t, 32> pg_hash(const std::optional<std::string>& value) {
+  const std::vector<std::uint8_t> b = pg_bytes(value);
+  std::array<std::uint8_t, 32> h{};
+  if (b.size() != h.size()) throw std::runtime_error("the collector's database holds a hash that is not 32 bytes");
+  std::copy(b.begin(), b.end(), h.begin());
+  return h;
 }
 
 }  // namespace dnswitness

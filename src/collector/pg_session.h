@@ -3,6 +3,8 @@
 // PGconn; statements run with text parameters (PQexecParams), so no value is ever spliced into SQL.
 // Errors are PgError with one plain sentence that names what failed and what to do.
 // Thread-safety: none (one session per thread, as libpq requires).
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -48,6 +50,12 @@ class PgSession {
   pg_conn* conn_ = nullptr;
   std::string where_;  // the server, for messages
 };
+
+// bytea in libpq's text format ("\x" and hex): a parameter from bytes, and bytes or a 32-byte hash
+// from a result value. The readers throw std::runtime_error for NULL or a value that is not that.
+std::string pg_bytea(const std::uint8_t* data, std::size_t size);
+std::vector<std::uint8_t> pg_bytes(const std::optional<std::string>& value);
+std::array<std::uint8_t, 32> pg_hash(const std::optional<std::string>& value);
 
 // Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws (and rethrows).
 template <typename F>

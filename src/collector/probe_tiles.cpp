@@ -18,20 +18,6 @@ namespace {
 constexpr std::uintmax_t kMaxNoteBytes = 64 * 1024;
 constexpr std::uint64_t kLeavesPerQuery = 4096;
 
-Bytes bytea_value(const std::optional<std::string>& text) {
-  const auto b = text && text->starts_with("\\x") ? hex_decode(std::string_view(*text).substr(2)) : std::nullopt;
-  if (!b) throw std::runtime_error("the collector's database holds a bytea value that is not hex");
-  return *b;
-}
-
-Hash hash_value(const std::optional<std::string>& text) {
-  const Bytes b = bytea_value(text);
-  Hash h{};
-  if (b.size() != h.size()) throw std::runtime_error("the collector's database holds a hash that is not 32 bytes");
-  std::copy(b.begin(), b.end(), h.begin());
-  return h;
-}
-
 // The probe's stored entries [from, to), in chunks, each checked against its stored hash.
 LeafStream entry_stream(PgSession& db, const std::string& probe) {
   return [&db, probe](std::uint64_t from, std::uint64_t to, const LeafVisitor& visit) {
@@ -45,9 +31,9 @@ LeafStream entry_stream(PgSession& db, const std::string& probe) {
       for (const auto& r : rows) {
         if (std::stoull(r[0].value_or("0")) != i)
           throw std::runtime_error(fmt::format("the collector's database lacks entry {} of the probe {}", i, probe));
-        const Bytes data = bytea_value(r[2]);
+        const Bytes data = pg_bytes(r[2]);
         const Hash lh = leaf_hash(data);
-        if (lh != hash_value(r[1]))
+        if (lh != pg_hash(r[1]))
           throw std::runtime_error(fmt::format("entry {} of the probe {} does not hash to its stored hash", i, probe));
         visit(i, data, lh);
         ++i;
@@ -75,7 +61,7 @@ ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& t
   if (p.empty()) return result;  // nothing accepted yet
   const std::string origin = p[0][0].value_or("");
   const NoteVerifier verifier = parse_verifier_key(p[0][1].value_or(""));
-  const TreeHead newest{std::stoull(p[0][2].value_or("0")), hash_value(p[0][3])};
+  const TreeHead newest{std::stoull(p[0][2].value_or("0")), pg_hash(p[0][3])};
   const std::string checkpoint = p[0][4].value_or("") + p[0][5].value_or("");
   const std::filesystem::path dir = tiles_root / origin_folder_name(origin);
   std::error_code ec;
@@ -94,7 +80,7 @@ ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& t
     const PgRows row = cp ? db.exec("SELECT root_hash FROM checkpoints WHERE probe = $1 AND size = $2",
                                     {probe, std::to_string(cp->size)})
                           : PgRows{};
-    if (!cp || row.empty() || hash_value(row[0][0]) != cp->root)
+    if (!cp || row.empty() || pg_hash(row[0][0]) != cp->root)
       throw PublishError(PublishError::Kind::fork,
                          fmt::format("{} is not a checkpoint the collector accepted from the probe {}: the folder was "
                                      "changed. Move it away (keep it as evidence); the collector writes it again.",

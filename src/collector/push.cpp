@@ -39,22 +39,6 @@ PushAnswer answer(int status, std::string text) {
   return a;
 }
 
-std::string bytea(ByteView b) { return "\\x" + hex_encode(b); }
-
-Hash hash_from_bytea(const std::optional<std::string>& text) {
-  Hash h{};
-  const auto b = text && text->starts_with("\\x") ? hex_decode(std::string_view(*text).substr(2)) : std::nullopt;
-  if (!b || b->size() != h.size()) throw std::runtime_error("the database holds a hash that is not 32 bytes");
-  std::copy(b->begin(), b->end(), h.begin());
-  return h;
-}
-
-Bytes bytes_from_bytea(const std::optional<std::string>& text) {
-  const auto b = text && text->starts_with("\\x") ? hex_decode(std::string_view(*text).substr(2)) : std::nullopt;
-  if (!b) throw std::runtime_error("the database holds a bytea value that is not hex");
-  return *b;
-}
-
 // What the collector holds for a probe: its newest accepted tree (size 0: none yet).
 struct HeldTree {
   std::uint64_t size = 0;
@@ -68,9 +52,9 @@ HeldTree held_tree(PgSession& db, const std::string& probe) {
   const PgRows rows = db.exec("SELECT size, root_hash, note, open_tiles FROM probe_trees WHERE probe = $1", {probe});
   if (rows.empty()) return t;
   t.size = std::stoull(rows[0][0].value_or("0"));
-  t.root = hash_from_bytea(rows[0][1]);
+  t.root = pg_hash(rows[0][1]);
   t.note = rows[0][2].value_or("");
-  const Bytes open = bytes_from_bytea(rows[0][3]);
+  const Bytes open = pg_bytes(rows[0][3]);
   auto split = split_open_tiles(t.size, open);
   if (!split) throw std::runtime_error(fmt::format("the open tiles stored for the probe {} do not fit its size", probe));
   t.open = std::move(*split);
@@ -83,12 +67,12 @@ Hash root_at(PgSession& db, const std::string& probe, std::uint64_t size) {
   if (size == 0) return empty_root();
   const PgRows cp = db.exec("SELECT root_hash FROM checkpoints WHERE probe = $1 AND size = $2",
                             {probe, std::to_string(size)});
-  if (!cp.empty()) return hash_from_bytea(cp[0][0]);
+  if (!cp.empty()) return pg_hash(cp[0][0]);
   const PgRows rows = db.exec("SELECT leaf_hash FROM entries WHERE probe = $1 AND leaf_index < $2 ORDER BY leaf_index",
                               {probe, std::to_string(size)});
   std::vector<Hash> hashes;
   hashes.reserve(rows.size());
-  for (const auto& r : rows) hashes.push_back(hash_from_bytea(r[0]));
+  for (const auto& r : rows) hashes.push_back(pg_hash(r[0]));
   if (hashes.size() != size) throw std::runtime_error(fmt::format("the probe {} lacks stored entries below {}", probe, size));
   return root_of(hashes);
 }
@@ -158,14 +142,14 @@ void store_push(PgSession& db, const std::string& probe, const HeldTree& held, c
         "FROM jsonb_array_elements($2::jsonb) AS o",
         {probe, observations.dump()});
   db.exec("INSERT INTO checkpoints (probe, size, root_hash, note, cosignature) VALUES ($1, $2, $3, $4, $5)",
-          {probe, std::to_string(cp.size), bytea(ByteView(cp.root.data(), cp.root.size())), req.checkpoint,
+          {probe, std::to_string(cp.size), pg_bytea(cp.root.data(), cp.root.size()), req.checkpoint,
            cosignature});
   db.exec(
       "INSERT INTO probe_trees (probe, size, root_hash, note, open_tiles) VALUES ($1, $2, $3, $4, $5) "
       "ON CONFLICT (probe) DO UPDATE SET size = EXCLUDED.size, root_hash = EXCLUDED.root_hash, "
       "note = EXCLUDED.note, open_tiles = EXCLUDED.open_tiles, updated_at = now()",
-      {probe, std::to_string(cp.size), bytea(ByteView(cp.root.data(), cp.root.size())), req.checkpoint,
-       bytea(open_tiles)});
+      {probe, std::to_string(cp.size), pg_bytea(cp.root.data(), cp.root.size()), req.checkpoint,
+       pg_bytea(open_tiles.data(), open_tiles.size())});
 }
 
 }  // namespace

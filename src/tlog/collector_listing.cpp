@@ -12,16 +12,12 @@
 #include "model/errors.h"
 #include "model/printable.h"
 #include "tlog/cosignature.h"
+#include "tlog/push_message.h"
 
 namespace dnswitness {
 
 CollectorListing read_collector_listing(const std::string& url_in, const LogSourceOptions& options) {
-  std::string url = url_in;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (!url.starts_with("http://") && !url.starts_with("https://"))
-    throw UsageError(fmt::format("--collector '{}' is not a collector's URL; give it as http://HOST:PORT or "
-                                 "https://HOST.",
-                                 printable(url_in)));
+  const std::string url = collector_base_url(url_in, "--collector");
   auto source = LogSource::open(url, options);
   const auto bytes = source->fetch("probes", kMaxProbeListBytes);
   if (!bytes)

@@ -91,11 +91,7 @@ std::map<std::string, PushState> read_push_states(const std::filesystem::path& l
 
 PushOutcome push_ledger(LedgerStore& store, const std::string& url_in, long timeout_ms,
                         const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
-  std::string url = url_in;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (!url.starts_with("http://") && !url.starts_with("https://"))
-    throw UsageError(fmt::format("'{}' is not a collector's URL; give it as http://HOST:PORT or https://HOST.",
-                                 printable(url_in)));
+  const std::string url = collector_base_url(url_in);
   const std::filesystem::path dir = store.paths().dir;
   PushState state = read_push_states(dir)[url];
   state.last_attempt_at = format_rfc3339_s(utc_now());

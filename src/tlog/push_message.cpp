@@ -6,9 +6,20 @@
 
 #include "crypto/encoding.h"
 #include "model/bytes.h"
+#include "model/errors.h"
+#include "model/printable.h"
 #include "tlog/tiles.h"
 
 namespace dnswitness {
+
+std::string collector_base_url(const std::string& text, std::string_view option) {
+  std::string url = text;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    throw UsageError(fmt::format("{}{}'{}' is not a collector's URL; give it as http://HOST:PORT or https://HOST.",
+                                 option, option.empty() ? "" : " ", printable(text)));
+  return url;
+}
 
 std::string push_body(const PushRequest& request) {
   nlohmann::json proof = nlohmann::json::array();

@@ -31,6 +31,11 @@ struct PushRequest {
   std::vector<std::string> entries;
 };
 
+// A collector's base URL as given on the command line, without trailing '/'. Throws UsageError
+// ("<option> '<text>' is not a collector's URL; ...", no option for a positional argument) unless
+// it is http:// or https://.
+std::string collector_base_url(const std::string& text, std::string_view option = "");
+
 // The JSON body for `request`.
 std::string push_body(const PushRequest& request);
 // The request in `body`; nullopt with `why` (one clause) when it is not one.
