@@ -9,6 +9,8 @@
 #include "timeutil/timestamp.h"
 #include "tlog/log_source.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_summary.h"
+#include "ledger/merkle.h"
 
 namespace dnswitness {
 namespace {
@@ -31,8 +33,11 @@ std::int64_t run_time_field(const nlohmann::json& j, const char* key, std::uint6
 
 }  // namespace
 
-PublishedEvidenceLog::PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier)
+PublishedEvidenceLog::PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier,
+                                           std::optional<NoteVerifier> summary_signer)
     : log_(log), verifier_(std::move(verifier)) {
+  summary_signers_.push_back(verifier_);
+  if (summary_signer) summary_signers_.push_back(std::move(*summary_signer));
   newest_.size = log_.size();
   newest_.root = log_.checkpoint().root;
   // The published checkpoint carries the witnesses' cosignatures after the log's own line; the
@@ -43,29 +48,113 @@ PublishedEvidenceLog::PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier
 
 std::string PublishedEvidenceLog::where() const { return log_.source().location(); }
 
+void PublishedEvidenceLog::take_run_leaf(std::uint64_t index, const nlohmann::json& j) {
+  const RunRecord r{run_time_field(j, "started_at", index, where()), run_time_field(j, "finished_at", index, where())};
+  if (r.finished_ns - r.started_ns > kTimeSearchSlackNs)
+    throw RemoteLogError(Kind::usage,
+                         fmt::format("The run at leaf {} of the log {} lasted longer than an hour, so a search by "
+                                     "time cannot be sure to find every leaf near it; make this report from the "
+                                     "ledger itself.",
+                                     index, where()));
+  run_leaves_.emplace(index, r);
+}
+
+void PublishedEvidenceLog::check_against_summary(std::uint64_t index, const std::optional<IndexRow>& row) {
+  auto run = summaries_.upper_bound(index);
+  if (run == summaries_.begin()) return;
+  --run;
+  const std::uint64_t r = run->first, count = run->second.first;
+  if (index <= r || index > r + count) return;
+  const IndexRow* said = nullptr;
+  if (row)
+    if (const auto named = rows_.find(row->qname); named != rows_.end())
+      if (const auto it = named->second.find(index); it != named->second.end()) said = &it->second;
+  if (said && *said == *row) return;
+  throw RemoteLogError(Kind::tampered,
+                       fmt::format("The run summary {} says otherwise than leaf {} of the log itself: it was not "
+                                   "made from this log. Ask the log's operator (or the collector) to publish it "
+                                   "again; the leaves themselves are intact.",
+                                   log_.source().url_of(run_summary_path(r)), index));
+}
+
 void PublishedEvidenceLog::load(std::uint64_t k) {
   if (loaded_.count(k)) return;
   const std::uint64_t first = k * kBundle, last = std::min(first + kBundle, log_.size());
   const auto leaves = log_.entries(first, last);
   for (std::uint64_t i = first; i < last; ++i) {
     const std::string& data = leaves[i - first];
-    if (auto row = index_row_of_leaf(i, data)) {
+    auto row = index_row_of_leaf(i, data);
+    if (!summaries_.empty()) check_against_summary(i, row);
+    if (row) {
       std::string name = row->qname;
       rows_[std::move(name)].emplace(i, std::move(*row));
       continue;
     }
     const auto j = nlohmann::json::parse(data, nullptr, false);
     if (!j.is_object() || j.value("kind", "") != "run") continue;  // events and the like
-    const RunRecord r{run_time_field(j, "started_at", i, where()), run_time_field(j, "finished_at", i, where())};
-    if (r.finished_ns - r.started_ns > kTimeSearchSlackNs)
-      throw RemoteLogError(Kind::usage,
-                           fmt::format("The run at leaf {} of the log {} lasted longer than an hour, so a search by "
-                                       "time cannot be sure to find every leaf near it; make this report from the "
-                                       "ledger itself.",
-                                       i, where()));
-    run_leaves_.emplace(i, r);
+    take_run_leaf(i, j);
   }
   loaded_.insert(k);
+}
+
+bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
+  if (summaries_.count(run_leaf)) return true;
+  if (no_summary_.count(run_leaf)) return false;
+  const std::string path = run_summary_path(run_leaf);
+  const auto bytes = log_.source().fetch(path, kMaxRunSummaryBytes);
+  if (!bytes) {
+    no_summary_.insert(run_leaf);
+    return false;
+  }
+  const auto refuse = [&](const std::string& why) {
+    throw RemoteLogError(Kind::tampered, fmt::format("The run summary {} does not check out ({}); ask the log's "
+                                                     "operator (or the collector) to publish it again.",
+                                                     log_.source().url_of(path), why));
+  };
+  std::string why;
+  auto s = open_run_summary(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()),
+                            verifier_.name, summary_signers_, &why);
+  if (!s) refuse(why);
+  if (s->run_leaf != run_leaf) refuse(fmt::format("it is the summary of the run at leaf {}", s->run_leaf));
+  if (s->end > log_.size()) refuse("it ends past the log's signed tree");
+  if (leaf_hash(as_bytes(s->run_leaf_bytes)) != log_.leaf_hash_at(run_leaf))
+    refuse(fmt::format("its run leaf is not leaf {} of the log", run_leaf));
+  const auto j = nlohmann::json::parse(s->run_leaf_bytes, nullptr, false);
+  if (!j.is_object() || j.value("kind", "") != "run" || !j.contains("observation_count") ||
+      !j["observation_count"].is_number_unsigned() || j["observation_count"].get<std::uint64_t>() != s->rows.size())
+    refuse("its rows are not the run leaf's observation_count");
+  take_run_leaf(run_leaf, j);
+  ends_[run_leaf] = s->end;
+  for (IndexRow& r : s->rows) {
+    auto& named = rows_[r.qname];
+    const auto [it, fresh] = named.emplace(r.leaf_index, r);
+    if (!fresh && !(it->second == r))
+      refuse(fmt::format("its row of leaf {} differs from the leaf itself", r.leaf_index));
+  }
+  summaries_[run_leaf] = {s->rows.size(), std::move(s->run_leaf_bytes)};
+  return true;
+}
+
+std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::int64_t lo, std::int64_t hi) {
+  if (log_.size() == 0) return {0, 0};
+  const std::uint64_t first = log_.first_at_or_after(lo - kTimeSearchSlackNs);
+  if (first >= log_.size()) return {first, first};
+  // The run holding `first`: a summarized one, else found in the bundles before it.
+  std::uint64_t r = 0;
+  if (auto it = summaries_.upper_bound(first); it != summaries_.begin() && first < ends_[std::prev(it)->first])
+    r = std::prev(it)->first;
+  else
+    r = run_leaf_before(first);
+  const std::uint64_t begin = r;
+  while (r < log_.size()) {
+    if (!summary(r)) {
+      const auto [f, l] = load_time(lo, hi);
+      return {std::min(begin, f / kBundle * kBundle), std::min(log_.size(), (l / kBundle + 1) * kBundle)};
+    }
+    if (run_leaves_.at(r).started_ns > hi + kTimeSearchSlackNs) break;
+    r = ends_.at(r);
+  }
+  return {begin, r};
 }
 
 std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::load_time(std::int64_t lo, std::int64_t hi) {
@@ -114,34 +203,48 @@ std::uint64_t PublishedEvidenceLog::run_leaf_before(std::uint64_t leaf) {
                                                    leaf, where()));
 }
 
+std::string PublishedEvidenceLog::leaf(std::uint64_t index) {
+  if (const auto it = summaries_.find(index); it != summaries_.end()) return it->second.second;
+  if (index < log_.size()) load(index / kBundle);  // compares its rows with any summary of them
+  return log_.entry(index);
+}
+
 LedgerReader::RunSpan PublishedEvidenceLog::run_of(std::uint64_t leaf) {
+  if (auto it = summaries_.upper_bound(leaf); it != summaries_.begin()) {
+    const std::uint64_t r = std::prev(it)->first;
+    if (leaf < ends_.at(r)) return {r, ends_.at(r)};
+  }
   const std::uint64_t begin = run_leaf_before(leaf);
   return {begin, run_end(begin)};
 }
 
 std::vector<RunTime> PublishedEvidenceLog::runs_around(const std::vector<ReportWindow>& spans) {
   for (const auto& s : spans) {
-    const auto [first, last] = load_time(s.from_ns, s.until_ns);
+    const auto [first, last] = cover_time(s.from_ns, s.until_ns);
     // The nearest run that started before the span and the nearest after it, walking outwards
-    // bundle by bundle so the runs between stay contiguous.
+    // bundle by bundle so the runs between stay contiguous (the summaries read by cover_time
+    // usually hold both already).
     const auto started_before = [&](std::uint64_t from, std::uint64_t to) {
       for (auto it = run_leaves_.lower_bound(from); it != run_leaves_.end() && it->first < to; ++it)
         if (it->second.started_ns < s.from_ns) return true;
       return false;
     };
     const std::uint64_t top = std::min(first, log_.size() == 0 ? 0 : log_.size() - 1);
-    for (std::uint64_t k = top / kBundle + 1; k-- > 0;) {
-      load(k);
-      if (started_before(k * kBundle, std::max(first, top + 1))) break;
-    }
-    for (std::uint64_t k = std::min(last, log_.size()) / kBundle; k < bundles(); ++k) {
-      load(k);
-      bool after = false;
-      for (auto it = run_leaves_.lower_bound(k * kBundle); it != run_leaves_.end() && it->first < (k + 1) * kBundle;
-           ++it)
-        after = after || it->second.started_ns > s.until_ns;
-      if (after) break;
-    }
+    if (!started_before(first, first + 1))
+      for (std::uint64_t k = top / kBundle + 1; k-- > 0;) {
+        load(k);
+        if (started_before(k * kBundle, std::max(first, top + 1))) break;
+      }
+    const auto started_after = [&](std::uint64_t from, std::uint64_t to) {
+      for (auto it = run_leaves_.lower_bound(from); it != run_leaves_.end() && it->first < to; ++it)
+        if (it->second.started_ns > s.until_ns) return true;
+      return false;
+    };
+    if (!started_after(first, last + 1))
+      for (std::uint64_t k = std::min(last, log_.size()) / kBundle; k < bundles(); ++k) {
+        load(k);
+        if (started_after(k * kBundle, (k + 1) * kBundle)) break;
+      }
   }
   // The runs read so far; run_end may read the next bundle, whose run record is not one of them
   // (iterating run_leaves_ itself would follow each new one to the end of the log).
@@ -211,15 +314,14 @@ std::vector<Hash> PublishedEvidenceLog::consistency_proof(std::uint64_t m) {
 }
 
 std::vector<IndexRow> PublishedEvidenceLog::index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi) {
-  const auto [first, last] = load_time(lo, hi);
+  const auto [from, to] = cover_time(lo, hi);
   std::vector<IndexRow> out;
-  const std::uint64_t end = std::min(log_.size(), (last / kBundle + 1) * kBundle);
   const auto named = rows_.find(qname);
   if (named == rows_.end()) return out;
   const auto& rows = named->second;
-  for (auto it = rows.lower_bound(first / kBundle * kBundle); it != rows.end() && it->first < end; ++it) {
+  for (auto it = rows.lower_bound(from); it != rows.end() && it->first < to; ++it) {
     const IndexRow& r = it->second;
-    if (r.qname == qname && r.time_ns >= lo && r.time_ns <= hi) out.push_back(r);
+    if (r.time_ns >= lo && r.time_ns <= hi) out.push_back(r);
   }
   // The order of the ledger's index (its primary key): by time, then leaf.
   std::sort(out.begin(), out.end(), [](const IndexRow& a, const IndexRow& b) {

@@ -12,6 +12,14 @@
 // tokens, come from the published dnswitness/ folder (tlog/run_heads.h); each head must be signed by
 // the same key and its root must be the log's own root at that size.
 //
+// Run summaries (tlog/run_summary.h): where the log publishes them, the leaves around a time are
+// read from the summary of each run instead of from its entry bundles: the search by time finds the
+// run leaf before the range, and each summary names where the next run starts. The run leaf in a
+// summary is checked against the level-0 tile; every observation leaf read later (the ones the report
+// carries) is compared with its summary row, and a difference stops the report (exit 4) naming the
+// summary. A run without a summary (a log published before they existed, or by a publisher without
+// the key) is read from its bundles as before.
+//
 // Windows are widened by kTimeSearchSlackNs on each side before searching (tlog/remote_log.h says
 // why); a run that lasted longer than that could hide leaves from the search, so such a run near a
 // window stops the report with a sentence saying to make it from the ledger itself.
@@ -26,6 +34,7 @@
 // RemoteLog. Thread-safety: none.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,8 +50,9 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // How far beyond its starting point nearest_row looks (see the header comment).
   static constexpr std::int64_t kNearestReachNs = kTimeSearchSlackNs;
 
-  // `log` has been opened with `verifier` (RemoteLog::open).
-  PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier);
+  // `log` has been opened with `verifier` (RemoteLog::open). Run summaries are accepted when signed by
+  // `verifier` or by `summary_signer` (the collector's key, for a probe's log read from a collector).
+  PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier, std::optional<NoteVerifier> summary_signer = {});
 
   [[nodiscard]] std::string origin() const override { return verifier_.name; }
   [[nodiscard]] const Ed25519PublicKey& key() const override { return verifier_.key; }
@@ -52,7 +62,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   std::optional<nlohmann::json> cosignatures(std::uint64_t size) override;
   std::vector<RunTime> runs_around(const std::vector<ReportWindow>& spans) override;
   LedgerReader::RunSpan run_of(std::uint64_t leaf) override;
-  std::string leaf(std::uint64_t index) override { return log_.entry(index); }
+  std::string leaf(std::uint64_t index) override;
   std::vector<Hash> inclusion_proof(std::uint64_t index) override { return log_.inclusion_proof(index); }
   std::vector<Hash> consistency_proof(std::uint64_t m) override;
   std::vector<IndexRow> index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi) override;
@@ -61,6 +71,8 @@ class PublishedEvidenceLog final : public EvidenceLog {
 
   // Every resolver name in the observations read so far, sorted (to check `report --resolver`).
   [[nodiscard]] std::vector<std::string> resolvers_seen() const;
+  // Run summaries read and used so far.
+  [[nodiscard]] std::uint64_t summaries_read() const noexcept { return summaries_.size(); }
 
  private:
   struct RunRecord {
@@ -73,6 +85,15 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // Loads every bundle holding a leaf whose time may lie in [lo, hi] (widened by the slack), and
   // returns the leaf range [first, last) searched.
   std::pair<std::uint64_t, std::uint64_t> load_time(std::int64_t lo, std::int64_t hi);
+  // As load_time, through the run summaries while the log has them (falling back to load_time).
+  std::pair<std::uint64_t, std::uint64_t> cover_time(std::int64_t lo, std::int64_t hi);
+  // Reads, checks and takes in the summary of the run whose run leaf is `run_leaf`; false when the
+  // log publishes none. Throws RemoteLogError (tampered) for one that does not check out.
+  bool summary(std::uint64_t run_leaf);
+  // Compares the row of observation leaf `index` read from its bundle with its summary's row.
+  void check_against_summary(std::uint64_t index, const std::optional<IndexRow>& row);
+  // Records a run leaf (its times), refusing one that lasted longer than the search slack.
+  void take_run_leaf(std::uint64_t index, const nlohmann::json& j);
   std::uint64_t run_end(std::uint64_t run_leaf);
   std::uint64_t run_leaf_before(std::uint64_t leaf);
   std::string where() const;
@@ -85,6 +106,10 @@ class PublishedEvidenceLog final : public EvidenceLog {
   std::map<std::string, std::map<std::uint64_t, IndexRow>> rows_;
   std::map<std::uint64_t, RunRecord> run_leaves_;  // run leaves read, by index
   std::map<std::uint64_t, std::uint64_t> ends_;    // run leaf -> end, once known
+  std::vector<NoteVerifier> summary_signers_;
+  // Runs taken from their summaries: run leaf -> (observation count, the run leaf's checked bytes).
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> summaries_;
+  std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks
 };
 
 }  // namespace dnswitness

@@ -28,8 +28,12 @@ std::string publish_summary(const std::string& origin, const std::string& dir, c
     return fmt::format("{} already holds {} at size {}; updated {} files (cosignatures, time-stamp lists, run "
                        "heads, log.json), {} already there.",
                        dir, origin, r.size, r.files_written, r.files_present);
-  return fmt::format("Published {} at size {} (was {}) to {}: {} files written, {} already there.", origin, r.size,
-                     r.published_size, dir, r.files_written, r.files_present);
+  std::string text = fmt::format("Published {} at size {} (was {}) to {}: {} files written, {} already there.", origin,
+                                 r.size, r.published_size, dir, r.files_written, r.files_present);
+  if (r.summaries_skipped)
+    text += " The new runs got no summary (dnswitness/runs/): the ledger's private key cannot be read here, so a "
+            "report from this folder reads every entry bundle near a login time, which is slower.";
+  return text;
 }
 
 WitnessingSummary ask_witnesses(LedgerStore& store, const WitnessTargets& witnesses, bool quiet, std::ostream& out) {

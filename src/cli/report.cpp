@@ -42,6 +42,7 @@
 #include "reports/published_evidence_log.h"
 #include "reports/verify.h"
 #include "tlog/collector_listing.h"
+#include "tlog/cosignature.h"
 #include "tlog/log_source.h"
 #include "tlog/remote_log.h"
 #include "tlog/tile_cache.h"
@@ -87,7 +88,10 @@ struct OpenedLog {
   std::unique_ptr<PublishedEvidenceLog> log;
 };
 
-OpenedLog open_published_log(const std::string& location, const std::string& key, int timeout_s) {
+// `collector_key`: the cosignature key of the collector serving the log, whose signature its run
+// summaries carry (empty for a log read from its own publisher).
+OpenedLog open_published_log(const std::string& location, const std::string& key, int timeout_s,
+                             const std::string& collector_key = {}) {
   OpenedLog o;
   LogSourceOptions so;
   so.timeout_ms = timeout_s * 1000;
@@ -111,7 +115,12 @@ OpenedLog open_published_log(const std::string& location, const std::string& key
   // A folder is read where it is; tiles fetched over http(s) are kept for the next report.
   if (location.rfind("http", 0) == 0) ro.cache_root = default_log_cache_root();
   o.remote = RemoteLog::open(*o.source, verifier, ro);
-  o.log = std::make_unique<PublishedEvidenceLog>(*o.remote, verifier);
+  std::optional<NoteVerifier> summary_signer;
+  if (!collector_key.empty()) {
+    const CosignatureVerifier c = parse_cosignature_verifier_key(collector_key);
+    summary_signer = make_note_verifier(c.name, c.key);
+  }
+  o.log = std::make_unique<PublishedEvidenceLog>(*o.remote, verifier, std::move(summary_signer));
   return o;
 }
 
@@ -491,8 +500,9 @@ Action add_report(CLI::App& app) {
         if (opt->logs.empty()) manifest_key = load_manifest_key(*store);
       }
       for (std::size_t i = 0; i < opt->logs.size(); ++i) {
+        const bool from_collector = collector_logs.count(i) != 0;
         published.push_back(open_published_log(opt->logs[i], i < opt->log_keys.size() ? opt->log_keys[i] : "",
-                                               opt->log_timeout_s));
+                                               opt->log_timeout_s, from_collector ? opt->collector_key : ""));
         parts.push_back({published.back().source->location(), published.back().log.get(), nullptr});
         if (const auto c = collector_logs.find(i); c != collector_logs.end()) {
           const std::string note = published.back().remote->signed_checkpoint();
@@ -685,8 +695,10 @@ Action add_report(CLI::App& app) {
         if (!local) {
           const OpenedLog& p = published.at(store ? i - 1 : i);
           const RemoteLogStats rs = p.remote->stats();
-          std::cout << fmt::format("    read from {}: {} requests, {} bytes fetched, {} files from the cache\n",
-                                   p.source->location(), rs.requests, rs.bytes_fetched, rs.cache_hits);
+          std::cout << fmt::format("    read from {}: {} requests, {} bytes fetched, {} files from the cache, {} "
+                                   "entry bundles, {} run summaries\n",
+                                   p.source->location(), rs.requests, rs.bytes_fetched, rs.cache_hits,
+                                   rs.bundles_read, p.log->summaries_read());
         }
       }
       if (want_pdf)

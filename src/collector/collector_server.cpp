@@ -23,9 +23,10 @@ std::uint64_t seconds_now() {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-void update_tiles(PgSession& db, const CollectorServerOptions& options, const std::string& probe) {
+void update_tiles(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options,
+                  const std::string& probe) {
   try {
-    const ProbeTilesResult r = write_probe_tiles(db, options.tiles, probe);
+    const ProbeTilesResult r = write_probe_tiles(db, options.tiles, probe, &signer);
     if (r.to != r.from && options.log)
       options.log(fmt::format("tiles of {}: size {} to {} ({} files written)", probe, r.from, r.to,
                               r.counts.files_written));
@@ -76,7 +77,7 @@ HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorSe
       options.log(fmt::format("push refused ({}): {}", a.status, a.body.substr(0, 300)));
     if (a.grew) {
       if (options.log) options.log(fmt::format("push accepted from {}: size {}", a.probe, a.accepted_size));
-      update_tiles(db, options, a.probe);
+      update_tiles(db, signer, options, a.probe);
     }
     return HttpAnswer{a.status, a.content_type, a.body};
   }
@@ -123,7 +124,7 @@ std::string probes_document(PgSession& db, const CollectorSigner& signer) {
 }
 
 void serve_collector(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options) {
-  for (const auto& p : list_probes(db)) update_tiles(db, options, p.name);
+  for (const auto& p : list_probes(db)) update_tiles(db, signer, options, p.name);
   serve_http(options.http, [&](const HttpRequestView& req) {
     try {
       return route(db, signer, options, req);

@@ -11,6 +11,7 @@
 #include "ledger/signed_note.h"
 #include "tlog/publish.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_summary.h"
 
 namespace dnswitness {
 namespace {
@@ -51,7 +52,8 @@ std::string origin_folder_name(const std::string& origin) {
   return hex_encode(ByteView(h.data(), h.size()));
 }
 
-ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& tiles_root, const std::string& probe) {
+ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& tiles_root, const std::string& probe,
+                                   const CollectorSigner* signer) {
   ProbeTilesResult result;
   const PgRows p = db.exec(
       "SELECT p.origin, p.verifier_key, t.size, t.root_hash, t.note, c.cosignature FROM probes p "
@@ -95,7 +97,16 @@ ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& t
   result.to = newest.size;
   const std::string log_json = published_log_json(origin, verifier.key);
   if (read_small_file(dir / "log.json", kMaxNoteBytes) != log_json) folder.put_replacing("log.json", log_json);
-  if (held.size != newest.size) write_tiles(folder, held, newest, entry_stream(db, probe));
+  if (held.size != newest.size) {
+    // Each new run's summary, signed by the collector (docs/fleet.md, "Tiles").
+    if (signer) {
+      RunSummaryWriter summaries(folder, origin, signer->identity.name, *signer->key, held.size);
+      write_tiles(folder, held, newest, summarizing(entry_stream(db, probe), summaries));
+      summaries.finish(newest.size);
+    } else {
+      write_tiles(folder, held, newest, entry_stream(db, probe));
+    }
+  }
   for (const auto& r : db.exec("SELECT size, note FROM checkpoints WHERE probe = $1 AND size > $2 AND size <= $3 "
                                "ORDER BY size",
                                {probe, std::to_string(held.size), std::to_string(newest.size)}))

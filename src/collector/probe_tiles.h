@@ -8,6 +8,8 @@
 //   <tiles>/<hex SHA-256(origin)>/log.json       the origin and the probe's verifier key
 //   <tiles>/<hex SHA-256(origin)>/dnswitness/checkpoints/<N>   every checkpoint the probe pushed,
 //                                                as signed by the probe (the run heads a report needs)
+//   <tiles>/<hex SHA-256(origin)>/dnswitness/runs/<R>   each run's summary (tlog/run_summary.h), signed
+//                                                by the collector's key
 //
 // Role: the database is the source of truth; the folder is derived from it after each accepted
 // push, and caught up at start (a collector killed between its commit and its tiles). It writes
@@ -19,6 +21,7 @@
 #include <string>
 
 #include "collector/pg_session.h"
+#include "collector/push.h"
 #include "tlog/tile_folder.h"
 
 namespace dnswitness {
@@ -34,6 +37,8 @@ struct ProbeTilesResult {
 
 // Brings <tiles_root>/<hex SHA-256(origin)>/ level with what the database holds for `probe`.
 // Throws PublishError (the folder was changed by hand, or cannot be written) or PgError.
-ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& tiles_root, const std::string& probe);
+// `signer`: the collector's key, to sign each new run's summary with (none: no summaries).
+ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& tiles_root, const std::string& probe,
+                                   const CollectorSigner* signer = nullptr);
 
 }  // namespace dnswitness

@@ -12,11 +12,13 @@
 #include "crypto/encoding.h"
 #include "ledger/checkpoint.h"
 #include "ledger/cosignatures.h"
+#include "ledger/key_access.h"
 #include "ledger/queries.h"
 #include "ledger/signed_note.h"
 #include "ledger/timestamps.h"
 #include "model/printable.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_summary.h"
 #include "tlog/tile_folder.h"
 #include "tlog/tiles.h"
 #include "tlog/witnessing.h"
@@ -267,6 +269,20 @@ LeafStream ledger_leaf_stream(LedgerStore& store) {
   };
 }
 
+// The ledger's private key to sign run summaries with; nullopt when there is none this process may
+// read, or it is not the ledger's (the summaries are then left out: reports read bundles instead).
+std::optional<Ed25519PrivateKey> summary_key(LedgerStore& store, const Ed25519PublicKey& bound) {
+  std::error_code ec;
+  if (!std::filesystem::exists(store.paths().private_key(), ec)) return std::nullopt;
+  warn_about_key_access(store.paths());
+  try {
+    auto k = Ed25519PrivateKey::load_pem_file(store.paths().private_key());
+    if (k.public_key() == bound) return k;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string published_log_json(const std::string& origin, const Ed25519PublicKey& key) {
@@ -324,7 +340,21 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
   const RunHeadPlan heads = plan_run_heads(folder, reader, s0);
   if (s0 != n) {
     const TreeHead held{s0, held_checkpoint ? held_checkpoint->root : Hash{}};
-    write_tiles(folder, held, TreeHead{n, newest.root}, ledger_leaf_stream(store), options.progress);
+    // Each new run's summary, signed with the ledger's key when this process can read it.
+    const std::optional<Ed25519PrivateKey> signer = summary_key(store, *key);
+    LeafStream stream = ledger_leaf_stream(store);
+    std::optional<RunSummaryWriter> summaries;
+    if (signer) {
+      summaries.emplace(folder, store.origin(), store.origin(), *signer, s0);
+      stream = summarizing(std::move(stream), *summaries);
+    }
+    write_tiles(folder, held, TreeHead{n, newest.root}, stream, options.progress);
+    if (summaries) {
+      summaries->finish(n);
+      result.summaries_written = summaries->written();
+    } else {
+      result.summaries_skipped = true;
+    }
   }
   write_run_heads(store, folder, heads, n);
   const std::optional<std::int64_t> through = write_run_timestamps(store, folder, n);

@@ -10,6 +10,7 @@
 //   <dir>/dnswitness/timestamps/<N>  the granted RFC 3161 tokens of a tree head, a JSON list
 //   <dir>/dnswitness/timestamps/published-through  the highest timestamps.id those lists hold
 //   <dir>/dnswitness/cosignatures/<N> the witnesses' cosignatures of a tree head, a JSON list
+//   <dir>/dnswitness/runs/<R>        the signed summary of the run at leaf R (tlog/run_summary.h)
 //   <dir>/dnswitness/cosignatures/published-through  the highest cosignatures.id those lists hold
 //   <dir>/checkpoint                the ledger's newest signed checkpoint, written last, followed by
 //                                   the witnesses' cosignatures the ledger holds for it (tlog/witnessing.h)
@@ -52,6 +53,8 @@ namespace dnswitness {
 struct PublishResult : TileFolderCounts {
   std::uint64_t published_size = 0;  // the size the folder's checkpoint had before (0: none)
   std::uint64_t size = 0;            // the size published now
+  std::uint64_t summaries_written = 0;  // run summaries written (dnswitness/runs/, tlog/run_summary.h)
+  bool summaries_skipped = false;       // the tree grew but the ledger's private key could not be read
 };
 
 struct PublishOptions {

@@ -1,0 +1,178 @@
+#include "tlog/run_summary.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <tuple>
+
+#include "crypto/encoding.h"
+#include "model/record_json.h"
+
+namespace dnswitness {
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::uint64_t> decimal_line(std::string_view s) {
+  if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  std::uint64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Index of `value` in `list`, appending it on first sight.
+template <class Key>
+std::size_t interned(std::map<Key, std::size_t>& seen, json& list, const Key& value, json item) {
+  const auto [it, fresh] = seen.emplace(value, seen.size());
+  if (fresh) list.push_back(std::move(item));
+  return it->second;
+}
+
+bool is_run_leaf(std::string_view data) {
+  const auto j = json::parse(data.begin(), data.end(), nullptr, false);
+  return j.is_object() && j.contains("kind") && j["kind"] == "run";
+}
+
+}  // namespace
+
+std::string run_summary_text(const std::string& origin, const PublishedRunSummary& s) {
+  std::int64_t base = 0;
+  for (std::size_t i = 0; i < s.rows.size(); ++i)
+    if (i == 0 || s.rows[i].time_ns < base) base = s.rows[i].time_ns;
+  json keys = json::array(), outcomes = json::array(), sets = json::array(), rows = json::array();
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> key_ids;
+  std::map<std::string, std::size_t> outcome_ids, set_ids;
+  for (const IndexRow& r : s.rows) {
+    const std::size_t k = interned(key_ids, keys, std::tuple{r.qname, r.qtype, r.resolver},
+                                   json::array({r.qname, r.qtype, r.resolver}));
+    const std::size_t o = interned(outcome_ids, outcomes, r.outcome, json(r.outcome));
+    const std::size_t a = interned(set_ids, sets, r.addresses, json(r.addresses));
+    rows.push_back(json::array({k, o, r.time_ns - base, a}));
+  }
+  const json body = {{"address_sets", std::move(sets)},
+                     {"keys", std::move(keys)},
+                     {"outcomes", std::move(outcomes)},
+                     {"rows", std::move(rows)},
+                     {"run_leaf", base64_encode(as_bytes(s.run_leaf_bytes))},
+                     {"time_base_ns", base}};
+  return fmt::format("{}\n{}\n{}\n{}\n{}\n", kRunSummaryFormat, origin, s.run_leaf, s.end, canonical_dump(body));
+}
+
+std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const std::string& origin,
+                                           std::span<const NoteVerifier> signers, std::string* why) {
+  const auto fail = [&](std::string text) -> std::optional<PublishedRunSummary> {
+    if (why) *why = std::move(text);
+    return std::nullopt;
+  };
+  const OpenedNote opened = verify_note(note, signers);
+  if (!opened) return fail("it is not signed by the log's key or the collector's key given");
+  std::vector<std::string_view> lines;
+  std::string_view text = opened.text;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    lines.push_back(text.substr(0, nl));
+    text.remove_prefix(nl + 1);
+  }
+  if (lines.size() != 5 || lines[0] != kRunSummaryFormat) return fail("it is not a dnswitness-run-summary/1 note");
+  if (lines[1] != origin) return fail(fmt::format("it names the log {}", lines[1]));
+  const auto r = decimal_line(lines[2]), end = decimal_line(lines[3]);
+  if (!r || !end || *end <= *r) return fail("its run leaf or end is not a number, or the end is not after the run leaf");
+  const json body = json::parse(lines[4], nullptr, false);
+  if (!body.is_object() || body.size() != 6) return fail("its JSON line is not the summary object");
+  try {
+    PublishedRunSummary s;
+    s.run_leaf = *r;
+    s.end = *end;
+    const auto leaf = base64_decode(body.at("run_leaf").get_ref<const std::string&>());
+    if (!leaf) return fail("its run_leaf is not base64");
+    s.run_leaf_bytes.assign(leaf->begin(), leaf->end());
+    if (!body.at("time_base_ns").is_number_integer()) return fail("its time_base_ns is not a whole number");
+    const std::int64_t base = body.at("time_base_ns").get<std::int64_t>();
+    const json& keys = body.at("keys");
+    const json& outcomes = body.at("outcomes");
+    const json& sets = body.at("address_sets");
+    const json& rows = body.at("rows");
+    if (!keys.is_array() || !outcomes.is_array() || !sets.is_array() || !rows.is_array() ||
+        rows.size() > kMaxRunSummaryRows || rows.size() >= *end - *r)
+      return fail("its lists are not lists, or it has more rows than its run has leaves");
+    for (const json& k : keys)
+      if (!k.is_array() || k.size() != 3) return fail("a key is not [qname, qtype, resolver]");
+    std::uint64_t index = *r;
+    for (const json& row : rows) {
+      if (!row.is_array() || row.size() != 4 || !row[0].is_number_unsigned() || !row[1].is_number_unsigned() ||
+          !row[2].is_number_integer() || !row[3].is_number_unsigned())
+        return fail("a row is not [key, outcome, time, address set] in whole numbers");
+      const auto k = row[0].get<std::size_t>(), o = row[1].get<std::size_t>(), a = row[3].get<std::size_t>();
+      if (k >= keys.size() || o >= outcomes.size() || a >= sets.size()) return fail("a row names no key, outcome or set");
+      const std::int64_t dt = row[2].get<std::int64_t>();
+      if (dt < 0) return fail("a row's time is before the time base");
+      s.rows.push_back(IndexRow{++index, keys[k][0].get<std::string>(), keys[k][1].get<std::string>(), base + dt,
+                                keys[k][2].get<std::string>(), outcomes[o].get<std::string>(),
+                                sets[a].get<std::string>()});
+    }
+    return s;
+  } catch (const json::exception&) {
+    return fail("its JSON line lacks a member or has one of another type");
+  }
+}
+
+RunSummaryWriter::RunSummaryWriter(TileFolder& folder, std::string origin, std::string signer_name,
+                                   const Ed25519PrivateKey& key, std::uint64_t from)
+    : folder_(folder), origin_(std::move(origin)), signer_name_(std::move(signer_name)), key_(key), from_(from) {}
+
+void RunSummaryWriter::leaf(std::uint64_t index, ByteView data) {
+  if (index < from_) return;
+  const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  std::optional<IndexRow> row;
+  bool other = false;
+  try {
+    row = index_row_of_leaf(index, text);
+  } catch (const std::invalid_argument&) {
+    other = true;  // not a leaf of our shape: the run it sits in gets no summary
+  }
+  if (!row && !other && is_run_leaf(text)) {
+    flush(index);
+    open_ = PublishedRunSummary{index, 0, std::string(text), {}};
+    usable_ = true;
+    past_observations_ = false;
+    return;
+  }
+  if (!open_) return;
+  if (row) {
+    usable_ = usable_ && !past_observations_ && index == open_->run_leaf + 1 + open_->rows.size() &&
+              open_->rows.size() < kMaxRunSummaryRows;
+    if (usable_) open_->rows.push_back(std::move(*row));
+  } else {
+    past_observations_ = true;  // events follow the observations
+    usable_ = usable_ && !other;
+  }
+}
+
+void RunSummaryWriter::finish(std::uint64_t end) { flush(end); }
+
+void RunSummaryWriter::flush(std::uint64_t end) {
+  if (!open_) return;
+  PublishedRunSummary s = std::move(*open_);
+  open_.reset();
+  if (!usable_) return;
+  s.end = end;
+  const std::string note = sign_note(run_summary_text(origin_, s), signer_name_, key_);
+  if (note.size() > kMaxRunSummaryBytes) return;
+  folder_.put_immutable(run_summary_path(s.run_leaf), as_bytes(note));
+  ++written_;
+}
+
+LeafStream summarizing(LeafStream inner, RunSummaryWriter& writer) {
+  return [inner = std::move(inner), &writer](std::uint64_t from, std::uint64_t to, const LeafVisitor& visit) {
+    inner(from, to, [&](std::uint64_t index, ByteView data, const Hash& lh) {
+      writer.leaf(index, data);
+      visit(index, data, lh);
+    });
+  };
+}
+
+}  // namespace dnswitness
