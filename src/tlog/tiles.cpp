@@ -205,9 +205,12 @@ Hash TileHashReader::subtree_root(std::uint64_t begin, std::uint64_t end) {
     const std::uint64_t count = std::uint64_t{1} << (height % kTileHeight);
     const std::uint64_t first = begin >> (kTileHeight * level);
     if (count == 1) return hash_at(level, first);
+    if (const auto it = inner_roots_.find({begin, end}); it != inner_roots_.end()) return it->second;
     const auto& t = tile(level, first / kTileWidth);
     const auto offset = static_cast<std::ptrdiff_t>(first % kTileWidth);
-    return root_of(std::span<const Hash>(t.data() + offset, count));
+    const Hash h = root_of(std::span<const Hash>(t.data() + offset, count));
+    inner_roots_.emplace(std::pair{begin, end}, h);
+    return h;
   }
   const std::uint64_t k = split_point(n);
   return node_hash(subtree_root(begin, begin + k), subtree_root(begin + k, end));
@@ -217,9 +220,11 @@ Hash TileHashReader::root() { return size_ == 0 ? empty_root() : subtree_root(0,
 
 void TileHashReader::verify_against(const Hash& root) {
   tiles_.clear();
+  inner_roots_.clear();
   const Hash computed = this->root();
   if (computed != root) {
     tiles_.clear();
+    inner_roots_.clear();
     throw TileReadError(TileId{0, 0, kTileWidth},
                         fmt::format("the tiles lead to the root {}, not to the checkpoint's {}; a tile was changed "
                                     "or damaged",
