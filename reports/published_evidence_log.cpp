@@ -63,18 +63,14 @@ void PublishedEvidenceLog::check_against_summary(std::uint64_t index, const std:
   auto run = summaries_.upper_bound(index);
   if (run == summaries_.begin()) return;
   --run;
-  const std::uint64_t r = run->first, count = run->second.first;
-  if (index <= r || index > r + count) return;
-  const IndexRow* said = nullptr;
-  if (row)
-    if (const auto named = rows_.find(row->qname); named != rows_.end())
-      if (const auto it = named->second.find(index); it != named->second.end()) said = &it->second;
-  if (said && *said == *row) return;
+  const PublishedRunSummary& s = run->second;
+  if (index <= s.run_leaf || index > s.run_leaf + s.rows.size()) return;
+  if (row && *row == s.row(index - s.run_leaf - 1)) return;
   throw RemoteLogError(Kind::tampered,
                        fmt::format("The run summary {} says otherwise than leaf {} of the log itself: it was not "
                                    "made from this log. Ask the log's operator (or the collector) to publish it "
                                    "again; the leaves themselves are intact.",
-                                   log_.source().url_of(run_summary_path(r)), index));
+                                   log_.source().url_of(run_summary_path(s.run_leaf)), index));
 }
 
 void PublishedEvidenceLog::load(std::uint64_t k) {
@@ -125,13 +121,18 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
     refuse("its rows are not the run leaf's observation_count");
   take_run_leaf(run_leaf, j);
   ends_[run_leaf] = s->end;
-  for (IndexRow& r : s->rows) {
-    auto& named = rows_[r.qname];
-    const auto [it, fresh] = named.emplace(r.leaf_index, r);
-    if (!fresh && !(it->second == r))
-      refuse(fmt::format("its row of leaf {} differs from the leaf itself", r.leaf_index));
+  // Rows of bundles read before the summary: the same check as for bundles read after it.
+  for (std::size_t i = 0; i < s->rows.size(); ++i) {
+    const std::uint64_t index = run_leaf + 1 + i;
+    if (!loaded_.count(index / kBundle)) continue;
+    const IndexRow said = s->row(i);
+    const auto named = rows_.find(said.qname);
+    const IndexRow* read = nullptr;
+    if (named != rows_.end())
+      if (const auto it = named->second.find(index); it != named->second.end()) read = &it->second;
+    if (!read || !(*read == said)) refuse(fmt::format("its row of leaf {} differs from the leaf itself", index));
   }
-  summaries_[run_leaf] = {s->rows.size(), std::move(s->run_leaf_bytes)};
+  summaries_.emplace(run_leaf, std::move(*s));
   return true;
 }
 
@@ -204,7 +205,7 @@ std::uint64_t PublishedEvidenceLog::run_leaf_before(std::uint64_t leaf) {
 }
 
 std::string PublishedEvidenceLog::leaf(std::uint64_t index) {
-  if (const auto it = summaries_.find(index); it != summaries_.end()) return it->second.second;
+  if (const auto it = summaries_.find(index); it != summaries_.end()) return it->second.run_leaf_bytes;
   if (index < log_.size()) load(index / kBundle);  // compares its rows with any summary of them
   return log_.entry(index);
 }
@@ -316,13 +317,28 @@ std::vector<Hash> PublishedEvidenceLog::consistency_proof(std::uint64_t m) {
 std::vector<IndexRow> PublishedEvidenceLog::index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi) {
   const auto [from, to] = cover_time(lo, hi);
   std::vector<IndexRow> out;
-  const auto named = rows_.find(qname);
-  if (named == rows_.end()) return out;
-  const auto& rows = named->second;
-  for (auto it = rows.lower_bound(from); it != rows.end() && it->first < to; ++it) {
-    const IndexRow& r = it->second;
-    if (r.time_ns >= lo && r.time_ns <= hi) out.push_back(r);
+  // Runs with a summary: their rows of this name, built from the summary.
+  for (auto run = summaries_.lower_bound(from); run != summaries_.end() && run->first < to; ++run) {
+    const PublishedRunSummary& s = run->second;
+    std::vector<bool> named(s.keys.size());
+    bool any = false;
+    for (std::size_t k = 0; k < s.keys.size(); ++k) any |= (named[k] = s.keys[k][0] == qname);
+    if (!any) continue;
+    for (std::size_t i = 0; i < s.rows.size(); ++i)
+      if (named[s.rows[i].key] && s.rows[i].time_ns >= lo && s.rows[i].time_ns <= hi) out.push_back(s.row(i));
   }
+  // The other leaves: from the bundles read.
+  const auto summarized = [&](std::uint64_t index) {
+    auto run = summaries_.upper_bound(index);
+    if (run == summaries_.begin()) return false;
+    --run;
+    return index > run->first && index <= run->first + run->second.rows.size();
+  };
+  if (const auto named = rows_.find(qname); named != rows_.end())
+    for (auto it = named->second.lower_bound(from); it != named->second.end() && it->first < to; ++it) {
+      const IndexRow& r = it->second;
+      if (r.time_ns >= lo && r.time_ns <= hi && !summarized(r.leaf_index)) out.push_back(r);
+    }
   // The order of the ledger's index (its primary key): by time, then leaf.
   std::sort(out.begin(), out.end(), [](const IndexRow& a, const IndexRow& b) {
     return a.time_ns != b.time_ns ? a.time_ns < b.time_ns : a.leaf_index < b.leaf_index;
@@ -384,6 +400,8 @@ std::vector<std::string> PublishedEvidenceLog::resolvers_seen() const {
   std::set<std::string> names;
   for (const auto& [qname, rows] : rows_)
     for (const auto& [i, r] : rows) names.insert(r.resolver);
+  for (const auto& [r, s] : summaries_)
+    for (const auto& k : s.keys) names.insert(k[2]);
   return {names.begin(), names.end()};
 }
 

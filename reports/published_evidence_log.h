@@ -42,6 +42,7 @@
 #include "ledger/signed_note.h"
 #include "reports/evidence_log.h"
 #include "tlog/remote_log.h"
+#include "tlog/run_summary.h"
 
 namespace dnswitness {
 
@@ -107,8 +108,9 @@ class PublishedEvidenceLog final : public EvidenceLog {
   std::map<std::uint64_t, RunRecord> run_leaves_;  // run leaves read, by index
   std::map<std::uint64_t, std::uint64_t> ends_;    // run leaf -> end, once known
   std::vector<NoteVerifier> summary_signers_;
-  // Runs taken from their summaries: run leaf -> (observation count, the run leaf's checked bytes).
-  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> summaries_;
+  // Runs taken from their summaries (checked), by run leaf. Their rows are not copied into rows_,
+  // which holds the rows of the bundles read.
+  std::map<std::uint64_t, PublishedRunSummary> summaries_;
   std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks
 };
 

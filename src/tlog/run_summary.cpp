@@ -6,7 +6,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <tuple>
 
 #include "crypto/encoding.h"
 #include "model/record_json.h"
@@ -26,9 +25,9 @@ std::optional<std::uint64_t> decimal_line(std::string_view s) {
 
 // Index of `value` in `list`, appending it on first sight.
 template <class Key>
-std::size_t interned(std::map<Key, std::size_t>& seen, json& list, const Key& value, json item) {
-  const auto [it, fresh] = seen.emplace(value, seen.size());
-  if (fresh) list.push_back(std::move(item));
+std::uint32_t interned(std::map<Key, std::uint32_t>& seen, std::vector<Key>& list, const Key& value) {
+  const auto [it, fresh] = seen.emplace(value, static_cast<std::uint32_t>(list.size()));
+  if (fresh) list.push_back(value);
   return it->second;
 }
 
@@ -39,23 +38,22 @@ bool is_run_leaf(std::string_view data) {
 
 }  // namespace
 
+IndexRow PublishedRunSummary::row(std::size_t i) const {
+  const Row& r = rows.at(i);
+  const auto& k = keys.at(r.key);
+  return IndexRow{run_leaf + 1 + i, k[0], k[1], r.time_ns, k[2], outcomes.at(r.outcome), address_sets.at(r.set)};
+}
+
 std::string run_summary_text(const std::string& origin, const PublishedRunSummary& s) {
   std::int64_t base = 0;
   for (std::size_t i = 0; i < s.rows.size(); ++i)
     if (i == 0 || s.rows[i].time_ns < base) base = s.rows[i].time_ns;
-  json keys = json::array(), outcomes = json::array(), sets = json::array(), rows = json::array();
-  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> key_ids;
-  std::map<std::string, std::size_t> outcome_ids, set_ids;
-  for (const IndexRow& r : s.rows) {
-    const std::size_t k = interned(key_ids, keys, std::tuple{r.qname, r.qtype, r.resolver},
-                                   json::array({r.qname, r.qtype, r.resolver}));
-    const std::size_t o = interned(outcome_ids, outcomes, r.outcome, json(r.outcome));
-    const std::size_t a = interned(set_ids, sets, r.addresses, json(r.addresses));
-    rows.push_back(json::array({k, o, r.time_ns - base, a}));
-  }
-  const json body = {{"address_sets", std::move(sets)},
+  json keys = json::array(), rows = json::array();
+  for (const auto& k : s.keys) keys.push_back(json::array({k[0], k[1], k[2]}));
+  for (const auto& r : s.rows) rows.push_back(json::array({r.key, r.outcome, r.time_ns - base, r.set}));
+  const json body = {{"address_sets", s.address_sets},
                      {"keys", std::move(keys)},
-                     {"outcomes", std::move(outcomes)},
+                     {"outcomes", s.outcomes},
                      {"rows", std::move(rows)},
                      {"run_leaf", base64_encode(as_bytes(s.run_leaf_bytes))},
                      {"time_base_ns", base}};
@@ -99,20 +97,23 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
     if (!keys.is_array() || !outcomes.is_array() || !sets.is_array() || !rows.is_array() ||
         rows.size() > kMaxRunSummaryRows || rows.size() >= *end - *r)
       return fail("its lists are not lists, or it has more rows than its run has leaves");
-    for (const json& k : keys)
+    for (const json& k : keys) {
       if (!k.is_array() || k.size() != 3) return fail("a key is not [qname, qtype, resolver]");
-    std::uint64_t index = *r;
+      s.keys.push_back({k[0].get<std::string>(), k[1].get<std::string>(), k[2].get<std::string>()});
+    }
+    for (const json& o : outcomes) s.outcomes.push_back(o.get<std::string>());
+    for (const json& a : sets) s.address_sets.push_back(a.get<std::string>());
+    s.rows.reserve(rows.size());
     for (const json& row : rows) {
       if (!row.is_array() || row.size() != 4 || !row[0].is_number_unsigned() || !row[1].is_number_unsigned() ||
           !row[2].is_number_integer() || !row[3].is_number_unsigned())
         return fail("a row is not [key, outcome, time, address set] in whole numbers");
-      const auto k = row[0].get<std::size_t>(), o = row[1].get<std::size_t>(), a = row[3].get<std::size_t>();
+      const auto k = row[0].get<std::uint64_t>(), o = row[1].get<std::uint64_t>(), a = row[3].get<std::uint64_t>();
       if (k >= keys.size() || o >= outcomes.size() || a >= sets.size()) return fail("a row names no key, outcome or set");
       const std::int64_t dt = row[2].get<std::int64_t>();
       if (dt < 0) return fail("a row's time is before the time base");
-      s.rows.push_back(IndexRow{++index, keys[k][0].get<std::string>(), keys[k][1].get<std::string>(), base + dt,
-                                keys[k][2].get<std::string>(), outcomes[o].get<std::string>(),
-                                sets[a].get<std::string>()});
+      s.rows.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(o), static_cast<std::uint32_t>(a),
+                        base + dt});
     }
     return s;
   } catch (const json::exception&) {
@@ -136,7 +137,10 @@ void RunSummaryWriter::leaf(std::uint64_t index, ByteView data) {
   }
   if (!row && !other && is_run_leaf(text)) {
     flush(index);
-    open_ = PublishedRunSummary{index, 0, std::string(text), {}};
+    open_ = PublishedRunSummary{index, 0, std::string(text), {}, {}, {}, {}};
+    key_ids_.clear();
+    outcome_ids_.clear();
+    set_ids_.clear();
     usable_ = true;
     past_observations_ = false;
     return;
@@ -145,7 +149,10 @@ void RunSummaryWriter::leaf(std::uint64_t index, ByteView data) {
   if (row) {
     usable_ = usable_ && !past_observations_ && index == open_->run_leaf + 1 + open_->rows.size() &&
               open_->rows.size() < kMaxRunSummaryRows;
-    if (usable_) open_->rows.push_back(std::move(*row));
+    if (usable_)
+      open_->rows.push_back({interned(key_ids_, open_->keys, {row->qname, row->qtype, row->resolver}),
+                             interned(outcome_ids_, open_->outcomes, row->outcome),
+                             interned(set_ids_, open_->address_sets, row->addresses), row->time_ns});
   } else {
     past_observations_ = true;  // events follow the observations
     usable_ = usable_ && !other;

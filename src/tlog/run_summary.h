@@ -25,7 +25,9 @@
 // Role: the format, its writer (RunSummaryWriter, fed the leaves write_tiles publishes) and its
 // reader (open_run_summary). Ownership: plain values; the writer borrows its folder and key.
 // Thread-safety: none for the writer; the free functions are thread-safe.
+#include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,7 +54,18 @@ struct PublishedRunSummary {
   std::uint64_t run_leaf = 0;  // R
   std::uint64_t end = 0;       // the run's last leaf + 1
   std::string run_leaf_bytes;  // leaf R exactly
-  std::vector<IndexRow> rows;  // leaves R+1, R+2, ... (absolute leaf indexes)
+  // The rows as the JSON line holds them: indexes into the lists, so that a reader keeps a run of a
+  // thousand observations in a few allocations and builds IndexRows only for the names it asks for.
+  struct Row {
+    std::uint32_t key = 0, outcome = 0, set = 0;
+    std::int64_t time_ns = 0;
+  };
+  std::vector<std::array<std::string, 3>> keys;  // qname, qtype, resolver
+  std::vector<std::string> outcomes, address_sets;
+  std::vector<Row> rows;  // leaves R+1, R+2, ...
+
+  // The index row of rows[i] (leaf R+1+i).
+  [[nodiscard]] IndexRow row(std::size_t i) const;
 };
 
 // The text a summary signs (above), with a final '\n'.
@@ -85,6 +98,9 @@ class RunSummaryWriter {
   const Ed25519PrivateKey& key_;
   std::uint64_t from_;
   std::optional<PublishedRunSummary> open_;  // the run being read
+  // Where each key, outcome and address set is in open_'s lists.
+  std::map<std::array<std::string, 3>, std::uint32_t> key_ids_;
+  std::map<std::string, std::uint32_t> outcome_ids_, set_ids_;
   bool usable_ = false;             // its observations so far follow the run leaf contiguously
   bool past_observations_ = false;  // a leaf other than an observation came after them
   std::uint64_t written_ = 0;
