@@ -20,6 +20,7 @@
 #include "model/errors.h"
 #include "model/safe_file.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_summary.h"
 #include "tlog/tiles.h"
 
 namespace dnswitness {
@@ -353,6 +354,32 @@ MirrorResult mirror_log(const MirrorOptions& options) {
   }
   clean_incoming(dir);
   const fs::path incoming = dir / kIncomingDir;
+  // Run summaries (tlog/run_summary.h): each one the log serves is copied only when it is signed by
+  // the log's key and says exactly what the mirror makes of the run's leaves itself.
+  std::vector<std::string> summary_files;
+  std::uint64_t summaries_by_others = 0;
+  RunSummaryBuilder summaries(s0, [&](PublishedRunSummary&& built) {
+    const std::string path = run_summary_path(built.run_leaf);
+    const auto note = source->fetch(path, kMaxRunSummaryBytes);
+    if (!note) return;  // a log published without them: a report from the mirror reads bundles
+    const std::string text = as_text(*note);
+    if (verify_note(text, std::span(&verifier, 1)).status == NoteStatus::no_known_signature) {
+      ++summaries_by_others;  // a collector's: a reader of this mirror would not know its key
+      return;
+    }
+    std::string problem;
+    const auto served = open_run_summary(text, offered->origin, std::span(&verifier, 1), &problem);
+    if (!served)
+      throw bad_tile(fmt::format("The run summary {} does not check out ({})", source->url_of(path), problem));
+    if (run_summary_text(offered->origin, *served) != run_summary_text(offered->origin, built))
+      throw bad_tile(fmt::format("The run summary {} says otherwise than the leaves of its run (leaves {} to {}): "
+                                 "it was not made from this log",
+                                 source->url_of(path), built.run_leaf, built.end - 1));
+    const fs::path staged = incoming / path;
+    fs::create_directories(staged.parent_path());
+    write_file_safely(staged, text);
+    summary_files.push_back(path);
+  });
   try {
     for (const auto& b : bundles) {
       const Bytes bytes = must_fetch(*source, b.path());
@@ -364,11 +391,20 @@ MirrorResult mirror_log(const MirrorOptions& options) {
         throw bad_tile(*problem);
       }
       note_run_ends(b, bytes, s0, run_ends);
+      if (const auto leaves = split_entry_bundle(ByteView(bytes.data(), bytes.size())))
+        for (std::size_t k = 0; k < leaves->size(); ++k)
+          summaries.leaf(b.index * kTileWidth + k, as_bytes((*leaves)[k]));
       const fs::path staged = incoming / b.path();
       fs::create_directories(staged.parent_path());
       write_file_safely(staged, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
       tick();
     }
+    summaries.finish(offered->size);
+    if (summaries_by_others > 0)
+      result.warnings.push_back(fmt::format("{} run summaries are signed by another key than the log's (a "
+                                            "collector's), so they were not copied; a report from this mirror reads "
+                                            "those runs' entry bundles instead",
+                                            summaries_by_others));
     if (!run_ends.empty()) {
       run_ends.erase(0);
       run_ends.insert(offered->size);
@@ -393,6 +429,13 @@ MirrorResult mirror_log(const MirrorOptions& options) {
     const fs::path target = dir / b.path();
     fs::create_directories(target.parent_path());
     fs::rename(incoming / b.path(), target);
+    folders.insert(target.parent_path());
+    ++result.files_written;
+  }
+  for (const auto& path : summary_files) {
+    const fs::path target = dir / path;
+    fs::create_directories(target.parent_path());
+    fs::rename(incoming / path, target);
     folders.insert(target.parent_path());
     ++result.files_written;
   }

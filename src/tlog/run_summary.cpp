@@ -123,9 +123,18 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
 
 RunSummaryWriter::RunSummaryWriter(TileFolder& folder, std::string origin, std::string signer_name,
                                    const Ed25519PrivateKey& key, std::uint64_t from)
-    : folder_(folder), origin_(std::move(origin)), signer_name_(std::move(signer_name)), key_(key), from_(from) {}
+    : folder_(folder),
+      origin_(std::move(origin)),
+      signer_name_(std::move(signer_name)),
+      key_(key),
+      builder_(from, [this](PublishedRunSummary&& s) {
+        const std::string note = sign_note(run_summary_text(origin_, s), signer_name_, key_);
+        if (note.size() > kMaxRunSummaryBytes) return;
+        folder_.put_immutable(run_summary_path(s.run_leaf), as_bytes(note));
+        ++written_;
+      }) {}
 
-void RunSummaryWriter::leaf(std::uint64_t index, ByteView data) {
+void RunSummaryBuilder::leaf(std::uint64_t index, ByteView data) {
   if (index < from_) return;
   const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
   std::optional<IndexRow> row;
@@ -159,24 +168,19 @@ void RunSummaryWriter::leaf(std::uint64_t index, ByteView data) {
   }
 }
 
-void RunSummaryWriter::finish(std::uint64_t end) { flush(end); }
-
-void RunSummaryWriter::flush(std::uint64_t end) {
+void RunSummaryBuilder::flush(std::uint64_t end) {
   if (!open_) return;
   PublishedRunSummary s = std::move(*open_);
   open_.reset();
   if (!usable_) return;
   s.end = end;
-  const std::string note = sign_note(run_summary_text(origin_, s), signer_name_, key_);
-  if (note.size() > kMaxRunSummaryBytes) return;
-  folder_.put_immutable(run_summary_path(s.run_leaf), as_bytes(note));
-  ++written_;
+  done_(std::move(s));
 }
 
-LeafStream summarizing(LeafStream inner, RunSummaryWriter& writer) {
-  return [inner = std::move(inner), &writer](std::uint64_t from, std::uint64_t to, const LeafVisitor& visit) {
+LeafStream summarizing(LeafStream inner, RunSummaryBuilder& builder) {
+  return [inner = std::move(inner), &builder](std::uint64_t from, std::uint64_t to, const LeafVisitor& visit) {
     inner(from, to, [&](std::uint64_t index, ByteView data, const Hash& lh) {
-      writer.leaf(index, data);
+      builder.leaf(index, data);
       visit(index, data, lh);
     });
   };

@@ -27,6 +27,7 @@
 // Thread-safety: none for the writer; the free functions are thread-safe.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -77,36 +78,52 @@ std::string run_summary_text(const std::string& origin, const PublishedRunSummar
 std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const std::string& origin,
                                            std::span<const NoteVerifier> signers, std::string* why);
 
-// Writes the summary of every run that starts at or after `from` among the leaves it is fed (in
-// order), signed by `key` under `signer_name`, into `folder` (immutable files: one already there with
-// other bytes is a fork, as any tile). A run is its run leaf and every leaf up to the next run leaf
-// (or `finish(end)`); a run whose observations do not follow its run leaf contiguously, or with more
-// than kMaxRunSummaryRows rows, gets none.
-class RunSummaryWriter {
+// Builds the summary of every run that starts at or after `from` among the leaves it is fed (in
+// order), and hands each to `done` when the run ends. A run is its run leaf and every leaf up to the
+// next run leaf (or `finish(end)`); a run whose observations do not follow its run leaf contiguously,
+// or with more than kMaxRunSummaryRows rows, gets none.
+class RunSummaryBuilder {
  public:
-  RunSummaryWriter(TileFolder& folder, std::string origin, std::string signer_name, const Ed25519PrivateKey& key,
-                   std::uint64_t from);
+  using Done = std::function<void(PublishedRunSummary&&)>;
+  RunSummaryBuilder(std::uint64_t from, Done done) : from_(from), done_(std::move(done)) {}
   void leaf(std::uint64_t index, ByteView data);
-  void finish(std::uint64_t end);
-  [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
+  void finish(std::uint64_t end) { flush(end); }
 
  private:
   void flush(std::uint64_t end);
 
-  TileFolder& folder_;
-  std::string origin_, signer_name_;
-  const Ed25519PrivateKey& key_;
   std::uint64_t from_;
+  Done done_;
   std::optional<PublishedRunSummary> open_;  // the run being read
   // Where each key, outcome and address set is in open_'s lists.
   std::map<std::array<std::string, 3>, std::uint32_t> key_ids_;
   std::map<std::string, std::uint32_t> outcome_ids_, set_ids_;
   bool usable_ = false;             // its observations so far follow the run leaf contiguously
   bool past_observations_ = false;  // a leaf other than an observation came after them
-  std::uint64_t written_ = 0;
 };
 
-// `inner` with every leaf also fed to `writer` (before the visitor sees it).
-LeafStream summarizing(LeafStream inner, RunSummaryWriter& writer);
+// Writes each summary a RunSummaryBuilder makes, signed by `key` under `signer_name`, into `folder`
+// (immutable files: one already there with other bytes is a fork, as any tile).
+class RunSummaryWriter {
+ public:
+  RunSummaryWriter(TileFolder& folder, std::string origin, std::string signer_name, const Ed25519PrivateKey& key,
+                   std::uint64_t from);
+  [[nodiscard]] RunSummaryBuilder& builder() noexcept { return builder_; }
+  void finish(std::uint64_t end) { builder_.finish(end); }
+  [[nodiscard]] std::uint64_t written() const noexcept { return written_; }
+
+ private:
+  TileFolder& folder_;
+  std::string origin_, signer_name_;
+  const Ed25519PrivateKey& key_;
+  std::uint64_t written_ = 0;
+  RunSummaryBuilder builder_;
+};
+
+// `inner` with every leaf also fed to `builder` (before the visitor sees it).
+LeafStream summarizing(LeafStream inner, RunSummaryBuilder& builder);
+inline LeafStream summarizing(LeafStream inner, RunSummaryWriter& writer) {
+  return summarizing(std::move(inner), writer.builder());
+}
 
 }  // namespace dnswitness

@@ -340,6 +340,17 @@ TEST_CASE("collector: a fleet report compares two probes' answers, verifies, and
 
   r = run_dnswitness(base + out.string() + " --collector-key '" + f.cosignature_key + "'");
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  // Each probe's log was read through the run summaries the collector signed (one per pushed run).
+  std::size_t parts_read = 0;
+  for (auto at = r.out.find("read from " + collector.url + "/tiles/"); at != std::string::npos;
+       at = r.out.find("read from " + collector.url + "/tiles/", at + 1)) {
+    ++parts_read;
+    const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+    CAPTURE(line);
+    CHECK(line.find(" run summaries") != std::string::npos);
+    CHECK(line.find(" 0 run summaries") == std::string::npos);
+  }
+  CHECK(parts_read == 2);
   auto v = run_dnswitness("verify " + (out / "report.json").string());
   CHECK_MESSAGE(v.exit_code == 0, v.err);
   CHECK(v.out.find("probe docomo-tokyo (docomo LTE, Tokyo), registered and cosigned by the collector "

@@ -1,6 +1,8 @@
 // `dnswitness report --log URL --log-key KEY` on real parts: lab runs recorded by the binary,
 // published, served by nginx on loopback. The report drawn from the URL, and from a mirror of it,
-// equals the report drawn from the ledger (same leaves, proofs, tree heads and tables) and verifies;
+// equals the report drawn from the ledger (same leaves, proofs, tree heads and tables) and verifies,
+// read through the runs' summaries (tlog/run_summary.h), which the mirror copies only after checking
+// them against the leaves;
 // a missing key, another log's key, a byte flipped in a served entry bundle and a server that is down
 // each stop the report with their exit code and one sentence, and write nothing. A report of two logs
 // (a probe's ledger with --local, and the published log) carries each log's own report and verifies.
@@ -17,6 +19,7 @@
 #include "support/nginx.h"
 #include "support/published_log.h"
 #include "tlog/log_source.h"
+#include "tlog/run_summary.h"
 #include "timeutil/timestamp.h"
 
 using namespace dnswitness;
@@ -64,6 +67,7 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
   INFO(remote.err);
   REQUIRE(remote.exit_code == 0);
   CHECK(remote.out.find("read from " + nginx.url()) != std::string::npos);
+  CHECK(remote.out.find(", 3 run summaries") != std::string::npos);
   CHECK(comparable(t.path() / "remote") == comparable(t.path() / "local"));
   CHECK(comparable(t.path() / "local")["checkpoints"].size() == 3);
   const auto verified = run_dnswitness("verify " + (t.path() / "remote" / "report.json").string());
@@ -83,6 +87,40 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(comparable(t.path() / "from-mirror") == comparable(t.path() / "local"));
+    // The summaries were copied (the report from the folder read them) with the same bytes.
+    CHECK(r.out.find(", 3 run summaries") != std::string::npos);
+    std::size_t summaries = 0;
+    for (const auto& e : fs::recursive_directory_iterator(pub / "dnswitness" / "runs"))
+      if (e.is_regular_file()) {
+        ++summaries;
+        CHECK(read_file(copy / fs::relative(e.path(), pub)) == read_file(e.path()));
+      }
+    CHECK(summaries == 3);
+
+    // A summary the log's key signed but that says otherwise than its run's leaves: a new mirror
+    // refuses the log (exit 4, naming it), and a report from the log stops at it too.
+    const fs::path file = pub / "dnswitness" / "runs" / "000";
+    const std::string original = read_file(file);
+    const NoteVerifier verifier = parse_verifier_key(key);
+    std::string why;
+    auto s = open_run_summary(original, verifier.name, std::span(&verifier, 1), &why);
+    REQUIRE_MESSAGE(s, why);
+    REQUIRE(s->address_sets.size() > 1);
+    s->rows.back().set = s->rows.back().set == 0 ? 1 : 0;
+    const auto signer = Ed25519PrivateKey::load_pem_file(ledger / "keys" / "ledger.key");
+    write_file(file, sign_note(run_summary_text(verifier.name, *s), verifier.name, signer));
+    const auto refused = run_dnswitness("mirror " + nginx.url() + " --to " + (t.path() / "mirror-2").string() +
+                                        " --log-key '" + key + "'");
+    CHECK(refused.exit_code == 4);
+    CHECK(refused.err.find(nginx.url() + "/dnswitness/runs/000 says otherwise than the leaves of its run") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(t.path() / "mirror-2"));
+    const auto report = run_command("XDG_CACHE_HOME=" + (t.path() / "cache-2").string() + " " + DNSWITNESS_BINARY +
+                                    log + "--out " + (t.path() / "refused-report").string());
+    CHECK(report.exit_code == 4);
+    CHECK(report.err.find(nginx.url() + "/dnswitness/runs/000") != std::string::npos);
+    CHECK_FALSE(fs::exists(t.path() / "refused-report"));
+    write_file(file, original);
   }
   {  // A report of two logs: a probe's own ledger (--local) and the published log over nginx.
     const fs::path probe = t.path() / "probe";
