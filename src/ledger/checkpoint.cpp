@@ -5,6 +5,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/merkle.h"
+#include "model/decimal.h"
 
 namespace dnswitness {
 namespace {
@@ -16,16 +17,7 @@ std::nullopt_t fail(std::string* why_not, std::string reason) {
   return std::nullopt;
 }
 
-// Canonical unsigned decimal: digits only, no leading zero except "0" itself, no overflow.
-std::optional<std::uint64_t> parse_decimal(std::string_view s) {
-  if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  for (const char c : s)
-    if (c < '0' || c > '9') return std::nullopt;
-  std::uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+std::optional<std::uint64_t> parse_decimal(std::string_view s) { return parse_canonical_decimal(s); }
 
 // Canonical padded base64 of exactly 32 bytes. The re-encoding check rejects the variants a lenient
 // decoder maps to the same bytes (non-zero padding bits), so one hash has one spelling.

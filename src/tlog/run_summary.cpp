@@ -2,26 +2,18 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "crypto/encoding.h"
+#include "model/decimal.h"
 #include "model/record_json.h"
 
 namespace dnswitness {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::uint64_t> decimal_line(std::string_view s) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  std::uint64_t v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 // Index of `value` in `list`, appending it on first sight.
 template <class Key>
@@ -77,7 +69,7 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
   }
   if (lines.size() != 5 || lines[0] != kRunSummaryFormat) return fail("it is not a dnswitness-run-summary/1 note");
   if (lines[1] != origin) return fail(fmt::format("it names the log {}", lines[1]));
-  const auto r = decimal_line(lines[2]), end = decimal_line(lines[3]);
+  const auto r = parse_canonical_decimal(lines[2]), end = parse_canonical_decimal(lines[3]);
   if (!r || !end || *end <= *r) return fail("its run leaf or end is not a number, or the end is not after the run leaf");
   const json body = json::parse(lines[4], nullptr, false);
   if (!body.is_object() || body.size() != 6) return fail("its JSON line is not the summary object");

@@ -9,6 +9,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/merkle.h"
+#include "model/decimal.h"
 
 namespace dnswitness {
 
@@ -23,10 +24,9 @@ std::uint64_t level_width(int level, std::uint64_t size) {
 
 // A decimal without leading zeros (or "0" alone is not allowed either when `allow_zero` is false).
 std::optional<std::uint64_t> plain_decimal(std::string_view s, bool allow_zero) {
-  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  std::uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || (v == 0 && !allow_zero)) return std::nullopt;
+  if (s.size() > 19) return std::nullopt;
+  const auto v = parse_canonical_decimal(s);
+  if (!v || (*v == 0 && !allow_zero)) return std::nullopt;
   return v;
 }
 

@@ -8,6 +8,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/signed_note.h"
+#include "model/decimal.h"
 #include "tlog/cosignature.h"
 
 namespace dnswitness {
@@ -22,13 +23,7 @@ WitnessResponse answer(int status, std::string body) {
 }
 
 // A decimal size as the spec writes it: digits only, no leading zero, fits 64 bits.
-std::optional<std::uint64_t> decimal(std::string_view s) {
-  if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-  std::uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+std::optional<std::uint64_t> decimal(std::string_view s) { return parse_canonical_decimal(s); }
 
 std::optional<Hash> hash_line(std::string_view line) {
   const auto bytes = base64_decode(line);
