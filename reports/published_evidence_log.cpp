@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "ledger/checkpoint.h"
 #include "ledger/signed_note.h"
@@ -93,32 +94,57 @@ void PublishedEvidenceLog::load(std::uint64_t k) {
   loaded_.insert(k);
 }
 
+std::optional<PublishedRunSummary> PublishedEvidenceLog::checked_summary(std::uint64_t run_leaf, const Bytes& bytes,
+                                                                         std::string& problem) {
+  auto s = open_run_summary(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                            verifier_.name, summary_signers_, &problem);
+  if (!s) return std::nullopt;
+  problem = s->run_leaf != run_leaf ? fmt::format("it is the summary of the run at leaf {}", s->run_leaf)
+            : s->end > log_.size() ? "it ends past the log's signed tree"
+            : leaf_hash(as_bytes(s->run_leaf_bytes)) != log_.leaf_hash_at(run_leaf)
+                ? fmt::format("its run leaf is not leaf {} of the log", run_leaf)
+                : "";
+  if (!problem.empty()) return std::nullopt;
+  const auto j = nlohmann::json::parse(s->run_leaf_bytes, nullptr, false);
+  if (!j.is_object() || j.value("kind", "") != "run" || !j.contains("observation_count") ||
+      !j["observation_count"].is_number_unsigned() || j["observation_count"].get<std::uint64_t>() != s->rows.size()) {
+    problem = "its rows are not the run leaf's observation_count";
+    return std::nullopt;
+  }
+  return s;
+}
+
 bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
   if (summaries_.count(run_leaf)) return true;
   if (no_summary_.count(run_leaf)) return false;
   const std::string path = run_summary_path(run_leaf);
-  const auto bytes = log_.source().fetch(path, kMaxRunSummaryBytes);
-  if (!bytes) {
-    no_summary_.insert(run_leaf);
-    return false;
+  // Summaries are immutable, so kept in the tile cache; a cached one is checked as a fetched one,
+  // and fetched again when it does not check out.
+  std::optional<Bytes> bytes = log_.cached_file(path, kMaxRunSummaryBytes);
+  bool cached = bytes.has_value();
+  std::string problem;
+  std::optional<PublishedRunSummary> s;
+  if (cached) {
+    s = checked_summary(run_leaf, *bytes, problem);
+    if (!s) log_.drop_cached_file(path);
+    cached = s.has_value();
+  }
+  if (!s) {
+    bytes = log_.source().fetch(path, kMaxRunSummaryBytes);
+    if (!bytes) {
+      no_summary_.insert(run_leaf);
+      return false;
+    }
+    s = checked_summary(run_leaf, *bytes, problem);
   }
   const auto refuse = [&](const std::string& why) {
     throw RemoteLogError(Kind::tampered, fmt::format("The run summary {} does not check out ({}); ask the log's "
                                                      "operator (or the collector) to publish it again.",
                                                      log_.source().url_of(path), why));
   };
-  std::string why;
-  auto s = open_run_summary(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()),
-                            verifier_.name, summary_signers_, &why);
-  if (!s) refuse(why);
-  if (s->run_leaf != run_leaf) refuse(fmt::format("it is the summary of the run at leaf {}", s->run_leaf));
-  if (s->end > log_.size()) refuse("it ends past the log's signed tree");
-  if (leaf_hash(as_bytes(s->run_leaf_bytes)) != log_.leaf_hash_at(run_leaf))
-    refuse(fmt::format("its run leaf is not leaf {} of the log", run_leaf));
+  if (!s) refuse(problem);
+  if (!cached) log_.cache_file(path, *bytes);
   const auto j = nlohmann::json::parse(s->run_leaf_bytes, nullptr, false);
-  if (!j.is_object() || j.value("kind", "") != "run" || !j.contains("observation_count") ||
-      !j["observation_count"].is_number_unsigned() || j["observation_count"].get<std::uint64_t>() != s->rows.size())
-    refuse("its rows are not the run leaf's observation_count");
   take_run_leaf(run_leaf, j);
   ends_[run_leaf] = s->end;
   // Rows of bundles read before the summary: the same check as for bundles read after it.
@@ -136,7 +162,9 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
   return true;
 }
 
-std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::int64_t lo, std::int64_t hi) {
+std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::int64_t lo, std::int64_t hi,
+                                                                          bool* from_bundles) {
+  if (from_bundles) *from_bundles = false;
   if (log_.size() == 0) return {0, 0};
   const std::uint64_t first = log_.first_at_or_after(lo - kTimeSearchSlackNs);
   if (first >= log_.size()) return {first, first};
@@ -149,6 +177,7 @@ std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::in
   const std::uint64_t begin = r;
   while (r < log_.size()) {
     if (!summary(r)) {
+      if (from_bundles) *from_bundles = true;
       const auto [f, l] = load_time(lo, hi);
       return {std::min(begin, f / kBundle * kBundle), std::min(log_.size(), (l / kBundle + 1) * kBundle)};
     }
@@ -314,8 +343,8 @@ std::vector<Hash> PublishedEvidenceLog::consistency_proof(std::uint64_t m) {
   return log_.consistency_proof(m);
 }
 
-std::vector<IndexRow> PublishedEvidenceLog::index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi) {
-  const auto [from, to] = cover_time(lo, hi);
+std::vector<IndexRow> PublishedEvidenceLog::rows_between(const std::string& qname, std::uint64_t from, std::uint64_t to,
+                                                         std::int64_t lo, std::int64_t hi) const {
   std::vector<IndexRow> out;
   // Runs with a summary: their rows of this name, built from the summary.
   for (auto run = summaries_.lower_bound(from); run != summaries_.end() && run->first < to; ++run) {
@@ -339,6 +368,12 @@ std::vector<IndexRow> PublishedEvidenceLog::index_rows(const std::string& qname,
       const IndexRow& r = it->second;
       if (r.time_ns >= lo && r.time_ns <= hi && !summarized(r.leaf_index)) out.push_back(r);
     }
+  return out;
+}
+
+std::vector<IndexRow> PublishedEvidenceLog::index_rows(const std::string& qname, std::int64_t lo, std::int64_t hi) {
+  const auto [from, to] = cover_time(lo, hi);
+  std::vector<IndexRow> out = rows_between(qname, from, to, lo, hi);
   // The order of the ledger's index (its primary key): by time, then leaf.
   std::sort(out.begin(), out.end(), [](const IndexRow& a, const IndexRow& b) {
     return a.time_ns != b.time_ns ? a.time_ns < b.time_ns : a.leaf_index < b.leaf_index;
@@ -355,6 +390,24 @@ std::optional<IndexRow> PublishedEvidenceLog::nearest_row(const std::string& qna
     return r.qname == qname && r.qtype == qtype && (before ? r.time_ns < t : r.time_ns > t) &&
            (!with_address || !r.addresses.empty()) && resolver_wanted(resolvers, r.resolver);
   };
+  // Where the log has summaries: the rows of the runs that reach into the hour beyond t.
+  bool from_bundles = false;
+  const auto [from, to] =
+      before ? cover_time(t - kNearestReachNs, t, &from_bundles) : cover_time(t, t + kNearestReachNs, &from_bundles);
+  if (!from_bundles) {
+    std::optional<IndexRow> nearest;
+    for (IndexRow& r : rows_between(qname, from, to, std::numeric_limits<std::int64_t>::min(),
+                                    std::numeric_limits<std::int64_t>::max())) {
+      if (!matches(r)) continue;
+      // Ties go as in the ledger's index: the later leaf before t, the earlier one after it.
+      const bool better = !nearest || (before ? (r.time_ns != nearest->time_ns ? r.time_ns > nearest->time_ns
+                                                                                : r.leaf_index > nearest->leaf_index)
+                                              : (r.time_ns != nearest->time_ns ? r.time_ns < nearest->time_ns
+                                                                                : r.leaf_index < nearest->leaf_index));
+      if (better) nearest = std::move(r);
+    }
+    return nearest;
+  }
   const auto [first, last] = load_time(t, t);
   // Walk bundles away from t until one holds a match, but no further than kNearestReachNs (the
   // bundles beyond are not read: see the header); then every leaf within the slack of the match is

@@ -27,8 +27,10 @@
 // One difference from the ledger, on purpose: the ledger's index finds the nearest observation of a
 // name beyond the 24-hour horizon (reports/candidates.h) wherever it is, a published log would have
 // to read every bundle up to it, the whole log for a name it never holds. So the nearest observation
-// is looked for only within kNearestReachNs beyond the point the search starts (the horizon's edge);
-// beyond that the table says "none in this report", as it does for a name the ledger never holds.
+// is looked for only within about kNearestReachNs beyond the point the search starts (the horizon's
+// edge: the runs that reach into that hour, or the bundles that hold it where the log has no
+// summaries); beyond that the table says "none in this report", as it does for a name the ledger
+// never holds.
 //
 // Errors: RemoteLogError (fetch: exit 1; tampered: exit 4; usage: exit 2). Ownership: borrows the
 // RemoteLog. Thread-safety: none.
@@ -86,11 +88,19 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // Loads every bundle holding a leaf whose time may lie in [lo, hi] (widened by the slack), and
   // returns the leaf range [first, last) searched.
   std::pair<std::uint64_t, std::uint64_t> load_time(std::int64_t lo, std::int64_t hi);
-  // As load_time, through the run summaries while the log has them (falling back to load_time).
-  std::pair<std::uint64_t, std::uint64_t> cover_time(std::int64_t lo, std::int64_t hi);
+  // As load_time, through the run summaries while the log has them (falling back to load_time, and
+  // then setting *from_bundles).
+  std::pair<std::uint64_t, std::uint64_t> cover_time(std::int64_t lo, std::int64_t hi, bool* from_bundles = nullptr);
+  // The rows of `qname` among leaves [from, to) with a time in [lo, hi]: from the summaries of the
+  // runs that have one, from the bundles read for the others. In no particular order.
+  std::vector<IndexRow> rows_between(const std::string& qname, std::uint64_t from, std::uint64_t to, std::int64_t lo,
+                                     std::int64_t hi) const;
   // Reads, checks and takes in the summary of the run whose run leaf is `run_leaf`; false when the
   // log publishes none. Throws RemoteLogError (tampered) for one that does not check out.
   bool summary(std::uint64_t run_leaf);
+  // The summary in `bytes`, opened and checked against the log (signer, run leaf, end); nullopt with
+  // the reason in `problem` otherwise.
+  std::optional<PublishedRunSummary> checked_summary(std::uint64_t run_leaf, const Bytes& bytes, std::string& problem);
   // Compares the row of observation leaf `index` read from its bundle with its summary's row.
   void check_against_summary(std::uint64_t index, const std::optional<IndexRow>& row);
   // Records a run leaf (its times), refusing one that lasted longer than the search slack.

@@ -269,6 +269,23 @@ Hash RemoteLog::leaf_hash_at(std::uint64_t index) {
   return with_tiles([&] { return reader_.hash_at(0, index); });
 }
 
+std::optional<Bytes> RemoteLog::cached_file(const std::string& path, std::size_t limit) {
+  if (!cache_) return std::nullopt;
+  auto bytes = cache_->read_path(path, limit);
+  if (bytes) ++stats_.cache_hits;
+  return bytes;
+}
+
+void RemoteLog::cache_file(const std::string& path, const Bytes& bytes) {
+  if (cache_) (void)cache_->write_path(path, ByteView(bytes.data(), bytes.size()));
+}
+
+void RemoteLog::drop_cached_file(const std::string& path) {
+  if (!cache_) return;
+  cache_->remove_path(path);
+  ++stats_.cache_rejected;
+}
+
 std::vector<Hash> RemoteLog::inclusion_proof(std::uint64_t index) {
   check_range(index, index + 1);
   return with_tiles([&] {

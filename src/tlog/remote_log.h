@@ -125,6 +125,13 @@ class RemoteLog {
   // or before it has a time.
   std::optional<std::int64_t> time_of(std::uint64_t index);
 
+  // Other immutable files of the log (run summaries) in the tile cache, for a caller that checks
+  // them itself: the cached bytes (nullopt without a cache or a copy; counted as a cache hit), a copy
+  // to keep, and one to remove because it did not check out.
+  std::optional<Bytes> cached_file(const std::string& path, std::size_t limit);
+  void cache_file(const std::string& path, const Bytes& bytes);
+  void drop_cached_file(const std::string& path);
+
   [[nodiscard]] RemoteLogStats stats() const;
   // Where a tile or bundle is read from, for messages.
   [[nodiscard]] std::string url_of(const TileId& tile) const { return source_.url_of(tile.path()); }

@@ -50,11 +50,12 @@ std::optional<fs::path> default_log_cache_root() {
 TileCache::TileCache(const fs::path& root, const std::string& origin)
     : folder_(root / hex_encode(sha256(as_bytes(origin)))) {}
 
-std::optional<Bytes> TileCache::read(const TileId& tile) const {
-  const fs::path p = file_of(tile);
+std::optional<Bytes> TileCache::read(const TileId& tile) const { return read_path(tile.path(), fetch_limit_for(tile.path())); }
+
+std::optional<Bytes> TileCache::read_path(const std::string& path, std::size_t limit) const {
+  const fs::path p = folder_ / path;
   const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return std::nullopt;
-  const std::size_t limit = fetch_limit_for(tile.path());
   Bytes out;
   std::uint8_t buf[65536];
   bool ok = true;
@@ -77,8 +78,10 @@ std::optional<Bytes> TileCache::read(const TileId& tile) const {
   return out;
 }
 
-bool TileCache::write(const TileId& tile, ByteView bytes) const {
-  const fs::path target = file_of(tile);
+bool TileCache::write(const TileId& tile, ByteView bytes) const { return write_path(tile.path(), bytes); }
+
+bool TileCache::write_path(const std::string& path, ByteView bytes) const {
+  const fs::path target = folder_ / path;
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec) return false;
@@ -99,9 +102,11 @@ bool TileCache::write(const TileId& tile, ByteView bytes) const {
   return true;
 }
 
-void TileCache::remove(const TileId& tile) const {
+void TileCache::remove(const TileId& tile) const { remove_path(tile.path()); }
+
+void TileCache::remove_path(const std::string& path) const {
   std::error_code ec;
-  fs::remove(file_of(tile), ec);
+  fs::remove(folder_ / path, ec);
 }
 
 }  // namespace dnswitness

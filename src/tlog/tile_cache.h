@@ -41,6 +41,11 @@ class TileCache {
   bool write(const TileId& tile, ByteView bytes) const;
   // Removes the cached file of `tile`, if any.
   void remove(const TileId& tile) const;
+  // The same for another immutable file of the log (`path` relative to its prefix, e.g. a run
+  // summary), with the caller's size limit.
+  [[nodiscard]] std::optional<Bytes> read_path(const std::string& path, std::size_t limit) const;
+  bool write_path(const std::string& path, ByteView bytes) const;
+  void remove_path(const std::string& path) const;
   [[nodiscard]] const std::filesystem::path& folder() const noexcept { return folder_; }
   [[nodiscard]] std::filesystem::path file_of(const TileId& tile) const { return folder_ / tile.path(); }
 
