@@ -166,6 +166,16 @@ std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::in
                                                                           bool* from_bundles) {
   if (from_bundles) *from_bundles = false;
   if (log_.size() == 0) return {0, 0};
+  // A report asks for the same span once per name; what was read for it the first time stays read.
+  if (const auto it = covered_.find({lo, hi}); it != covered_.end()) {
+    if (from_bundles) *from_bundles = it->second.from_bundles;
+    return {it->second.from, it->second.to};
+  }
+  const auto remember = [&](std::uint64_t from, std::uint64_t to, bool bundles) {
+    covered_[{lo, hi}] = Covered{from, to, bundles};
+    if (from_bundles) *from_bundles = bundles;
+    return std::pair{from, to};
+  };
   const std::uint64_t first = log_.first_at_or_after(lo - kTimeSearchSlackNs);
   if (first >= log_.size()) return {first, first};
   // The run holding `first`: a summarized one, else found in the bundles before it.
@@ -177,14 +187,14 @@ std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::in
   const std::uint64_t begin = r;
   while (r < log_.size()) {
     if (!summary(r)) {
-      if (from_bundles) *from_bundles = true;
       const auto [f, l] = load_time(lo, hi);
-      return {std::min(begin, f / kBundle * kBundle), std::min(log_.size(), (l / kBundle + 1) * kBundle)};
+      return remember(std::min(begin, f / kBundle * kBundle), std::min(log_.size(), (l / kBundle + 1) * kBundle),
+                      true);
     }
     if (run_leaves_.at(r).started_ns > hi + kTimeSearchSlackNs) break;
     r = ends_.at(r);
   }
-  return {begin, r};
+  return remember(begin, r, false);
 }
 
 std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::load_time(std::int64_t lo, std::int64_t hi) {

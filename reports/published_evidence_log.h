@@ -122,6 +122,11 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // which holds the rows of the bundles read.
   std::map<std::uint64_t, PublishedRunSummary> summaries_;
   std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks
+  struct Covered {
+    std::uint64_t from = 0, to = 0;
+    bool from_bundles = false;
+  };
+  std::map<std::pair<std::int64_t, std::int64_t>, Covered> covered_;  // cover_time's answers, by span
 };
 
 }  // namespace dnswitness

@@ -41,8 +41,25 @@ bool address_less(const std::string& a, const std::string& b) {
 }
 
 void sort_addresses(std::vector<std::string>& addresses) {
-  std::sort(addresses.begin(), addresses.end(), address_less);
-  addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+  if (addresses.size() < 2) return;
+  // Each text parsed once (address_less parses both sides on every comparison); a list already in
+  // order and without repeats, as the ledger keeps them, is left as it is.
+  std::vector<std::pair<AddressKey, std::string*>> keyed;
+  keyed.reserve(addresses.size());
+  for (auto& a : addresses) keyed.emplace_back(key_of(a), &a);
+  const auto less = [](const std::pair<AddressKey, std::string*>& x, const std::pair<AddressKey, std::string*>& y) {
+    return std::tie(x.first.family_rank, x.first.bytes, *x.second) <
+           std::tie(y.first.family_rank, y.first.bytes, *y.second);
+  };
+  bool ordered = true;
+  for (std::size_t i = 1; i < keyed.size() && ordered; ++i) ordered = less(keyed[i - 1], keyed[i]);
+  if (ordered) return;
+  std::stable_sort(keyed.begin(), keyed.end(), less);
+  std::vector<std::string> sorted;
+  sorted.reserve(keyed.size());
+  for (auto& [key, text] : keyed)
+    if (sorted.empty() || sorted.back() != *text) sorted.push_back(std::move(*text));
+  addresses = std::move(sorted);
 }
 
 }  // namespace dnswitness

@@ -337,6 +337,15 @@ std::optional<std::int64_t> RemoteLog::time_of(std::uint64_t index) {
 }
 
 std::uint64_t RemoteLog::first_at_or_after(std::int64_t time_ns) {
+  // The same time asked again (a report searches each window once per name) gets the same answer
+  // without reading its bundle again.
+  if (const auto it = first_at_.find(time_ns); it != first_at_.end()) return it->second;
+  const std::uint64_t found = search_time(time_ns);
+  first_at_.emplace(time_ns, found);
+  return found;
+}
+
+std::uint64_t RemoteLog::search_time(std::int64_t time_ns) {
   const std::uint64_t bundles = (size() + kTileWidth - 1) / kTileWidth;
   // The first bundle whose last leaf's time is >= time_ns. When the search ends on bundle lo > 0,
   // it probed bundle lo - 1 and found its last time < time_ns, so the untimed leaves at the start

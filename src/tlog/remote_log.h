@@ -146,6 +146,8 @@ class RemoteLog {
   const std::vector<std::string>& bundle(std::uint64_t n);
   // Time of the last leaf of bundle n, inheriting from earlier bundles when it has no timed leaf.
   std::optional<std::int64_t> last_time_of_bundle(std::uint64_t n);
+  // first_at_or_after without its memo.
+  std::uint64_t search_time(std::int64_t time_ns);
   void check_range(std::uint64_t first, std::uint64_t last) const;
 
   LogSource& source_;
@@ -163,6 +165,7 @@ class RemoteLog {
   std::map<std::uint64_t, std::vector<std::string>> bundles_;  // verified, by bundle index
   std::vector<std::uint64_t> bundle_order_;                     // oldest first, for eviction
   std::map<std::uint64_t, std::optional<std::int64_t>> last_times_;  // last_time_of_bundle, memoised
+  std::map<std::int64_t, std::uint64_t> first_at_;                    // first_at_or_after, memoised
 };
 
 }  // namespace dnswitness
