@@ -60,12 +60,21 @@ void PublishedEvidenceLog::take_run_leaf(std::uint64_t index, const nlohmann::js
   run_leaves_.emplace(index, r);
 }
 
-void PublishedEvidenceLog::check_against_summary(std::uint64_t index, const std::optional<IndexRow>& row) {
+const PublishedRunSummary* PublishedEvidenceLog::summary_holding(std::uint64_t index) const {
   auto run = summaries_.upper_bound(index);
-  if (run == summaries_.begin()) return;
+  if (run == summaries_.begin()) return nullptr;
   --run;
-  const PublishedRunSummary& s = run->second;
-  if (index <= s.run_leaf || index > s.run_leaf + s.rows.size()) return;
+  return index < run->second.end ? &run->second : nullptr;
+}
+
+bool PublishedEvidenceLog::summarized_observation(std::uint64_t index) const {
+  const PublishedRunSummary* s = summary_holding(index);
+  return s && index > s->run_leaf && index <= s->run_leaf + s->rows.size();
+}
+
+void PublishedEvidenceLog::check_against_summary(std::uint64_t index, const std::optional<IndexRow>& row) {
+  if (!summarized_observation(index)) return;
+  const PublishedRunSummary& s = *summary_holding(index);
   if (row && *row == s.row(index - s.run_leaf - 1)) return;
   throw RemoteLogError(Kind::tampered,
                        fmt::format("The run summary {} says otherwise than leaf {} of the log itself: it was not "
@@ -95,7 +104,8 @@ void PublishedEvidenceLog::load(std::uint64_t k) {
 }
 
 std::optional<PublishedRunSummary> PublishedEvidenceLog::checked_summary(std::uint64_t run_leaf, const Bytes& bytes,
-                                                                         std::string& problem) {
+                                                                         std::string& problem,
+                                                                         nlohmann::json& run_record) {
   auto s = open_run_summary(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                             verifier_.name, summary_signers_, &problem);
   if (!s) return std::nullopt;
@@ -105,7 +115,8 @@ std::optional<PublishedRunSummary> PublishedEvidenceLog::checked_summary(std::ui
                 ? fmt::format("its run leaf is not leaf {} of the log", run_leaf)
                 : "";
   if (!problem.empty()) return std::nullopt;
-  const auto j = nlohmann::json::parse(s->run_leaf_bytes, nullptr, false);
+  run_record = nlohmann::json::parse(s->run_leaf_bytes, nullptr, false);
+  const nlohmann::json& j = run_record;
   if (!j.is_object() || j.value("kind", "") != "run" || !j.contains("observation_count") ||
       !j["observation_count"].is_number_unsigned() || j["observation_count"].get<std::uint64_t>() != s->rows.size()) {
     problem = "its rows are not the run leaf's observation_count";
@@ -123,9 +134,10 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
   std::optional<Bytes> bytes = log_.cached_file(path, kMaxRunSummaryBytes);
   bool cached = bytes.has_value();
   std::string problem;
+  nlohmann::json j;
   std::optional<PublishedRunSummary> s;
   if (cached) {
-    s = checked_summary(run_leaf, *bytes, problem);
+    s = checked_summary(run_leaf, *bytes, problem, j);
     if (!s) log_.drop_cached_file(path);
     cached = s.has_value();
   }
@@ -135,7 +147,7 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
       no_summary_.insert(run_leaf);
       return false;
     }
-    s = checked_summary(run_leaf, *bytes, problem);
+    s = checked_summary(run_leaf, *bytes, problem, j);
   }
   const auto refuse = [&](const std::string& why) {
     throw RemoteLogError(Kind::tampered, fmt::format("The run summary {} does not check out ({}); ask the log's "
@@ -144,7 +156,6 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
   };
   if (!s) refuse(problem);
   if (!cached) log_.cache_file(path, *bytes);
-  const auto j = nlohmann::json::parse(s->run_leaf_bytes, nullptr, false);
   take_run_leaf(run_leaf, j);
   ends_[run_leaf] = s->end;
   // Rows of bundles read before the summary: the same check as for bundles read after it.
@@ -180,8 +191,8 @@ std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::in
   if (first >= log_.size()) return {first, first};
   // The run holding `first`: a summarized one, else found in the bundles before it.
   std::uint64_t r = 0;
-  if (auto it = summaries_.upper_bound(first); it != summaries_.begin() && first < ends_[std::prev(it)->first])
-    r = std::prev(it)->first;
+  if (const PublishedRunSummary* holding = summary_holding(first))
+    r = holding->run_leaf;
   else
     r = run_leaf_before(first);
   const std::uint64_t begin = r;
@@ -250,10 +261,7 @@ std::string PublishedEvidenceLog::leaf(std::uint64_t index) {
 }
 
 LedgerReader::RunSpan PublishedEvidenceLog::run_of(std::uint64_t leaf) {
-  if (auto it = summaries_.upper_bound(leaf); it != summaries_.begin()) {
-    const std::uint64_t r = std::prev(it)->first;
-    if (leaf < ends_.at(r)) return {r, ends_.at(r)};
-  }
+  if (const PublishedRunSummary* s = summary_holding(leaf)) return {s->run_leaf, s->end};
   const std::uint64_t begin = run_leaf_before(leaf);
   return {begin, run_end(begin)};
 }
@@ -367,16 +375,10 @@ std::vector<IndexRow> PublishedEvidenceLog::rows_between(const std::string& qnam
       if (named[s.rows[i].key] && s.rows[i].time_ns >= lo && s.rows[i].time_ns <= hi) out.push_back(s.row(i));
   }
   // The other leaves: from the bundles read.
-  const auto summarized = [&](std::uint64_t index) {
-    auto run = summaries_.upper_bound(index);
-    if (run == summaries_.begin()) return false;
-    --run;
-    return index > run->first && index <= run->first + run->second.rows.size();
-  };
   if (const auto named = rows_.find(qname); named != rows_.end())
     for (auto it = named->second.lower_bound(from); it != named->second.end() && it->first < to; ++it) {
       const IndexRow& r = it->second;
-      if (r.time_ns >= lo && r.time_ns <= hi && !summarized(r.leaf_index)) out.push_back(r);
+      if (r.time_ns >= lo && r.time_ns <= hi && !summarized_observation(r.leaf_index)) out.push_back(r);
     }
   return out;
 }

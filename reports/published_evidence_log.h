@@ -100,7 +100,13 @@ class PublishedEvidenceLog final : public EvidenceLog {
   bool summary(std::uint64_t run_leaf);
   // The summary in `bytes`, opened and checked against the log (signer, run leaf, end); nullopt with
   // the reason in `problem` otherwise.
-  std::optional<PublishedRunSummary> checked_summary(std::uint64_t run_leaf, const Bytes& bytes, std::string& problem);
+  // The parsed run leaf goes to `run_record`.
+  std::optional<PublishedRunSummary> checked_summary(std::uint64_t run_leaf, const Bytes& bytes, std::string& problem,
+                                                     nlohmann::json& run_record);
+  // The summary of the run that holds leaf `index` (nullptr when that run's was not read), and
+  // whether `index` is one of the observations such a summary has a row for.
+  [[nodiscard]] const PublishedRunSummary* summary_holding(std::uint64_t index) const;
+  [[nodiscard]] bool summarized_observation(std::uint64_t index) const;
   // Compares the row of observation leaf `index` read from its bundle with its summary's row.
   void check_against_summary(std::uint64_t index, const std::optional<IndexRow>& row);
   // Records a run leaf (its times), refusing one that lasted longer than the search slack.
