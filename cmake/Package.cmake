@@ -31,9 +31,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # dnswitness_<version>_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Runtime libraries come from the binary itself (dpkg-shlibdeps reads what it links, as ldd
-# shows), not from the build list. Added by hand: what no ELF header names.
+# shows), not from the build list. Added by hand: what no ELF header names, including the libraries
+# opened on first use (src/ondemand/; the package of each is the one its error message names).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, ca-certificates, fonts-noto-cjk")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, ca-certificates, fonts-noto-cjk, libcurl4, libpq5, libzip4, libxml2, \
+libpcap0.8, libfstrm0, libprotobuf-c1, libpangocairo-1.0-0, libpango-1.0-0, libcairo2")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "cron | systemd-sysv")
 # conffiles: the admin's edit of the cron file (uncommenting the job) survives upgrades.
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${DNSWITNESS_PACKAGING}/postinst ${DNSWITNESS_PACKAGING}/prerm

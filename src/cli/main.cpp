@@ -16,6 +16,7 @@
 #include "model/printable.h"
 #include "model/errors.h"
 #include "model/safe_file.h"
+#include "ondemand/shared_library.h"
 
 using namespace dnswitness;
 
@@ -91,6 +92,10 @@ int main(int argc, char** argv) {
     // An output file that could not be made or written: its sentence says which and what to do.
     std::cerr << "dnswitness: " << printable(e.what()) << '\n';
     return e.stage() == FileWriteError::Stage::create ? cli::kExitUsage : cli::kExitInternal;
+  } catch (const ondemand::MissingLibrary& e) {
+    // A library this command opens on first use is not installed: the sentence names its package.
+    std::cerr << "dnswitness: " << printable(e.what()) << '\n';
+    return cli::kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "dnswitness: internal error: " << e.what() << '\n';
     return cli::kExitInternal;
