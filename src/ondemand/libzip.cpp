@@ -28,13 +28,14 @@ DNSWITNESS_ON_DEMAND(kZip, const char*, zip_file_strerror, (zip_file_t * file), 
 DNSWITNESS_ON_DEMAND(kZip, zip_int64_t, zip_file_add,
                      (zip_t * archive, const char* name, zip_source_t* source, zip_flags_t flags),
                      (archive, name, source, flags))
-DNSWITNESS_ON_DEMAND(kZip, int, zip_file_set_mtime, (zip_t * archive, zip_uint64_t index, time_t mtime, zip_flags_t flags),
-                     (archive, index, mtime, flags))
+DNSWITNESS_ON_DEMAND(kZip, int, zip_file_set_mtime,
+                     (zip_t * archive, zip_uint64_t index, time_t mtime, zip_flags_t flags), (archive, index, mtime, flags))
 DNSWITNESS_ON_DEMAND(kZip, int, zip_stat, (zip_t * archive, const char* name, zip_flags_t flags, zip_stat_t* stat),
                      (archive, name, flags, stat))
 DNSWITNESS_ON_DEMAND(kZip, void, zip_stat_init, (zip_stat_t * stat), (stat))
 DNSWITNESS_ON_DEMAND(kZip, zip_source_t*, zip_source_buffer,
-                     (zip_t * archive, const void* data, zip_uint64_t length, int freep), (archive, data, length, freep))
+                     (zip_t * archive, const void* data, zip_uint64_t length, int freep),
+                     (archive, data, length, freep))
 DNSWITNESS_ON_DEMAND(kZip, zip_source_t*, zip_source_buffer_create,
                      (const void* data, zip_uint64_t length, int freep, zip_error_t* error),
                      (data, length, freep, error))

@@ -38,8 +38,8 @@ DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_set_source_rgb, (cairo_t * cr, dou
 DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_set_line_width, (cairo_t * cr, double width), (cr, width))
 DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_move_to, (cairo_t * cr, double x, double y), (cr, x, y))
 DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_line_to, (cairo_t * cr, double x, double y), (cr, x, y))
-DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_rectangle, (cairo_t * cr, double x, double y, double width, double height),
-                     (cr, x, y, width, height))
+DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_rectangle,
+                     (cairo_t * cr, double x, double y, double width, double height), (cr, x, y, width, height))
 DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_stroke, (cairo_t * cr), (cr))
 DNSWITNESS_ON_DEMAND(kPangoCairo, void, cairo_fill, (cairo_t * cr), (cr))
 DNSWITNESS_ON_DEMAND(kPangoCairo, cairo_font_options_t*, cairo_font_options_create, (void), ())
