@@ -29,7 +29,8 @@ DNSWITNESS_ON_DEMAND(kZip, zip_int64_t, zip_file_add,
                      (zip_t * archive, const char* name, zip_source_t* source, zip_flags_t flags),
                      (archive, name, source, flags))
 DNSWITNESS_ON_DEMAND(kZip, int, zip_file_set_mtime,
-                     (zip_t * archive, zip_uint64_t index, time_t mtime, zip_flags_t flags), (archive, index, mtime, flags))
+                     (zip_t * archive, zip_uint64_t index, time_t mtime, zip_flags_t flags),
+                     (archive, index, mtime, flags))
 DNSWITNESS_ON_DEMAND(kZip, int, zip_stat, (zip_t * archive, const char* name, zip_flags_t flags, zip_stat_t* stat),
                      (archive, name, flags, stat))
 DNSWITNESS_ON_DEMAND(kZip, void, zip_stat_init, (zip_stat_t * stat), (stat))
