@@ -25,7 +25,7 @@ esac
 # help2man for the man page the build writes.
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libc-ares-dev libldns-dev libgoogle-perftools-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev
+  libc-ares-dev libldns-dev libmimalloc-dev libcurl4-openssl-dev libboost-dev nlohmann-json3-dev
   libssl-dev openssl libsqlite3-dev libcli11-dev libfmt-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk help2man
   libpcap-dev libfstrm-dev libprotobuf-c-dev protobuf-c-compiler   # export --format pcap / dnstap
