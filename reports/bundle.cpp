@@ -9,6 +9,7 @@
 #include "dnswitness/version.h"
 #include "ledger/checkpoint.h"
 #include "ledger/coverage.h"
+#include "reports/background_writer.h"
 #include "reports/completeness.h"
 #include "reports/coverage_gaps.h"
 #include "reports/manifest.h"
@@ -403,11 +404,15 @@ BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& req,
   std::string buf;
   constexpr std::size_t kChunk = 1 << 20;
   buf.reserve(kChunk + 64 * 1024);
+  // Chunks are hashed and written on a second thread while the next one is built.
+  BackgroundWriter writer([&](const std::string& chunk) {
+    hasher.update(bytes_of(chunk));
+    w.bytes += chunk.size();
+    sink(chunk);
+  });
   const auto flush = [&] {
-    hasher.update(bytes_of(buf));
-    w.bytes += buf.size();
-    sink(buf);
-    buf.clear();
+    writer.hand_over(buf);
+    buf.reserve(kChunk + 64 * 1024);
   };
   // The layout is nlohmann's dump(1): one space per level; the leaves array is a member of the
   // top-level object, so its elements are indented by 2 and their members by 3.
@@ -477,6 +482,7 @@ BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& req,
   buf.append(text, at + kMarker.size(), std::string::npos);
   buf += '\n';
   flush();
+  writer.finish();
   w.sha256 = hasher.finish();
   w.key_fingerprint = bundle["ledger"]["key_fingerprint_sha256"].get<std::string>();
   for (const auto& l : bundle["tables"]["logins"]) w.table_warnings += l["warnings"].size();

@@ -408,7 +408,7 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
         domains.push_back(std::move(d));
       }
     }
-    lt["domains"] = domains;
+    lt["domains"] = std::move(domains);
     // What resolvers the selection leaves out saw in this window that the included ones did not.
     for (auto& w : excluded_observation_warnings(rows, options, lo, hi)) warnings.push_back(std::move(w));
     std::vector<const std::pair<const std::string, UnionEntry>*> ordered;
@@ -428,10 +428,10 @@ nlohmann::json derive_tables(std::span<const LoginRecord> logins, std::span<cons
     if (uni.empty())
       warnings.push_back("No destination IP candidate at all: the ledger holds no observation with an address for "
                          "the selected domains and resolvers, inside the window or on either side of it.");
-    lt["warnings"] = warnings;
+    lt["warnings"] = std::move(warnings);
     login_tables.push_back(std::move(lt));
   }
-  out["logins"] = login_tables;
+  out["logins"] = std::move(login_tables);
   out["selection"] = selection_disclosure(logins, rows, options);
 
   if (options.from_ns && options.until_ns) {

@@ -561,11 +561,7 @@ Action add_report(CLI::App& app) {
       {
         OutputFile json_file(json_path);
         OutputFile sum_file(sum_path);
-        std::string chunk;
-        const auto to_file = [&](std::string_view piece) {
-          chunk.assign(piece);
-          json_file.write(chunk);
-        };
+        const auto to_file = [&](std::string_view piece) { json_file.write(piece); };
         if (multi) {
           const MultiLogWritten m = write_multi_log_bundle(parts, req, to_file);
           written.bytes = m.bytes;
