@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ class EvidenceLog {
   [[nodiscard]] virtual const Ed25519PublicKey& key() const = 0;
   // The newest signed tree head: every proof of the report leads to it.
   virtual const CheckpointRow& newest() = 0;
+  // Says which sizes checkpoint(), timestamps() and cosignatures() will be asked for, so that a
+  // remote log can fetch them all at once; a local one has nothing to do.
+  virtual void expect_run_heads(const std::set<std::uint64_t>& /*sizes*/) {}
   // The signed tree head of exactly this size (the end of a run), or nullopt.
   virtual std::optional<CheckpointRow> checkpoint(std::uint64_t size) = 0;
   // The granted RFC 3161 tokens of the tree head of this size, as report.json carries them, or

@@ -256,7 +256,20 @@ std::uint64_t PublishedEvidenceLog::run_leaf_before(std::uint64_t leaf) {
 
 std::string PublishedEvidenceLog::leaf(std::uint64_t index) {
   if (const auto it = summaries_.find(index); it != summaries_.end()) return it->second.run_leaf_bytes;
-  if (index < log_.size()) load(index / kBundle);  // compares its rows with any summary of them
+  // An observation of a summarized run is compared with its own summary row; the rest of its bundle
+  // is not needed. Any other leaf reads its bundle, whose rows are compared with any summary of them.
+  if (summarized_observation(index)) {
+    std::string data = log_.entry(index);
+    std::optional<IndexRow> row;
+    try {
+      row = index_row_of_leaf(index, data);
+    } catch (const std::invalid_argument&) {
+      // not an observation of our shape: the summary's row for it is then wrong
+    }
+    check_against_summary(index, row);
+    return data;
+  }
+  if (index < log_.size()) load(index / kBundle);
   return log_.entry(index);
 }
 
@@ -302,10 +315,32 @@ std::vector<RunTime> PublishedEvidenceLog::runs_around(const std::vector<ReportW
   return out;
 }
 
+void PublishedEvidenceLog::expect_run_heads(const std::set<std::uint64_t>& sizes) {
+  std::vector<std::string> paths;
+  for (const auto size : sizes) {
+    if (size != newest_.size) paths.push_back(run_head_path(size));
+    paths.push_back(run_timestamps_path(size));
+    paths.push_back(run_cosignatures_path(size));
+  }
+  std::vector<std::optional<Bytes>> got;
+  try {
+    got = log_.source().fetch_many(paths);
+  } catch (const LogFetchError& e) {
+    throw RemoteLogError(Kind::fetch, e.what());
+  }
+  for (std::size_t i = 0; i < paths.size(); ++i) fetched_ahead_[paths[i]] = std::move(got[i]);
+}
+
+std::optional<Bytes> PublishedEvidenceLog::fetch_run_file(const std::string& path, std::size_t limit) {
+  // Fetched ahead within fetch_limit_for(path), the limit every caller here gives.
+  if (auto taken = fetched_ahead_.extract(path)) return std::move(taken.mapped());
+  return log_.source().fetch(path, limit);
+}
+
 std::optional<CheckpointRow> PublishedEvidenceLog::checkpoint(std::uint64_t size) {
   if (size == newest_.size) return newest_;
   const std::string path = run_head_path(size);
-  const auto bytes = log_.source().fetch(path, kMaxCheckpointBytes);
+  const auto bytes = fetch_run_file(path, kMaxCheckpointBytes);
   if (!bytes)
     throw RemoteLogError(Kind::fetch,
                          fmt::format("The log {} does not publish the tree head signed at the end of each run ({} is "
@@ -329,7 +364,7 @@ std::optional<CheckpointRow> PublishedEvidenceLog::checkpoint(std::uint64_t size
 
 std::optional<nlohmann::json> PublishedEvidenceLog::timestamps(std::uint64_t size) {
   const std::string path = run_timestamps_path(size);
-  const auto bytes = log_.source().fetch(path, kMaxCheckpointBytes * 16);
+  const auto bytes = fetch_run_file(path, kMaxCheckpointBytes * 16);
   if (!bytes) return std::nullopt;
   auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
   if (!j.is_array())
@@ -341,7 +376,7 @@ std::optional<nlohmann::json> PublishedEvidenceLog::timestamps(std::uint64_t siz
 
 std::optional<nlohmann::json> PublishedEvidenceLog::cosignatures(std::uint64_t size) {
   const std::string path = run_cosignatures_path(size);
-  const auto bytes = log_.source().fetch(path, kMaxCheckpointBytes * 16);
+  const auto bytes = fetch_run_file(path, kMaxCheckpointBytes * 16);
   if (!bytes) return std::nullopt;
   auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
   const bool shaped = j.is_array() && std::all_of(j.begin(), j.end(), [](const nlohmann::json& c) {

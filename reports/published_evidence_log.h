@@ -60,6 +60,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   [[nodiscard]] std::string origin() const override { return verifier_.name; }
   [[nodiscard]] const Ed25519PublicKey& key() const override { return verifier_.key; }
   const CheckpointRow& newest() override { return newest_; }
+  void expect_run_heads(const std::set<std::uint64_t>& sizes) override;
   std::optional<CheckpointRow> checkpoint(std::uint64_t size) override;
   std::optional<nlohmann::json> timestamps(std::uint64_t size) override;
   std::optional<nlohmann::json> cosignatures(std::uint64_t size) override;
@@ -78,6 +79,9 @@ class PublishedEvidenceLog final : public EvidenceLog {
   [[nodiscard]] std::uint64_t summaries_read() const noexcept { return summaries_.size(); }
 
  private:
+  // A file of the dnswitness/ folder: from what expect_run_heads fetched ahead, else fetched now.
+  std::optional<Bytes> fetch_run_file(const std::string& path, std::size_t limit);
+
   struct RunRecord {
     std::int64_t started_ns = 0, finished_ns = 0;
   };
@@ -127,6 +131,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // Runs taken from their summaries (checked), by run leaf. Their rows are not copied into rows_,
   // which holds the rows of the bundles read.
   std::map<std::uint64_t, PublishedRunSummary> summaries_;
+  std::map<std::string, std::optional<Bytes>> fetched_ahead_;  // by expect_run_heads, until taken
   std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks
   struct Covered {
     std::uint64_t from = 0, to = 0;

@@ -261,6 +261,9 @@ std::size_t fetch_limit_for(std::string_view path) {
   if (path == "log.json") return kMaxLogJsonBytes;
   if (path.starts_with("tile/entries/")) return kMaxBundleBytes;
   if (path.starts_with("tile/")) return kMaxHashTileBytes;
+  // A run's time-stamps and cosignatures: lists of tokens or lines that grow as they arrive.
+  if (path.starts_with("dnswitness/timestamps/") || path.starts_with("dnswitness/cosignatures/"))
+    return kMaxCheckpointBytes * 16;
   return kMaxCheckpointBytes;
 }
 

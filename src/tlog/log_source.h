@@ -46,7 +46,8 @@ inline constexpr std::size_t kMaxCheckpointBytes = 64 * 1024;
 inline constexpr std::size_t kMaxLogJsonBytes = 64 * 1024;
 inline constexpr std::size_t kMaxHashTileBytes = 256 * 32;
 // The limit for a path relative to the log's prefix: "checkpoint", "log.json", a hash tile or an
-// entry bundle (kMaxBundleBytes); kMaxCheckpointBytes for anything else.
+// entry bundle (kMaxBundleBytes), a run's time-stamps or cosignatures (16 x kMaxCheckpointBytes);
+// kMaxCheckpointBytes for anything else.
 std::size_t fetch_limit_for(std::string_view path);
 
 struct LogSourceOptions {

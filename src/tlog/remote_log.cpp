@@ -261,7 +261,36 @@ std::vector<std::string> RemoteLog::entries(std::uint64_t first, std::uint64_t l
 
 std::string RemoteLog::entry(std::uint64_t index) {
   check_range(index, index + 1);
-  return bundle(index / kTileWidth)[index % kTileWidth];
+  const std::uint64_t n = index / kTileWidth, k = index % kTileWidth;
+  if (const auto it = bundles_.find(n); it != bundles_.end()) return it->second[k];
+  const TileId id = tile_holding(TileId::kEntriesLevel, n * kTileWidth, size());
+  if (cache_ && !no_cache_.contains(id)) {
+    const Hash expected = with_tiles([&] { return reader_.hash_at(0, index); });
+    auto held = cached_entries_.find(n);
+    if (held == cached_entries_.end()) {
+      if (auto bytes = cache_->read(id)) {
+        auto split = split_entry_bundle(*bytes);
+        if (split && split->size() == id.width) {
+          ++stats_.cache_hits;
+          ++stats_.bundles_read;
+          if (cached_order_.size() >= kBundleMemo) {
+            cached_entries_.erase(cached_order_.front());
+            cached_order_.erase(cached_order_.begin());
+          }
+          cached_order_.push_back(n);
+          held = cached_entries_.emplace(n, std::move(*split)).first;
+        }
+      }
+    }
+    if (held != cached_entries_.end()) {
+      if (leaf_hash(as_bytes(held->second[k])) == expected) return held->second[k];
+      cached_entries_.erase(held);
+      std::erase(cached_order_, n);
+    }
+    // Not in the cache, or the cached copy does not check out: read whole below, which drops a
+    // bad cached copy and fetches the bundle again.
+  }
+  return bundle(n)[k];
 }
 
 Hash RemoteLog::leaf_hash_at(std::uint64_t index) {

@@ -108,6 +108,8 @@ class RemoteLog {
   // The entries [first, last) (last <= size()), each checked against its leaf hash. Throws
   // RemoteLogError (usage for a range outside the tree).
   std::vector<std::string> entries(std::uint64_t first, std::uint64_t last);
+  // One entry, checked against its leaf hash. From a bundle in the cache only that entry is hashed
+  // (a report carries a few dozen leaves of a bundle); a fetched bundle is checked whole.
   std::string entry(std::uint64_t index);
   // The leaf hash of `index`, from the verified level-0 tile.
   Hash leaf_hash_at(std::uint64_t index);
@@ -164,6 +166,10 @@ class RemoteLog {
   std::map<TileId, Bytes> prefetched_;     // fetched ahead by prefetch(), not yet used or checked
   std::map<std::uint64_t, std::vector<std::string>> bundles_;  // verified, by bundle index
   std::vector<std::uint64_t> bundle_order_;                     // oldest first, for eviction
+  // Bundles read from the cache for entry(), split but not hashed: each entry is checked as it is
+  // taken. The last kBundleMemo, oldest first in cached_order_.
+  std::map<std::uint64_t, std::vector<std::string>> cached_entries_;
+  std::vector<std::uint64_t> cached_order_;
   std::map<std::uint64_t, std::optional<std::int64_t>> last_times_;  // last_time_of_bundle, memoised
   std::map<std::int64_t, std::uint64_t> first_at_;                    // first_at_or_after, memoised
 };

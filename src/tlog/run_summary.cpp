@@ -4,6 +4,8 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "crypto/encoding.h"
@@ -26,6 +28,56 @@ std::uint32_t interned(std::map<Key, std::uint32_t>& seen, std::vector<Key>& lis
 bool is_run_leaf(std::string_view data) {
   const auto j = json::parse(data.begin(), data.end(), nullptr, false);
   return j.is_object() && j.contains("kind") && j["kind"] == "run";
+}
+
+// The rows member as canonical_dump writes it: it follows "outcomes" (members are in key order).
+constexpr std::string_view kRowsMember = ",\"rows\":[";
+
+struct ScannedRow {
+  std::uint64_t key, outcome, time, set;
+};
+
+// A whole number as canonical JSON writes it (no sign, no leading zero, no fraction or exponent) at
+// text[at]; moves `at` past it.
+std::optional<std::uint64_t> scan_whole(std::string_view text, std::size_t& at) {
+  const std::size_t from = at;
+  std::uint64_t value = 0;
+  while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+    if (at > from && text[from] == '0') return std::nullopt;
+    if (__builtin_mul_overflow(value, 10u, &value) ||
+        __builtin_add_overflow(value, static_cast<std::uint64_t>(text[at] - '0'), &value))
+      return std::nullopt;
+    ++at;
+  }
+  if (at == from) return std::nullopt;
+  return value;
+}
+
+// The rows list, from just after its '[': rows of four whole numbers, comma-separated, without
+// spaces. Returns the position after its closing ']', or npos when it is not of that shape.
+std::size_t scan_rows(std::string_view text, std::size_t at, std::vector<ScannedRow>& rows) {
+  constexpr auto npos = std::string_view::npos;
+  const auto expect = [&](char c) {
+    if (at >= text.size() || text[at] != c) return false;
+    ++at;
+    return true;
+  };
+  if (expect(']')) return at;
+  for (;;) {
+    std::uint64_t v[4];
+    if (!expect('[')) return npos;
+    for (int i = 0; i < 4; ++i) {
+      if (i > 0 && !expect(',')) return npos;
+      const auto n = scan_whole(text, at);
+      if (!n) return npos;
+      v[i] = *n;
+    }
+    if (!expect(']')) return npos;
+    rows.push_back({v[0], v[1], v[2], v[3]});
+    if (rows.size() > kMaxRunSummaryRows) return npos;
+    if (expect(']')) return at;
+    if (!expect(',')) return npos;
+  }
 }
 
 }  // namespace
@@ -71,8 +123,20 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
   if (lines[1] != origin) return fail(fmt::format("it names the log {}", lines[1]));
   const auto r = parse_canonical_decimal(lines[2]), end = parse_canonical_decimal(lines[3]);
   if (!r || !end || *end <= *r) return fail("its run leaf or end is not a number, or the end is not after the run leaf");
-  const json body = json::parse(lines[4], nullptr, false);
-  if (!body.is_object() || body.size() != 6) return fail("its JSON line is not the summary object");
+  // The rows are nearly all of the line (about 1,000 per run): they are read by a scanner of their one
+  // canonical shape, and the rest of the object, with an empty rows list in their place, by nlohmann.
+  const std::string_view line = lines[4];
+  const std::size_t rows_at = line.find(kRowsMember);
+  if (rows_at == std::string_view::npos) return fail("its JSON line is not the summary object");
+  std::vector<ScannedRow> scanned;
+  const std::size_t rows_end = scan_rows(line, rows_at + kRowsMember.size(), scanned);
+  if (rows_end == std::string_view::npos)
+    return fail("a row is not [key, outcome, time, address set] in whole numbers");
+  std::string rest(line.substr(0, rows_at + kRowsMember.size()));
+  rest += line.substr(rows_end - 1);  // from the rows' closing bracket
+  const json body = json::parse(rest, nullptr, false);
+  if (!body.is_object() || body.size() != 6 || !body.contains("rows") || body["rows"] != json::array())
+    return fail("its JSON line is not the summary object");
   try {
     PublishedRunSummary s;
     s.run_leaf = *r;
@@ -85,9 +149,8 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
     const json& keys = body.at("keys");
     const json& outcomes = body.at("outcomes");
     const json& sets = body.at("address_sets");
-    const json& rows = body.at("rows");
-    if (!keys.is_array() || !outcomes.is_array() || !sets.is_array() || !rows.is_array() ||
-        rows.size() > kMaxRunSummaryRows || rows.size() >= *end - *r)
+    if (!keys.is_array() || !outcomes.is_array() || !sets.is_array() || scanned.size() > kMaxRunSummaryRows ||
+        scanned.size() >= *end - *r)
       return fail("its lists are not lists, or it has more rows than its run has leaves");
     for (const json& k : keys) {
       if (!k.is_array() || k.size() != 3) return fail("a key is not [qname, qtype, resolver]");
@@ -95,17 +158,16 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
     }
     for (const json& o : outcomes) s.outcomes.push_back(o.get<std::string>());
     for (const json& a : sets) s.address_sets.push_back(a.get<std::string>());
-    s.rows.reserve(rows.size());
-    for (const json& row : rows) {
-      if (!row.is_array() || row.size() != 4 || !row[0].is_number_unsigned() || !row[1].is_number_unsigned() ||
-          !row[2].is_number_integer() || !row[3].is_number_unsigned())
-        return fail("a row is not [key, outcome, time, address set] in whole numbers");
-      const auto k = row[0].get<std::uint64_t>(), o = row[1].get<std::uint64_t>(), a = row[3].get<std::uint64_t>();
-      if (k >= keys.size() || o >= outcomes.size() || a >= sets.size()) return fail("a row names no key, outcome or set");
-      const std::int64_t dt = row[2].get<std::int64_t>();
-      if (dt < 0) return fail("a row's time is before the time base");
-      s.rows.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(o), static_cast<std::uint32_t>(a),
-                        base + dt});
+    s.rows.reserve(scanned.size());
+    for (const auto& [k, o, dt, a] : scanned) {
+      if (k >= keys.size() || o >= outcomes.size() || a >= sets.size())
+        return fail("a row names no key, outcome or set");
+      std::int64_t t = 0;
+      if (dt > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+          __builtin_add_overflow(base, static_cast<std::int64_t>(dt), &t))
+        return fail("a row's time is out of range");
+      s.rows.push_back(
+          {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(o), static_cast<std::uint32_t>(a), t});
     }
     return s;
   } catch (const json::exception&) {

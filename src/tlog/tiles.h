@@ -124,8 +124,9 @@ class TileHashReader {
   TileFetchFn fetch_;
   bool verifying_ = false;
   std::map<std::pair<unsigned, std::uint64_t>, std::vector<Hash>> tiles_;
-  // Roots computed inside a tile (up to 127 hashes each), by [begin, end): a report asks for the
-  // same nodes in thousands of proofs. Emptied with tiles_.
+  // Roots of subtrees that are not a whole tile hash (inside a tile, or along the tree's right
+  // edge), by [begin, end): a report asks for the same nodes in thousands of proofs. Emptied with
+  // tiles_.
   std::map<std::pair<std::uint64_t, std::uint64_t>, Hash> inner_roots_;
 };
 

@@ -4,10 +4,12 @@
 // tile is refused naming its URL, and a warm cache leaves only the checkpoint to fetch.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "ledger/merkle.h"
 #include "support/lab.h"
@@ -24,13 +26,19 @@ namespace {
 // 5,104 leaves: 20 entry bundles, the last partial.
 const std::vector<std::size_t> kServedRuns = {1000, 1500, 2000, 600};
 
-// The request paths of nginx's access log ("<uri> <status> <bytes>" per line).
-std::vector<std::string> served_paths(const NginxServer& nginx) {
-  std::vector<std::string> out;
-  std::istringstream in(nginx.access_log());
-  std::string uri, status, bytes;
-  while (in >> uri >> status >> bytes) out.push_back(uri);
-  return out;
+// The request paths of nginx's access log ("<uri> <status> <bytes>" per line). nginx logs a request
+// after its response is sent, so the last line may come a moment after the client has read it: with
+// `at_least`, the log is read again (for up to 5 s) until it holds that many lines.
+std::vector<std::string> served_paths(const NginxServer& nginx, std::size_t at_least = 0) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    std::vector<std::string> out;
+    std::istringstream in(nginx.access_log());
+    std::string uri, status, bytes;
+    while (in >> uri >> status >> bytes) out.push_back(uri);
+    if (out.size() >= at_least || std::chrono::steady_clock::now() > deadline) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 std::string served_file(const fs::path& p) {
@@ -53,7 +61,7 @@ TEST_CASE("a log served by nginx is searched by time fetching only the bundles p
   const std::int64_t at = tl.run_start[2] + 700 * kTimedLogStep;
   const std::uint64_t found = log->first_at_or_after(at);
   CHECK(found == tl.run_first[2] + 1 + 700);
-  const auto paths = served_paths(nginx);
+  const auto paths = served_paths(nginx, log->stats().requests);
   std::set<std::string> bundles;
   for (const auto& p : paths) {
     CHECK_MESSAGE((p == "/checkpoint" || p.starts_with("/tile/")), p);
