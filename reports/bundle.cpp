@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <future>
 #include <set>
 #include <unordered_map>
@@ -303,26 +304,21 @@ json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
   std::map<std::uint64_t, json> run_records;  // run leaf -> its record, for the facts and time checks
   ResolverFactsBuilder resolver_facts;
   std::int64_t first_t = 0, last_t = 0;
-  // Leaves are read from the log in batches (the log is not shared between threads); the checks and
-  // parsing of a batch, which need nothing but the leaf and its proof, are split with a second thread.
+  // Leaves are read from the log in batches on this thread (the log is not shared between threads).
+  // A second thread checks and parses each batch, which needs nothing but the leaf and its proof,
+  // while this one reads the next batch and puts out the one before.
   const std::vector<std::uint64_t> leaf_list(leaf_set.begin(), leaf_set.end());
   constexpr std::size_t kBatch = 512;
-  std::vector<PreparedLeaf> batch;
-  for (std::size_t from = 0; from < leaf_list.size(); from += kBatch) {
-    const std::size_t n = std::min(kBatch, leaf_list.size() - from);
-    batch.clear();
-    batch.resize(n);
-    for (std::size_t k = 0; k < n; ++k) {
+  const auto read_batch = [&](std::size_t from) {
+    std::vector<PreparedLeaf> batch(std::min(kBatch, leaf_list.size() - from));
+    for (std::size_t k = 0; k < batch.size(); ++k) {
       batch[k].index = leaf_list[from + k];
       batch[k].data = log.leaf(batch[k].index);
       batch[k].proof = log.inclusion_proof(batch[k].index);
     }
-    const auto prepare_range = [&](std::size_t a, std::size_t b) {
-      for (std::size_t k = a; k < b; ++k) prepare_leaf(batch[k], newest);
-    };
-    auto other_half = std::async(std::launch::async, prepare_range, n / 2, n);
-    prepare_range(0, n / 2);
-    other_half.get();
+    return batch;
+  };
+  const auto put_out = [&](std::vector<PreparedLeaf>& batch) {
     for (auto& p : batch) {
       if (!p.problem.empty()) throw LedgerError(LedgerError::Kind::integrity, p.problem);
       const char* kind = "run";
@@ -338,6 +334,28 @@ json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
       }
       leaf(LeafEntry{p.index, kind, p.data, p.hash, p.proof, p.tlog});
     }
+  };
+  const auto prepare_all = [&newest](std::vector<PreparedLeaf>* batch) {
+    for (auto& p : *batch) prepare_leaf(p, newest);
+  };
+  // Two batches take turns: while the second thread prepares one, this thread fills or puts out the
+  // other. Declared before the future: a future left running when something throws is waited for
+  // by its destructor, before the batch it works on goes away.
+  std::array<std::vector<PreparedLeaf>, 2> batches;
+  std::future<void> preparing;
+  std::size_t c = 0;
+  if (!leaf_list.empty()) {
+    batches[c] = read_batch(0);
+    preparing = std::async(std::launch::async, prepare_all, &batches[c]);
+    for (std::size_t from = kBatch; from < leaf_list.size(); from += kBatch) {
+      batches[1 - c] = read_batch(from);
+      preparing.get();
+      preparing = std::async(std::launch::async, prepare_all, &batches[1 - c]);
+      put_out(batches[c]);
+      c = 1 - c;
+    }
+    preparing.get();
+    put_out(batches[c]);
   }
 
   // The facts with their time cross-checks, which read the previous run's leaf and the tokens of

@@ -346,9 +346,11 @@ Hash RemoteLog::root_at(std::uint64_t m) {
 std::optional<std::int64_t> RemoteLog::last_time_of_bundle(std::uint64_t n) {
   if (const auto it = last_times_.find(n); it != last_times_.end()) return it->second;
   std::optional<std::int64_t> found;
+  // Entry by entry from the end (entry() hashes only what it returns from a cached bundle); usually
+  // the last leaf has a time of its own.
   for (std::uint64_t k = n + 1; k-- > 0 && !found;) {
-    const auto& b = bundle(k);
-    for (auto it = b.rbegin(); it != b.rend() && !found; ++it) found = leaf_own_time_ns(*it);
+    const std::uint64_t first = k * kTileWidth, last = std::min(size(), first + kTileWidth);
+    for (std::uint64_t i = last; i-- > first && !found;) found = leaf_own_time_ns(entry(i));
   }
   last_times_[n] = found;
   return found;
@@ -397,11 +399,10 @@ std::uint64_t RemoteLog::search_time(std::int64_t time_ns) {
       lo = mid + 1;
   }
   if (lo == bundles) return size();
-  const auto& b = bundle(lo);
   std::optional<std::int64_t> current;  // inherited: < time_ns (see above)
-  for (std::size_t k = 0; k < b.size(); ++k) {
-    if (auto t = leaf_own_time_ns(b[k])) current = t;
-    if (current && *current >= time_ns) return lo * kTileWidth + k;
+  for (std::uint64_t i = lo * kTileWidth; i < std::min(size(), (lo + 1) * kTileWidth); ++i) {
+    if (auto t = leaf_own_time_ns(entry(i))) current = t;
+    if (current && *current >= time_ns) return i;
   }
   return size();  // not reached: the bundle's last time is >= time_ns
 }
