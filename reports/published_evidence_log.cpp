@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 #include <limits>
 
 #include "ledger/checkpoint.h"
@@ -103,26 +104,70 @@ void PublishedEvidenceLog::load(std::uint64_t k) {
   loaded_.insert(k);
 }
 
-std::optional<PublishedRunSummary> PublishedEvidenceLog::checked_summary(std::uint64_t run_leaf, const Bytes& bytes,
+PublishedEvidenceLog::OpenedSummary PublishedEvidenceLog::open_summary(const Bytes& bytes) const {
+  OpenedSummary o;
+  o.summary = open_run_summary(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                               verifier_.name, summary_signers_, &o.problem);
+  if (!o.summary) return o;
+  o.run_leaf_hash = leaf_hash(as_bytes(o.summary->run_leaf_bytes));
+  o.run_record = nlohmann::json::parse(o.summary->run_leaf_bytes, nullptr, false);
+  return o;
+}
+
+std::optional<PublishedRunSummary> PublishedEvidenceLog::checked_summary(std::uint64_t run_leaf, OpenedSummary&& o,
                                                                          std::string& problem,
                                                                          nlohmann::json& run_record) {
-  auto s = open_run_summary(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                            verifier_.name, summary_signers_, &problem);
-  if (!s) return std::nullopt;
-  problem = s->run_leaf != run_leaf ? fmt::format("it is the summary of the run at leaf {}", s->run_leaf)
-            : s->end > log_.size() ? "it ends past the log's signed tree"
-            : leaf_hash(as_bytes(s->run_leaf_bytes)) != log_.leaf_hash_at(run_leaf)
+  problem = std::move(o.problem);
+  if (!o.summary) return std::nullopt;
+  const PublishedRunSummary& s = *o.summary;
+  problem = s.run_leaf != run_leaf ? fmt::format("it is the summary of the run at leaf {}", s.run_leaf)
+            : s.end > log_.size() ? "it ends past the log's signed tree"
+            : o.run_leaf_hash != log_.leaf_hash_at(run_leaf)
                 ? fmt::format("its run leaf is not leaf {} of the log", run_leaf)
                 : "";
   if (!problem.empty()) return std::nullopt;
-  run_record = nlohmann::json::parse(s->run_leaf_bytes, nullptr, false);
-  const nlohmann::json& j = run_record;
+  const nlohmann::json& j = o.run_record;
   if (!j.is_object() || j.value("kind", "") != "run" || !j.contains("observation_count") ||
-      !j["observation_count"].is_number_unsigned() || j["observation_count"].get<std::uint64_t>() != s->rows.size()) {
+      !j["observation_count"].is_number_unsigned() || j["observation_count"].get<std::uint64_t>() != s.rows.size()) {
     problem = "its rows are not the run leaf's observation_count";
     return std::nullopt;
   }
-  return s;
+  run_record = std::move(o.run_record);
+  return std::move(o.summary);
+}
+
+void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t until_ns) {
+  // Walks the chain of runs as cover_time will, on what the cached summaries say (their `end` and
+  // their run leaf's start), before any is checked. What this reads is only a guess of which files
+  // cover_time will open: summary() takes a pre-opened one only for the run it asks for, and checks
+  // it against the log there, as one it read itself.
+  std::vector<std::pair<std::uint64_t, Bytes>> chain;
+  while (r < log_.size() && !no_summary_.count(r)) {
+    if (summaries_.count(r)) {
+      if (run_leaves_.at(r).started_ns > until_ns) break;
+      r = ends_.at(r);
+      continue;
+    }
+    if (opened_ahead_.count(r)) break;
+    auto bytes = log_.cached_file(run_summary_path(r), kMaxRunSummaryBytes);
+    if (!bytes) break;  // fetched by summary() itself
+    const auto said = peek_run_summary(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+    chain.emplace_back(r, std::move(*bytes));
+    if (!said || said->end <= r || said->started_ns > until_ns) break;
+    r = said->end;
+  }
+  // Opening a summary (its signature, its rows, its run leaf) needs nothing of the log: half the
+  // chain is opened on a second thread.
+  std::vector<OpenedSummary> opened(chain.size());
+  const auto open_range = [&](std::size_t a, std::size_t b) {
+    for (std::size_t k = a; k < b; ++k) opened[k] = open_summary(chain[k].second);
+  };
+  const std::size_t half = chain.size() / 2;
+  auto second = std::async(std::launch::async, open_range, half, chain.size());
+  open_range(0, half);
+  second.get();
+  for (std::size_t k = 0; k < chain.size(); ++k)
+    opened_ahead_.emplace(chain[k].first, OpenedAhead{std::move(chain[k].second), std::move(opened[k])});
 }
 
 bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
@@ -131,15 +176,22 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
   const std::string path = run_summary_path(run_leaf);
   // Summaries are immutable, so kept in the tile cache; a cached one is checked as a fetched one,
   // and fetched again when it does not check out.
-  std::optional<Bytes> bytes = log_.cached_file(path, kMaxRunSummaryBytes);
-  bool cached = bytes.has_value();
+  std::optional<Bytes> bytes;
+  bool cached = false;
   std::string problem;
   nlohmann::json j;
   std::optional<PublishedRunSummary> s;
-  if (cached) {
-    s = checked_summary(run_leaf, *bytes, problem, j);
-    if (!s) log_.drop_cached_file(path);
-    cached = s.has_value();
+  if (auto ahead = opened_ahead_.extract(run_leaf)) {
+    bytes = std::move(ahead.mapped().bytes);
+    s = checked_summary(run_leaf, std::move(ahead.mapped().opened), problem, j);
+    cached = true;
+  } else if ((bytes = log_.cached_file(path, kMaxRunSummaryBytes))) {
+    s = checked_summary(run_leaf, open_summary(*bytes), problem, j);
+    cached = true;
+  }
+  if (cached && !s) {
+    log_.drop_cached_file(path);
+    cached = false;
   }
   if (!s) {
     bytes = log_.source().fetch(path, kMaxRunSummaryBytes);
@@ -147,7 +199,7 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
       no_summary_.insert(run_leaf);
       return false;
     }
-    s = checked_summary(run_leaf, *bytes, problem, j);
+    s = checked_summary(run_leaf, open_summary(*bytes), problem, j);
   }
   const auto refuse = [&](const std::string& why) {
     throw RemoteLogError(Kind::tampered, fmt::format("The run summary {} does not check out ({}); ask the log's "
@@ -196,6 +248,7 @@ std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::in
   else
     r = run_leaf_before(first);
   const std::uint64_t begin = r;
+  precheck_summaries(r, hi + kTimeSearchSlackNs);
   while (r < log_.size()) {
     if (!summary(r)) {
       const auto [f, l] = load_time(lo, hi);

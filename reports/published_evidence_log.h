@@ -102,11 +102,23 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // Reads, checks and takes in the summary of the run whose run leaf is `run_leaf`; false when the
   // log publishes none. Throws RemoteLogError (tampered) for one that does not check out.
   bool summary(std::uint64_t run_leaf);
-  // The summary in `bytes`, opened and checked against the log (signer, run leaf, end); nullopt with
-  // the reason in `problem` otherwise.
-  // The parsed run leaf goes to `run_record`.
-  std::optional<PublishedRunSummary> checked_summary(std::uint64_t run_leaf, const Bytes& bytes, std::string& problem,
-                                                     nlohmann::json& run_record);
+  // A summary's file opened without the log: its signature and rows checked (open_run_summary), its
+  // run leaf hashed and parsed. Thread-safe: it reads nothing but `bytes` and the keys.
+  struct OpenedSummary {
+    std::optional<PublishedRunSummary> summary;
+    std::string problem;  // why it did not open, when it did not
+    Hash run_leaf_hash{};
+    nlohmann::json run_record;
+  };
+  [[nodiscard]] OpenedSummary open_summary(const Bytes& bytes) const;
+  // An opened summary checked against the log (run leaf, end, the run leaf's hash in the tiles, its
+  // observation count); nullopt with the reason in `problem` otherwise. The parsed run leaf goes to
+  // `run_record`.
+  std::optional<PublishedRunSummary> checked_summary(std::uint64_t run_leaf, OpenedSummary&& opened,
+                                                     std::string& problem, nlohmann::json& run_record);
+  // Opens, on two threads, the cached summaries of the chain of runs from run leaf r that cover_time
+  // is about to walk (until a run starting after until_ns), for summary() to take.
+  void precheck_summaries(std::uint64_t r, std::int64_t until_ns);
   // The summary of the run that holds leaf `index` (nullptr when that run's was not read), and
   // whether `index` is one of the observations such a summary has a row for.
   [[nodiscard]] const PublishedRunSummary* summary_holding(std::uint64_t index) const;
@@ -132,6 +144,11 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // which holds the rows of the bundles read.
   std::map<std::uint64_t, PublishedRunSummary> summaries_;
   std::map<std::string, std::optional<Bytes>> fetched_ahead_;  // by expect_run_heads, until taken
+  struct OpenedAhead {
+    Bytes bytes;
+    OpenedSummary opened;
+  };
+  std::map<std::uint64_t, OpenedAhead> opened_ahead_;  // by precheck_summaries, until summary() takes one
   std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks
   struct Covered {
     std::uint64_t from = 0, to = 0;

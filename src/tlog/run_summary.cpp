@@ -11,6 +11,7 @@
 #include "crypto/encoding.h"
 #include "model/decimal.h"
 #include "model/record_json.h"
+#include "timeutil/timestamp.h"
 
 namespace dnswitness {
 namespace {
@@ -173,6 +174,29 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
   } catch (const json::exception&) {
     return fail("its JSON line lacks a member or has one of another type");
   }
+}
+
+std::optional<RunSummaryPeek> peek_run_summary(std::string_view note) {
+  std::string_view lines[5];
+  for (auto& line : lines) {
+    const std::size_t nl = note.find('\n');
+    if (nl == std::string_view::npos) return std::nullopt;
+    line = note.substr(0, nl);
+    note.remove_prefix(nl + 1);
+  }
+  const auto end = parse_canonical_decimal(lines[3]);
+  constexpr std::string_view kLeaf = "\"run_leaf\":\"";
+  const std::size_t at = lines[4].find(kLeaf);
+  if (!end || at == std::string_view::npos) return std::nullopt;
+  const std::size_t from = at + kLeaf.size(), to = lines[4].find('"', from);
+  if (to == std::string_view::npos) return std::nullopt;
+  const auto leaf = base64_decode(lines[4].substr(from, to - from));
+  if (!leaf) return std::nullopt;
+  const json run = json::parse(leaf->begin(), leaf->end(), nullptr, false);
+  if (!run.is_object() || !run.contains("started_at") || !run["started_at"].is_string()) return std::nullopt;
+  const auto started = parse_rfc3339(run["started_at"].get_ref<const std::string&>());
+  if (!started) return std::nullopt;
+  return RunSummaryPeek{*end, started->ns};
 }
 
 RunSummaryWriter::RunSummaryWriter(TileFolder& folder, std::string origin, std::string signer_name,

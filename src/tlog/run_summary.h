@@ -72,6 +72,14 @@ struct PublishedRunSummary {
 // The text a summary signs (above), with a final '\n'.
 std::string run_summary_text(const std::string& origin, const PublishedRunSummary& summary);
 
+// What a summary's note says of its run before anything is checked: `end` and the run leaf's
+// started_at. Only for guessing which summaries to read ahead; nullopt when it cannot be read.
+struct RunSummaryPeek {
+  std::uint64_t end = 0;
+  std::int64_t started_ns = 0;
+};
+std::optional<RunSummaryPeek> peek_run_summary(std::string_view note);
+
 // A summary note, checked: signed by one of `signers`, of `origin`, well-formed, rows numbered from
 // R+1. Sets *why (one phrase) and returns nullopt otherwise. The run leaf's hash and the rows against
 // the leaves are the caller's to check.
