@@ -123,7 +123,8 @@ std::optional<PublishedRunSummary> open_run_summary(std::string_view note, const
   if (lines.size() != 5 || lines[0] != kRunSummaryFormat) return fail("it is not a dnswitness-run-summary/1 note");
   if (lines[1] != origin) return fail(fmt::format("it names the log {}", lines[1]));
   const auto r = parse_canonical_decimal(lines[2]), end = parse_canonical_decimal(lines[3]);
-  if (!r || !end || *end <= *r) return fail("its run leaf or end is not a number, or the end is not after the run leaf");
+  if (!r || !end || *end <= *r)
+    return fail("its run leaf or end is not a number, or the end is not after the run leaf");
   // The rows are nearly all of the line (about 1,000 per run): they are read by a scanner of their one
   // canonical shape, and the rest of the object, with an empty rows list in their place, by nlohmann.
   const std::string_view line = lines[4];
