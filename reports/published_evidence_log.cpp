@@ -156,6 +156,7 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
     if (!said || said->end <= r || said->started_ns > until_ns) break;
     r = said->end;
   }
+  if (chain.empty()) return;  // every summary of the span is taken in already (or not cached)
   // Opening a summary (its signature, its rows, its run leaf) needs nothing of the log: half the
   // chain is opened on a second thread.
   std::vector<OpenedSummary> opened(chain.size());

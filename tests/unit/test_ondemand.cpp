@@ -4,26 +4,15 @@
 #include <curl/curl.h>
 #include <doctest/doctest.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "ondemand/shared_library.h"
+#include "support/lab.h"
 
 using dnswitness::ondemand::MissingLibrary;
 using dnswitness::ondemand::SharedLibrary;
 
 namespace {
-
-std::string output_of(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 512> buf{};
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) out += buf.data();
-  REQUIRE(::pclose(pipe) == 0);
-  return out;
-}
 
 std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
@@ -83,7 +72,9 @@ TEST_CASE("libcurl's functions reached through the on-demand definitions keep th
 
 TEST_CASE("dnswitness starts without loading the libraries it opens on demand") {
   // LD_TRACE_LOADED_OBJECTS makes the dynamic loader list what it loads at start and stop (ldd).
-  const auto loaded = output_of(std::string("LD_TRACE_LOADED_OBJECTS=1 ") + DNSWITNESS_BINARY);
+  const auto traced = dnswitness::test::run_command(std::string("LD_TRACE_LOADED_OBJECTS=1 ") + DNSWITNESS_BINARY);
+  REQUIRE(traced.exit_code == 0);
+  const std::string& loaded = traced.out;
   CHECK(loaded.find("libsqlite3") != std::string::npos);  // the listing is real
   for (const char* lib : {"libcurl", "libpq", "libzip", "libxml2", "libpcap", "libfstrm", "libprotobuf-c", "libpango",
                           "libcairo", "libgobject"}) {
