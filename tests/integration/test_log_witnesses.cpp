@@ -277,12 +277,12 @@ TEST_CASE("watch --publish --witness: a witness that never answers costs a run i
       CHECK(row.status == "failed");
       CHECK(row.http_status == 0);
       // Given up after --witness-timeout (curl's words, "after 1003 milliseconds" on a busy machine),
-      // not after some longer default.
+      // not after the 10 s default; how much later than 1 s a loaded machine notices is not checked.
       const auto after = row.error.find("timed out after ");
       REQUIRE(after != std::string::npos);
       const long waited_ms = std::stol(row.error.substr(after + 16));
       CHECK(waited_ms >= 1000);
-      CHECK(waited_ms < 2000);
+      CHECK(waited_ms < 10000);
     }
   }
   CHECK(cosigners(pub / "checkpoint", {v1, v2}) == std::vector<std::string>{"w1.example.jp"});
