@@ -1,5 +1,7 @@
 #include "reports/bundle.h"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -338,19 +340,25 @@ json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
   const auto prepare_all = [&newest](std::vector<PreparedLeaf>* batch) {
     for (auto& p : *batch) prepare_leaf(p, newest);
   };
-  // Two batches take turns: while the second thread prepares one, this thread fills or puts out the
-  // other. Declared before the future: a future left running when something throws is waited for
-  // by its destructor, before the batch it works on goes away.
+  // Two batches take turns: while the helper thread prepares one, this thread fills or puts out the
+  // other. One helper for the whole report (not a thread per batch). Declared after the batches: its
+  // destructor waits for work still running (when something throws) before a batch goes away.
   std::array<std::vector<PreparedLeaf>, 2> batches;
-  std::future<void> preparing;
+  boost::asio::thread_pool helper(1);
+  const auto prepare = [&](std::vector<PreparedLeaf>* batch) {
+    std::packaged_task<void()> task([batch, &prepare_all] { prepare_all(batch); });
+    auto done = task.get_future();
+    boost::asio::post(helper, std::move(task));
+    return done;
+  };
   std::size_t c = 0;
   if (!leaf_list.empty()) {
     batches[c] = read_batch(0);
-    preparing = std::async(std::launch::async, prepare_all, &batches[c]);
+    std::future<void> preparing = prepare(&batches[c]);
     for (std::size_t from = kBatch; from < leaf_list.size(); from += kBatch) {
       batches[1 - c] = read_batch(from);
       preparing.get();
-      preparing = std::async(std::launch::async, prepare_all, &batches[1 - c]);
+      preparing = prepare(&batches[1 - c]);
       put_out(batches[c]);
       c = 1 - c;
     }

@@ -1,5 +1,7 @@
 #include "reports/published_evidence_log.h"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -37,7 +39,7 @@ std::int64_t run_time_field(const nlohmann::json& j, const char* key, std::uint6
 
 PublishedEvidenceLog::PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier,
                                            std::optional<NoteVerifier> summary_signer)
-    : log_(log), verifier_(std::move(verifier)) {
+    : log_(log), verifier_(std::move(verifier)), helper_(std::make_unique<boost::asio::thread_pool>(1)) {
   summary_signers_.push_back(verifier_);
   if (summary_signer) summary_signers_.push_back(std::move(*summary_signer));
   newest_.size = log_.size();
@@ -47,6 +49,8 @@ PublishedEvidenceLog::PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier
   const std::string published = log_.signed_checkpoint();
   newest_.note = note_signed_by(published, verifier_.name).value_or(published);
 }
+
+PublishedEvidenceLog::~PublishedEvidenceLog() = default;
 
 std::string PublishedEvidenceLog::where() const { return log_.source().location(); }
 
@@ -164,8 +168,15 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
     for (std::size_t k = a; k < b; ++k) opened[k] = open_summary(chain[k].second);
   };
   const std::size_t half = chain.size() / 2;
-  auto second = std::async(std::launch::async, open_range, half, chain.size());
-  open_range(0, half);
+  std::packaged_task<void()> task([&] { open_range(half, chain.size()); });
+  auto second = task.get_future();
+  boost::asio::post(*helper_, std::move(task));
+  try {
+    open_range(0, half);
+  } catch (...) {
+    second.wait();  // it reads `chain` and writes `opened`
+    throw;
+  }
   second.get();
   for (std::size_t k = 0; k < chain.size(); ++k)
     opened_ahead_.emplace(chain[k].first, OpenedAhead{std::move(chain[k].second), std::move(opened[k])});

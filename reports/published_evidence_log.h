@@ -36,6 +36,7 @@
 // RemoteLog. Thread-safety: none.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +46,10 @@
 #include "reports/evidence_log.h"
 #include "tlog/remote_log.h"
 #include "tlog/run_summary.h"
+
+namespace boost::asio {
+class thread_pool;
+}
 
 namespace dnswitness {
 
@@ -56,6 +61,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // `log` has been opened with `verifier` (RemoteLog::open). Run summaries are accepted when signed by
   // `verifier` or by `summary_signer` (the collector's key, for a probe's log read from a collector).
   PublishedEvidenceLog(RemoteLog& log, NoteVerifier verifier, std::optional<NoteVerifier> summary_signer = {});
+  ~PublishedEvidenceLog() override;
 
   [[nodiscard]] std::string origin() const override { return verifier_.name; }
   [[nodiscard]] const Ed25519PublicKey& key() const override { return verifier_.key; }
@@ -155,6 +161,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
     bool from_bundles = false;
   };
   std::map<std::pair<std::int64_t, std::int64_t>, Covered> covered_;  // cover_time's answers, by span
+  std::unique_ptr<boost::asio::thread_pool> helper_;  // the second thread of precheck_summaries
 };
 
 }  // namespace dnswitness

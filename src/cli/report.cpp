@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "cli/allocator.h"
 #include "cli/option_checks.h"
 #include "cli/ledger_options.h"
 #include "cli/manifest_key.h"
@@ -294,6 +295,7 @@ Action add_report(CLI::App& app) {
                   "Default: DNS観測報告書_<case>_<yyyymmdd>.pdf")
       ->option_text("FILE.pdf");
   return [opt]() -> int {
+    prefer_huge_pages();
     // --- everything the user gave, checked before anything is read or written ---
     bool want_pdf = opt->formats.empty();
     for (const auto& f : opt->formats) {

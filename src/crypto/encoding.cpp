@@ -5,11 +5,17 @@
 namespace dnswitness {
 
 std::string base64_encode(ByteView data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                                static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
+  std::string out;
+  base64_append(out, data);
   return out;
+}
+
+void base64_append(std::string& out, ByteView data) {
+  const std::size_t at = out.size();
+  out.resize(at + 4 * ((data.size() + 2) / 3) + 1);  // EVP_EncodeBlock writes a terminating NUL
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + at), data.data(),
+                                static_cast<int>(data.size()));
+  out.resize(at + static_cast<std::size_t>(n));
 }
 
 std::optional<Bytes> base64_decode(std::string_view text) {

@@ -9,6 +9,8 @@
 namespace dnswitness {
 
 std::string base64_encode(ByteView data);
+// The same, appended to `out` (no string of its own: for text made of many hashes).
+void base64_append(std::string& out, ByteView data);
 // Strict: rejects characters outside the alphabet, bad padding and embedded whitespace.
 std::optional<Bytes> base64_decode(std::string_view text);
 

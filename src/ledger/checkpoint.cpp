@@ -100,12 +100,25 @@ std::optional<Checkpoint> open_signed_checkpoint(std::string_view note, const No
 }
 
 std::string TlogProof::to_text() const {
-  std::string out(kTlogProofHeader);
-  out += "\n";
-  if (extra) out += "extra " + base64_encode(*extra) + "\n";
-  out += "index " + std::to_string(index) + "\n";
-  for (const Hash& h : inclusion) out += base64_encode(h) + "\n";
-  out += "\n";
+  std::string out;
+  // A report makes one per leaf: sized once.
+  out.reserve(std::string_view(kTlogProofHeader).size() + 32 + (extra ? 8 + 4 * extra->size() / 3 : 0) +
+              inclusion.size() * 45 + 1 + signed_checkpoint.size());
+  out += kTlogProofHeader;
+  out += '\n';
+  if (extra) {
+    out += "extra ";
+    base64_append(out, *extra);
+    out += '\n';
+  }
+  out += "index ";
+  out += std::to_string(index);
+  out += '\n';
+  for (const Hash& h : inclusion) {
+    base64_append(out, h);
+    out += '\n';
+  }
+  out += '\n';
   out += signed_checkpoint;
   return out;
 }

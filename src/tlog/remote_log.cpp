@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "crypto/encoding.h"
 #include "ledger/merkle.h"
@@ -390,13 +391,48 @@ std::uint64_t RemoteLog::search_time(std::int64_t time_ns) {
     else lo = std::max(lo, n + 1);
   }
   if (lo > hi) lo = 0, hi = bundles;
-  while (lo < hi) {
-    const std::uint64_t mid = lo + (hi - lo) / 2;
-    const auto t = last_time_of_bundle(mid);
-    if (t && *t >= time_ns)
-      hi = mid;
+  // Leaves come at a steady pace (runs at fixed intervals), so where time_ns falls between the
+  // times known at both ends of [lo, hi) is a better guess than the middle; then the bundle on the
+  // other side of the guess closes the range, usually for good: two reads instead of a dozen. A
+  // guess that does not halve the range is followed by a halving step, so a log whose pace changes
+  // costs at most about twice the steps of plain halving.
+  const auto probe = [&](std::uint64_t n) {
+    const auto t = last_time_of_bundle(n);
+    const bool at_or_after = t && *t >= time_ns;
+    if (at_or_after)
+      hi = n;
     else
-      lo = mid + 1;
+      lo = n + 1;
+    return at_or_after;
+  };
+  // The last time of bundle n when a probe read it (and it has one).
+  const auto known_time = [&](std::uint64_t n, std::int64_t& t) {
+    const auto it = last_times_.find(n);
+    if (it == last_times_.end() || !it->second) return false;
+    t = *it->second;
+    return true;
+  };
+  bool guess = true;
+  while (lo < hi) {
+    const std::uint64_t width = hi - lo;
+    std::uint64_t mid = lo + width / 2;
+    std::int64_t below = 0, above = 0;
+    const bool guessing = guess && lo > 0 && hi < bundles && known_time(lo - 1, below) && known_time(hi, above) &&
+                          above > below && time_ns > below;
+    if (guessing) {
+      // Bundle lo - 1 + k ends near below + k * (above - below) / (width + 1).
+      const long double f = static_cast<long double>(time_ns - below) / static_cast<long double>(above - below);
+      const auto k = static_cast<std::uint64_t>(std::ceil(f * static_cast<long double>(width + 1)));
+      mid = std::clamp<std::uint64_t>(lo + k - 1, lo, hi - 1);
+    }
+    const bool after = probe(mid);
+    if (guessing && lo < hi) {
+      if (after && mid > lo)
+        probe(mid - 1);
+      else if (!after && mid + 1 < hi)
+        probe(mid + 1);
+    }
+    guess = 2 * (hi - lo) <= width;
   }
   if (lo == bundles) return size();
   std::optional<std::int64_t> current;  // inherited: < time_ns (see above)

@@ -16,8 +16,10 @@
 // Time search: a leaf's time is leaf_own_time_ns() (tlog/leaf_time.h): a run record's started_at,
 // an observation's sent_at, and for any other leaf (events) the time of the leaf before it (a log
 // that starts with such leaves: before any time). Leaves are appended in time order, so
-// first_at_or_after(t) is a binary search over entry bundles that reads one bundle per step (its
-// last leaf's time decides) and fetches only the bundles it probes, about log2(size / 256) + 1.
+// first_at_or_after(t) is a search over entry bundles that reads one bundle per step (its last
+// leaf's time decides) and fetches only the bundles it probes: where the times at both ends of the
+// range are known it guesses by them (leaves come at a steady pace), else it halves the range; at
+// most about 2 log2(size / 256) + 1 steps, usually a few.
 // When times are non-decreasing the answer is exact. When they are not (a run is appended when it
 // finishes, so two overlapping runs, say cron and a manual run, append the later-started one's
 // leaves after the earlier's; a clock set back does the same), the answer is *a* boundary: the first

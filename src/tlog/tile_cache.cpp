@@ -1,6 +1,7 @@
 #include "tlog/tile_cache.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -56,25 +57,35 @@ std::optional<Bytes> TileCache::read_path(const std::string& path, std::size_t l
   const fs::path p = folder_ / path;
   const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return std::nullopt;
-  Bytes out;
-  std::uint8_t buf[65536];
+  // Read straight into a buffer of the file's size (one byte more, to see a file that grew): a
+  // report reads hundreds of cached bundles, and copying each through a stack buffer into a growing
+  // vector cost more than reading it.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > limit) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  Bytes out(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t got = 0;
   bool ok = true;
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd, out.data() + got, out.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       ok = false;
       break;
     }
     if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
-    if (out.size() > limit) {
+    got += static_cast<std::size_t>(n);
+    if (got == out.size()) {
+      // Longer than when it was measured: someone is writing it, which our cache never does in place.
       ok = false;
       break;
     }
   }
   ::close(fd);
   if (!ok) return std::nullopt;
+  out.resize(got);
   return out;
 }
 
