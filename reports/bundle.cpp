@@ -482,7 +482,7 @@ json build_bundle(EvidenceLog& log, const ReportRequest& req, BundleStats* stats
 }
 
 BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& req,
-                           const std::function<void(std::string_view)>& sink) {
+                           const std::function<void(std::string_view)>& sink, bool hash) {
   BundleWritten w;
   Sha256 hasher;
   std::string buf;
@@ -490,7 +490,7 @@ BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& req,
   buf.reserve(kChunk + 64 * 1024);
   // Chunks are hashed and written on a second thread while the next one is built.
   BackgroundWriter writer([&](const std::string& chunk) {
-    hasher.update(bytes_of(chunk));
+    if (hash) hasher.update(bytes_of(chunk));
     w.bytes += chunk.size();
     sink(chunk);
   });
@@ -567,7 +567,7 @@ BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& req,
   buf += '\n';
   flush();
   writer.finish();
-  w.sha256 = hasher.finish();
+  if (hash) w.sha256 = hasher.finish();
   w.key_fingerprint = bundle["ledger"]["key_fingerprint_sha256"].get<std::string>();
   for (const auto& l : bundle["tables"]["logins"]) w.table_warnings += l["warnings"].size();
   return w;

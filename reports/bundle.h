@@ -84,18 +84,19 @@ nlohmann::json build_bundle(LedgerStore& store, const ReportRequest& request, Bu
 struct BundleWritten {
   BundleStats stats;
   std::uint64_t bytes = 0;
-  Hash sha256{};  // of every byte passed to the sink
+  Hash sha256{};  // of every byte passed to the sink (zero when not asked for)
   std::string key_fingerprint;
   std::size_t table_warnings = 0;  // warnings in tables.logins, for the summary line
 };
 
 // Writes exactly the bytes of build_bundle(...).dump(1) + "\n" to `sink`, in pieces of about
 // 1 MiB, without holding the leaves in a JSON tree: the leaves array is written leaf by leaf as the
-// leaves are read, and the SHA-256 of the output is computed on the way (for report.sha256).
+// leaves are read, and the SHA-256 of the output is computed on the way (for report.sha256) unless
+// `hash` is false (a multi-log report hashes the document around the bundles instead).
 // Same checks and errors as build_bundle; on an exception part of the bundle may already have been
 // passed to the sink, so the caller writes to a temporary file it discards.
 BundleWritten write_bundle(EvidenceLog& log, const ReportRequest& request,
-                           const std::function<void(std::string_view)>& sink);
+                           const std::function<void(std::string_view)>& sink, bool hash = true);
 BundleWritten write_bundle(LedgerStore& store, const ReportRequest& request,
                            const std::function<void(std::string_view)>& sink);
 

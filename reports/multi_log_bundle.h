@@ -32,7 +32,7 @@ struct LogPart {
 struct MultiLogWritten {
   std::uint64_t bytes = 0;
   Hash sha256{};  // of every byte passed to the sink
-  std::vector<BundleWritten> parts;  // per log, in order (their sha256 and bytes are of the inner bundle)
+  std::vector<BundleWritten> parts;  // per log, in order (bytes: of the inner bundle; sha256: not computed)
 };
 
 // The bundle as a JSON document: the reference write_multi_log_bundle is tested against. The

@@ -294,8 +294,7 @@ Action add_report(CLI::App& app) {
                   "File name of the PDF (at most 50 characters with .pdf; letters, digits, kana, kanji, - and _). "
                   "Default: DNS観測報告書_<case>_<yyyymmdd>.pdf")
       ->option_text("FILE.pdf");
-  return [opt]() -> int {
-    prefer_huge_pages();
+  const auto run = [opt]() -> int {
     // --- everything the user gave, checked before anything is read or written ---
     bool want_pdf = opt->formats.empty();
     for (const auto& f : opt->formats) {
@@ -732,6 +731,7 @@ Action add_report(CLI::App& app) {
       return report_current_exception();
     }
   };
+  return [run]() -> int { return on_huge_pages(run); };
 }
 
 }  // namespace dnswitness::cli

@@ -270,8 +270,11 @@ std::string RemoteLog::entry(std::uint64_t index) {
     auto held = cached_entries_.find(n);
     if (held == cached_entries_.end()) {
       if (auto bytes = cache_->read(id)) {
-        auto split = split_entry_bundle(*bytes);
-        if (split && split->size() == id.width) {
+        // The views point into the bytes' own buffer, which moving the vector keeps.
+        CachedBundle b{std::move(*bytes), {}};
+        auto views = entry_views(ByteView(b.bytes.data(), b.bytes.size()));
+        if (views && views->size() == id.width) {
+          b.entries = std::move(*views);
           ++stats_.cache_hits;
           ++stats_.bundles_read;
           if (cached_order_.size() >= kBundleMemo) {
@@ -279,12 +282,14 @@ std::string RemoteLog::entry(std::uint64_t index) {
             cached_order_.erase(cached_order_.begin());
           }
           cached_order_.push_back(n);
-          held = cached_entries_.emplace(n, std::move(*split)).first;
+          held = cached_entries_.emplace(n, std::move(b)).first;
         }
       }
     }
     if (held != cached_entries_.end()) {
-      if (leaf_hash(as_bytes(held->second[k])) == expected) return held->second[k];
+      const std::string_view e = held->second.entries[k];
+      if (leaf_hash(as_bytes(e)) == expected)
+        return std::string(e);
       cached_entries_.erase(held);
       std::erase(cached_order_, n);
     }

@@ -46,6 +46,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/checkpoint.h"
@@ -170,7 +171,11 @@ class RemoteLog {
   std::vector<std::uint64_t> bundle_order_;                     // oldest first, for eviction
   // Bundles read from the cache for entry(), split but not hashed: each entry is checked as it is
   // taken. The last kBundleMemo, oldest first in cached_order_.
-  std::map<std::uint64_t, std::vector<std::string>> cached_entries_;
+  struct CachedBundle {
+    Bytes bytes;                           // the file as read
+    std::vector<std::string_view> entries;  // into bytes
+  };
+  std::map<std::uint64_t, CachedBundle> cached_entries_;
   std::vector<std::uint64_t> cached_order_;
   std::map<std::uint64_t, std::optional<std::int64_t>> last_times_;  // last_time_of_bundle, memoised
   std::map<std::int64_t, std::uint64_t> first_at_;                    // first_at_or_after, memoised

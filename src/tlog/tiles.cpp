@@ -157,8 +157,9 @@ Bytes entry_bundle_bytes(const std::vector<std::string_view>& entries) {
   return out;
 }
 
-std::optional<std::vector<std::string>> split_entry_bundle(ByteView bytes) {
-  std::vector<std::string> out;
+std::optional<std::vector<std::string_view>> entry_views(ByteView bytes) {
+  std::vector<std::string_view> out;
+  out.reserve(kTileWidth);
   std::size_t pos = 0;
   while (pos < bytes.size()) {
     if (out.size() == kTileWidth || bytes.size() - pos < 2) return std::nullopt;
@@ -169,6 +170,12 @@ std::optional<std::vector<std::string>> split_entry_bundle(ByteView bytes) {
     pos += len;
   }
   return out;
+}
+
+std::optional<std::vector<std::string>> split_entry_bundle(ByteView bytes) {
+  const auto views = entry_views(bytes);
+  if (!views) return std::nullopt;
+  return std::vector<std::string>(views->begin(), views->end());
 }
 
 // ---- TileHashReader ----------------------------------------------------------------------------

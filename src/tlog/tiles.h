@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "crypto/sha256.h"
@@ -76,6 +77,8 @@ std::optional<std::vector<Hash>> split_tile(ByteView bytes);
 Bytes entry_bundle_bytes(const std::vector<std::string_view>& entries);
 // nullopt on a truncated length or entry, trailing bytes, or more than 256 entries.
 std::optional<std::vector<std::string>> split_entry_bundle(ByteView bytes);
+// The same as views into `bytes` (no copies: for a reader that takes a few entries of a bundle).
+std::optional<std::vector<std::string_view>> entry_views(ByteView bytes);
 
 // Fetches one tile's bytes by its id, or nullopt when it is absent (a missing file, a 404). Throws
 // for anything else (the reader passes it on).
@@ -123,11 +126,19 @@ class TileHashReader {
   std::uint64_t size_;
   TileFetchFn fetch_;
   bool verifying_ = false;
-  std::map<std::pair<unsigned, std::uint64_t>, std::vector<Hash>> tiles_;
+  // Hashed, not ordered: a report's proofs look nodes up about 600,000 times.
+  struct PairHash {
+    template <class A, class B>
+    std::size_t operator()(const std::pair<A, B>& p) const noexcept {
+      const auto a = static_cast<std::uint64_t>(p.first), b = static_cast<std::uint64_t>(p.second);
+      return static_cast<std::size_t>((a * 0x9E3779B97F4A7C15ULL) ^ (b + 0x632BE59BD9B4E019ULL + (a << 6) + (a >> 2)));
+    }
+  };
+  std::unordered_map<std::pair<unsigned, std::uint64_t>, std::vector<Hash>, PairHash> tiles_;
   // Roots of subtrees that are not a whole tile hash (inside a tile, or along the tree's right
   // edge), by [begin, end): a report asks for the same nodes in thousands of proofs. Emptied with
   // tiles_.
-  std::map<std::pair<std::uint64_t, std::uint64_t>, Hash> inner_roots_;
+  std::unordered_map<std::pair<std::uint64_t, std::uint64_t>, Hash, PairHash> inner_roots_;
 };
 
 class TileReadError : public std::runtime_error {

@@ -215,3 +215,41 @@ TEST_CASE("verify refuses a multi-log report whose parts were changed, disagree,
     else CHECK(why.find(c.expected) == 0);
   }
 }
+
+TEST_CASE("three logs' bundles are made at the same time and still written in order; one that fails stops the report") {
+  const TwoLogs logs;
+  TempDir third;
+  std::vector<std::int64_t> c_starts;
+  for (int k = 0; k < 5; ++k) c_starts.push_back(kTimedLogStart + 5 * kMinute + k * 12 * kMinute);
+  const TimedLog c = make_timed_log(third.path(), {20, 90, 7, 33, 15}, "example.net/probes/multi-c", c_starts);
+  const ReportRequest req = request_at(kTimedLogStart + 22 * kMinute);
+  OpenLogs open(logs);
+  const auto c_source = LogSource::open(c.folder.string());
+  const NoteVerifier c_key = parse_verifier_key(c.verifier_key);
+  const auto c_remote = RemoteLog::open(*c_source, c_key);
+  PublishedEvidenceLog c_log(*c_remote, c_key);
+  std::vector<LogPart> parts = open.parts;
+  parts.push_back({c.folder.string(), &c_log, nullptr});
+
+  const json doc = build_multi_log_bundle(parts, req);
+  MultiLogWritten w;
+  const std::string bytes = streamed(parts, req, &w);
+  CHECK(bytes == doc.dump(1) + "\n");
+  REQUIRE(w.parts.size() == 3);
+  CHECK(w.parts[2].stats.observation_leaves > 0);
+  REQUIRE(doc["logs"].size() == 3);
+  CHECK(doc["logs"][2]["bundle"]["ledger"]["origin"] == "example.net/probes/multi-c");
+  const BundleVerification v = verify_bundle(bytes);
+  INFO(v.failure);
+  CHECK(v.ok);
+
+  // The third log's entry bundles gone: its part fails, and the report with it, with that log's error.
+  TempDir copy;
+  fs::copy(c.folder, copy.path() / "pub", fs::copy_options::recursive);
+  fs::remove_all(copy.path() / "pub" / "tile" / "entries");
+  const auto broken_source = LogSource::open((copy.path() / "pub").string());
+  const auto broken_remote = RemoteLog::open(*broken_source, c_key);
+  PublishedEvidenceLog broken(*broken_remote, c_key);
+  parts.back().log = &broken;
+  CHECK_THROWS_WITH_AS(streamed(parts, req), doctest::Contains("is missing"), RemoteLogError);
+}
