@@ -172,6 +172,17 @@ TEST_CASE("a report drawn from a published log served by nginx equals the ledger
       CHECK(text.find("第2部（全2部）") != std::string::npos);
       CHECK(text.find("example.org/probes/tokyo") != std::string::npos);
     }
+    // The second log's bundle waits in $TMPDIR until its turn: a TMPDIR that is not there is one
+    // sentence naming it, exit 1, and no report.
+    const fs::path no_tmp = t.path() / "no-such-tmp";
+    const auto spill = run_command(cache + "TMPDIR=" + no_tmp.string() + " " + DNSWITNESS_BINARY +
+                                   " report --local --ledger " + probe.string() + " --log " + nginx.url() +
+                                   " --log-key '" + key + "'" + at + "--format json --out " +
+                                   (t.path() / "multi-no-tmp").string());
+    CHECK(spill.exit_code == 1);
+    CHECK(spill.err.find("dnswitness: Cannot make a temporary file in " + no_tmp.string() +
+                         " for a part of the report (No such file or directory)") != std::string::npos);
+    CHECK_FALSE(fs::exists(t.path() / "multi-no-tmp" / "report.json"));
     // A manifest.sig put beside it is refused: no one key signs a report of several logs.
     write_file(multi / "manifest.sig", "x");
     CHECK(run_dnswitness("verify " + (multi / "report.json").string()).exit_code == 4);
