@@ -159,13 +159,7 @@ MultiLogWritten write_multi_log_bundle(const std::vector<LogPart>& logs, const R
     std::vector<std::thread> helpers;
     const std::size_t threads = std::min<std::size_t>(kPartsAtOnce, logs.size());
     for (std::size_t k = 1; k < threads; ++k) helpers.emplace_back(make_parts);
-    try {
-      make_parts();
-    } catch (...) {
-      failed = true;
-      for (auto& t : helpers) t.join();
-      throw;
-    }
+    make_parts();  // throws nothing: each part's error is kept in `errors`
     for (auto& t : helpers) t.join();
   }
   // The first log (in order) whose bundle failed on its own; the others were abandoned for it.

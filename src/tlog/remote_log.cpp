@@ -399,8 +399,8 @@ std::uint64_t RemoteLog::search_time(std::int64_t time_ns) {
   // Leaves come at a steady pace (runs at fixed intervals), so where time_ns falls between the
   // times known at both ends of [lo, hi) is a better guess than the middle; then the bundle on the
   // other side of the guess closes the range, usually for good: two reads instead of a dozen. A
-  // guess that does not halve the range is followed by a halving step, so a log whose pace changes
-  // costs at most about twice the steps of plain halving.
+  // guess (two reads) that does not halve the range is followed by a halving step, so a log whose
+  // pace changes costs at most about three times the reads of plain halving.
   const auto probe = [&](std::uint64_t n) {
     const auto t = last_time_of_bundle(n);
     const bool at_or_after = t && *t >= time_ns;

@@ -19,7 +19,7 @@
 // first_at_or_after(t) is a search over entry bundles that reads one bundle per step (its last
 // leaf's time decides) and fetches only the bundles it probes: where the times at both ends of the
 // range are known it guesses by them (leaves come at a steady pace), else it halves the range; at
-// most about 2 log2(size / 256) + 1 steps, usually a few.
+// most about 3 log2(size / 256) + 1 reads, usually a few.
 // When times are non-decreasing the answer is exact. When they are not (a run is appended when it
 // finishes, so two overlapping runs, say cron and a manual run, append the later-started one's
 // leaves after the earlier's; a clock set back does the same), the answer is *a* boundary: the first
