@@ -237,6 +237,93 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
   return true;
 }
 
+const std::vector<RunIndexLine>* PublishedEvidenceLog::run_index_file(std::uint64_t n) {
+  if (const auto it = run_index_.find(n); it != run_index_.end()) return it->second ? &*it->second : nullptr;
+  const std::uint64_t width = run_index_width(n, log_.size());
+  const std::string path = run_index_path(n, width);
+  const auto parse = [&](const Bytes& bytes, std::string* why) {
+    return parse_run_index(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), n, width, why);
+  };
+  // Immutable, so kept in the tile cache; a cached one that does not parse is fetched again.
+  std::optional<std::vector<RunIndexLine>> lines;
+  if (const auto cached = log_.cached_file(path, kMaxRunIndexBytes)) {
+    lines = parse(*cached, nullptr);
+    if (!lines) log_.drop_cached_file(path);
+  }
+  if (!lines) {
+    const auto bytes = log_.source().fetch(path, kMaxRunIndexBytes);
+    if (bytes) {
+      std::string why;
+      lines = parse(*bytes, &why);
+      if (!lines)
+        throw RemoteLogError(Kind::tampered, fmt::format("The run index {} does not check out ({}); ask the log's "
+                                                         "operator (or the collector) to publish it again.",
+                                                         log_.source().url_of(path), why));
+      log_.cache_file(path, *bytes);
+    }
+  }
+  const auto& kept = run_index_[n] = std::move(lines);
+  return kept ? &*kept : nullptr;
+}
+
+std::uint64_t PublishedEvidenceLog::run_index_files_read() const noexcept {
+  return static_cast<std::uint64_t>(
+      std::count_if(run_index_.begin(), run_index_.end(), [](const auto& f) { return f.second.has_value(); }));
+}
+
+std::optional<std::uint64_t> PublishedEvidenceLog::indexed_start(std::int64_t t, std::int64_t until_ns) {
+  // The last file whose first run started at or before t (a file without runs counts as such), then
+  // the last run in it, or in the files before it, that started at or before t.
+  const std::uint64_t files = run_index_files(log_.size());
+  std::uint64_t lo = 0, hi = files;
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    const auto* f = run_index_file(mid);
+    if (!f) return std::nullopt;
+    if (f->empty() || f->front().started_ns <= t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  std::optional<RunIndexLine> said;
+  for (std::uint64_t m = lo; m-- > 0 && !said;) {
+    const auto* f = run_index_file(m);
+    if (!f) return std::nullopt;
+    for (auto it = f->rbegin(); it != f->rend() && !said; ++it)
+      if (it->started_ns <= t) said = *it;
+  }
+  if (!said) {
+    // t is before every run listed: when the log begins with a run, the span begins there.
+    const auto* f = files > 0 ? run_index_file(0) : nullptr;
+    if (!f || f->empty() || f->front().run_leaf != 0) return std::nullopt;
+    said = f->front();
+  }
+  std::uint64_t r = said->run_leaf;
+  precheck_summaries(r, until_ns);
+  if (!summary(r)) return std::nullopt;
+  if (run_leaves_.at(r).started_ns != said->started_ns) {
+    const std::uint64_t n = r / kRunIndexLeaves;
+    throw RemoteLogError(Kind::tampered,
+                         fmt::format("The run index {} says the run at leaf {} started at {} ns, but its run record "
+                                     "says {} ns; ask the log's operator (or the collector) to publish it again.",
+                                     log_.source().url_of(run_index_path(n, run_index_width(n, log_.size()))), r,
+                                     said->started_ns, run_leaves_.at(r).started_ns));
+  }
+  // Runs that started at or before t after the one named: those the index does not cover yet (after
+  // its last full bundle), or leaves out.
+  for (std::uint64_t next = ends_.at(r); next < log_.size(); next = ends_.at(r)) {
+    if (!summary(next)) return std::nullopt;
+    if (run_leaves_.at(next).started_ns > t) break;
+    r = next;
+  }
+  // The first leaf at or after t is in run r (its run leaf, or a row), else it begins the next run.
+  const PublishedRunSummary& s = summaries_.at(r);
+  if (run_leaves_.at(r).started_ns >= t ||
+      std::any_of(s.rows.begin(), s.rows.end(), [&](const PublishedRunSummary::Row& row) { return row.time_ns >= t; }))
+    return r;
+  return ends_.at(r);
+}
+
 std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::int64_t lo, std::int64_t hi,
                                                                           bool* from_bundles) {
   if (from_bundles) *from_bundles = false;
@@ -251,14 +338,19 @@ std::pair<std::uint64_t, std::uint64_t> PublishedEvidenceLog::cover_time(std::in
     if (from_bundles) *from_bundles = bundles;
     return std::pair{from, to};
   };
-  const std::uint64_t first = log_.first_at_or_after(lo - kTimeSearchSlackNs);
-  if (first >= log_.size()) return {first, first};
-  // The run holding `first`: a summarized one, else found in the bundles before it.
   std::uint64_t r = 0;
-  if (const PublishedRunSummary* holding = summary_holding(first))
-    r = holding->run_leaf;
-  else
-    r = run_leaf_before(first);
+  if (const auto start = indexed_start(lo - kTimeSearchSlackNs, hi + kTimeSearchSlackNs)) {
+    r = *start;
+    if (r >= log_.size()) return {r, r};
+  } else {
+    const std::uint64_t first = log_.first_at_or_after(lo - kTimeSearchSlackNs);
+    if (first >= log_.size()) return {first, first};
+    // The run holding `first`: a summarized one, else found in the bundles before it.
+    if (const PublishedRunSummary* holding = summary_holding(first))
+      r = holding->run_leaf;
+    else
+      r = run_leaf_before(first);
+  }
   const std::uint64_t begin = r;
   precheck_summaries(r, hi + kTimeSearchSlackNs);
   while (r < log_.size()) {
@@ -356,7 +448,15 @@ std::vector<RunTime> PublishedEvidenceLog::runs_around(const std::vector<ReportW
       return false;
     };
     const std::uint64_t top = std::min(first, log_.size() == 0 ? 0 : log_.size() - 1);
-    if (!started_before(first, first + 1))
+    // The run just before `first` when a summary already named it (it ends where `first` starts).
+    const auto before_known = [&] {
+      const auto it = run_leaves_.lower_bound(first);
+      if (it == run_leaves_.begin()) return false;
+      const auto prev = std::prev(it);
+      const auto end = ends_.find(prev->first);
+      return prev->second.started_ns < s.from_ns && end != ends_.end() && end->second == first;
+    };
+    if (!started_before(first, first + 1) && !before_known())
       for (std::uint64_t k = top / kBundle + 1; k-- > 0;) {
         load(k);
         if (started_before(k * kBundle, std::max(first, top + 1))) break;

@@ -13,8 +13,12 @@
 // the same key and its root must be the log's own root at that size.
 //
 // Run summaries (tlog/run_summary.h): where the log publishes them, the leaves around a time are
-// read from the summary of each run instead of from its entry bundles: the search by time finds the
-// run leaf before the range, and each summary names where the next run starts. The run leaf in a
+// read from the summary of each run instead of from its entry bundles: the run index (tlog/run_index.h)
+// names the last run that started before the range, and each summary names where the next run
+// starts (where the log has no run index, the search by time over the bundles finds the run). The
+// run index is only a hint: the run it names is taken only when its summary's run leaf (checked
+// against the tiles) started when the index says, and the walk forward from it over the summaries
+// finds any run it left out. The run leaf in a
 // summary is checked against the level-0 tile; every observation leaf read later (the ones the report
 // carries) is compared with its summary row, and a difference stops the report (exit 4) naming the
 // summary. A run without a summary (a log published before they existed, or by a publisher without
@@ -45,6 +49,7 @@
 #include "ledger/signed_note.h"
 #include "reports/evidence_log.h"
 #include "tlog/remote_log.h"
+#include "tlog/run_index.h"
 #include "tlog/run_summary.h"
 
 namespace boost::asio {
@@ -83,6 +88,8 @@ class PublishedEvidenceLog final : public EvidenceLog {
   [[nodiscard]] std::vector<std::string> resolvers_seen() const;
   // Run summaries read and used so far.
   [[nodiscard]] std::uint64_t summaries_read() const noexcept { return summaries_.size(); }
+  // Run index files read (present in the log) so far.
+  [[nodiscard]] std::uint64_t run_index_files_read() const noexcept;
 
  private:
   // A file of the dnswitness/ folder: from what expect_run_heads fetched ahead, else fetched now.
@@ -122,6 +129,15 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // `run_record`.
   std::optional<PublishedRunSummary> checked_summary(std::uint64_t run_leaf, OpenedSummary&& opened,
                                                      std::string& problem, nlohmann::json& run_record);
+  // File n of the run index (tlog/run_index.h) for the log's size, from the cache or fetched; nullptr
+  // when the log has none (published before run indexes). Throws RemoteLogError (tampered) for one
+  // that does not parse.
+  const std::vector<RunIndexLine>* run_index_file(std::uint64_t n);
+  // The run leaf where a span starting at `t` begins (that of the run holding the first leaf at or
+  // after t; size() when there is none), found through the run index and checked through the
+  // summaries: no entry bundle is read. nullopt when the log lacks either; then cover_time searches
+  // the bundles by time. `until_ns`: where the span ends, for precheck_summaries.
+  std::optional<std::uint64_t> indexed_start(std::int64_t t, std::int64_t until_ns);
   // Opens, on two threads, the cached summaries of the chain of runs from run leaf r that cover_time
   // is about to walk (until a run starting after until_ns), for summary() to take.
   void precheck_summaries(std::uint64_t r, std::int64_t until_ns);
@@ -156,6 +172,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   };
   std::map<std::uint64_t, OpenedAhead> opened_ahead_;  // by precheck_summaries, until summary() takes one
   std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks
+  std::map<std::uint64_t, std::optional<std::vector<RunIndexLine>>> run_index_;  // by file number, once read
   struct Covered {
     std::uint64_t from = 0, to = 0;
     bool from_bundles = false;

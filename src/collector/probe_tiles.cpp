@@ -11,6 +11,7 @@
 #include "ledger/signed_note.h"
 #include "tlog/publish.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_index.h"
 #include "tlog/run_summary.h"
 
 namespace dnswitness {
@@ -98,14 +99,18 @@ ProbeTilesResult write_probe_tiles(PgSession& db, const std::filesystem::path& t
   const std::string log_json = published_log_json(origin, verifier.key);
   if (read_small_file(dir / "log.json", kMaxNoteBytes) != log_json) folder.put_replacing("log.json", log_json);
   if (held.size != newest.size) {
-    // Each new run's summary, signed by the collector (docs/fleet.md, "Tiles").
+    // Where each run starts (tlog/run_index.h), and each new run's summary, signed by the collector
+    // (docs/fleet.md, "Tiles").
+    RunIndexWriter run_index(folder, held.size);
+    LeafStream stream = indexing(entry_stream(db, probe), run_index);
     if (signer) {
       RunSummaryWriter summaries(folder, origin, signer->identity.name, *signer->key, held.size);
-      write_tiles(folder, held, newest, summarizing(entry_stream(db, probe), summaries));
+      write_tiles(folder, held, newest, summarizing(std::move(stream), summaries));
       summaries.finish(newest.size);
     } else {
-      write_tiles(folder, held, newest, entry_stream(db, probe));
+      write_tiles(folder, held, newest, stream);
     }
+    run_index.finish(newest.size);
   }
   for (const auto& r : db.exec("SELECT size, note FROM checkpoints WHERE probe = $1 AND size > $2 AND size <= $3 "
                                "ORDER BY size",

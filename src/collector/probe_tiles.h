@@ -10,6 +10,7 @@
 //                                                as signed by the probe (the run heads a report needs)
 //   <tiles>/<hex SHA-256(origin)>/dnswitness/runs/<R>   each run's summary (tlog/run_summary.h), signed
 //                                                by the collector's key
+//   <tiles>/<hex SHA-256(origin)>/dnswitness/runs/index/<N>   where each run starts (tlog/run_index.h)
 //
 // Role: the database is the source of truth; the folder is derived from it after each accepted
 // push, and caught up at start (a collector killed between its commit and its tiles). It writes

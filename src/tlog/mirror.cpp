@@ -20,6 +20,7 @@
 #include "model/errors.h"
 #include "model/safe_file.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_index.h"
 #include "tlog/run_summary.h"
 #include "tlog/tiles.h"
 
@@ -380,6 +381,11 @@ MirrorResult mirror_log(const MirrorOptions& options) {
     write_file_safely(staged, text);
     summary_files.push_back(path);
   });
+  // Where each run starts (tlog/run_index.h): made from the leaves, as this mirror's own file.
+  std::optional<std::string> index_base;
+  if (const auto base = RunIndexBuilder::base_path(s0)) index_base = read_local(dir / *base, kMaxRunIndexBytes);
+  RunIndexBuilder run_index(s0, index_base);
+  std::vector<std::pair<std::string, std::string>> index_files;
   try {
     for (const auto& b : bundles) {
       const Bytes bytes = must_fetch(*source, b.path());
@@ -392,14 +398,17 @@ MirrorResult mirror_log(const MirrorOptions& options) {
       }
       note_run_ends(b, bytes, s0, run_ends);
       if (const auto leaves = split_entry_bundle(ByteView(bytes.data(), bytes.size())))
-        for (std::size_t k = 0; k < leaves->size(); ++k)
+        for (std::size_t k = 0; k < leaves->size(); ++k) {
           summaries.leaf(b.index * kTileWidth + k, as_bytes((*leaves)[k]));
+          run_index.leaf(b.index * kTileWidth + k, as_bytes((*leaves)[k]));
+        }
       const fs::path staged = incoming / b.path();
       fs::create_directories(staged.parent_path());
       write_file_safely(staged, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
       tick();
     }
     summaries.finish(offered->size);
+    index_files = run_index.files(offered->size);
     if (summaries_by_others > 0)
       result.warnings.push_back(fmt::format("{} run summaries are signed by another key than the log's (a "
                                             "collector's), so they were not copied; a report from this mirror reads "
@@ -437,6 +446,12 @@ MirrorResult mirror_log(const MirrorOptions& options) {
     fs::create_directories(target.parent_path());
     fs::rename(incoming / path, target);
     folders.insert(target.parent_path());
+    ++result.files_written;
+  }
+  for (const auto& [path, text] : index_files) {
+    const fs::path target = dir / path;
+    fs::create_directories(target.parent_path());
+    write_file_safely(target, text);
     ++result.files_written;
   }
   for (const auto& [path, bytes] : run_files) {

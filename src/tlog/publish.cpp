@@ -18,6 +18,7 @@
 #include "ledger/timestamps.h"
 #include "model/printable.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_index.h"
 #include "tlog/run_summary.h"
 #include "tlog/tile_folder.h"
 #include "tlog/tiles.h"
@@ -343,12 +344,16 @@ PublishResult publish_ledger(LedgerStore& store, const PublishOptions& options) 
     // Each new run's summary, signed with the ledger's key when this process can read it.
     const std::optional<Ed25519PrivateKey> signer = summary_key(store, *key);
     LeafStream stream = ledger_leaf_stream(store);
+    // Where each run starts (tlog/run_index.h): needs no key.
+    RunIndexWriter run_index(folder, s0);
+    stream = indexing(std::move(stream), run_index);
     std::optional<RunSummaryWriter> summaries;
     if (signer) {
       summaries.emplace(folder, store.origin(), store.origin(), *signer, s0);
       stream = summarizing(std::move(stream), *summaries);
     }
     write_tiles(folder, held, TreeHead{n, newest.root}, stream, options.progress);
+    run_index.finish(n);
     if (summaries) {
       summaries->finish(n);
       result.summaries_written = summaries->written();

@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -115,8 +116,19 @@ TEST_CASE("publish writes a complete tiled log, and incremental publishes equal 
     CHECK(a.at(name) == bytes);
   }
   CHECK(a.size() > b.size());
-  // The run heads are the same files in both (every run's, not only the final size's).
-  CHECK(files_of(pub / "dnswitness") == files_of(once / "dnswitness"));
+  // The run heads are the same files in both (every run's, not only the final size's); the run index
+  // files too, but the incremental folder keeps those of the earlier sizes (partial ones).
+  auto heads = files_of(pub / "dnswitness");
+  const auto index_of_earlier = [&](const auto& f) {
+    return f.first.starts_with("runs/index/") && !b.count("dnswitness/" + f.first);
+  };
+  for (const auto& f : heads)
+    if (index_of_earlier(f)) CHECK(f.first.find(".p/") != std::string::npos);
+  std::erase_if(heads, index_of_earlier);
+  CHECK(heads == files_of(once / "dnswitness"));
+  CHECK(heads.count("runs/index/000") == 1);  // 65,748 leaves: 256 full bundles, one full file
+  CHECK(std::count_if(heads.begin(), heads.end(), [](const auto& f) { return f.first.starts_with("runs/index/"); }) ==
+        1);
   check_run_heads(ledger, once);
   // log.json names the origin and the verifier key.
   const std::string log_json = read_file(pub / "log.json");
@@ -305,8 +317,17 @@ TEST_CASE("a published ledger served by nginx is mirrored byte for byte, then in
   const auto first = run_command(mirror + " --log-key " + verifier_key_of(ledger));
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
-  // The mirror copies the tiled log (not the dnswitness/ folder, so far).
-  CHECK(files_of(copy) == tlog_files_of(pub));
+  // The mirror copies the tiled log, and makes the run index from its leaves (the same bytes).
+  const auto index_files_of = [](const fs::path& dir) {
+    auto out = files_of(dir);
+    std::erase_if(out, [](const auto& f) { return !f.first.starts_with("dnswitness/runs/index/"); });
+    return out;
+  };
+  auto copied = files_of(copy);
+  std::erase_if(copied, [](const auto& f) { return f.first.starts_with("dnswitness/runs/index/"); });
+  CHECK(copied == tlog_files_of(pub));
+  CHECK(index_files_of(copy) == index_files_of(pub));
+  CHECK(index_files_of(copy).count("dnswitness/runs/index/000.p/1") == 1);
   append_small_run(ledger, 1000);
   REQUIRE(publish(ledger, pub).exit_code == 0);
   const auto second = run_command(mirror);

@@ -6,15 +6,21 @@
 // that disagrees with the leaves.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "reports/bundle.h"
 #include "reports/published_evidence_log.h"
 #include "support/lab.h"
 #include "support/timed_log.h"
 #include "timeutil/timestamp.h"
+#include "tlog/mirror.h"
 #include "tlog/run_heads.h"
+#include "tlog/run_index.h"
 #include "tlog/run_summary.h"
 
 using namespace dnswitness;
@@ -50,13 +56,19 @@ ReportRequest request_at(const std::vector<std::int64_t>& times) {
   return req;
 }
 
-nlohmann::json remote_bundle(const TimedLog& tl, const ReportRequest& req, std::uint64_t* summaries = nullptr) {
+struct RemoteReadCounts {
+  std::uint64_t summaries = 0, index_files = 0, bundles = 0;
+};
+
+nlohmann::json remote_bundle(const TimedLog& tl, const ReportRequest& req, std::uint64_t* summaries = nullptr,
+                             RemoteReadCounts* counts = nullptr) {
   auto source = LogSource::open(tl.folder.string());
   const NoteVerifier key = parse_verifier_key(tl.verifier_key);
   auto log = RemoteLog::open(*source, key);
   PublishedEvidenceLog published(*log, key);
   auto bundle = build_bundle(published, req);
   if (summaries) *summaries = published.summaries_read();
+  if (counts) *counts = {published.summaries_read(), published.run_index_files_read(), log->stats().bundles_read};
   return bundle;
 }
 
@@ -100,6 +112,10 @@ TEST_CASE("a report drawn from the published log equals the one drawn from the l
     times = {s[5] + 12 * 60 * kMinute, s[0] - 20 * 60 * kMinute};
     what = "far";
   }
+  SUBCASE("a day after the runs, 5 minutes after the seventh") {
+    times = {s[6] + 5 * kMinute};
+    what = "second day";
+  }
   SUBCASE("a period") {
     what = "period";
   }
@@ -112,9 +128,35 @@ TEST_CASE("a report drawn from the published log equals the one drawn from the l
   CAPTURE(what);
   const nlohmann::json local = local_bundle(t.path(), req);
   std::uint64_t summaries = 0;
-  const nlohmann::json remote = remote_bundle(tl, req, &summaries);
+  RemoteReadCounts indexed;
+  const nlohmann::json remote = remote_bundle(tl, req, &summaries, &indexed);
   CHECK(remote.dump() == local.dump());
   CHECK(summaries > 0);  // the day around each login was read from the runs' summaries
+  // The run index found where to start (but before the first run, which it cannot name), and no
+  // bundle was read for a time.
+  const fs::path index_file = tl.folder / run_index_path(0, run_index_width(0, tl.leaves.size()));
+  REQUIRE(fs::exists(index_file));
+  CHECK(indexed.index_files == 1);
+  {  // Without the run index (a folder published before it), the search by time over the bundles.
+    fs::rename(tl.folder / "dnswitness" / "runs" / "index", t.path() / "index-away");
+    RemoteReadCounts searched;
+    CHECK(remote_bundle(tl, req, nullptr, &searched).dump() == local.dump());
+    fs::rename(t.path() / "index-away", tl.folder / "dnswitness" / "runs" / "index");
+    CHECK(searched.index_files == 0);
+    CHECK(searched.bundles >= indexed.bundles);
+    if (what == "second day" || what == "after") CHECK(searched.bundles > indexed.bundles);
+  }
+  {  // A run index that leaves runs out: the walk over the summaries finds them.
+    const std::string original = read_all(index_file);
+    std::string thinned = "dnswitness-run-index/1\n";
+    std::istringstream lines(original.substr(thinned.size()));
+    int k = 0;
+    for (std::string line; std::getline(lines, line); ++k)
+      if (k % 3 == 0) thinned += line + "\n";
+    write_all(index_file, thinned);
+    CHECK(remote_bundle(tl, req).dump() == local.dump());
+    write_all(index_file, original);
+  }
   // The same report from the entry bundles alone (a folder published without summaries).
   fs::rename(tl.folder / "dnswitness" / "runs", t.path() / "runs-away");
   const nlohmann::json from_bundles = remote_bundle(tl, req, &summaries);
@@ -265,4 +307,78 @@ TEST_CASE("the run summary's text is frozen (docs/public-log.md, \"Run summaries
         "\n");
   CHECK(run_summary_path(45) == "dnswitness/runs/045");
   CHECK(run_summary_path(1234567) == "dnswitness/runs/x001/x234/567");
+}
+
+TEST_CASE("the run index: publish continues it, a mirror makes the same from the leaves, a line that lies is refused") {
+  TempDir t;
+  const RemoteReportLog shape;
+  const TimedLog tl = make_timed_log(t.path(), shape.sizes, "example.jp/dnswitness/report-remote", shape.starts);
+  const auto index_files = [](const fs::path& folder) {
+    std::map<std::string, std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(folder / "dnswitness" / "runs" / "index"))
+      if (e.is_regular_file()) files[fs::relative(e.path(), folder).generic_string()] = read_all(e.path());
+    return files;
+  };
+  // 1,325 leaves: five full bundles, one file listing the runs that start in them.
+  std::string expected = "dnswitness-run-index/1\n";
+  for (std::size_t k = 0; k < tl.run_first.size(); ++k)
+    if (tl.run_first[k] < 5 * 256) expected += fmt::format("{} {}\n", tl.run_first[k], tl.run_start[k]);
+  CHECK(index_files(tl.folder) == std::map<std::string, std::string>{{"dnswitness/runs/index/000.p/5", expected}});
+
+  // Two more runs (to 2,326 leaves): the next publish continues the file it wrote (000.p/9), and
+  // equals a publish of the whole ledger into a new folder.
+  {
+    LedgerStore store(LedgerPaths{t.path() / "ledger"}, LedgerStore::Mode::read_write);
+    bool created = false;
+    const auto key = store.load_or_create_key(&created);
+    for (int k = 0; k < 2; ++k) {
+      const std::int64_t start = shape.starts.back() + (k + 1) * 10 * kMinute;
+      RunRecord run;
+      run.run_id = "late" + std::to_string(k);
+      run.started_at = UtcTime{start};
+      std::vector<Observation> os;
+      for (std::size_t i = 0; i < 499; ++i) os.push_back(timed_log_observation(i, start + static_cast<std::int64_t>(i)));
+      run.finished_at = UtcTime{start + 499};
+      run.observation_count = os.size();
+      store.append_run(make_run_leaves(run, os), key);
+    }
+    PublishOptions options;
+    options.dir = tl.folder;
+    publish_ledger(store, options);
+    options.dir = t.path() / "at-once";
+    publish_ledger(store, options);
+  }
+  const auto grown = index_files(tl.folder);
+  CHECK(grown.size() == 2);  // the file of 5 bundles stays, beside the one of 9
+  CHECK(grown.at("dnswitness/runs/index/000.p/5") == expected);
+  const auto at_once = index_files(t.path() / "at-once");
+  REQUIRE(at_once.size() == 1);
+  CHECK(grown.at("dnswitness/runs/index/000.p/9") == at_once.at("dnswitness/runs/index/000.p/9"));
+  CHECK(at_once.at("dnswitness/runs/index/000.p/9").starts_with(expected));
+
+  // A mirror makes its own from the leaves it copies: the same bytes.
+  MirrorOptions m;
+  m.source = tl.folder.string();
+  m.dir = t.path() / "mirror";
+  m.log_key = tl.verifier_key;
+  (void)mirror_log(m);
+  CHECK(index_files(m.dir) == at_once);
+
+  // A line that says another start than its run's record stops the report, naming the file.
+  const fs::path file = tl.folder / "dnswitness/runs/index/000.p/9";
+  std::string lied = read_all(file);
+  const std::string first_line = fmt::format("0 {}\n", tl.run_start[0]);
+  REQUIRE(lied.find(first_line) != std::string::npos);
+  lied.replace(lied.find(first_line), first_line.size(), fmt::format("0 {}\n", tl.run_start[0] + 1));
+  write_all(file, lied);
+  try {
+    (void)remote_bundle(tl, request_at({shape.starts[6] + 5 * kMinute}));
+    FAIL("a run index that lies was taken");
+  } catch (const RemoteLogError& e) {
+    CHECK(e.kind() == RemoteLogError::Kind::tampered);
+    CHECK(std::string(e.what()).find("dnswitness/runs/index/000.p/9") != std::string::npos);
+  }
+  // One that does not parse too.
+  write_all(file, "dnswitness-run-index/1\n0 x\n");
+  CHECK_THROWS_AS((void)remote_bundle(tl, request_at({shape.starts[6] + 5 * kMinute})), RemoteLogError);
 }
