@@ -145,7 +145,11 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
   // their run leaf's start), before any is checked. What this reads is only a guess of which files
   // cover_time will open: summary() takes a pre-opened one only for the run it asks for, and checks
   // it against the log there, as one it read itself.
+  // Where the run index lists the runs of the span, the summaries the cache lacks are fetched at
+  // once (a cold report would otherwise fetch them one round trip after the other).
+  std::map<std::uint64_t, Bytes> fetched = fetch_listed_summaries(r, until_ns);
   std::vector<std::pair<std::uint64_t, Bytes>> chain;
+  std::set<std::uint64_t> fresh;  // chain members fetched now, to be cached once checked
   while (r < log_.size() && !no_summary_.count(r)) {
     if (summaries_.count(r)) {
       if (run_leaves_.at(r).started_ns > until_ns) break;
@@ -153,7 +157,13 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
       continue;
     }
     if (opened_ahead_.count(r)) break;
-    auto bytes = log_.cached_file(run_summary_path(r), kMaxRunSummaryBytes);
+    std::optional<Bytes> bytes;
+    if (auto taken = fetched.extract(r)) {
+      bytes = std::move(taken.mapped());
+      fresh.insert(r);
+    } else {
+      bytes = log_.cached_file(run_summary_path(r), kMaxRunSummaryBytes);
+    }
     if (!bytes) break;  // fetched by summary() itself
     const auto said = peek_run_summary(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
     chain.emplace_back(r, std::move(*bytes));
@@ -179,7 +189,48 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
   }
   second.get();
   for (std::size_t k = 0; k < chain.size(); ++k)
-    opened_ahead_.emplace(chain[k].first, OpenedAhead{std::move(chain[k].second), std::move(opened[k])});
+    opened_ahead_.emplace(chain[k].first, OpenedAhead{std::move(chain[k].second), std::move(opened[k]),
+                                                      fresh.count(chain[k].first) > 0});
+}
+
+std::map<std::uint64_t, Bytes> PublishedEvidenceLog::fetch_listed_summaries(std::uint64_t r, std::int64_t until_ns) {
+  // The runs the index files read so far list from r on, up to the first that started after until_ns
+  // (the walk reads that one too, to see it start after the span).
+  std::vector<std::uint64_t> listed;
+  for (std::uint64_t n = r / kRunIndexLeaves;; ++n) {
+    const auto it = run_index_.find(n);
+    if (it == run_index_.end() || !it->second) break;
+    bool past = false;
+    for (const RunIndexLine& line : *it->second) {
+      if (line.run_leaf < r) continue;
+      listed.push_back(line.run_leaf);
+      if ((past = line.started_ns > until_ns)) break;
+    }
+    if (past) break;
+  }
+  std::vector<std::uint64_t> wanted;
+  std::vector<std::string> paths;
+  std::map<std::uint64_t, Bytes> out;
+  for (const std::uint64_t leaf : listed) {
+    if (summaries_.count(leaf) || opened_ahead_.count(leaf) || no_summary_.count(leaf)) continue;
+    const std::string path = run_summary_path(leaf);
+    if (auto cached = log_.cached_file(path, kMaxRunSummaryBytes)) {
+      out.emplace(leaf, std::move(*cached));
+      continue;
+    }
+    wanted.push_back(leaf);
+    paths.push_back(path);
+  }
+  if (paths.size() < 2) return out;  // one is fetched by summary() itself
+  std::vector<std::optional<Bytes>> got;
+  try {
+    got = log_.source().fetch_many(paths);
+  } catch (const LogFetchError& e) {
+    throw RemoteLogError(Kind::fetch, e.what());
+  }
+  for (std::size_t k = 0; k < got.size(); ++k)
+    if (got[k]) out.emplace(wanted[k], std::move(*got[k]));
+  return out;
 }
 
 bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
@@ -196,7 +247,7 @@ bool PublishedEvidenceLog::summary(std::uint64_t run_leaf) {
   if (auto ahead = opened_ahead_.extract(run_leaf)) {
     bytes = std::move(ahead.mapped().bytes);
     s = checked_summary(run_leaf, std::move(ahead.mapped().opened), problem, j);
-    cached = true;
+    cached = !ahead.mapped().fetched;
   } else if ((bytes = log_.cached_file(path, kMaxRunSummaryBytes))) {
     s = checked_summary(run_leaf, open_summary(*bytes), problem, j);
     cached = true;

@@ -141,6 +141,10 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // Opens, on two threads, the cached summaries of the chain of runs from run leaf r that cover_time
   // is about to walk (until a run starting after until_ns), for summary() to take.
   void precheck_summaries(std::uint64_t r, std::int64_t until_ns);
+  // The summaries of the runs that the run index files read so far list from run leaf r up to the
+  // first one that started after until_ns, from the cache or fetched all at once (fetch_many);
+  // those already taken in, or absent, are not in the map.
+  std::map<std::uint64_t, Bytes> fetch_listed_summaries(std::uint64_t r, std::int64_t until_ns);
   // The summary of the run that holds leaf `index` (nullptr when that run's was not read), and
   // whether `index` is one of the observations such a summary has a row for.
   [[nodiscard]] const PublishedRunSummary* summary_holding(std::uint64_t index) const;
@@ -169,6 +173,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   struct OpenedAhead {
     Bytes bytes;
     OpenedSummary opened;
+    bool fetched = false;  // fetched now (not from the cache): cached once summary() checked it
   };
   std::map<std::uint64_t, OpenedAhead> opened_ahead_;  // by precheck_summaries, until summary() takes one
   std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks

@@ -6,6 +6,7 @@
 // a missing key, another log's key, a byte flipped in a served entry bundle and a server that is down
 // each stop the report with their exit code and one sentence, and write nothing. A report of two logs
 // (a probe's ledger with --local, and the published log) carries each log's own report and verifies.
+// A log of many runs is searched through its run index (tlog/run_index.h), cold and warm.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "support/report_pdfs.h"
 #include "support/nginx.h"
 #include "support/published_log.h"
+#include "support/timed_log.h"
 #include "tlog/log_source.h"
 #include "tlog/run_summary.h"
 #include "timeutil/timestamp.h"
@@ -288,4 +290,46 @@ TEST_CASE("fetch_many over nginx: many files at once, in order, absent ones as s
   } catch (const LogFetchError& e) {
     CHECK(std::string(e.what()).find(faulty.url() + "/tile/0/000 answered HTTP 500") != std::string::npos);
   }
+}
+
+TEST_CASE("a log of many runs over nginx: its run index finds each login's runs, cold and warm, as the ledger does") {
+  // 60 runs of 100 observations, 10 minutes apart: 6,060 leaves in 23 full bundles and one file of
+  // the run index; three login times in the middle of the runs and one before them all.
+  TempDir t;
+  std::vector<std::size_t> sizes(60, 100);
+  std::vector<std::int64_t> starts;
+  constexpr std::int64_t kTenMinutes = 600'000'000'000;
+  for (std::size_t k = 0; k < sizes.size(); ++k)
+    starts.push_back(kTimedLogStart + static_cast<std::int64_t>(k) * kTenMinutes);
+  const TimedLog tl = make_timed_log(t.path(), sizes, "example.jp/dnswitness/many-runs", starts);
+  REQUIRE(fs::exists(tl.folder / "dnswitness/runs/index/000.p/23"));
+  NginxServer nginx(tl.folder);
+  std::string at = " --domains api.x.com";
+  for (const std::int64_t ns : {starts[20] + 90'000'000'000, starts[33] + 1, starts[51] + 300'000'000'000,
+                                starts[0] - 7'200'000'000'000})
+    at += " --at " + format_rfc3339_ns(UtcTime{ns});
+  const auto local = run_dnswitness("report --ledger " + (t.path() / "ledger").string() + at +
+                                    " --format json --out " + (t.path() / "local").string());
+  INFO(local.err);
+  REQUIRE(local.exit_code == 0);
+  const std::string cache = "XDG_CACHE_HOME=" + (t.path() / "cache").string() + " ";
+  const std::string remote = cache + DNSWITNESS_BINARY + " report --log " + nginx.url() + " --log-key '" +
+                             tl.verifier_key + "'" + at + " --format json --force --out " +
+                             (t.path() / "remote").string();
+  for (const char* pass : {"cold", "warm"}) {
+    CAPTURE(pass);
+    const auto r = run_command(remote);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(comparable(t.path() / "remote") == comparable(t.path() / "local"));
+    // The runs came from their summaries; a few bundles were read for the leaves the report carries.
+    CHECK(r.out.find(", 60 run summaries") != std::string::npos);
+    CHECK(r.out.find(" 0 entry bundles") == std::string::npos);
+  }
+  CHECK(run_dnswitness("verify " + (t.path() / "remote" / "report.json").string()).exit_code == 0);
+  // The run index and the summaries are in the cache like tiles.
+  bool cached_index = false;
+  for (const auto& e : fs::recursive_directory_iterator(t.path() / "cache"))
+    cached_index = cached_index || e.path().generic_string().ends_with("dnswitness/runs/index/000.p/23");
+  CHECK(cached_index);
 }

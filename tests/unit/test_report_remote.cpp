@@ -337,7 +337,8 @@ TEST_CASE("the run index: publish continues it, a mirror makes the same from the
       run.run_id = "late" + std::to_string(k);
       run.started_at = UtcTime{start};
       std::vector<Observation> os;
-      for (std::size_t i = 0; i < 499; ++i) os.push_back(timed_log_observation(i, start + static_cast<std::int64_t>(i)));
+      for (std::size_t i = 0; i < 499; ++i)
+        os.push_back(timed_log_observation(i, start + static_cast<std::int64_t>(i)));
       run.finished_at = UtcTime{start + 499};
       run.observation_count = os.size();
       store.append_run(make_run_leaves(run, os), key);
