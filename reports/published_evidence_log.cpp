@@ -147,7 +147,7 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
   // it against the log there, as one it read itself.
   // Where the run index lists the runs of the span, the summaries the cache lacks are fetched at
   // once (a cold report would otherwise fetch them one round trip after the other).
-  std::map<std::uint64_t, Bytes> fetched = fetch_listed_summaries(r, until_ns);
+  std::map<std::uint64_t, ListedSummary> listed = listed_summaries(r, until_ns);
   std::vector<std::pair<std::uint64_t, Bytes>> chain;
   std::set<std::uint64_t> fresh;  // chain members fetched now, to be cached once checked
   while (r < log_.size() && !no_summary_.count(r)) {
@@ -158,9 +158,9 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
     }
     if (opened_ahead_.count(r)) break;
     std::optional<Bytes> bytes;
-    if (auto taken = fetched.extract(r)) {
-      bytes = std::move(taken.mapped());
-      fresh.insert(r);
+    if (auto taken = listed.extract(r)) {
+      bytes = std::move(taken.mapped().bytes);
+      if (taken.mapped().fetched) fresh.insert(r);
     } else {
       bytes = log_.cached_file(run_summary_path(r), kMaxRunSummaryBytes);
     }
@@ -193,7 +193,8 @@ void PublishedEvidenceLog::precheck_summaries(std::uint64_t r, std::int64_t unti
                                                       fresh.count(chain[k].first) > 0});
 }
 
-std::map<std::uint64_t, Bytes> PublishedEvidenceLog::fetch_listed_summaries(std::uint64_t r, std::int64_t until_ns) {
+std::map<std::uint64_t, PublishedEvidenceLog::ListedSummary> PublishedEvidenceLog::listed_summaries(
+    std::uint64_t r, std::int64_t until_ns) {
   // The runs the index files read so far list from r on, up to the first that started after until_ns
   // (the walk reads that one too, to see it start after the span).
   std::vector<std::uint64_t> listed;
@@ -210,12 +211,12 @@ std::map<std::uint64_t, Bytes> PublishedEvidenceLog::fetch_listed_summaries(std:
   }
   std::vector<std::uint64_t> wanted;
   std::vector<std::string> paths;
-  std::map<std::uint64_t, Bytes> out;
+  std::map<std::uint64_t, ListedSummary> out;
   for (const std::uint64_t leaf : listed) {
     if (summaries_.count(leaf) || opened_ahead_.count(leaf) || no_summary_.count(leaf)) continue;
     const std::string path = run_summary_path(leaf);
     if (auto cached = log_.cached_file(path, kMaxRunSummaryBytes)) {
-      out.emplace(leaf, std::move(*cached));
+      out.emplace(leaf, ListedSummary{std::move(*cached), false});
       continue;
     }
     wanted.push_back(leaf);
@@ -229,7 +230,7 @@ std::map<std::uint64_t, Bytes> PublishedEvidenceLog::fetch_listed_summaries(std:
     throw RemoteLogError(Kind::fetch, e.what());
   }
   for (std::size_t k = 0; k < got.size(); ++k)
-    if (got[k]) out.emplace(wanted[k], std::move(*got[k]));
+    if (got[k]) out.emplace(wanted[k], ListedSummary{std::move(*got[k]), true});
   return out;
 }
 

@@ -144,7 +144,11 @@ class PublishedEvidenceLog final : public EvidenceLog {
   // The summaries of the runs that the run index files read so far list from run leaf r up to the
   // first one that started after until_ns, from the cache or fetched all at once (fetch_many);
   // those already taken in, or absent, are not in the map.
-  std::map<std::uint64_t, Bytes> fetch_listed_summaries(std::uint64_t r, std::int64_t until_ns);
+  struct ListedSummary {
+    Bytes bytes;
+    bool fetched = false;  // not from the cache
+  };
+  std::map<std::uint64_t, ListedSummary> listed_summaries(std::uint64_t r, std::int64_t until_ns);
   // The summary of the run that holds leaf `index` (nullptr when that run's was not read), and
   // whether `index` is one of the observations such a summary has a row for.
   [[nodiscard]] const PublishedRunSummary* summary_holding(std::uint64_t index) const;

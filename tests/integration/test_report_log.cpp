@@ -316,16 +316,24 @@ TEST_CASE("a log of many runs over nginx: its run index finds each login's runs,
   const std::string remote = cache + DNSWITNESS_BINARY + " report --log " + nginx.url() + " --log-key '" +
                              tl.verifier_key + "'" + at + " --format json --force --out " +
                              (t.path() / "remote").string();
+  std::vector<std::uint64_t> fetched;
   for (const char* pass : {"cold", "warm"}) {
     CAPTURE(pass);
     const auto r = run_command(remote);
     INFO(r.err);
+    INFO(r.out);
     REQUIRE(r.exit_code == 0);
     CHECK(comparable(t.path() / "remote") == comparable(t.path() / "local"));
     // The runs came from their summaries; a few bundles were read for the leaves the report carries.
     CHECK(r.out.find(", 60 run summaries") != std::string::npos);
     CHECK(r.out.find(" 0 entry bundles") == std::string::npos);
+    const auto at_bytes = r.out.find(" bytes fetched");
+    REQUIRE(at_bytes != std::string::npos);
+    const auto from = r.out.rfind(' ', at_bytes - 1) + 1;
+    fetched.push_back(std::stoull(r.out.substr(from, at_bytes - from)));
   }
+  // Warm, what was fetched cold (summaries, run index, tiles, bundles) came from the cache.
+  CHECK(fetched[1] * 20 < fetched[0]);
   CHECK(run_dnswitness("verify " + (t.path() / "remote" / "report.json").string()).exit_code == 0);
   // The run index and the summaries are in the cache like tiles.
   bool cached_index = false;
