@@ -310,6 +310,7 @@ json assemble(EvidenceLog& log, const ReportRequest& req, BundleStats* stats,
   // A second thread checks and parses each batch, which needs nothing but the leaf and its proof,
   // while this one reads the next batch and puts out the one before.
   const std::vector<std::uint64_t> leaf_list(leaf_set.begin(), leaf_set.end());
+  log.expect_leaves(leaf_list);
   constexpr std::size_t kBatch = 512;
   const auto read_batch = [&](std::size_t from) {
     std::vector<PreparedLeaf> batch(std::min(kBatch, leaf_list.size() - from));

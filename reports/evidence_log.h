@@ -37,6 +37,9 @@ class EvidenceLog {
   // Says which sizes checkpoint(), timestamps() and cosignatures() will be asked for, so that a
   // remote log can fetch them all at once; a local one has nothing to do.
   virtual void expect_run_heads(const std::set<std::uint64_t>& /*sizes*/) {}
+  // Says which leaves leaf() will be asked for, in this order, so that a remote log can fetch their
+  // entry bundles ahead, several at once; a local one has nothing to do.
+  virtual void expect_leaves(const std::vector<std::uint64_t>& /*leaves*/) {}
   // The signed tree head of exactly this size (the end of a run), or nullopt.
   virtual std::optional<CheckpointRow> checkpoint(std::uint64_t size) = 0;
   // The granted RFC 3161 tokens of the tree head of this size, as report.json carries them, or

@@ -223,12 +223,13 @@ std::map<std::uint64_t, PublishedEvidenceLog::ListedSummary> PublishedEvidenceLo
     paths.push_back(path);
   }
   if (paths.size() < 2) return out;  // one is fetched by summary() itself
-  std::vector<std::optional<Bytes>> got;
-  try {
-    got = log_.source().fetch_many(paths);
-  } catch (const LogFetchError& e) {
-    throw RemoteLogError(Kind::fetch, e.what());
+  // With the level-0 tiles that check each run leaf (and root the run head before it).
+  std::vector<std::uint64_t> leaves;
+  for (const std::uint64_t leaf : wanted) {
+    leaves.push_back(leaf);
+    if (leaf > 0) leaves.push_back(leaf - 1);
   }
+  std::vector<std::optional<Bytes>> got = log_.fetch_with_leaf_tiles(paths, leaves);
   for (std::size_t k = 0; k < got.size(); ++k)
     if (got[k]) out.emplace(wanted[k], ListedSummary{std::move(*got[k]), true});
   return out;
@@ -463,8 +464,27 @@ std::uint64_t PublishedEvidenceLog::run_leaf_before(std::uint64_t leaf) {
                                                    leaf, where()));
 }
 
+void PublishedEvidenceLog::expect_leaves(const std::vector<std::uint64_t>& leaves) {
+  ahead_bundles_.clear();
+  ahead_until_ = 0;
+  std::set<std::uint64_t> wanted;
+  for (const auto i : leaves)
+    if (!summaries_.count(i) && i < log_.size() && !loaded_.count(i / kBundle)) wanted.insert(i / kBundle);
+  ahead_bundles_.assign(wanted.begin(), wanted.end());
+}
+
 std::string PublishedEvidenceLog::leaf(std::uint64_t index) {
   if (const auto it = summaries_.find(index); it != summaries_.end()) return it->second.run_leaf_bytes;
+  // The bundles expected next are fetched ahead, kAheadBundles at once, when the first of them is due.
+  constexpr std::size_t kAheadBundles = 16;
+  const std::size_t due = static_cast<std::size_t>(
+      std::lower_bound(ahead_bundles_.begin(), ahead_bundles_.end(), index / kBundle) - ahead_bundles_.begin());
+  if (due < ahead_bundles_.size() && ahead_bundles_[due] == index / kBundle && due >= ahead_until_) {
+    ahead_until_ = std::min(ahead_bundles_.size(), due + kAheadBundles);
+    const auto first = ahead_bundles_.begin();
+    log_.prefetch_bundles(std::vector<std::uint64_t>(first + static_cast<std::ptrdiff_t>(due),
+                                                     first + static_cast<std::ptrdiff_t>(ahead_until_)));
+  }
   // An observation of a summarized run is compared with its own summary row; the rest of its bundle
   // is not needed. Any other leaf reads its bundle, whose rows are compared with any summary of them.
   if (summarized_observation(index)) {

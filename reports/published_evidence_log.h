@@ -72,6 +72,7 @@ class PublishedEvidenceLog final : public EvidenceLog {
   [[nodiscard]] const Ed25519PublicKey& key() const override { return verifier_.key; }
   const CheckpointRow& newest() override { return newest_; }
   void expect_run_heads(const std::set<std::uint64_t>& sizes) override;
+  void expect_leaves(const std::vector<std::uint64_t>& leaves) override;
   std::optional<CheckpointRow> checkpoint(std::uint64_t size) override;
   std::optional<nlohmann::json> timestamps(std::uint64_t size) override;
   std::optional<nlohmann::json> cosignatures(std::uint64_t size) override;
@@ -182,6 +183,10 @@ class PublishedEvidenceLog final : public EvidenceLog {
   std::map<std::uint64_t, OpenedAhead> opened_ahead_;  // by precheck_summaries, until summary() takes one
   std::set<std::uint64_t> no_summary_;             // run leaves whose summary the log lacks
   std::map<std::uint64_t, std::optional<std::vector<RunIndexLine>>> run_index_;  // by file number, once read
+  // The entry bundles leaf() will read (expect_leaves), in order; those before ahead_until_ were
+  // fetched ahead already.
+  std::vector<std::uint64_t> ahead_bundles_;
+  std::size_t ahead_until_ = 0;
   struct Covered {
     std::uint64_t from = 0, to = 0;
     bool from_bundles = false;

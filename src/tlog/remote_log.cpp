@@ -222,29 +222,56 @@ const std::vector<std::string>& RemoteLog::bundle(std::uint64_t n) {
 void RemoteLog::prefetch(std::uint64_t first, std::uint64_t last) {
   check_range(first, last);
   if (first == last) return;
+  std::vector<std::uint64_t> bundles;
+  for (std::uint64_t n = first / kTileWidth; n <= (last - 1) / kTileWidth; ++n) bundles.push_back(n);
+  prefetch_bundles(bundles);
+}
+
+void RemoteLog::prefetch_bundles(const std::vector<std::uint64_t>& bundles) {
+  std::vector<TileId> wanted;
+  for (const std::uint64_t n : bundles) {
+    check_range(n * kTileWidth, n * kTileWidth + 1);
+    if (bundles_.contains(n) || cached_entries_.contains(n)) continue;
+    wanted.push_back(tile_holding(0, n * kTileWidth, size()));
+    wanted.push_back(tile_holding(TileId::kEntriesLevel, n * kTileWidth, size()));
+  }
+  (void)fetch_ahead(std::move(wanted), {});
+}
+
+std::vector<std::optional<Bytes>> RemoteLog::fetch_with_leaf_tiles(const std::vector<std::string>& paths,
+                                                                 const std::vector<std::uint64_t>& leaves) {
+  std::vector<TileId> wanted;
+  for (const std::uint64_t i : leaves) {
+    check_range(i, i + 1);
+    wanted.push_back(tile_holding(0, i / kTileWidth * kTileWidth, size()));
+  }
+  return fetch_ahead(std::move(wanted), paths);
+}
+
+std::vector<std::optional<Bytes>> RemoteLog::fetch_ahead(std::vector<TileId> tiles,
+                                                       const std::vector<std::string>& paths) {
   const auto held = [&](const TileId& id) {
+    if (id.level == 0 && !id.entries() && reader_.has_tile(0, id.index)) return true;
     return prefetched_.contains(id) ||
            (cache_ && !no_cache_.contains(id) && std::filesystem::exists(cache_->file_of(id)));
   };
-  std::vector<TileId> wanted;
-  for (std::uint64_t n = first / kTileWidth; n <= (last - 1) / kTileWidth; ++n) {
-    if (bundles_.contains(n)) continue;
-    const TileId level0 = tile_holding(0, n * kTileWidth, size());
-    if (!reader_.has_tile(0, n) && !held(level0)) wanted.push_back(level0);
-    const TileId bundle = tile_holding(TileId::kEntriesLevel, n * kTileWidth, size());
-    if (!held(bundle)) wanted.push_back(bundle);
-  }
-  std::vector<std::string> paths;
-  for (const auto& id : wanted) paths.push_back(id.path());
+  std::sort(tiles.begin(), tiles.end());
+  tiles.erase(std::unique(tiles.begin(), tiles.end()), tiles.end());
+  std::erase_if(tiles, held);
+  if (tiles.empty() && paths.empty()) return {};
+  std::vector<std::string> all = paths;
+  for (const auto& id : tiles) all.push_back(id.path());
   std::vector<std::optional<Bytes>> got;
   try {
-    got = source_.fetch_many(paths);
+    got = source_.fetch_many(all);
   } catch (const LogFetchError& e) {
     throw RemoteLogError(RemoteLogError::Kind::fetch, e.what());
   }
-  // An absent file is left to fetch_required, which says what it means.
-  for (std::size_t i = 0; i < wanted.size(); ++i)
-    if (got[i]) prefetched_.emplace(wanted[i], std::move(*got[i]));
+  // An absent tile is left to fetch_required, which says what it means.
+  for (std::size_t i = 0; i < tiles.size(); ++i)
+    if (auto& bytes = got[paths.size() + i]) prefetched_.emplace(tiles[i], std::move(*bytes));
+  got.resize(paths.size());
+  return got;
 }
 
 std::vector<std::string> RemoteLog::entries(std::uint64_t first, std::uint64_t last) {

@@ -108,6 +108,13 @@ class RemoteLog {
   // cache holds them. Nothing is checked here: entries() and the tile reader check those bytes when
   // they use them, exactly as if they had fetched them then. Throws RemoteLogError (fetch).
   void prefetch(std::uint64_t first, std::uint64_t last);
+  // The same for the entry bundles numbered `bundles` (any order, each < the number of bundles).
+  void prefetch_bundles(const std::vector<std::uint64_t>& bundles);
+  // Fetches the files `paths` of the log (run summaries: the caller checks them) and, at the same
+  // time, the level-0 tiles holding `leaves` that are not held yet, kept as prefetch() keeps them.
+  // Returns the files as LogSource::fetch_many does. Throws RemoteLogError (fetch).
+  std::vector<std::optional<Bytes>> fetch_with_leaf_tiles(const std::vector<std::string>& paths,
+                                                          const std::vector<std::uint64_t>& leaves);
   // The entries [first, last) (last <= size()), each checked against its leaf hash. Throws
   // RemoteLogError (usage for a range outside the tree).
   std::vector<std::string> entries(std::uint64_t first, std::uint64_t last);
@@ -148,6 +155,9 @@ class RemoteLog {
   auto with_tiles(F&& f) -> decltype(f());
   [[noreturn]] void refuse_tile(const TileReadError& e);
   Bytes fetch_required(const TileId& id);
+  // fetch_many of `paths` and of the `tiles` not held yet (in memory, ahead or in the cache), which
+  // go to prefetched_; returns the files of `paths`.
+  std::vector<std::optional<Bytes>> fetch_ahead(std::vector<TileId> tiles, const std::vector<std::string>& paths);
   const std::vector<std::string>& bundle(std::uint64_t n);
   // Time of the last leaf of bundle n, inheriting from earlier bundles when it has no timed leaf.
   std::optional<std::int64_t> last_time_of_bundle(std::uint64_t n);
