@@ -85,9 +85,12 @@ class Indenter {
 };
 
 // How many logs' bundles are made at once. Each keeps a second thread busy (checking leaves, writing
-// its text), so two fill two cores; three at once were slower on two cores than two (5.5-6.1 s
-// against 4.9-5.8 s for the fleet benchmark's warm report), one at a time took 7.2 s.
-constexpr std::size_t kPartsAtOnce = 2;
+// its text), so two fill two cores when the logs are at hand; logs read over HTTP also wait for
+// files, and three at once keep the cores busier then: the fleet benchmark's cold report (three
+// probes) took 4.1-4.7 s three at once against 4.5-4.9 s two at once, warm 3.6 s either way (one
+// at a time took 7.2 s warm before summaries were fetched ahead). More would hold more memory (a
+// part of 27,000 leaves holds about 100 MB) for little.
+constexpr std::size_t kPartsAtOnce = 3;
 
 // Thrown into a log's bundle when another log's has failed: its own work is no longer wanted.
 struct PartAbandoned {};
@@ -116,8 +119,8 @@ MultiLogWritten write_multi_log_bundle(const std::vector<LogPart>& logs, const R
     return std::string_view(text).substr(from, (i < logs.size() ? at[i] : text.size()) - from);
   };
 
-  // The logs' bundles are made at the same time, two at once (each also keeps a helper thread
-  // busy: on 2 cores that fills both). The first log's goes straight to the sink; the others wait
+  // The logs' bundles are made at the same time, kPartsAtOnce at once (each also keeps a helper
+  // thread busy). The first log's goes straight to the sink; the others wait
   // in spill files and follow in order. Each log is read only by the thread making its bundle.
   // The RDAP lookups (--rdap) share a cache folder: one at a time.
   std::mutex rdap_mutex;
