@@ -222,7 +222,7 @@ std::map<std::uint64_t, PublishedEvidenceLog::ListedSummary> PublishedEvidenceLo
     wanted.push_back(leaf);
     paths.push_back(path);
   }
-  if (paths.size() < 2) return out;  // one is fetched by summary() itself
+  if (paths.empty()) return out;
   // With the level-0 tiles that check each run leaf (and root the run head before it).
   std::vector<std::uint64_t> leaves;
   for (const std::uint64_t leaf : wanted) {

@@ -29,6 +29,7 @@
 #include "support/lab.h"
 #include "support/postgres.h"
 #include "support/published_log.h"
+#include "support/timed_log.h"
 #include "support/report_pdfs.h"
 #include "timeutil/timestamp.h"
 #include "tlog/cosignature.h"
@@ -386,4 +387,45 @@ TEST_CASE("collector: a fleet report compares two probes' answers, verifies, and
     CHECK(bad.exit_code == 4);
     CHECK((bad.out + bad.err).find("vantage") != std::string::npos);
   }
+}
+
+TEST_CASE("collector: a probe of many runs gets the run index publish writes, and a fleet report goes through it") {
+  Fleet f;
+  // 40 runs of 60 observations, 10 minutes apart, pushed in two parts: the second push continues
+  // the run index file the first wrote (2,440 leaves: 9 full bundles, one file).
+  const fs::path ledger = f.dir.path() / "bulk";
+  const std::string origin = "probe.example.jp/bulk";
+  constexpr std::int64_t kTenMinutes = 600'000'000'000;
+  std::vector<std::int64_t> starts;
+  for (int k = 0; k < 40; ++k) starts.push_back(kTimedLogStart + k * kTenMinutes);
+  const std::vector<std::size_t> sizes(20, 60);
+  append_timed_runs(ledger, sizes, std::vector<std::int64_t>(starts.begin(), starts.begin() + 20), origin);
+  REQUIRE(run_dnswitness("collector add-probe bulk --db '" + f.db + "' --key '" + verifier_key_of(ledger) +
+                         "' --description 'many runs'")
+              .exit_code == 0);
+  CollectorProcess collector(f.db, f.key_file(), f.tiles(), f.dir.path() / "c.log");
+  REQUIRE(f.push("bulk", collector.url).exit_code == 0);
+  append_timed_runs(ledger, sizes, std::vector<std::int64_t>(starts.begin() + 20, starts.end()), origin);
+  REQUIRE(f.push("bulk", collector.url).exit_code == 0);
+
+  // The same files as `publish` of the whole ledger writes (the collector's tiles also keep the
+  // narrower file of the first push).
+  const fs::path tiles = f.tiles_of("bulk");
+  const fs::path published = f.dir.path() / "published";
+  REQUIRE(run_dnswitness("publish --ledger " + ledger.string() + " --to " + published.string()).exit_code == 0);
+  const std::string name = "dnswitness/runs/index/000.p/9";
+  REQUIRE(fs::exists(published / name));
+  CHECK(read_file(tiles / name) == read_file(published / name));
+  CHECK(fs::exists(tiles / "dnswitness/runs/index/000.p/4"));  // 1,220 leaves after the first push
+
+  // A fleet report of a login in the middle finds the runs around it through the run index, and
+  // verifies.
+  const fs::path out = f.dir.path() / "fleet";
+  const auto r = run_dnswitness("report --collector " + collector.url + " --collector-key '" + f.cosignature_key +
+                                "' --at " + format_rfc3339_s(UtcTime{starts[25] + 90'000'000'000}) +
+                                " --domains api.x.com --format json --out " + out.string());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find(", 40 run summaries") != std::string::npos);
+  CHECK(run_dnswitness("verify " + (out / "report.json").string()).exit_code == 0);
 }

@@ -42,6 +42,35 @@ inline Observation timed_log_observation(std::size_t i, std::int64_t t) {
   return o;
 }
 
+// Appends runs of `run_sizes[k]` observations starting at `starts[k]` to the ledger in `ledger_dir`
+// (created under `origin` when new); each run's leaves and start are added to `log` when given.
+inline void append_timed_runs(const std::filesystem::path& ledger_dir, const std::vector<std::size_t>& run_sizes,
+                              const std::vector<std::int64_t>& starts, const std::string& origin,
+                              TimedLog* log = nullptr) {
+  LedgerStore store(LedgerPaths{ledger_dir}, LedgerStore::Mode::read_write, origin);
+  bool created = false;
+  const auto key = store.load_or_create_key(&created);
+  const std::size_t runs_before = store.checkpoints().size();
+  for (std::size_t k = 0; k < run_sizes.size(); ++k) {
+    const std::int64_t start = starts[k];
+    RunRecord run;
+    run.run_id = "run" + std::to_string(runs_before + k);
+    run.started_at = UtcTime{start};
+    std::vector<Observation> os;
+    for (std::size_t i = 0; i < run_sizes[k]; ++i)
+      os.push_back(timed_log_observation(i, start + static_cast<std::int64_t>(i) * kTimedLogStep));
+    run.finished_at = UtcTime{start + static_cast<std::int64_t>(run_sizes[k]) * kTimedLogStep};
+    run.observation_count = os.size();
+    const RunLeaves leaves = make_run_leaves(run, os);
+    if (log) {
+      log->run_first.push_back(log->leaves.size());
+      log->run_start.push_back(start);
+      log->leaves.insert(log->leaves.end(), leaves.leaves.begin(), leaves.leaves.end());
+    }
+    store.append_run(leaves, key);
+  }
+}
+
 // Runs of `run_sizes[k]` observations on day k (or at `starts[k]` when given: runs that overlap),
 // published into `dir / "pub"` (ledger in dir / "ledger").
 inline TimedLog make_timed_log(const std::filesystem::path& dir, const std::vector<std::size_t>& run_sizes,
@@ -50,26 +79,13 @@ inline TimedLog make_timed_log(const std::filesystem::path& dir, const std::vect
   TimedLog log;
   log.folder = dir / "pub";
   log.origin = origin;
+  std::vector<std::int64_t> at = starts;
+  for (std::size_t k = at.size(); k < run_sizes.size(); ++k)
+    at.push_back(kTimedLogStart + static_cast<std::int64_t>(k) * kTimedLogDay);
+  append_timed_runs(dir / "ledger", run_sizes, at, origin, &log);
   LedgerStore store(LedgerPaths{dir / "ledger"}, LedgerStore::Mode::read_write, origin);
   bool created = false;
   const auto key = store.load_or_create_key(&created);
-  for (std::size_t k = 0; k < run_sizes.size(); ++k) {
-    const std::int64_t start =
-        k < starts.size() ? starts[k] : kTimedLogStart + static_cast<std::int64_t>(k) * kTimedLogDay;
-    RunRecord run;
-    run.run_id = "run" + std::to_string(k);
-    run.started_at = UtcTime{start};
-    std::vector<Observation> os;
-    for (std::size_t i = 0; i < run_sizes[k]; ++i)
-      os.push_back(timed_log_observation(i, start + static_cast<std::int64_t>(i) * kTimedLogStep));
-    run.finished_at = UtcTime{start + static_cast<std::int64_t>(run_sizes[k]) * kTimedLogStep};
-    run.observation_count = os.size();
-    const RunLeaves leaves = make_run_leaves(run, os);
-    log.run_first.push_back(log.leaves.size());
-    log.run_start.push_back(start);
-    log.leaves.insert(log.leaves.end(), leaves.leaves.begin(), leaves.leaves.end());
-    store.append_run(leaves, key);
-  }
   log.checkpoints = store.checkpoints();
   log.verifier_key = format_verifier_key(store.origin(), key.public_key());
   PublishOptions options;

@@ -328,21 +328,9 @@ TEST_CASE("the run index: publish continues it, a mirror makes the same from the
   // Two more runs (to 2,326 leaves): the next publish continues the file it wrote (000.p/9), and
   // equals a publish of the whole ledger into a new folder.
   {
+    append_timed_runs(t.path() / "ledger", {499, 499},
+                      {shape.starts.back() + 10 * kMinute, shape.starts.back() + 20 * kMinute}, tl.origin);
     LedgerStore store(LedgerPaths{t.path() / "ledger"}, LedgerStore::Mode::read_write);
-    bool created = false;
-    const auto key = store.load_or_create_key(&created);
-    for (int k = 0; k < 2; ++k) {
-      const std::int64_t start = shape.starts.back() + (k + 1) * 10 * kMinute;
-      RunRecord run;
-      run.run_id = "late" + std::to_string(k);
-      run.started_at = UtcTime{start};
-      std::vector<Observation> os;
-      for (std::size_t i = 0; i < 499; ++i)
-        os.push_back(timed_log_observation(i, start + static_cast<std::int64_t>(i)));
-      run.finished_at = UtcTime{start + 499};
-      run.observation_count = os.size();
-      store.append_run(make_run_leaves(run, os), key);
-    }
     PublishOptions options;
     options.dir = tl.folder;
     publish_ledger(store, options);
