@@ -66,6 +66,9 @@ HttpAnswer tile_file(const CollectorServerOptions& options, const std::string& t
   return a;
 }
 
+// Threads that read tiles for GET /tiles/ (they only read files).
+constexpr std::size_t kTileReaders = 4;
+
 HttpAnswer route(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options,
                  const HttpRequestView& req) {
   if (req.target == "/push") {
@@ -125,7 +128,15 @@ std::string probes_document(PgSession& db, const CollectorSigner& signer) {
 
 void serve_collector(PgSession& db, const CollectorSigner& signer, const CollectorServerOptions& options) {
   for (const auto& p : list_probes(db)) update_tiles(db, signer, options, p.name);
-  serve_http(options.http, [&](const HttpRequestView& req) {
+  // Tiles are files: read on worker threads, several at once (a fleet report asks for eight at a
+  // time, and a file not in the page cache waits for the disk). Everything that uses the database
+  // stays on the one serving thread.
+  HttpServiceOptions http = options.http;
+  http.on_workers = [](const HttpRequestView& req) {
+    return req.target.starts_with("/tiles/") && (req.method == "GET" || req.method == "HEAD");
+  };
+  http.worker_threads = kTileReaders;
+  serve_http(http, [&](const HttpRequestView& req) {
     try {
       return route(db, signer, options, req);
     } catch (const PgError& e) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -20,8 +22,9 @@ using tcp = asio::ip::tcp;
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(tcp::socket socket, const HttpServiceOptions& options, const HttpHandler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  HttpConnection(tcp::socket socket, const HttpServiceOptions& options, const HttpHandler& handler,
+                 asio::thread_pool* workers)
+      : stream_(std::move(socket)), options_(options), handler_(handler), workers_(workers) {}
 
   void start() {
     parser_.emplace();
@@ -35,22 +38,35 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  private:
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) return close();
-    HttpAnswer a;
-    std::string method = "-", target = "-";
-    if (ec == http::error::body_limit) {
-      a = plain_answer(413, fmt::format("the body is larger than {} bytes", options_.max_body_bytes));
-    } else if (ec) {
-      a = plain_answer(400, "the request is not HTTP/1.1");
-    } else {
-      auto& req = parser_->get();
-      method = std::string(req.method_string());
-      target = std::string(req.target());
-      try {
-        a = handler_(HttpRequestView{method, target, std::move(req.body())});
-      } catch (const std::exception& e) {
-        a = plain_answer(500, fmt::format("the server could not answer: {}", e.what()));
-      }
+    if (ec == http::error::body_limit)
+      return answer("-", "-",
+                    plain_answer(413, fmt::format("the body is larger than {} bytes", options_.max_body_bytes)));
+    if (ec) return answer("-", "-", plain_answer(400, "the request is not HTTP/1.1"));
+    auto& req = parser_->get();
+    HttpRequestView view{std::string(req.method_string()), std::string(req.target()), std::move(req.body())};
+    if (workers_ && options_.on_workers && options_.on_workers(view)) {
+      // Handled on a worker; the answer is written from this connection's own thread again.
+      asio::post(*workers_, [self = shared_from_this(), view = std::move(view)]() mutable {
+        HttpAnswer a = self->handle(view);
+        asio::post(self->stream_.get_executor(), [self, view = std::move(view), a = std::move(a)]() mutable {
+          self->answer(view.method, view.target, std::move(a));
+        });
+      });
+      return;
     }
+    HttpAnswer a = handle(view);
+    answer(view.method, view.target, std::move(a));
+  }
+
+  HttpAnswer handle(HttpRequestView& view) {
+    try {
+      return handler_(view);
+    } catch (const std::exception& e) {
+      return plain_answer(500, fmt::format("the server could not answer: {}", e.what()));
+    }
+  }
+
+  void answer(const std::string& method, const std::string& target, HttpAnswer a) {
     if (options_.on_request) options_.on_request(method, target, a.status);
     response_.result(static_cast<unsigned>(a.status));
     response_.version(11);
@@ -75,16 +91,18 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   beast::tcp_stream stream_;
   const HttpServiceOptions& options_;
   const HttpHandler& handler_;
+  asio::thread_pool* workers_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
 };
 
-void accept_next(tcp::acceptor& acceptor, const HttpServiceOptions& options, const HttpHandler& handler) {
-  acceptor.async_accept([&](beast::error_code ec, tcp::socket socket) {
+void accept_next(tcp::acceptor& acceptor, const HttpServiceOptions& options, const HttpHandler& handler,
+                 asio::thread_pool* workers) {
+  acceptor.async_accept([&, workers](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) std::make_shared<HttpConnection>(std::move(socket), options, handler)->start();
-    accept_next(acceptor, options, handler);
+    if (!ec) std::make_shared<HttpConnection>(std::move(socket), options, handler, workers)->start();
+    accept_next(acceptor, options, handler, workers);
   });
 }
 
@@ -115,9 +133,13 @@ void serve_http(const HttpServiceOptions& options, const HttpHandler& handler) {
     acceptor.close(ec);
     io.stop();
   });
+  std::optional<asio::thread_pool> workers;
+  if (options.on_workers && options.worker_threads > 0) workers.emplace(options.worker_threads);
   if (options.on_listening) options.on_listening(acceptor.local_endpoint().port());
-  accept_next(acceptor, options, handler);
+  accept_next(acceptor, options, handler, workers ? &*workers : nullptr);
   io.run();
+  // Stopped: what the workers still hold is dropped with them (their connections close unanswered).
+  if (workers) workers->stop();
 }
 
 }  // namespace dnswitness

@@ -7,7 +7,9 @@
 // handler that changes state must do so in one transaction, so a stop leaves it whole.
 //
 // Ownership: borrows the handler. Thread-safety: runs on the calling thread until stopped; requests
-// are handled one at a time.
+// are handled one at a time, there, except those that options.on_workers picks (reads of files, say),
+// which worker_threads threads handle at the same time, beside it: the handler must be safe to call
+// from several threads for those.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -40,8 +42,11 @@ struct HttpServiceOptions {
   std::string server_name = "dnswitness";
   // Called once listening, with the port bound (the one asked for, or the one the system chose for 0).
   std::function<void(std::uint16_t)> on_listening;
-  // Called after each request: method, target, status.
+  // Called after each request: method, target, status (on the calling thread).
   std::function<void(const std::string&, const std::string&, int)> on_request;
+  // Requests to hand to worker threads (none without it, or with worker_threads 0).
+  std::function<bool(const HttpRequestView&)> on_workers;
+  std::size_t worker_threads = 0;
 };
 
 // Serves until SIGTERM or SIGINT. A handler's exception becomes a 500 naming it. Throws
