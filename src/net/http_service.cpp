@@ -58,7 +58,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     answer(view.method, view.target, std::move(a));
   }
 
-  HttpAnswer handle(HttpRequestView& view) {
+  HttpAnswer handle(const HttpRequestView& view) {
     try {
       return handler_(view);
     } catch (const std::exception& e) {

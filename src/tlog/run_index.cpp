@@ -19,7 +19,7 @@ std::string run_index_path(std::uint64_t n, std::uint64_t width) {
 
 std::uint64_t run_index_width(std::uint64_t n, std::uint64_t size) {
   const std::uint64_t full_bundles = size / 256;
-  if (n >= full_bundles / kRunIndexBundles + 1) return 0;
+  if (n * kRunIndexBundles >= full_bundles) return 0;
   return std::min(kRunIndexBundles, full_bundles - n * kRunIndexBundles);
 }
 
